@@ -1,0 +1,62 @@
+// The certificate profiles of the hierarchy: root CA, NES issuing CA, OCSP
+// responder and the holder's qualified (NES) certificate, as described in
+// docs/PROFILE.md.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "ca/certificate_builder.hpp"
+#include "ca/qc_statements.hpp"
+#include "common/config.hpp"
+
+namespace tugra::ca {
+
+struct ProfileSettings {
+  std::string public_base_url;
+  std::string organization;
+  std::string policy_oid;
+  std::string cps_uri;
+  std::string user_notice;
+  std::string pds_url;
+  std::string currency;
+  bool etsi_qcp_policy = true;
+  bool etsi_serial_number = false;
+
+  static ProfileSettings from_config(const Config& config);
+  std::string url(const std::string& path) const { return public_base_url + path; }
+};
+
+// The holder as the certificate names them.
+struct Holder {
+  std::string tckn;
+  std::string given_name;
+  std::string surname;
+  std::optional<std::string> locality;
+  std::string common_name() const { return given_name + " " + surname; }
+};
+
+struct Validity {
+  std::int64_t not_before;
+  std::int64_t not_after;
+  // N years minus one day from `start`, as Kamu SM certificates run.
+  static Validity years_from(std::int64_t start, int years);
+};
+
+// 16 random bytes, positive, first byte non-zero: 126 bits of entropy.
+Bytes random_serial();
+
+ossl::Name ca_name(const ProfileSettings& settings, const std::string& common_name);
+ossl::Name holder_name(const ProfileSettings& settings, const Holder& holder);
+
+CertificateBuilder root_ca(const ProfileSettings& s, const std::string& name, ByteView spki, Validity v);
+CertificateBuilder issuing_ca(const ProfileSettings& s, const std::string& name, ByteView spki, Validity v,
+                              const X509* root);
+CertificateBuilder ocsp_responder(const ProfileSettings& s, const std::string& name, ByteView spki,
+                                  Validity v, const X509* issuing);
+CertificateBuilder nes_certificate(const ProfileSettings& s, const Holder& holder, ByteView spki,
+                                   ByteView serial, Validity v, const std::optional<MonetaryLimit>& limit,
+                                   const X509* issuing);
+
+}  // namespace tugra::ca

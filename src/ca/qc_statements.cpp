@@ -1,0 +1,65 @@
+#include "ca/qc_statements.hpp"
+
+#include <limits>
+
+#include "common/error.hpp"
+#include "crypto/der.hpp"
+
+namespace tugra::ca {
+
+MonetaryLimit parse_limit(const std::string& text, const std::string& currency) {
+  MonetaryLimit limit;
+  limit.currency = currency;
+  auto bad = [&] { return UserError("ca.bad_limit", {{"value", text}}); };
+  if (text.empty() || text.size() > 24) throw bad();
+  auto dot = text.find('.');
+  std::string digits = text.substr(0, dot);
+  std::string decimals = dot == std::string::npos ? "" : text.substr(dot + 1);
+  if (digits.empty() || (dot != std::string::npos && decimals.empty()) || decimals.size() > 6) throw bad();
+  for (char c : digits + decimals)
+    if (c < '0' || c > '9') throw bad();
+  while (!decimals.empty() && decimals.back() == '0') decimals.pop_back();
+  std::int64_t amount = 0;
+  for (char c : digits + decimals) {
+    if (amount > (std::numeric_limits<std::int64_t>::max() - 9) / 10) throw bad();
+    amount = amount * 10 + (c - '0');
+  }
+  if (amount == 0) throw bad();
+  limit.amount = amount;
+  limit.exponent = -static_cast<int>(decimals.size());
+  return limit;
+}
+
+std::string format_limit(const MonetaryLimit& limit) {
+  std::string digits = std::to_string(limit.amount);
+  if (limit.exponent >= 0) return digits + std::string(static_cast<std::size_t>(limit.exponent), '0') + " " + limit.currency;
+  std::size_t decimals = static_cast<std::size_t>(-limit.exponent);
+  if (digits.size() <= decimals) digits.insert(0, decimals - digits.size() + 1, '0');
+  digits.insert(digits.size() - decimals, ".");
+  return digits + " " + limit.currency;
+}
+
+Bytes encode_qc_statements(const QcOptions& options) {
+  using namespace der;
+  Bytes statements;
+  auto add = [&](const Bytes& statement) { statements.insert(statements.end(), statement.begin(), statement.end()); };
+
+  add(sequence({der::oid(oid::qc_compliance)}));
+  // BTK: MA3-based verifiers call a certificate qualified only with both
+  // QcCompliance and this statement.
+  add(sequence({der::oid(oid::btk_5070_qualified), utf8_string(options.statement_text)}));
+  if (options.limit) {
+    const auto& l = *options.limit;
+    add(sequence({der::oid(oid::qc_limit_value),
+                  sequence({printable_string(l.currency), integer(l.amount), integer(l.exponent)})}));
+  }
+  add(sequence({der::oid(oid::qc_sscd)}));
+  add(sequence({der::oid(oid::qc_type), sequence({der::oid(oid::qc_type_esign)})}));
+  if (!options.pds_url.empty())
+    add(sequence({der::oid(oid::qc_pds), sequence({sequence({ia5_string(options.pds_url), printable_string("tr")})})}));
+  if (options.semantics_natural_person)
+    add(sequence({der::oid(oid::qc_syntax_v2), sequence({der::oid(oid::etsi_natural_person)})}));
+  return tlv(0x30, statements);
+}
+
+}  // namespace tugra::ca

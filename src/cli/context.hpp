@@ -1,0 +1,36 @@
+// What every command shares: the --home option, the configuration it points
+// to, and who is acting (for the audit log).
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <optional>
+#include <string>
+
+#include "common/config.hpp"
+
+namespace tugra::cli {
+
+struct Context {
+  std::optional<std::string> home_flag;
+
+  Config config() const { return Config::load(resolve_home(home_flag)); }
+  // "cli:<user>" — the operator as the audit log records them.
+  std::string actor() const;
+};
+
+// Reads a whole file named on the command line ("-" for standard input);
+// throws UserError with the file name on failure.
+std::string read_input(const std::string& path);
+void write_output(const std::string& path, const std::string& content);
+
+// Thrown by a command that has said what went wrong and wants `code` as the
+// process exit status.
+struct Exit {
+  int code;
+};
+
+void add_ca_commands(CLI::App& app, Context& ctx);
+void add_audit_commands(CLI::App& app, Context& ctx);
+
+}  // namespace tugra::cli

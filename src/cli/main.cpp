@@ -1,0 +1,36 @@
+// tugra: one binary, one subcommand per job. See `tugra --help`.
+#include <CLI/CLI.hpp>
+
+#include <iostream>
+
+#include "cli/context.hpp"
+#include "common/error.hpp"
+
+int main(int argc, char** argv) {
+  using namespace tugra;
+  CLI::App app{"Tugra — nitelikli elektronik sertifika hizmeti / qualified electronic certificate service"};
+  app.fallthrough();
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "tugra 0.1.0");
+
+  cli::Context ctx;
+  app.add_option("--home", ctx.home_flag, "Tugra home directory (default: $TUGRA_HOME, else ./var)");
+
+  cli::add_ca_commands(app, ctx);
+  cli::add_audit_commands(app, ctx);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  } catch (const cli::Exit& e) {
+    return e.code;
+  } catch (const UserError& e) {
+    std::cerr << "tugra: " << message("cli.error") << ": " << e.what() << "\n";
+    return 1;
+  } catch (const std::exception& e) {
+    std::cerr << "tugra: " << message("cli.internal_error") << ": " << e.what() << "\n";
+    return 3;
+  }
+  return 0;
+}

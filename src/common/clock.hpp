@@ -1,0 +1,16 @@
+// Wall-clock time as Unix seconds / microseconds (UTC).
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace tugra {
+
+std::int64_t now_seconds();
+std::int64_t now_micros();
+// "2026-11-21 14:03:07 UTC"
+std::string format_utc(std::int64_t unix_seconds);
+// Adds `years` calendar years (29 February becomes 28 February).
+std::int64_t add_years(std::int64_t unix_seconds, int years);
+
+}  // namespace tugra

@@ -1,0 +1,195 @@
+#include "common/config.hpp"
+
+#include <toml++/toml.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include "common/error.hpp"
+
+namespace tugra {
+namespace {
+
+enum class Type { string, integer, boolean };
+
+struct KeyInfo {
+  const char* key;  // "section.name"
+  Type type;
+  const char* default_value;
+  const char* comment;
+};
+
+// The single list of configuration keys: the defaults, the generated file and
+// the validation of user files all come from here.
+constexpr KeyInfo kKeys[] = {
+    {"service.public_base_url", Type::string, "http://127.0.0.1:8080",
+     "Public base URL written into certificates (CRL DP, OCSP, caIssuers, CPS)."},
+    {"database.url", Type::string, "sqlite:tugra.db",
+     "\"sqlite:FILE\" (relative to the home) or \"postgresql://user:password@host:port/db\"."},
+    {"database.sqlite_synchronous", Type::string, "full",
+     "SQLite durability: \"full\" syncs each commit; \"normal\" survives a crash but not a power cut."},
+    {"pkcs11.module", Type::string, "/usr/lib/softhsm/libsofthsm2.so",
+     "PKCS#11 module holding the CA keys (SoftHSM2 by default; an HSM's module in production)."},
+    {"pkcs11.softhsm_conf", Type::string, "softhsm2.conf",
+     "SoftHSM2 configuration made by `tugra init` in the home; empty when using another module."},
+    {"pkcs11.token_label", Type::string, "tugra-ca", "Label of the token that holds the CA keys."},
+    {"pkcs11.pin_file", Type::string, "secrets/ca-token.pin",
+     "File with the token's user PIN (relative to the home); TUGRA_PKCS11_PIN overrides it."},
+    {"ca.key_algorithm", Type::string, "ecdsa-p384",
+     "Root and issuing CA key: \"ecdsa-p384\" or \"rsa-4096-pss\"."},
+    {"ca.organization", Type::string, "Tugra", "Organisation (O) in the CA names."},
+    {"ca.root_name", Type::string, "Tugra Kök Sertifika Hizmet Sağlayıcısı - Sürüm 1",
+     "Common name of the root CA (at most 64 characters)."},
+    {"ca.issuing_name", Type::string,
+     "Tugra Nitelikli Elektronik Sertifika Hizmet Sağlayıcısı Sürüm 1",
+     "Common name of the NES issuing CA (at most 64 characters, RFC 5280 ub-common-name)."},
+    {"ca.ocsp_name", Type::string, "Tugra NES OCSP Yanıtlayıcısı - Sürüm 1",
+     "Common name of the issuing CA's OCSP responder certificate."},
+    {"ca.root_years", Type::integer, "20", "Validity of the root CA certificate in years."},
+    {"ca.issuing_years", Type::integer, "10", "Validity of the issuing CA certificate in years."},
+    {"ca.ocsp_key_algorithm", Type::string, "ecdsa-p256",
+     "OCSP responder key: \"ecdsa-p256\" (fast live signing) or \"ecdsa-p384\"."},
+    {"ca.ocsp_years", Type::integer, "2", "Validity of the OCSP responder certificate in years."},
+    {"profile.policy_oid", Type::string, "2.999.5070.1.1",
+     "The provider's NES certificate policy OID (2.999 is the example arc: set your own)."},
+    {"profile.cps_uri", Type::string, "",
+     "Certification practice statement URL; empty means PUBLIC_BASE_URL/cps."},
+    {"profile.user_notice", Type::string,
+     "Bu sertifika, 5070 sayılı Elektronik İmza Kanununa göre nitelikli elektronik sertifikadır.",
+     "UserNotice explicitText and BTK 5070 statement text (MA3 verifiers require it)."},
+    {"profile.etsi_qcp_policy", Type::boolean, "true",
+     "Also assert the ETSI QCP-n-qscd policy 0.4.0.194112.1.2."},
+    {"profile.etsi_serial_number", Type::boolean, "false",
+     "Subject serialNumber as PNOTR-<TCKN> with the ETSI semantics identifier (Kamu SM: off)."},
+    {"profile.qc_pds_url", Type::string, "", "PKI disclosure statement URL (QcPDS); empty: none."},
+    {"profile.currency", Type::string, "TRY", "ISO 4217 code of the monetary limit (QcLimitValue)."},
+    {"audit.checkpoint_every", Type::integer, "100",
+     "A signed checkpoint after this many audit records (and at the end of each command)."},
+};
+
+const KeyInfo* find_key(std::string_view key) {
+  for (const auto& k : kKeys)
+    if (key == k.key) return &k;
+  return nullptr;
+}
+
+std::string env_name(std::string_view key) {
+  std::string name = "TUGRA_";
+  for (char c : key) name.push_back(c == '.' ? '_' : static_cast<char>(std::toupper(c)));
+  return name;
+}
+
+std::string toml_quote(std::string_view s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\') out.push_back('\\');
+    out.push_back(c);
+  }
+  return out + "\"";
+}
+
+}  // namespace
+
+std::filesystem::path resolve_home(const std::optional<std::string>& flag) {
+  std::filesystem::path home;
+  if (flag && !flag->empty())
+    home = *flag;
+  else if (const char* env = std::getenv("TUGRA_HOME"); env && *env)
+    home = env;
+  else
+    home = "var";
+  return std::filesystem::absolute(home).lexically_normal();
+}
+
+std::string Config::default_file_text() {
+  std::ostringstream out;
+  out << "# Tugra configuration. Every key is listed with its default value.\n"
+         "# An environment variable TUGRA_<SECTION>_<KEY> (upper case) overrides a key,\n"
+         "# e.g. TUGRA_DATABASE_URL=postgresql://tugra@127.0.0.1/tugra.\n";
+  std::string section;
+  for (const auto& k : kKeys) {
+    std::string_view key(k.key);
+    auto dot = key.find('.');
+    if (key.substr(0, dot) != section) {
+      section = key.substr(0, dot);
+      out << "\n[" << section << "]\n";
+    }
+    out << "# " << k.comment << "\n" << key.substr(dot + 1) << " = "
+        << (k.type == Type::string ? toml_quote(k.default_value) : std::string(k.default_value))
+        << "\n";
+  }
+  return out.str();
+}
+
+Config Config::load(const std::filesystem::path& home) {
+  Config cfg;
+  cfg.home_ = home;
+  for (const auto& k : kKeys) cfg.values_[k.key] = k.default_value;
+
+  auto file = home / "tugra.toml";
+  if (std::filesystem::exists(file)) {
+    toml::table table;
+    try {
+      table = toml::parse_file(file.string());
+    } catch (const toml::parse_error& e) {
+      throw UserError("config.syntax", {{"file", file.string()}, {"detail", std::string(e.description())}});
+    }
+    for (const auto& [section, node] : table) {
+      const auto* sub = node.as_table();
+      if (!sub) throw UserError("config.unknown_key", {{"key", std::string(section.str())}});
+      for (const auto& [name, value] : *sub) {
+        std::string key = std::string(section.str()) + "." + std::string(name.str());
+        const KeyInfo* info = find_key(key);
+        if (!info) throw UserError("config.unknown_key", {{"key", key}});
+        if (info->type == Type::string && value.is_string())
+          cfg.values_[key] = value.as_string()->get();
+        else if (info->type == Type::integer && value.is_integer())
+          cfg.values_[key] = std::to_string(value.as_integer()->get());
+        else if (info->type == Type::boolean && value.is_boolean())
+          cfg.values_[key] = value.as_boolean()->get() ? "true" : "false";
+        else
+          throw UserError("config.bad_type", {{"key", key}});
+      }
+    }
+  }
+  for (const auto& k : kKeys)
+    if (const char* env = std::getenv(env_name(k.key).c_str())) cfg.values_[k.key] = env;
+  return cfg;
+}
+
+std::string Config::str(std::string_view key) const {
+  auto it = values_.find(key);
+  if (it == values_.end()) throw std::logic_error("config: no key " + std::string(key));
+  return it->second;
+}
+
+long long Config::integer(std::string_view key) const {
+  std::string v = str(key);
+  try {
+    std::size_t used = 0;
+    long long n = std::stoll(v, &used);
+    if (used == v.size()) return n;
+  } catch (const std::exception&) {
+  }
+  throw UserError("config.bad_type", {{"key", std::string(key)}});
+}
+
+bool Config::boolean(std::string_view key) const {
+  std::string v = str(key);
+  if (v == "true" || v == "1") return true;
+  if (v == "false" || v == "0") return false;
+  throw UserError("config.bad_type", {{"key", std::string(key)}});
+}
+
+std::filesystem::path Config::path(std::string_view key) const {
+  std::filesystem::path p = str(key);
+  return p.is_absolute() ? p : home_ / p;
+}
+
+void Config::set(std::string_view key, std::string value) {
+  if (!find_key(key)) throw std::logic_error("config: no key " + std::string(key));
+  values_[std::string(key)] = std::move(value);
+}
+
+}  // namespace tugra

@@ -1,0 +1,39 @@
+// The configuration of one Tugra home: tugra.toml, with a documented default
+// for every key, overridden by TUGRA_<SECTION>_<KEY> environment variables.
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace tugra {
+
+// The home directory: --home, else $TUGRA_HOME, else ./var; made absolute.
+std::filesystem::path resolve_home(const std::optional<std::string>& flag);
+
+class Config {
+ public:
+  // Reads HOME/tugra.toml when it exists (defaults otherwise). Throws
+  // UserError on a syntax error, an unknown key or a value of the wrong type.
+  static Config load(const std::filesystem::path& home);
+  // The text of a tugra.toml listing every key, its default and its meaning.
+  static std::string default_file_text();
+
+  const std::filesystem::path& home() const { return home_; }
+  std::string str(std::string_view key) const;
+  long long integer(std::string_view key) const;
+  bool boolean(std::string_view key) const;
+  // A path value, relative paths taken from the home directory.
+  std::filesystem::path path(std::string_view key) const;
+
+  // Sets a value in memory (tests and `init` use it before writing nothing).
+  void set(std::string_view key, std::string value);
+
+ private:
+  std::filesystem::path home_;
+  std::map<std::string, std::string, std::less<>> values_;
+};
+
+}  // namespace tugra

@@ -1,0 +1,65 @@
+#include "crypto/der.hpp"
+
+#include <openssl/objects.h>
+
+#include "crypto/openssl.hpp"
+
+namespace tugra::der {
+
+Bytes tlv(std::uint8_t tag, ByteView content) {
+  Bytes out{tag};
+  std::size_t len = content.size();
+  if (len < 0x80) {
+    out.push_back(static_cast<std::uint8_t>(len));
+  } else {
+    Bytes len_bytes;
+    for (std::size_t n = len; n > 0; n >>= 8) len_bytes.insert(len_bytes.begin(), n & 0xFF);
+    out.push_back(static_cast<std::uint8_t>(0x80 | len_bytes.size()));
+    out.insert(out.end(), len_bytes.begin(), len_bytes.end());
+  }
+  out.insert(out.end(), content.begin(), content.end());
+  return out;
+}
+
+Bytes sequence(std::initializer_list<Bytes> items) {
+  Bytes content;
+  for (const auto& item : items) content.insert(content.end(), item.begin(), item.end());
+  return tlv(0x30, content);
+}
+
+Bytes oid(std::string_view dotted) {
+  ossl::Ptr<ASN1_OBJECT, ASN1_OBJECT_free> obj(OBJ_txt2obj(std::string(dotted).c_str(), 1));
+  if (!obj) throw ossl::Error("OBJ_txt2obj " + std::string(dotted));
+  unsigned char* buf = nullptr;
+  int len = i2d_ASN1_OBJECT(obj.get(), &buf);
+  if (len <= 0) throw ossl::Error("i2d_ASN1_OBJECT");
+  Bytes out(buf, buf + len);
+  OPENSSL_free(buf);
+  return out;
+}
+
+Bytes integer(std::int64_t value) {
+  // Two's complement, big-endian, minimal length.
+  Bytes content;
+  for (int i = 7; i >= 0; --i) content.push_back(static_cast<std::uint8_t>(value >> (8 * i)));
+  std::size_t start = 0;
+  while (start + 1 < content.size() &&
+         ((content[start] == 0x00 && !(content[start + 1] & 0x80)) ||
+          (content[start] == 0xFF && (content[start + 1] & 0x80))))
+    ++start;
+  return tlv(0x02, ByteView(content).subspan(start));
+}
+
+Bytes utf8_string(std::string_view s) { return tlv(0x0C, as_bytes(s)); }
+Bytes printable_string(std::string_view s) { return tlv(0x13, as_bytes(s)); }
+Bytes ia5_string(std::string_view s) { return tlv(0x16, as_bytes(s)); }
+
+Bytes bit_string(ByteView bits) {
+  Bytes content{0x00};
+  content.insert(content.end(), bits.begin(), bits.end());
+  return tlv(0x03, content);
+}
+
+Bytes null() { return {0x05, 0x00}; }
+
+}  // namespace tugra::der

@@ -1,0 +1,157 @@
+#include "store/audit_log.hpp"
+
+#include <openssl/evp.h>
+#include <soci/soci.h>
+
+#include "common/clock.hpp"
+#include "crypto/openssl.hpp"
+#include "crypto/signer.hpp"
+#include "store/database.hpp"
+
+namespace tugra::store {
+namespace {
+
+// What a checkpoint signature covers; the prefix keeps an audit signature
+// from being mistaken for any other kind.
+std::string checkpoint_message(std::int64_t seq, const std::string& hash) {
+  return "tugra-audit-checkpoint\n" + std::to_string(seq) + "\n" + hash + "\n";
+}
+
+void append_field(std::string& out, std::string_view value) {
+  out += std::to_string(value.size());
+  out += ':';
+  out += value;
+  out += ',';
+}
+
+}  // namespace
+
+AuditLog::AuditLog(Database& db, const Signer* checkpoint_signer, std::int64_t checkpoint_every)
+    : db_(db), signer_(checkpoint_signer), checkpoint_every_(checkpoint_every > 0 ? checkpoint_every : 100) {}
+
+std::string AuditLog::record_hash(const AuditRecord& r) {
+  // Length-prefixed fields: no two different records encode alike.
+  std::string canonical;
+  append_field(canonical, std::to_string(r.seq));
+  append_field(canonical, std::to_string(r.at));
+  append_field(canonical, r.event);
+  append_field(canonical, r.actor);
+  append_field(canonical, r.subject);
+  append_field(canonical, r.details);
+  append_field(canonical, r.prev_hash);
+  return hex_encode(ossl::digest(EVP_sha256(), as_bytes(canonical)));
+}
+
+AuditRecord AuditLog::append(const AuditEvent& event) {
+  auto& sql = db_.sql();
+  AuditRecord r;
+  static_cast<AuditEvent&>(r) = event;
+  long long last_seq = 0;
+  std::string last_hash;
+  soci::indicator ind = soci::i_null;
+  sql << "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1", soci::into(last_seq, ind),
+      soci::into(last_hash);
+  bool empty = !sql.got_data() || ind != soci::i_ok;
+  r.seq = empty ? 1 : last_seq + 1;
+  r.prev_hash = empty ? kGenesisHash : last_hash;
+  r.at = now_micros();
+  r.hash = record_hash(r);
+  long long seq = r.seq, at = r.at;
+  sql << "INSERT INTO audit_log (seq, at, event, actor, subject, details, prev_hash, hash) "
+         "VALUES (:seq, :at, :event, :actor, :subject, :details, :prev, :hash)",
+      soci::use(seq), soci::use(at), soci::use(r.event), soci::use(r.actor), soci::use(r.subject),
+      soci::use(r.details), soci::use(r.prev_hash), soci::use(r.hash);
+  if (signer_ && r.seq % checkpoint_every_ == 0) write_checkpoint(r.seq, r.hash);
+  return r;
+}
+
+void AuditLog::write_checkpoint(std::int64_t seq, const std::string& hash) {
+  std::string message = checkpoint_message(seq, hash);
+  std::string signature = base64_encode(signer_->sign(as_bytes(message)));
+  long long s = seq, at = now_seconds();
+  db_.sql() << "INSERT INTO audit_checkpoints (seq, hash, signature, at) VALUES (:seq, :hash, :sig, :at)",
+      soci::use(s), soci::use(hash), soci::use(signature), soci::use(at);
+}
+
+void AuditLog::checkpoint_if_behind() {
+  if (!signer_) return;
+  auto& sql = db_.sql();
+  long long last_seq = 0, last_checkpoint = 0;
+  std::string last_hash;
+  soci::indicator i1 = soci::i_null, i2 = soci::i_null;
+  sql << "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1", soci::into(last_seq, i1),
+      soci::into(last_hash);
+  if (!sql.got_data() || i1 != soci::i_ok) return;
+  sql << "SELECT MAX(seq) FROM audit_checkpoints", soci::into(last_checkpoint, i2);
+  if (i2 == soci::i_ok && last_checkpoint >= last_seq) return;
+  write_checkpoint(last_seq, last_hash);
+}
+
+std::vector<AuditRecord> AuditLog::list(std::int64_t after_seq, std::int64_t limit) {
+  std::vector<AuditRecord> out;
+  AuditRecord r;
+  long long seq = 0, at = 0, after = after_seq, lim = limit;
+  soci::statement st = (db_.sql().prepare << "SELECT seq, at, event, actor, subject, details, prev_hash, hash "
+                                             "FROM audit_log WHERE seq > :after ORDER BY seq LIMIT :lim",
+                        soci::use(after), soci::use(lim), soci::into(seq), soci::into(at),
+                        soci::into(r.event), soci::into(r.actor), soci::into(r.subject),
+                        soci::into(r.details), soci::into(r.prev_hash), soci::into(r.hash));
+  st.execute();
+  while (st.fetch()) {
+    r.seq = seq;
+    r.at = at;
+    out.push_back(r);
+  }
+  return out;
+}
+
+AuditVerification AuditLog::verify(ByteView audit_public_key) {
+  AuditVerification result;
+  auto fail = [&](std::int64_t seq, const char* problem) {
+    result.ok = false;
+    result.first_bad_seq = seq;
+    result.problem = problem;
+  };
+
+  // Walk the chain in pages so a long log does not sit in memory at once.
+  std::int64_t expected_seq = 1;
+  std::string prev_hash = kGenesisHash;
+  for (;;) {
+    auto page = list(expected_seq - 1, 5000);
+    if (page.empty()) break;
+    for (const auto& r : page) {
+      if (r.seq != expected_seq) return fail(expected_seq, "audit.problem.missing"), result;
+      if (r.prev_hash != prev_hash) return fail(r.seq, "audit.problem.broken_link"), result;
+      if (record_hash(r) != r.hash) return fail(r.seq, "audit.problem.altered"), result;
+      prev_hash = r.hash;
+      ++expected_seq;
+      ++result.records;
+    }
+  }
+
+  long long seq = 0;
+  std::string hash, signature;
+  soci::statement st = (db_.sql().prepare << "SELECT seq, hash, signature FROM audit_checkpoints ORDER BY seq",
+                        soci::into(seq), soci::into(hash), soci::into(signature));
+  st.execute();
+  while (st.fetch()) {
+    if (seq < 1 || seq > result.records) return fail(seq, "audit.problem.truncated"), result;
+    std::string record_hash_at;
+    long long s = seq;
+    db_.sql() << "SELECT hash FROM audit_log WHERE seq = :seq", soci::use(s), soci::into(record_hash_at);
+    if (record_hash_at != hash) return fail(seq, "audit.problem.checkpoint_mismatch"), result;
+    Bytes sig;
+    try {
+      sig = base64_decode(signature);
+    } catch (const std::exception&) {
+      return fail(seq, "audit.problem.checkpoint_signature"), result;
+    }
+    std::string message = checkpoint_message(seq, hash);
+    // The audit key is always ECDSA P-256 (see ca/hierarchy.cpp).
+    if (!verify_signature(audit_public_key, SignatureScheme::ecdsa_sha256, as_bytes(message), sig)) return fail(seq, "audit.problem.checkpoint_signature"), result;
+    ++result.checkpoints;
+  }
+  return result;
+}
+
+}  // namespace tugra::store

@@ -1,0 +1,74 @@
+// The hash-chained audit log. Each record carries the SHA-256 of the record
+// before it, so altering or removing any record breaks every later link;
+// signed checkpoints (by the audit key in the CA token) make rewriting the
+// whole chain detectable too.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/bytes.hpp"
+
+namespace tugra {
+class Signer;
+}
+
+namespace tugra::store {
+
+class Database;
+
+struct AuditEvent {
+  std::string event;    // "certificate.issued"
+  std::string actor;    // "cli:root", "officer:12345678950"
+  std::string subject;  // what it concerns: a serial, a TCKN, an authority id
+  std::string details;  // JSON object, never a secret
+};
+
+struct AuditRecord : AuditEvent {
+  std::int64_t seq = 0;
+  std::int64_t at = 0;  // Unix microseconds
+  std::string prev_hash;
+  std::string hash;
+};
+
+struct AuditVerification {
+  bool ok = true;
+  std::int64_t records = 0;
+  std::int64_t checkpoints = 0;
+  std::int64_t first_bad_seq = 0;  // 0 when ok
+  std::string problem;             // catalog key of what is wrong
+};
+
+class AuditLog {
+ public:
+  // `checkpoint_signer` may be null (read-only use); `checkpoint_every` is the
+  // number of records between automatic checkpoints.
+  AuditLog(Database& db, const Signer* checkpoint_signer, std::int64_t checkpoint_every = 100);
+
+  void set_checkpoint_signer(const Signer* signer) { signer_ = signer; }
+  // Appends within the caller's Transaction; returns the new record.
+  AuditRecord append(const AuditEvent& event);
+  // Writes a checkpoint over the newest record unless one already covers it.
+  // Needs its own Transaction from the caller.
+  void checkpoint_if_behind();
+
+  std::vector<AuditRecord> list(std::int64_t after_seq, std::int64_t limit);
+  // Recomputes every hash and link and checks every checkpoint's signature
+  // with `audit_public_key` (SubjectPublicKeyInfo).
+  AuditVerification verify(ByteView audit_public_key);
+
+  static std::string record_hash(const AuditRecord& record);
+  static constexpr const char* kGenesisHash =
+      "0000000000000000000000000000000000000000000000000000000000000000";
+
+ private:
+  void write_checkpoint(std::int64_t seq, const std::string& hash);
+
+  Database& db_;
+  const Signer* signer_;
+  std::int64_t checkpoint_every_;
+};
+
+}  // namespace tugra::store

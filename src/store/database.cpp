@@ -1,0 +1,124 @@
+#include "store/database.hpp"
+
+#include <soci/postgresql/soci-postgresql.h>
+#include <soci/soci.h>
+#include <soci/sqlite3/soci-sqlite3.h>
+
+#include <algorithm>
+#include <filesystem>
+
+#include "common/clock.hpp"
+#include "common/error.hpp"
+
+namespace tugra::embedded {
+const std::vector<std::pair<std::string_view, std::string_view>>& migrations();
+}
+
+namespace tugra::store {
+
+Database::Database(Engine engine, std::unique_ptr<soci::session> sql)
+    : engine_(engine), sql_(std::move(sql)) {}
+
+Database::~Database() = default;
+
+std::unique_ptr<Database> Database::open(const Config& config) {
+  std::string url = config.str("database.url");
+  std::unique_ptr<Database> db;
+  try {
+    if (url.rfind("sqlite:", 0) == 0) {
+      std::filesystem::path file = url.substr(7);
+      if (file.is_relative()) file = config.home() / file;
+      auto sql = std::make_unique<soci::session>(soci::sqlite3, "db=" + file.string() + " timeout=30");
+      *sql << "PRAGMA journal_mode=WAL";
+      *sql << "PRAGMA secure_delete=ON";
+      *sql << "PRAGMA foreign_keys=ON";
+      std::string sync = config.str("database.sqlite_synchronous") == "normal" ? "NORMAL" : "FULL";
+      *sql << "PRAGMA synchronous=" + sync;
+      db.reset(new Database(Engine::sqlite, std::move(sql)));
+    } else if (url.rfind("postgresql://", 0) == 0 || url.rfind("postgres://", 0) == 0) {
+      auto sql = std::make_unique<soci::session>(soci::postgresql, url);
+      *sql << "SET client_min_messages TO WARNING";
+      db.reset(new Database(Engine::postgresql, std::move(sql)));
+    } else {
+      throw UserError("store.bad_url", {{"url", url}});
+    }
+  } catch (const soci::soci_error& e) {
+    throw UserError("store.connect_failed", {{"detail", e.get_error_message()}});
+  }
+  db->migrate();
+  db->migrated_ = true;
+  return db;
+}
+
+int Database::schema_version() {
+  int version = 0;
+  soci::indicator ind;
+  *sql_ << "SELECT MAX(version) FROM schema_migrations", soci::into(version, ind);
+  return ind == soci::i_ok ? version : 0;
+}
+
+static std::vector<std::string> split_statements(std::string_view script) {
+  std::vector<std::string> out;
+  std::string current;
+  std::size_t pos = 0;
+  while (pos < script.size()) {
+    auto end = script.find('\n', pos);
+    if (end == std::string_view::npos) end = script.size();
+    std::string_view line = script.substr(pos, end - pos);
+    pos = end + 1;
+    if (line.rfind("--", 0) == 0) continue;
+    current.append(line).push_back('\n');
+    auto last = line.find_last_not_of(" \t\r");
+    if (last != std::string_view::npos && line[last] == ';') {
+      out.push_back(current);
+      current.clear();
+    }
+  }
+  if (current.find_first_not_of(" \t\r\n") != std::string::npos) out.push_back(current);
+  return out;
+}
+
+void Database::migrate() {
+  auto& sql = *sql_;
+  sql << "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)";
+  for (const auto& [name, script] : embedded::migrations()) {
+    int version = std::stoi(std::string(name.substr(0, name.find('_'))));
+    Transaction tx(*this);
+    if (engine_ == Engine::postgresql) sql << "SELECT pg_advisory_xact_lock(5070)";
+    int applied = 0;
+    sql << "SELECT COUNT(*) FROM schema_migrations WHERE version = :v", soci::use(version),
+        soci::into(applied);
+    if (applied) continue;
+    for (const auto& statement : split_statements(script)) sql << statement;
+    long long now = now_seconds();
+    sql << "INSERT INTO schema_migrations (version, applied_at) VALUES (:v, :t)", soci::use(version),
+        soci::use(now);
+    tx.commit();
+  }
+}
+
+Transaction::Transaction(Database& db) : db_(db) {
+  if (db.engine() == Engine::sqlite) {
+    db.sql() << "BEGIN IMMEDIATE";
+  } else {
+    db.sql() << "BEGIN";
+    // Migrations run before audit_log exists; they serialise on an advisory lock.
+    if (db.migrated_) db.sql() << "LOCK TABLE audit_log IN EXCLUSIVE MODE";
+  }
+}
+
+Transaction::~Transaction() {
+  if (!open_) return;
+  try {
+    db_.sql() << "ROLLBACK";
+  } catch (...) {
+    // The connection is gone; the server rolls the transaction back itself.
+  }
+}
+
+void Transaction::commit() {
+  db_.sql() << "COMMIT";
+  open_ = false;
+}
+
+}  // namespace tugra::store

@@ -1,0 +1,175 @@
+#include "store/records.hpp"
+
+#include <soci/soci.h>
+
+#include <stdexcept>
+
+#include "common/clock.hpp"
+#include "store/database.hpp"
+
+namespace tugra::store {
+
+const char* to_string(CertStatus status) {
+  switch (status) {
+    case CertStatus::pending: return "pending";
+    case CertStatus::valid: return "valid";
+    case CertStatus::suspended: return "suspended";
+    case CertStatus::revoked: return "revoked";
+  }
+  return "?";
+}
+
+CertStatus parse_cert_status(const std::string& text) {
+  for (auto s : {CertStatus::pending, CertStatus::valid, CertStatus::suspended, CertStatus::revoked})
+    if (text == to_string(s)) return s;
+  throw std::runtime_error("store: unknown certificate status " + text);
+}
+
+namespace {
+
+// Binds an optional value for writing: the indicator says NULL when empty.
+template <typename T>
+struct OptionalIn {
+  T value{};
+  soci::indicator ind = soci::i_null;
+  explicit OptionalIn(const std::optional<T>& v) {
+    if (v) {
+      value = *v;
+      ind = soci::i_ok;
+    }
+  }
+};
+
+}  // namespace
+
+void AuthorityRepository::insert(const AuthorityRecord& r) {
+  OptionalIn<std::string> cert(r.certificate);
+  long long created = r.created_at;
+  db_.sql() << "INSERT INTO authorities (id, kind, subject, key_label, key_algorithm, public_key, certificate, created_at) "
+               "VALUES (:id, :kind, :subject, :label, :alg, :pub, :cert, :created)",
+      soci::use(r.id), soci::use(r.kind), soci::use(r.subject), soci::use(r.key_label),
+      soci::use(r.key_algorithm), soci::use(r.public_key), soci::use(cert.value, cert.ind),
+      soci::use(created);
+}
+
+std::vector<AuthorityRecord> AuthorityRepository::all() {
+  std::vector<AuthorityRecord> out;
+  AuthorityRecord r;
+  std::string cert;
+  soci::indicator cert_ind;
+  long long created = 0;
+  soci::statement st = (db_.sql().prepare << "SELECT id, kind, subject, key_label, key_algorithm, public_key, "
+                                             "certificate, created_at FROM authorities ORDER BY created_at, id",
+                        soci::into(r.id), soci::into(r.kind), soci::into(r.subject), soci::into(r.key_label),
+                        soci::into(r.key_algorithm), soci::into(r.public_key), soci::into(cert, cert_ind),
+                        soci::into(created));
+  st.execute();
+  while (st.fetch()) {
+    r.certificate = cert_ind == soci::i_ok ? std::optional(cert) : std::nullopt;
+    r.created_at = created;
+    out.push_back(r);
+  }
+  return out;
+}
+
+std::optional<AuthorityRecord> AuthorityRepository::find(const std::string& id) {
+  for (auto& r : all())
+    if (r.id == id) return r;
+  return std::nullopt;
+}
+
+void CertificateRepository::insert_intent(const CertificateRecord& r) {
+  OptionalIn<std::string> renews(r.renews);
+  std::string status = to_string(r.status);
+  long long nb = r.not_before, na = r.not_after, now = now_seconds();
+  db_.sql() << "INSERT INTO certificates (serial, issuer, tckn, subject, not_before, not_after, status, "
+               "renews, request_key, request, tbs, created_at, updated_at) VALUES (:serial, :issuer, :tckn, "
+               ":subject, :nb, :na, :status, :renews, :key, :request, :tbs, :created, :updated)",
+      soci::use(r.serial), soci::use(r.issuer), soci::use(r.tckn), soci::use(r.subject), soci::use(nb),
+      soci::use(na), soci::use(status), soci::use(renews.value, renews.ind), soci::use(r.request_key),
+      soci::use(r.request), soci::use(r.tbs), soci::use(now), soci::use(now);
+}
+
+void CertificateRepository::complete(const std::string& serial, const std::string& certificate,
+                                     CertStatus status, std::optional<std::int64_t> revoked_at,
+                                     std::optional<int> reason) {
+  long long now = now_seconds();
+  db_.sql() << "UPDATE certificates SET certificate = :cert, updated_at = :now WHERE serial = :serial",
+      soci::use(certificate), soci::use(now), soci::use(serial);
+  set_status(serial, status, revoked_at, reason);
+}
+
+void CertificateRepository::set_status(const std::string& serial, CertStatus status,
+                                       std::optional<std::int64_t> revoked_at, std::optional<int> reason) {
+  OptionalIn<long long> at(revoked_at ? std::optional<long long>(*revoked_at) : std::nullopt);
+  OptionalIn<int> why(reason);
+  std::string s = to_string(status);
+  long long now = now_seconds();
+  db_.sql() << "UPDATE certificates SET status = :status, revoked_at = :at, revocation_reason = :reason, "
+               "updated_at = :now WHERE serial = :serial",
+      soci::use(s), soci::use(at.value, at.ind), soci::use(why.value, why.ind), soci::use(now),
+      soci::use(serial);
+}
+
+// `where` has exactly one parameter, :p.
+std::vector<CertificateRecord> CertificateRepository::select(const std::string& where, const std::string& param) {
+  std::vector<CertificateRecord> out;
+  CertificateRecord r;
+  std::string status, renews, cert;
+  long long nb = 0, na = 0, revoked_at = 0, created = 0, updated = 0;
+  int reason = 0;
+  soci::indicator i_rev, i_reason, i_renews, i_cert;
+  std::string query =
+      "SELECT serial, issuer, tckn, subject, not_before, not_after, status, revoked_at, revocation_reason, "
+      "renews, request_key, request, tbs, certificate, created_at, updated_at FROM certificates " + where;
+  std::string p = param;
+  soci::statement st = (db_.sql().prepare << query, soci::into(r.serial), soci::into(r.issuer),
+                        soci::into(r.tckn), soci::into(r.subject), soci::into(nb), soci::into(na),
+                        soci::into(status), soci::into(revoked_at, i_rev), soci::into(reason, i_reason),
+                        soci::into(renews, i_renews), soci::into(r.request_key), soci::into(r.request),
+                        soci::into(r.tbs), soci::into(cert, i_cert), soci::into(created), soci::into(updated),
+                        soci::use(p));
+  st.execute();
+  while (st.fetch()) {
+    r.not_before = nb;
+    r.not_after = na;
+    r.status = parse_cert_status(status);
+    r.revoked_at = i_rev == soci::i_ok ? std::optional<std::int64_t>(revoked_at) : std::nullopt;
+    r.revocation_reason = i_reason == soci::i_ok ? std::optional(reason) : std::nullopt;
+    r.renews = i_renews == soci::i_ok ? std::optional(renews) : std::nullopt;
+    r.certificate = i_cert == soci::i_ok ? std::optional(cert) : std::nullopt;
+    r.created_at = created;
+    r.updated_at = updated;
+    out.push_back(r);
+  }
+  return out;
+}
+
+std::optional<CertificateRecord> CertificateRepository::find(const std::string& serial) {
+  auto rows = select("WHERE serial = :p", serial);
+  if (rows.empty()) return std::nullopt;
+  return rows.front();
+}
+
+std::optional<CertificateRecord> CertificateRepository::find_by_request_key(const std::string& key) {
+  auto rows = select("WHERE request_key = :p", key);
+  if (rows.empty()) return std::nullopt;
+  return rows.front();
+}
+
+std::vector<CertificateRecord> CertificateRepository::list(const std::string& tckn) {
+  if (tckn.empty()) return select("WHERE tckn LIKE :p ORDER BY created_at DESC, serial", "%");
+  return select("WHERE tckn = :p ORDER BY created_at DESC, serial", tckn);
+}
+
+std::vector<CertificateRecord> CertificateRepository::pending() {
+  return select("WHERE status = :p ORDER BY created_at", "pending");
+}
+
+std::int64_t CertificateRepository::count() {
+  long long n = 0;
+  db_.sql() << "SELECT COUNT(*) FROM certificates", soci::into(n);
+  return n;
+}
+
+}  // namespace tugra::store

@@ -1,0 +1,79 @@
+// Rows of the CA's tables as plain structs, and the repositories that read
+// and write them. All SQL lives in store/*.cpp, as prepared statements.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace tugra::store {
+
+class Database;
+
+struct AuthorityRecord {
+  std::string id;             // "root", "nes", "nes-ocsp", "audit"
+  std::string kind;           // "root-ca", "issuing-ca", "ocsp-responder", "audit"
+  std::string subject;        // one-line distinguished name
+  std::string key_label;      // label of the key pair in the CA token
+  std::string key_algorithm;  // "ecdsa-p384", ...
+  std::string public_key;     // base64 SubjectPublicKeyInfo
+  std::optional<std::string> certificate;  // base64 DER
+  std::int64_t created_at = 0;
+};
+
+enum class CertStatus { pending, valid, suspended, revoked };
+const char* to_string(CertStatus status);
+CertStatus parse_cert_status(const std::string& text);
+
+struct CertificateRecord {
+  std::string serial;  // upper-case hex, no leading zero byte
+  std::string issuer;  // authority id
+  std::string tckn;
+  std::string subject;
+  std::int64_t not_before = 0;
+  std::int64_t not_after = 0;
+  CertStatus status = CertStatus::pending;
+  std::optional<std::int64_t> revoked_at;
+  std::optional<int> revocation_reason;  // RFC 5280 CRLReason
+  std::optional<std::string> renews;
+  std::string request_key;  // idempotency key of the request
+  std::string request;      // JSON
+  std::string tbs;          // base64 TBSCertificate (the intent)
+  std::optional<std::string> certificate;  // base64 DER once signed
+  std::int64_t created_at = 0;
+  std::int64_t updated_at = 0;
+};
+
+class AuthorityRepository {
+ public:
+  explicit AuthorityRepository(Database& db) : db_(db) {}
+  void insert(const AuthorityRecord& record);
+  std::optional<AuthorityRecord> find(const std::string& id);
+  std::vector<AuthorityRecord> all();
+
+ private:
+  Database& db_;
+};
+
+class CertificateRepository {
+ public:
+  explicit CertificateRepository(Database& db) : db_(db) {}
+  void insert_intent(const CertificateRecord& record);
+  void complete(const std::string& serial, const std::string& certificate, CertStatus status,
+                std::optional<std::int64_t> revoked_at, std::optional<int> reason);
+  void set_status(const std::string& serial, CertStatus status, std::optional<std::int64_t> revoked_at,
+                  std::optional<int> reason);
+  std::optional<CertificateRecord> find(const std::string& serial);
+  std::optional<CertificateRecord> find_by_request_key(const std::string& key);
+  // Newest first; empty `tckn` lists everyone's.
+  std::vector<CertificateRecord> list(const std::string& tckn);
+  std::vector<CertificateRecord> pending();
+  std::int64_t count();
+
+ private:
+  std::vector<CertificateRecord> select(const std::string& where, const std::string& param);
+  Database& db_;
+};
+
+}  // namespace tugra::store
