@@ -45,6 +45,8 @@ std::string base64_encode(ByteView data) {
 }
 
 Bytes base64_decode(std::string_view text) {
+  // A length of 4n+1 cannot come from any byte string.
+  if (text.size() % 4 == 1) throw std::invalid_argument("base64: truncated input");
   std::string padded(text);
   for (char c : padded) {
     bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||

@@ -152,10 +152,12 @@ Bytes Token::generate_key(KeyType type, std::string_view key_label) {
   if (has_key(key_label)) throw UserError("token.key_exists", {{"label", std::string(key_label)}});
   Bytes id = session_.random(16);
   pkcs11::Template pub, priv;
-  pub.add(CKA_TOKEN, true).add(CKA_PRIVATE, false).add(CKA_VERIFY, true)
-     .add(CKA_LABEL, key_label).add(CKA_ID, id);
-  priv.add(CKA_TOKEN, true).add(CKA_PRIVATE, true).add(CKA_SENSITIVE, true)
-      .add(CKA_EXTRACTABLE, false).add(CKA_SIGN, true).add(CKA_LABEL, key_label).add(CKA_ID, id);
+  // Signing keys do nothing but sign: no decrypt, unwrap or derive.
+  pub.add(CKA_TOKEN, true).add(CKA_PRIVATE, false).add(CKA_VERIFY, true).add(CKA_ENCRYPT, false)
+     .add(CKA_WRAP, false).add(CKA_LABEL, key_label).add(CKA_ID, id);
+  priv.add(CKA_TOKEN, true).add(CKA_PRIVATE, true).add(CKA_SENSITIVE, true).add(CKA_EXTRACTABLE, false)
+      .add(CKA_SIGN, true).add(CKA_DECRYPT, false).add(CKA_UNWRAP, false).add(CKA_DERIVE, false)
+      .add(CKA_LABEL, key_label).add(CKA_ID, id);
   CK_MECHANISM mech{};
   if (is_ec(type)) {
     pub.add(CKA_EC_PARAMS, der::oid(type == KeyType::ec_p384 ? "1.3.132.0.34" : "1.2.840.10045.3.1.7"));

@@ -9,6 +9,7 @@
 
 #include "common/clock.hpp"
 #include "common/error.hpp"
+#include "store/postgres_url.hpp"
 
 namespace tugra::embedded {
 const std::vector<std::pair<std::string_view, std::string_view>>& migrations();
@@ -36,7 +37,7 @@ std::unique_ptr<Database> Database::open(const Config& config) {
       *sql << "PRAGMA synchronous=" + sync;
       db.reset(new Database(Engine::sqlite, std::move(sql)));
     } else if (url.rfind("postgresql://", 0) == 0 || url.rfind("postgres://", 0) == 0) {
-      auto sql = std::make_unique<soci::session>(soci::postgresql, url);
+      auto sql = std::make_unique<soci::session>(soci::postgresql, postgres_keywords(url));
       *sql << "SET client_min_messages TO WARNING";
       db.reset(new Database(Engine::postgresql, std::move(sql)));
     } else {

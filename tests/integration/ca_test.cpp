@@ -1,0 +1,216 @@
+// The CA against real parts: SoftHSM2 holds the keys, and the database is
+// SQLite or PostgreSQL (TUGRA_DATABASE_URL, set by tests/support/with-db).
+#include <gtest/gtest.h>
+#include <openssl/x509_vfy.h>
+
+#include <filesystem>
+
+#include "ca/authority.hpp"
+#include "ca/revocation.hpp"
+#include "common/error.hpp"
+#include "crypto/openssl.hpp"
+#include "crypto/software_signer.hpp"
+
+using namespace tugra;
+using namespace tugra::ca;
+namespace fs = std::filesystem;
+
+namespace {
+
+fs::path g_home;
+
+Config config() { return Config::load(g_home); }
+
+std::unique_ptr<CertificateAuthority> open_ca() { return CertificateAuthority::open(config(), "test"); }
+
+std::string public_key_pem(const char* algorithm = "ecdsa-p256") {
+  auto key = SoftwareSigner::generate(parse_key_algorithm(algorithm));
+  Bytes spki = key->public_key_der();
+  return "-----BEGIN PUBLIC KEY-----\n" + base64_encode(spki) + "\n-----END PUBLIC KEY-----\n";
+}
+
+IssueRequest request(const std::string& tckn = "12345678950") {
+  IssueRequest r;
+  r.holder = {tckn, "Şule", "Ünlü", std::string("Ankara")};
+  r.public_key = public_key_pem();
+  return r;
+}
+
+// What an operation that fails must leave as it was.
+struct Snapshot {
+  std::size_t certificates;
+  std::size_t audit_records;
+  bool operator==(const Snapshot&) const = default;
+};
+Snapshot snapshot(CertificateAuthority& ca) {
+  return {ca.list("").size(), ca.audit().list(0, 1000000).size()};
+}
+
+class CaTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    set_process_lang(Lang::en);
+    g_home = fs::temp_directory_path() / ("tugra-ca-test-" + std::to_string(::getpid()));
+    fs::remove_all(g_home);
+    auto cfg = Config::load(g_home);
+    CertificateAuthority::initialize(cfg, "test");
+  }
+  static void TearDownTestSuite() { fs::remove_all(g_home); }
+};
+
+}  // namespace
+
+TEST_F(CaTest, InitRefusesAnExistingCa) {
+  try {
+    CertificateAuthority::initialize(config(), "test");
+    FAIL() << "second init succeeded";
+  } catch (const UserError& e) {
+    EXPECT_EQ(e.key(), "ca.exists");
+  }
+}
+
+TEST_F(CaTest, IssuedCertificateChainsToTheRoot) {
+  auto ca = open_ca();
+  auto result = ca->issue(request());
+  EXPECT_FALSE(result.existed);
+  EXPECT_EQ(result.record.status, store::CertStatus::valid);
+
+  auto chain = ca->chain_pem();
+  auto nes = ossl::cert_from_pem_or_der(chain.substr(0, chain.find("-----END CERTIFICATE-----") + 26));
+  auto root = ossl::cert_from_pem_or_der(chain.substr(chain.find("-----END CERTIFICATE-----") + 26));
+  auto leaf = ossl::cert_from_der(result.der);
+  ossl::Ptr<X509_STORE, X509_STORE_free> store(X509_STORE_new());
+  X509_STORE_add_cert(store.get(), root.get());
+  STACK_OF(X509)* untrusted = sk_X509_new_null();
+  sk_X509_push(untrusted, nes.get());
+  ossl::Ptr<X509_STORE_CTX, X509_STORE_CTX_free> ctx(X509_STORE_CTX_new());
+  X509_STORE_CTX_init(ctx.get(), store.get(), leaf.get(), untrusted);
+  EXPECT_EQ(X509_verify_cert(ctx.get()), 1) << X509_verify_cert_error_string(X509_STORE_CTX_get_error(ctx.get()));
+  sk_X509_free(untrusted);
+}
+
+TEST_F(CaTest, RetriesAreIdempotent) {
+  auto ca = open_ca();
+  auto req = request("11111111110");
+  auto first = ca->issue(req);
+  auto again = ca->issue(req);
+  EXPECT_TRUE(again.existed);
+  EXPECT_EQ(again.record.serial, first.record.serial);
+  EXPECT_EQ(again.der, first.der);
+
+  req.request_id = "order-1";
+  auto with_id = ca->issue(req);
+  EXPECT_NE(with_id.record.serial, first.record.serial);
+  EXPECT_EQ(ca->issue(req).record.serial, with_id.record.serial);
+  auto other = request("11111111110");
+  other.request_id = "order-1";
+  try {
+    ca->issue(other);
+    FAIL();
+  } catch (const UserError& e) {
+    EXPECT_EQ(e.key(), "ca.request_id_conflict");
+  }
+}
+
+TEST_F(CaTest, SuspendedIssuanceAndRenewalLink) {
+  auto ca = open_ca();
+  auto old = ca->issue(request("50000000050"));
+  auto req = request("50000000050");
+  req.suspended = true;
+  req.years = 5;
+  req.renews = old.record.serial;
+  auto renewal = ca->issue(req);
+  EXPECT_EQ(renewal.record.status, store::CertStatus::suspended);
+  EXPECT_EQ(renewal.record.revocation_reason, kReasonCertificateHold);
+  EXPECT_EQ(renewal.record.renews, old.record.serial);
+  EXPECT_EQ(ca->find(renewal.record.serial)->renews, old.record.serial);
+
+  auto stranger = request("98765432150");
+  stranger.renews = old.record.serial;
+  EXPECT_THROW(ca->issue(stranger), UserError);
+}
+
+TEST_F(CaTest, StatusLifecycleAndRevocationIsFinal) {
+  auto ca = open_ca();
+  auto serial = ca->issue(request("10000008098")).record.serial;
+  EXPECT_EQ(ca->suspend(serial).status, store::CertStatus::suspended);
+  EXPECT_THROW(ca->suspend(serial), UserError);
+  EXPECT_EQ(ca->unsuspend(serial).status, store::CertStatus::valid);
+  EXPECT_THROW(ca->unsuspend(serial), UserError);
+  auto revoked = ca->revoke(serial, parse_revocation_reason("keyCompromise"));
+  EXPECT_EQ(revoked.status, store::CertStatus::revoked);
+  EXPECT_EQ(revoked.revocation_reason, 1);
+  EXPECT_TRUE(revoked.revoked_at.has_value());
+  auto before = snapshot(*ca);
+  EXPECT_THROW(ca->revoke(serial, 0), UserError);
+  EXPECT_THROW(ca->unsuspend(serial), UserError);
+  EXPECT_THROW(ca->suspend(serial), UserError);
+  EXPECT_EQ(ca->find(serial)->status, store::CertStatus::revoked);
+  EXPECT_EQ(snapshot(*ca), before);
+  EXPECT_THROW(ca->suspend("ABCDEF0123"), UserError);
+  EXPECT_THROW(parse_revocation_reason("certificateHold"), UserError);
+}
+
+TEST_F(CaTest, BadRequestsChangeNothing) {
+  auto ca = open_ca();
+  auto before = snapshot(*ca);
+  auto expect_refused = [&](IssueRequest r, const char* key) {
+    try {
+      ca->issue(r);
+      ADD_FAILURE() << "accepted: " << key;
+    } catch (const UserError& e) {
+      EXPECT_EQ(e.key(), key);
+    }
+  };
+  expect_refused(request("12345678901"), "ca.invalid_tckn");
+  auto weak = request();
+  weak.public_key = "-----BEGIN PUBLIC KEY-----\n" +
+                    base64_encode(SoftwareSigner(ossl::Pkey(EVP_RSA_gen(1024)), SignatureScheme::rsa_pkcs1_sha256)
+                                      .public_key_der()) +
+                    "\n-----END PUBLIC KEY-----\n";
+  expect_refused(weak, "ca.weak_key");
+  auto years = request();
+  years.years = 4;
+  expect_refused(years, "ca.bad_years");
+  auto limit = request();
+  limit.limit = "-10";
+  expect_refused(limit, "ca.bad_limit");
+  auto garbage = request();
+  garbage.public_key.reset();
+  garbage.csr = "-----BEGIN CERTIFICATE REQUEST-----\nAAAA\n-----END CERTIFICATE REQUEST-----\n";
+  expect_refused(garbage, "ca.bad_csr");
+  auto both = request();
+  both.csr = "x";
+  expect_refused(both, "ca.need_key_or_csr");
+  auto renew_missing = request();
+  renew_missing.renews = "0102030405060708";
+  expect_refused(renew_missing, "ca.not_found");
+  EXPECT_EQ(snapshot(*ca), before);
+}
+
+TEST_F(CaTest, AuditChainVerifiesAndRecordsEveryEvent) {
+  auto ca = open_ca();
+  auto serial = ca->issue(request("98765432150")).record.serial;
+  ca->suspend(serial);
+  ca->checkpoint();
+  auto result = ca->audit().verify(ca->audit_public_key());
+  EXPECT_TRUE(result.ok) << result.problem << " at " << result.first_bad_seq;
+  EXPECT_GT(result.checkpoints, 0);
+  std::vector<std::string> events;
+  for (const auto& r : ca->audit().list(0, 1000000))
+    if (r.subject == serial) events.push_back(r.event);
+  EXPECT_EQ(events, (std::vector<std::string>{"certificate.intent", "certificate.issued", "certificate.suspended"}));
+  // A wrong key fails every checkpoint.
+  auto other = SoftwareSigner::generate(parse_key_algorithm("ecdsa-p256"));
+  auto forged = ca->audit().verify(other->public_key_der());
+  EXPECT_FALSE(forged.ok);
+  EXPECT_EQ(forged.problem, "audit.problem.checkpoint_signature");
+}
+
+TEST_F(CaTest, MigrationsRunOnceAndReopenCleanly) {
+  auto first = open_ca();
+  int version = first->database().schema_version();
+  EXPECT_GE(version, 1);
+  auto second = open_ca();
+  EXPECT_EQ(second->database().schema_version(), version);
+}

@@ -1,0 +1,82 @@
+"""Shared helpers for the interop tests: a throwaway Tugra home on the engine
+chosen by tests/support/with-db, and ways to run tugra, openssl and SQL."""
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+import unittest
+
+TUGRA = os.environ.get("TUGRA_BIN", "build/bin/tugra")
+ENGINE = os.environ.get("TUGRA_TEST_ENGINE", "sqlite")
+SOFTHSM = "/usr/lib/softhsm/libsofthsm2.so"
+
+
+def run(cmd, check=True, input=None, env=None, cwd=None):
+    result = subprocess.run(cmd, input=input, capture_output=True, env=env, cwd=cwd)
+    if check and result.returncode != 0:
+        raise AssertionError(
+            f"{cmd} exited {result.returncode}\nstdout: {result.stdout.decode(errors='replace')}\n"
+            f"stderr: {result.stderr.decode(errors='replace')}")
+    return result
+
+
+class Home:
+    """A Tugra home in a temporary directory with its own database."""
+
+    def __init__(self, **config_env):
+        self.dir = tempfile.mkdtemp(prefix="tugra-interop-")
+        self.env = dict(os.environ, TUGRA_HOME=self.dir, TUGRA_LANG="en")
+        self.env.update(config_env)
+        if ENGINE == "postgresql":
+            admin = os.environ["TUGRA_TEST_PG_ADMIN"]
+            name = f"i_{os.getpid()}_{time.time_ns()}"
+            run(["psql", "-q", admin, "-c", f"CREATE DATABASE {name}"])
+            self.env["TUGRA_DATABASE_URL"] = admin.rsplit("/", 1)[0] + "/" + name
+        else:
+            self.env.pop("TUGRA_DATABASE_URL", None)
+
+    def path(self, *parts):
+        return os.path.join(self.dir, *parts)
+
+    def tugra(self, *args, check=True, input=None, **extra_env):
+        env = dict(self.env, **extra_env)
+        return run([TUGRA, *args], check=check, input=input, env=env)
+
+    def sql(self, query):
+        """Runs SQL directly on the home's database (as an attacker or a crash would)."""
+        if ENGINE == "postgresql":
+            return run(["psql", "-q", "-t", "-A", self.env["TUGRA_DATABASE_URL"], "-c", query]).stdout.decode()
+        return run(["sqlite3", self.path("tugra.db"), query]).stdout.decode()
+
+    def snapshot(self):
+        """Everything a failed command must leave unchanged."""
+        certs = self.tugra("ca", "list", "--json").stdout
+        audit = self.tugra("audit", "list", "--limit", "100000").stdout
+        return certs, audit
+
+    def certificates(self):
+        return json.loads(self.tugra("ca", "list", "--json").stdout)
+
+    def write(self, name, data):
+        path = self.path(name)
+        with open(path, "wb" if isinstance(data, bytes) else "w") as f:
+            f.write(data)
+        return path
+
+    def remove(self):
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def ec_public_key(home, name="holder", curve="P-256"):
+    """Makes a key pair with openssl; returns (private key path, public key path)."""
+    key = home.path(f"{name}.key")
+    pub = home.path(f"{name}.pub")
+    run(["openssl", "genpkey", "-algorithm", "EC", "-pkeyopt", f"ec_paramgen_curve:{curve}", "-out", key])
+    run(["openssl", "pkey", "-in", key, "-pubout", "-out", pub])
+    return key, pub
+
+
+def main():
+    unittest.main(verbosity=2)

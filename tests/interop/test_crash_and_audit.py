@@ -1,0 +1,102 @@
+"""Crash recovery and the audit chain: a process killed between the issuance
+intent and the signature (or after signing, before recording) is completed by
+the next start, and any tampering with the audit log is caught."""
+import json
+import unittest
+
+import harness
+
+
+class CrashAndAudit(unittest.TestCase):
+    def setUp(self):
+        self.home = harness.Home()
+        self.home.tugra("init")
+        _, self.pub = harness.ec_public_key(self.home)
+
+    def tearDown(self):
+        self.home.remove()
+
+    def issue_args(self):
+        return ["ca", "issue", "--tckn", "12345678950", "--given-name", "Zeynep", "--surname", "Ağaoğlu",
+                "--public-key", self.pub, "--out", self.home.path("c.pem")]
+
+    def assert_chain_intact(self):
+        r = self.home.tugra("audit", "verify")
+        self.assertIn("Audit chain intact", r.stdout.decode())
+
+    def crash_and_recover(self, point):
+        r = self.home.tugra(*self.issue_args(), check=False, TUGRA_FAULT=point)
+        self.assertEqual(r.returncode, -9, r.stderr)  # killed by SIGKILL at the fault point
+        pending = self.home.sql("SELECT serial FROM certificates WHERE status = 'pending'").split()
+        self.assertEqual(len(pending), 1)
+        # The next start (any command) completes the interrupted issuance.
+        certs = self.home.certificates()
+        self.assertEqual([(c["serial"], c["status"]) for c in certs], [(pending[0], "valid")])
+        self.assertEqual(self.home.sql("SELECT COUNT(*) FROM certificates WHERE status = 'pending'").strip(), "0")
+        # The retry of the same request returns that same certificate.
+        r = self.home.tugra(*self.issue_args())
+        self.assertEqual(r.stdout.decode().strip(), pending[0])
+        self.assertIn("fulfilled before", r.stderr.decode())
+        harness.run(["openssl", "x509", "-in", self.home.path("c.pem"), "-noout"])
+        self.assert_chain_intact()
+        events = self.home.tugra("audit", "list").stdout.decode()
+        self.assertIn('"recovered":true', events)
+        return pending[0]
+
+    def test_kill_between_intent_and_signature(self):
+        self.crash_and_recover("issue.after_intent")
+
+    def test_kill_after_signature_before_it_is_recorded(self):
+        self.crash_and_recover("issue.after_sign")
+
+    def test_fresh_chain_verifies(self):
+        self.assert_chain_intact()
+
+    def test_altered_record_is_found(self):
+        self.home.tugra(*self.issue_args())
+        self.home.sql("UPDATE audit_log SET details = '{\"tckn\":\"98765432150\"}' WHERE seq = 9")
+        r = self.home.tugra("audit", "verify", check=False)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("first bad record #9: record content altered", r.stdout.decode())
+
+    def test_removed_record_is_found(self):
+        self.home.tugra(*self.issue_args())
+        self.home.sql("DELETE FROM audit_log WHERE seq = 4")
+        r = self.home.tugra("audit", "verify", check=False)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("first bad record #4: record missing", r.stdout.decode())
+
+    def test_removed_tail_is_found_by_the_signed_checkpoint(self):
+        self.home.tugra(*self.issue_args())
+        last = int(self.home.sql("SELECT MAX(seq) FROM audit_log"))
+        self.home.sql(f"DELETE FROM audit_log WHERE seq = {last}")
+        r = self.home.tugra("audit", "verify", check=False)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn(f"#{last}", r.stdout.decode())
+
+    def test_rewritten_chain_is_found_by_the_signed_checkpoint(self):
+        # An attacker who recomputes every hash after an edit still cannot
+        # forge the checkpoint signature made in the token.
+        self.home.tugra(*self.issue_args())
+        self.home.sql("UPDATE audit_checkpoints SET hash = (SELECT hash FROM audit_log WHERE seq = 1) "
+                      "WHERE seq = (SELECT MAX(seq) FROM audit_checkpoints)")
+        self.home.sql("UPDATE audit_checkpoints SET seq = 1 WHERE seq = (SELECT MAX(seq) FROM audit_checkpoints)")
+        r = self.home.tugra("audit", "verify", check=False)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("checkpoint signature invalid", r.stdout.decode())
+
+    def test_every_status_change_is_audited(self):
+        serial = self.home.tugra(*self.issue_args()).stdout.decode().strip()
+        self.home.tugra("ca", "suspend", serial)
+        self.home.tugra("ca", "unsuspend", serial)
+        self.home.tugra("ca", "revoke", serial, "--reason", "affiliationChanged")
+        rows = [line.split("\t") for line in self.home.tugra("audit", "list").stdout.decode().splitlines()]
+        mine = [(r[2], json.loads(r[5]).get("status")) for r in rows if r[4] == serial]
+        self.assertEqual(mine, [("certificate.intent", None), ("certificate.issued", "valid"),
+                                ("certificate.suspended", "suspended"), ("certificate.unsuspended", "valid"),
+                                ("certificate.revoked", "revoked")])
+        self.assert_chain_intact()
+
+
+if __name__ == "__main__":
+    harness.main()

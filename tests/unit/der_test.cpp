@@ -1,0 +1,92 @@
+// The DER that Tugra writes by hand, checked by a parser nobody here wrote.
+#include "crypto/der.hpp"
+
+#include <gtest/gtest.h>
+#include <openssl/x509.h>
+
+#include "ca/qc_statements.hpp"
+#include "common/error.hpp"
+#include "crypto/algorithm.hpp"
+#include "test_util.hpp"
+
+using namespace tugra;
+
+TEST(Der, IntegersAreMinimalTwosComplement) {
+  EXPECT_EQ(hex_encode(der::integer(0)), "020100");
+  EXPECT_EQ(hex_encode(der::integer(127)), "02017f");
+  EXPECT_EQ(hex_encode(der::integer(128)), "02020080");
+  EXPECT_EQ(hex_encode(der::integer(-2)), "0201fe");
+  EXPECT_EQ(hex_encode(der::integer(-129)), "0202ff7f");
+  EXPECT_EQ(hex_encode(der::integer(50000)), "020300c350");
+}
+
+TEST(Der, LongLengths) {
+  Bytes big(300, 0x41);
+  Bytes t = der::tlv(0x04, big);
+  EXPECT_EQ(hex_encode(ByteView(t).first(4)), "0482012c");
+  EXPECT_NE(test::asn1parse(t).find("OCTET STRING"), std::string::npos);
+}
+
+TEST(QcStatements, ParsesWithOpensslAndCarriesEveryStatement) {
+  ca::QcOptions qc;
+  qc.statement_text = "Bu sertifika, 5070 sayılı Elektronik İmza Kanununa göre nitelikli elektronik sertifikadır.";
+  qc.limit = ca::parse_limit("50000", "TRY");
+  qc.pds_url = "https://example.test/pds";
+  Bytes der = ca::encode_qc_statements(qc);
+  std::string text = test::asn1parse(der);
+  EXPECT_EQ(text.find("Error"), std::string::npos) << text;
+  for (const char* expected : {"0.4.0.1862.1.1", "2.16.792.1.61.0.1.5070.1.1", "UTF8STRING", "0.4.0.1862.1.2",
+                               "PRINTABLESTRING   :TRY", "INTEGER           :C350", "INTEGER           :00",
+                               "0.4.0.1862.1.4", "0.4.0.1862.1.6", "0.4.0.1862.1.6.1", "0.4.0.1862.1.5",
+                               "IA5STRING         :https://example.test/pds", "PRINTABLESTRING   :tr"})
+    EXPECT_NE(text.find(expected), std::string::npos) << expected << "\n" << text;
+  EXPECT_EQ(text.find("1.3.6.1.5.5.7.11.2"), std::string::npos);
+}
+
+TEST(QcStatements, NoLimitNoPdsAndTheEtsiSemanticsOption) {
+  ca::QcOptions qc;
+  qc.statement_text = "x";
+  qc.semantics_natural_person = true;
+  std::string text = test::asn1parse(ca::encode_qc_statements(qc));
+  EXPECT_EQ(text.find("0.4.0.1862.1.2"), std::string::npos);
+  EXPECT_EQ(text.find("0.4.0.1862.1.5"), std::string::npos);
+  EXPECT_NE(text.find("1.3.6.1.5.5.7.11.2"), std::string::npos);
+  EXPECT_NE(text.find("0.4.0.194121.1.1"), std::string::npos);
+}
+
+TEST(MonetaryLimit, ParsesAmountsAndDecimals) {
+  auto l = ca::parse_limit("1500.50", "TRY");
+  EXPECT_EQ(l.amount, 15005);
+  EXPECT_EQ(l.exponent, -1);
+  EXPECT_EQ(ca::format_limit(l), "1500.5 TRY");
+  l = ca::parse_limit("0.05", "TRY");
+  EXPECT_EQ(l.amount, 5);
+  EXPECT_EQ(l.exponent, -2);
+  EXPECT_EQ(ca::format_limit(l), "0.05 TRY");
+  for (const char* bad : {"", "0", "-5", "1.", ".5", "1e5", "12,5", "99999999999999999999999"})
+    EXPECT_THROW(ca::parse_limit(bad, "TRY"), UserError) << bad;
+}
+
+TEST(AlgorithmIdentifier, EveryOneDecodesAsTheRightAlgorithm) {
+  struct Case {
+    SignatureScheme scheme;
+    int nid;
+  } cases[] = {{SignatureScheme::ecdsa_sha256, NID_ecdsa_with_SHA256},
+               {SignatureScheme::ecdsa_sha384, NID_ecdsa_with_SHA384},
+               {SignatureScheme::rsa_pkcs1_sha256, NID_sha256WithRSAEncryption},
+               {SignatureScheme::rsa_pss_sha256, NID_rsassaPss}};
+  for (const auto& c : cases) {
+    Bytes der = algorithm_identifier(c.scheme);
+    const unsigned char* p = der.data();
+    X509_ALGOR* alg = d2i_X509_ALGOR(nullptr, &p, static_cast<long>(der.size()));
+    ASSERT_NE(alg, nullptr);
+    const ASN1_OBJECT* obj = nullptr;
+    X509_ALGOR_get0(&obj, nullptr, nullptr, alg);
+    EXPECT_EQ(OBJ_obj2nid(obj), c.nid);
+    X509_ALGOR_free(alg);
+  }
+  std::string pss = test::asn1parse(algorithm_identifier(SignatureScheme::rsa_pss_sha256));
+  EXPECT_NE(pss.find("sha256"), std::string::npos) << pss;
+  EXPECT_NE(pss.find("mgf1"), std::string::npos) << pss;
+  EXPECT_NE(pss.find(":20"), std::string::npos) << pss;  // salt length 32
+}
