@@ -72,17 +72,39 @@ const Signer& CertificateAuthority::signer(const std::string& authority_id) {
   return *signers_.back().second;
 }
 
+void CertificateAuthority::replace_signer_for_benchmark(const std::string& authority_id,
+                                                        std::unique_ptr<Signer> replacement) {
+  token();
+  for (auto& [id, s] : signers_)
+    if (id == authority_id) {
+      s = std::move(replacement);
+      return;
+    }
+  signers_.emplace_back(authority_id, std::move(replacement));
+}
+
 store::AuthorityRecord CertificateAuthority::authority(const std::string& id) {
-  auto a = store::AuthorityRepository(*db_).find(id);
-  if (!a) throw UserError("ca.not_initialized", {{"home", config_.home().string()}});
-  return *a;
+  if (authorities_.empty()) authorities_ = store::AuthorityRepository(*db_).all();
+  for (const auto& a : authorities_)
+    if (a.id == id) return a;
+  throw UserError("ca.not_initialized", {{"home", config_.home().string()}});
+}
+
+const NesProfile& CertificateAuthority::nes_profile() {
+  if (!nes_profile_) nes_profile_ = std::make_unique<NesProfile>(settings_, issuing_certificate());
+  return *nes_profile_;
+}
+
+const X509* CertificateAuthority::issuing_certificate() {
+  if (!issuing_cert_) issuing_cert_ = ossl::cert_from_der(base64_decode(authority("nes").certificate.value_or("")));
+  return issuing_cert_.get();
 }
 
 Bytes CertificateAuthority::audit_public_key() { return token().public_key("tugra-audit"); }
 
-void CertificateAuthority::write(const std::function<void()>& fn) {
+void CertificateAuthority::write(const std::function<void()>& fn, store::Durability durability) {
   token();  // the audit key must be at hand for checkpoints inside the transaction
-  store::Transaction tx(*db_);
+  store::Transaction tx(*db_, durability);
   fn();
   tx.commit();
   wrote_ = true;

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "ca/profile.hpp"
+#include "crypto/openssl.hpp"
 #include "common/config.hpp"
 #include "store/audit_log.hpp"
 #include "store/database.hpp"
@@ -66,6 +67,12 @@ class CertificateAuthority {
   std::string chain_pem();
   store::AuthorityRecord authority(const std::string& id);
 
+  // Replaces the key an authority signs with (bench/issue compares the
+  // token's key with a software key through the same issuance path). The
+  // certificates it then signs do not chain to the stored CA certificate.
+  void replace_signer_for_benchmark(const std::string& authority_id, std::unique_ptr<Signer> signer);
+  const Signer& signer_of(const std::string& authority_id) { return signer(authority_id); }
+
   // Writes a signed audit checkpoint if records were added since the last.
   void checkpoint();
   store::AuditLog& audit() { return *audit_; }
@@ -78,9 +85,12 @@ class CertificateAuthority {
  private:
   CertificateAuthority(const Config& config, std::string actor);
   Token& token();
+  // The NES issuing CA certificate, parsed once.
+  const X509* issuing_certificate();
+  const NesProfile& nes_profile();
   const Signer& signer(const std::string& authority_id);
   // Runs `fn` in a write transaction with the token open for checkpoints.
-  void write(const std::function<void()>& fn);
+  void write(const std::function<void()>& fn, store::Durability durability = store::Durability::full);
   void record(const std::string& event, const std::string& subject, const std::string& details);
   store::CertificateRecord finish_issuance(const store::CertificateRecord& intent, bool recovered, Bytes& der);
   store::CertificateRecord change_status(const std::string& serial, const char* event,
@@ -93,6 +103,9 @@ class CertificateAuthority {
   std::unique_ptr<store::AuditLog> audit_;
   std::unique_ptr<Token> token_;
   std::vector<std::pair<std::string, std::unique_ptr<Signer>>> signers_;
+  std::vector<store::AuthorityRecord> authorities_;  // loaded once; they do not change
+  ossl::Cert issuing_cert_;
+  std::unique_ptr<NesProfile> nes_profile_;
   bool wrote_ = false;
 };
 

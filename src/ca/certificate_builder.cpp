@@ -38,9 +38,24 @@ CertificateBuilder& CertificateBuilder::issuer(const X509* issuer_cert) {
   return *this;
 }
 
-CertificateBuilder& CertificateBuilder::public_key(ByteView spki) {
-  ossl::Pkey key = ossl::public_key_from_der(spki);
-  if (X509_set_pubkey(cert_.get(), key.get()) != 1) throw ossl::Error("X509_set_pubkey");
+CertificateBuilder& CertificateBuilder::public_key(const ossl::PublicKey& key) {
+  // Sets the SubjectPublicKeyInfo fields as parsed; X509_set_pubkey() would
+  // re-encode the key through OpenSSL's encoder framework.
+  const ASN1_OBJECT* algorithm = nullptr;
+  int param_type = 0;
+  const void* param = nullptr;
+  X509_ALGOR_get0(&algorithm, &param_type, &param, key.algorithm());
+  void* param_copy = nullptr;
+  if (param_type == V_ASN1_OBJECT)
+    param_copy = OBJ_dup(static_cast<const ASN1_OBJECT*>(param));
+  else if (param_type == V_ASN1_SEQUENCE)
+    param_copy = ASN1_STRING_dup(static_cast<const ASN1_STRING*>(param));
+  const ASN1_BIT_STRING* bits = key.bits();
+  int bits_len = ASN1_STRING_length(bits);
+  auto* bits_copy = static_cast<unsigned char*>(OPENSSL_memdup(ASN1_STRING_get0_data(bits), static_cast<std::size_t>(bits_len)));
+  if (X509_PUBKEY_set0_param(X509_get_X509_PUBKEY(cert_.get()), OBJ_dup(algorithm), param_type, param_copy,
+                             bits_copy, bits_len) != 1)
+    throw ossl::Error("X509_PUBKEY_set0_param");
   return *this;
 }
 
@@ -50,6 +65,11 @@ CertificateBuilder& CertificateBuilder::extension(int nid, const std::string& va
   ossl::Ptr<X509_EXTENSION, X509_EXTENSION_free> ext(X509V3_EXT_conf_nid(nullptr, &ctx, nid, value.c_str()));
   if (!ext || X509_add_ext(cert_.get(), ext.get(), -1) != 1)
     throw ossl::Error(std::string("extension ") + OBJ_nid2sn(nid) + "=" + value);
+  return *this;
+}
+
+CertificateBuilder& CertificateBuilder::add_extension(const X509_EXTENSION* ext) {
+  if (X509_add_ext(cert_.get(), const_cast<X509_EXTENSION*>(ext), -1) != 1) throw ossl::Error("X509_add_ext");
   return *this;
 }
 

@@ -26,10 +26,11 @@ class CertificateBuilder {
   CertificateBuilder& subject(const X509_NAME* name);
   // The issuer; for a self-signed certificate pass nullptr (issuer = subject).
   CertificateBuilder& issuer(const X509* issuer_cert);
-  CertificateBuilder& public_key(ByteView spki);
+  CertificateBuilder& public_key(const ossl::PublicKey& key);
   // An extension in OpenSSL's configuration syntax, e.g.
   // (NID_key_usage, "critical,digitalSignature"). Set subject, issuer and key first.
   CertificateBuilder& extension(int nid, const std::string& value);
+  CertificateBuilder& add_extension(const X509_EXTENSION* ext);  // copied
   CertificateBuilder& extension_der(const char* oid, ByteView value, bool critical);
   CertificateBuilder& extension_object(int nid, void* value, bool critical);
 

@@ -71,17 +71,17 @@ std::unique_ptr<CertificateAuthority> CertificateAuthority::initialize(const Con
   auto root_signer = sign_with(plans[0]);
   auto nes_signer = sign_with(plans[1]);
 
-  auto root_b = root_ca(s, config.str("ca.root_name"), keys[0].first,
+  auto root_b = root_ca(s, config.str("ca.root_name"), ossl::PublicKey::from_der(keys[0].first),
                         Validity::years_from(now, static_cast<int>(config.integer("ca.root_years"))));
   Bytes root_der = assemble_certificate(root_b.tbs(root_signer->scheme()), *root_signer);
   auto root = ossl::cert_from_der(root_der);
 
-  auto nes_b = issuing_ca(s, config.str("ca.issuing_name"), keys[1].first,
+  auto nes_b = issuing_ca(s, config.str("ca.issuing_name"), ossl::PublicKey::from_der(keys[1].first),
                           Validity::years_from(now, static_cast<int>(config.integer("ca.issuing_years"))), root.get());
   Bytes nes_der = assemble_certificate(nes_b.tbs(root_signer->scheme()), *root_signer);
   auto nes = ossl::cert_from_der(nes_der);
 
-  auto ocsp_b = ocsp_responder(s, config.str("ca.ocsp_name"), keys[2].first,
+  auto ocsp_b = ocsp_responder(s, config.str("ca.ocsp_name"), ossl::PublicKey::from_der(keys[2].first),
                                Validity::years_from(now, static_cast<int>(config.integer("ca.ocsp_years"))), nes.get());
   Bytes ocsp_der = assemble_certificate(ocsp_b.tbs(nes_signer->scheme()), *nes_signer);
   auto ocsp = ossl::cert_from_der(ocsp_der);

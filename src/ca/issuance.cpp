@@ -18,11 +18,11 @@
 namespace tugra::ca {
 namespace {
 
-Bytes request_public_key(const IssueRequest& req) {
+ossl::PublicKey request_public_key(const IssueRequest& req) {
   if (req.public_key.has_value() == req.csr.has_value()) throw UserError("ca.need_key_or_csr");
   if (req.public_key) {
     try {
-      return ossl::public_key_der(ossl::public_key_from_pem_or_der(*req.public_key).get());
+      return ossl::PublicKey::parse(*req.public_key);
     } catch (const ossl::Error&) {
       throw UserError("ca.bad_public_key");
     }
@@ -33,12 +33,17 @@ Bytes request_public_key(const IssueRequest& req) {
   } catch (const ossl::Error&) {
     throw UserError("ca.bad_csr");
   }
-  EVP_PKEY* key = X509_REQ_get0_pubkey(csr.get());
-  if (!key || X509_REQ_verify(csr.get(), key) != 1) {
+  const X509_PUBKEY* csr_key = X509_REQ_get_X509_PUBKEY(csr.get());
+  std::optional<ossl::PublicKey> key;
+  try {
+    if (csr_key) key = ossl::PublicKey::from(csr_key);
+  } catch (const ossl::Error&) {
+  }
+  if (!key || X509_REQ_verify(csr.get(), key->pkey()) != 1) {
     ERR_clear_error();
     throw UserError("ca.csr_signature");
   }
-  return ossl::public_key_der(key);
+  return std::move(*key);
 }
 
 }  // namespace
@@ -48,8 +53,9 @@ IssueResult CertificateAuthority::issue(const IssueRequest& req) {
   if (req.years != 3 && req.years != 5) throw UserError("ca.bad_years", {{"years", std::to_string(req.years)}});
   std::optional<MonetaryLimit> limit;
   if (req.limit) limit = parse_limit(*req.limit, settings_.currency);
-  Bytes spki = request_public_key(req);
-  check_key_strength(spki);
+  ossl::PublicKey key = request_public_key(req);
+  check_key_strength(key.pkey());
+  Bytes spki = key.der();
 
   store::CertificateRepository certs(*db_);
   std::optional<std::string> renews;
@@ -84,12 +90,11 @@ IssueResult CertificateAuthority::issue(const IssueRequest& req) {
     return result;
   }
 
-  auto issuer = ossl::cert_from_der(base64_decode(authority("nes").certificate.value_or("")));
   const Signer& nes = signer("nes");
   Bytes serial = random_serial();
   Validity validity = Validity::years_from(now_seconds(), req.years);
-  auto builder = nes_certificate(settings_, req.holder, spki, serial, validity, limit, issuer.get());
-  auto problems = lint_nes_certificate(builder.cert(), settings_);
+  auto builder = nes_profile().build(req.holder, key, serial, validity, limit);
+  auto problems = lint_nes_certificate(builder.cert(), settings_, key.pkey());
   if (!problems.empty()) {
     std::string list;
     for (const auto& p : problems) list += (list.empty() ? "" : "; ") + message(p);
@@ -139,25 +144,26 @@ store::CertificateRecord CertificateAuthority::finish_issuance(const store::Cert
   store::CertificateRecord done = intent;
   write([&] {
     store::CertificateRepository certs(*db_);
-    auto current = certs.find(intent.serial);
-    if (current && current->status != store::CertStatus::pending) {
-      // Another process completed it first; its certificate stands.
-      done = *current;
-      der = base64_decode(current->certificate.value_or(""));
-      return;
-    }
     done.status = suspended ? store::CertStatus::suspended : store::CertStatus::valid;
     done.certificate = base64_encode(der);
     if (suspended) {
       done.revoked_at = done.not_before;
       done.revocation_reason = kReasonCertificateHold;
     }
-    certs.complete(done.serial, *done.certificate, done.status, done.revoked_at, done.revocation_reason);
+    if (!certs.complete(done.serial, *done.certificate, done.status, done.revoked_at, done.revocation_reason)) {
+      // Another process completed it first; its certificate stands.
+      done = certs.find(intent.serial).value();
+      der = base64_decode(done.certificate.value_or(""));
+      return;
+    }
     nlohmann::json details = {{"tckn", done.tckn}, {"status", store::to_string(done.status)},
                               {"not_after", done.not_after}, {"recovered", recovered}};
     if (done.renews) details["renews"] = *done.renews;
     record("certificate.issued", done.serial, details.dump());
-  });
+  },
+        // The intent is already on disk: if a power cut loses this commit,
+        // recover_pending() signs the same TBSCertificate again.
+        store::Durability::relaxed);
   return done;
 }
 

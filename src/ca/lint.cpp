@@ -44,16 +44,21 @@ void check_key_strength(ByteView spki) {
   } catch (const std::exception&) {
     throw UserError("ca.bad_public_key");
   }
-  int id = EVP_PKEY_get_base_id(key.get());
+  check_key_strength(key.get());
+}
+
+void check_key_strength(const EVP_PKEY* key) {
+  if (!key) throw UserError("ca.bad_public_key");
+  int id = EVP_PKEY_get_base_id(key);
   if (id == EVP_PKEY_RSA) {
-    int bits = EVP_PKEY_get_bits(key.get());
+    int bits = EVP_PKEY_get_bits(key);
     if (bits < 2048 || bits > 8192) throw UserError("ca.weak_key", {{"detail", "RSA " + std::to_string(bits)}});
     return;
   }
   if (id == EVP_PKEY_EC) {
     char group[64] = {0};
     std::size_t len = 0;
-    EVP_PKEY_get_group_name(key.get(), group, sizeof group, &len);
+    EVP_PKEY_get_group_name(key, group, sizeof group, &len);
     std::string g(group);
     if (g == "prime256v1" || g == "secp384r1" || g == "secp521r1") return;
     throw UserError("ca.weak_key", {{"detail", "EC " + (g.empty() ? std::string("?") : g)}});
@@ -77,7 +82,8 @@ void check_holder(const Holder& h) {
   if (h.locality) check_name(*h.locality, "locality", 128);
 }
 
-std::vector<std::string> lint_nes_certificate(const X509* cert, const ProfileSettings& s) {
+std::vector<std::string> lint_nes_certificate(const X509* cert, const ProfileSettings& s,
+                                              const EVP_PKEY* subject_key) {
   std::vector<std::string> problems;
   auto require = [&](bool ok, const char* key) {
     if (!ok) problems.emplace_back(key);
@@ -144,9 +150,8 @@ std::vector<std::string> lint_nes_certificate(const X509* cert, const ProfileSet
   int days = 0, secs = 0;
   require(ASN1_TIME_diff(&days, &secs, nb, na) == 1 && days > 0 && days <= 5 * 366, "lint.validity");
 
-  const EVP_PKEY* key = X509_get0_pubkey(cert);
   try {
-    check_key_strength(ossl::public_key_der(key));
+    check_key_strength(subject_key);
   } catch (const std::exception&) {
     problems.emplace_back("lint.key");
   }

@@ -14,6 +14,7 @@ namespace tugra::ca {
 
 // Refuses weak or unsupported keys: RSA < 2048 bits, EC other than
 // P-256/P-384/P-521 (BTK Tebliğ art. 6/1). Throws UserError.
+void check_key_strength(const EVP_PKEY* key);
 void check_key_strength(ByteView spki);
 // Refuses a name field that is empty, has leading/trailing spaces, control
 // characters or invalid UTF-8, or is longer than `max` characters.
@@ -22,6 +23,8 @@ void check_name_field(const std::string& value, const char* field, int max);
 void check_holder(const Holder& holder);
 
 // Problems found in a holder certificate about to be signed; empty when clean.
-std::vector<std::string> lint_nes_certificate(const X509* cert, const ProfileSettings& settings);
+// `subject_key` is the key the certificate carries, already parsed.
+std::vector<std::string> lint_nes_certificate(const X509* cert, const ProfileSettings& settings,
+                                              const EVP_PKEY* subject_key);
 
 }  // namespace tugra::ca

@@ -87,27 +87,27 @@ Policies policies(const ProfileSettings& s, bool user_notice, bool etsi) {
   return list;
 }
 
-CertificateBuilder base(const X509_NAME* subject, const X509* issuer, ByteView spki, ByteView serial, Validity v) {
+CertificateBuilder base(const X509_NAME* subject, const X509* issuer, const ossl::PublicKey& key, ByteView serial, Validity v) {
   CertificateBuilder b;
-  b.serial(serial).validity(v.not_before, v.not_after).subject(subject).issuer(issuer).public_key(spki);
+  b.serial(serial).validity(v.not_before, v.not_after).subject(subject).issuer(issuer).public_key(key);
   return b;
 }
 
 }  // namespace
 
-CertificateBuilder root_ca(const ProfileSettings& s, const std::string& name, ByteView spki, Validity v) {
+CertificateBuilder root_ca(const ProfileSettings& s, const std::string& name, const ossl::PublicKey& key, Validity v) {
   auto subject = ca_name(s, name);
-  auto b = base(subject.get(), nullptr, spki, random_serial(), v);
+  auto b = base(subject.get(), nullptr, key, random_serial(), v);
   b.extension(NID_basic_constraints, "critical,CA:TRUE")
       .extension(NID_key_usage, "critical,keyCertSign,cRLSign")
       .extension(NID_subject_key_identifier, "hash");
   return b;
 }
 
-CertificateBuilder issuing_ca(const ProfileSettings& s, const std::string& name, ByteView spki, Validity v,
+CertificateBuilder issuing_ca(const ProfileSettings& s, const std::string& name, const ossl::PublicKey& key, Validity v,
                               const X509* root) {
   auto subject = ca_name(s, name);
-  auto b = base(subject.get(), root, spki, random_serial(), v);
+  auto b = base(subject.get(), root, key, random_serial(), v);
   auto list = policies(s, false, false);
   b.extension(NID_basic_constraints, "critical,CA:TRUE,pathlen:0")
       .extension(NID_key_usage, "critical,keyCertSign,cRLSign")
@@ -120,10 +120,10 @@ CertificateBuilder issuing_ca(const ProfileSettings& s, const std::string& name,
   return b;
 }
 
-CertificateBuilder ocsp_responder(const ProfileSettings& s, const std::string& name, ByteView spki, Validity v,
+CertificateBuilder ocsp_responder(const ProfileSettings& s, const std::string& name, const ossl::PublicKey& key, Validity v,
                                   const X509* issuing) {
   auto subject = ca_name(s, name);
-  auto b = base(subject.get(), issuing, spki, random_serial(), v);
+  auto b = base(subject.get(), issuing, key, random_serial(), v);
   // RFC 6960 §4.2.2.2: id-kp-OCSPSigning; ocsp-nocheck so clients do not ask
   // the responder about itself; no OCSP AIA.
   b.extension(NID_basic_constraints, "critical,CA:FALSE")
@@ -135,20 +135,38 @@ CertificateBuilder ocsp_responder(const ProfileSettings& s, const std::string& n
   return b;
 }
 
-CertificateBuilder nes_certificate(const ProfileSettings& s, const Holder& holder, ByteView spki, ByteView serial,
-                                   Validity v, const std::optional<MonetaryLimit>& limit, const X509* issuing) {
-  auto subject = holder_name(s, holder);
-  auto b = base(subject.get(), issuing, spki, serial, v);
+NesProfile::NesProfile(const ProfileSettings& s, const X509* issuing) : settings_(s), issuing_(issuing) {
+  X509V3_CTX ctx;
+  X509V3_set_ctx(&ctx, const_cast<X509*>(issuing), nullptr, nullptr, nullptr, 0);
+  auto make = [&](int nid, const std::string& value) {
+    Extension ext(X509V3_EXT_conf_nid(nullptr, &ctx, nid, value.c_str()));
+    if (!ext) throw ossl::Error(std::string("extension ") + OBJ_nid2sn(nid) + "=" + value);
+    return ext;
+  };
+  key_usage_ = make(NID_key_usage, "critical,digitalSignature,nonRepudiation");
+  basic_constraints_ = make(NID_basic_constraints, "CA:FALSE");
+  authority_key_id_ = make(NID_authority_key_identifier, "keyid:always");
   auto list = policies(s, true, s.etsi_qcp_policy);
+  policies_.reset(X509V3_EXT_i2d(NID_certificate_policies, 0, list.get()));
+  if (!policies_) throw ossl::Error("certificatePolicies");
+  crl_dp_ = make(NID_crl_distribution_points, "URI:" + s.url("/crl/nes.crl"));
+  aia_ = make(NID_info_access, "OCSP;URI:" + s.url("/ocsp") + ",caIssuers;URI:" + s.url("/ca/nes.crt"));
+}
+
+CertificateBuilder NesProfile::build(const Holder& holder, const ossl::PublicKey& key, ByteView serial, Validity v,
+                                     const std::optional<MonetaryLimit>& limit) const {
+  const ProfileSettings& s = settings_;
+  auto subject = holder_name(s, holder);
+  auto b = base(subject.get(), issuing_, key, serial, v);
   QcOptions qc{s.user_notice, limit, s.pds_url, s.etsi_serial_number};
-  b.extension(NID_key_usage, "critical,digitalSignature,nonRepudiation")
-      .extension(NID_basic_constraints, "CA:FALSE")
+  b.add_extension(key_usage_.get())
+      .add_extension(basic_constraints_.get())
       .extension(NID_subject_key_identifier, "hash")
-      .extension(NID_authority_key_identifier, "keyid:always")
-      .extension_object(NID_certificate_policies, list.get(), false)
+      .add_extension(authority_key_id_.get())
+      .add_extension(policies_.get())
       .extension_der(oid::qc_statements, encode_qc_statements(qc), false)
-      .extension(NID_crl_distribution_points, "URI:" + s.url("/crl/nes.crl"))
-      .extension(NID_info_access, "OCSP;URI:" + s.url("/ocsp") + ",caIssuers;URI:" + s.url("/ca/nes.crt"));
+      .add_extension(crl_dp_.get())
+      .add_extension(aia_.get());
   return b;
 }
 

@@ -50,13 +50,24 @@ Bytes random_serial();
 ossl::Name ca_name(const ProfileSettings& settings, const std::string& common_name);
 ossl::Name holder_name(const ProfileSettings& settings, const Holder& holder);
 
-CertificateBuilder root_ca(const ProfileSettings& s, const std::string& name, ByteView spki, Validity v);
-CertificateBuilder issuing_ca(const ProfileSettings& s, const std::string& name, ByteView spki, Validity v,
+CertificateBuilder root_ca(const ProfileSettings& s, const std::string& name, const ossl::PublicKey& key, Validity v);
+CertificateBuilder issuing_ca(const ProfileSettings& s, const std::string& name, const ossl::PublicKey& key, Validity v,
                               const X509* root);
-CertificateBuilder ocsp_responder(const ProfileSettings& s, const std::string& name, ByteView spki,
+CertificateBuilder ocsp_responder(const ProfileSettings& s, const std::string& name, const ossl::PublicKey& key,
                                   Validity v, const X509* issuing);
-CertificateBuilder nes_certificate(const ProfileSettings& s, const Holder& holder, ByteView spki,
-                                   ByteView serial, Validity v, const std::optional<MonetaryLimit>& limit,
-                                   const X509* issuing);
+// The holder (NES) certificate profile of one issuing CA. The extensions
+// that are the same for every holder are encoded once, here.
+class NesProfile {
+ public:
+  NesProfile(const ProfileSettings& settings, const X509* issuing);
+  CertificateBuilder build(const Holder& holder, const ossl::PublicKey& key, ByteView serial, Validity v,
+                           const std::optional<MonetaryLimit>& limit) const;
+
+ private:
+  using Extension = ossl::Ptr<X509_EXTENSION, X509_EXTENSION_free>;
+  const ProfileSettings& settings_;
+  const X509* issuing_;
+  Extension key_usage_, basic_constraints_, authority_key_id_, policies_, crl_dp_, aia_;
+};
 
 }  // namespace tugra::ca

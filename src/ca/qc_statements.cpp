@@ -44,21 +44,26 @@ Bytes encode_qc_statements(const QcOptions& options) {
   Bytes statements;
   auto add = [&](const Bytes& statement) { statements.insert(statements.end(), statement.begin(), statement.end()); };
 
-  add(sequence({der::oid(oid::qc_compliance)}));
+  // Statements that never change are encoded once per process.
+  static const Bytes compliance = sequence({der::oid(oid::qc_compliance)});
+  static const Bytes btk_oid = der::oid(oid::btk_5070_qualified);
+  static const Bytes limit_oid = der::oid(oid::qc_limit_value);
+  static const Bytes sscd = sequence({der::oid(oid::qc_sscd)});
+  static const Bytes type = sequence({der::oid(oid::qc_type), sequence({der::oid(oid::qc_type_esign)})});
+  static const Bytes semantics = sequence({der::oid(oid::qc_syntax_v2), sequence({der::oid(oid::etsi_natural_person)})});
+  add(compliance);
   // BTK: MA3-based verifiers call a certificate qualified only with both
   // QcCompliance and this statement.
-  add(sequence({der::oid(oid::btk_5070_qualified), utf8_string(options.statement_text)}));
+  add(sequence({btk_oid, utf8_string(options.statement_text)}));
   if (options.limit) {
     const auto& l = *options.limit;
-    add(sequence({der::oid(oid::qc_limit_value),
-                  sequence({printable_string(l.currency), integer(l.amount), integer(l.exponent)})}));
+    add(sequence({limit_oid, sequence({printable_string(l.currency), integer(l.amount), integer(l.exponent)})}));
   }
-  add(sequence({der::oid(oid::qc_sscd)}));
-  add(sequence({der::oid(oid::qc_type), sequence({der::oid(oid::qc_type_esign)})}));
+  add(sscd);
+  add(type);
   if (!options.pds_url.empty())
     add(sequence({der::oid(oid::qc_pds), sequence({sequence({ia5_string(options.pds_url), printable_string("tr")})})}));
-  if (options.semantics_natural_person)
-    add(sequence({der::oid(oid::qc_syntax_v2), sequence({der::oid(oid::etsi_natural_person)})}));
+  if (options.semantics_natural_person) add(semantics);
   return tlv(0x30, statements);
 }
 

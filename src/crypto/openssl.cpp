@@ -1,6 +1,10 @@
 #include "crypto/openssl.hpp"
 
+#include "crypto/der.hpp"
+
+#include <openssl/core_names.h>
 #include <openssl/err.h>
+#include <openssl/param_build.h>
 #include <openssl/pem.h>
 
 namespace tugra::ossl {
@@ -103,6 +107,121 @@ Pkey public_key_from_pem_or_der(std::string_view data) {
   Pkey key(PEM_read_bio_PUBKEY(memory_bio(data).get(), nullptr, nullptr, nullptr));
   if (!key) throw Error("PEM_read_bio_PUBKEY");
   return key;
+}
+
+namespace {
+
+// Steps into a DER SEQUENCE that must fill exactly [*p, end).
+bool enter_sequence(const unsigned char** p, const unsigned char* end, long* len) {
+  int tag = 0, cls = 0;
+  int ret = ASN1_get_object(p, len, &tag, &cls, end - *p);
+  return !(ret & 0x80) && ret == V_ASN1_CONSTRUCTED && tag == V_ASN1_SEQUENCE && cls == V_ASN1_UNIVERSAL &&
+         *p + *len == end;
+}
+
+Pkey key_from_params(const char* type, const OSSL_PARAM* params) {
+  Ptr<EVP_PKEY_CTX, EVP_PKEY_CTX_free> ctx(EVP_PKEY_CTX_new_from_name(nullptr, type, nullptr));
+  EVP_PKEY* key = nullptr;
+  if (!ctx || EVP_PKEY_fromdata_init(ctx.get()) != 1 ||
+      EVP_PKEY_fromdata(ctx.get(), &key, EVP_PKEY_PUBLIC_KEY, const_cast<OSSL_PARAM*>(params)) != 1)
+    throw Error("public key import");
+  return Pkey(key);
+}
+
+Pkey import_ec(const X509_ALGOR* alg, const ASN1_BIT_STRING* bits) {
+  int param_type = 0;
+  const void* param = nullptr;
+  X509_ALGOR_get0(nullptr, &param_type, &param, alg);
+  if (param_type != V_ASN1_OBJECT) return nullptr;  // explicit parameters: generic path
+  const char* group = OBJ_nid2sn(OBJ_obj2nid(static_cast<const ASN1_OBJECT*>(param)));
+  OSSL_PARAM params[] = {
+      OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, const_cast<char*>(group), 0),
+      OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, const_cast<unsigned char*>(ASN1_STRING_get0_data(bits)),
+                                        static_cast<std::size_t>(ASN1_STRING_length(bits))),
+      OSSL_PARAM_construct_end()};
+  return key_from_params("EC", params);
+}
+
+Pkey import_rsa(const ASN1_BIT_STRING* bits) {
+  // RSAPublicKey ::= SEQUENCE { modulus INTEGER, publicExponent INTEGER }
+  const unsigned char* p = ASN1_STRING_get0_data(bits);
+  const unsigned char* end = p + ASN1_STRING_length(bits);
+  long len = 0;
+  if (!enter_sequence(&p, end, &len)) throw Error("RSAPublicKey");
+  Ptr<ASN1_INTEGER, ASN1_INTEGER_free> n(d2i_ASN1_INTEGER(nullptr, &p, end - p));
+  Ptr<ASN1_INTEGER, ASN1_INTEGER_free> e(n ? d2i_ASN1_INTEGER(nullptr, &p, end - p) : nullptr);
+  if (!n || !e || p != end) throw Error("RSAPublicKey");
+  Ptr<BIGNUM, BN_free> bn_n(ASN1_INTEGER_to_BN(n.get(), nullptr)), bn_e(ASN1_INTEGER_to_BN(e.get(), nullptr));
+  if (!bn_n || !bn_e || BN_is_negative(bn_n.get()) || BN_is_negative(bn_e.get())) throw Error("RSAPublicKey");
+  Ptr<OSSL_PARAM_BLD, OSSL_PARAM_BLD_free> bld(OSSL_PARAM_BLD_new());
+  OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_RSA_N, bn_n.get());
+  OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_RSA_E, bn_e.get());
+  Ptr<OSSL_PARAM, OSSL_PARAM_free> params(OSSL_PARAM_BLD_to_param(bld.get()));
+  return key_from_params("RSA", params.get());
+}
+
+Bytes encode(const X509_ALGOR* alg, const ASN1_BIT_STRING* bits) {
+  unsigned char* a = nullptr;
+  unsigned char* b = nullptr;
+  int alen = i2d_X509_ALGOR(alg, &a);
+  int blen = i2d_ASN1_BIT_STRING(bits, &b);
+  Bytes content;
+  if (alen > 0 && blen > 0) {
+    content.assign(a, a + alen);
+    content.insert(content.end(), b, b + blen);
+  }
+  OPENSSL_free(a);
+  OPENSSL_free(b);
+  if (content.empty()) throw Error("SubjectPublicKeyInfo");
+  return der::tlv(0x30, content);
+}
+
+}  // namespace
+
+PublicKey PublicKey::from_der(ByteView der) {
+  PublicKey key;
+  const unsigned char* p = der.data();
+  const unsigned char* end = p + der.size();
+  long len = 0;
+  if (!enter_sequence(&p, end, &len)) throw Error("SubjectPublicKeyInfo");
+  key.algorithm_.reset(d2i_X509_ALGOR(nullptr, &p, end - p));
+  if (key.algorithm_) key.bits_.reset(d2i_ASN1_BIT_STRING(nullptr, &p, end - p));
+  if (!key.algorithm_ || !key.bits_ || p != end || (key.bits_->flags & 0x07)) throw Error("SubjectPublicKeyInfo");
+
+  const ASN1_OBJECT* oid = nullptr;
+  X509_ALGOR_get0(&oid, nullptr, nullptr, key.algorithm_.get());
+  switch (OBJ_obj2nid(oid)) {
+    case NID_X9_62_id_ecPublicKey: key.pkey_ = import_ec(key.algorithm_.get(), key.bits_.get()); break;
+    case NID_rsaEncryption: key.pkey_ = import_rsa(key.bits_.get()); break;
+    default: break;
+  }
+  if (!key.pkey_) key.pkey_ = public_key_from_der(der);  // anything else: OpenSSL's generic decoder
+  key.der_ = encode(key.algorithm_.get(), key.bits_.get());
+  return key;
+}
+
+PublicKey PublicKey::parse(std::string_view data) {
+  if (!looks_like_pem(data)) return from_der(as_bytes(data));
+  constexpr std::string_view begin = "-----BEGIN PUBLIC KEY-----", end = "-----END PUBLIC KEY-----";
+  auto b = data.find(begin), e = data.find(end);
+  if (b == std::string_view::npos || e == std::string_view::npos || e < b) throw Error("PEM PUBLIC KEY");
+  std::string body;
+  for (char c : data.substr(b + begin.size(), e - b - begin.size()))
+    if (c != '\n' && c != '\r' && c != ' ' && c != '\t') body.push_back(c);
+  try {
+    return from_der(base64_decode(body));
+  } catch (const std::invalid_argument&) {
+    throw Error("PEM PUBLIC KEY");
+  }
+}
+
+PublicKey PublicKey::from(const X509_PUBKEY* source) {
+  unsigned char* buf = nullptr;
+  int len = i2d_X509_PUBKEY(source, &buf);
+  if (len <= 0) throw Error("i2d_X509_PUBKEY");
+  Bytes der(buf, buf + len);
+  OPENSSL_free(buf);
+  return from_der(der);
 }
 
 }  // namespace tugra::ossl

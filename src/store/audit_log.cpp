@@ -7,6 +7,7 @@
 #include "crypto/openssl.hpp"
 #include "crypto/signer.hpp"
 #include "store/database.hpp"
+#include "store/prepared.hpp"
 
 namespace tugra::store {
 namespace {
@@ -43,24 +44,24 @@ std::string AuditLog::record_hash(const AuditRecord& r) {
 }
 
 AuditRecord AuditLog::append(const AuditEvent& event) {
-  auto& sql = db_.sql();
   AuditRecord r;
   static_cast<AuditEvent&>(r) = event;
   long long last_seq = 0;
   std::string last_hash;
   soci::indicator ind = soci::i_null;
-  sql << "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1", soci::into(last_seq, ind),
-      soci::into(last_hash);
-  bool empty = !sql.got_data() || ind != soci::i_ok;
+  bool got = run_prepared(db_, "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1",
+                          soci::into(last_seq, ind), soci::into(last_hash));
+  bool empty = !got || ind != soci::i_ok;
   r.seq = empty ? 1 : last_seq + 1;
   r.prev_hash = empty ? kGenesisHash : last_hash;
   r.at = now_micros();
   r.hash = record_hash(r);
   long long seq = r.seq, at = r.at;
-  sql << "INSERT INTO audit_log (seq, at, event, actor, subject, details, prev_hash, hash) "
-         "VALUES (:seq, :at, :event, :actor, :subject, :details, :prev, :hash)",
-      soci::use(seq), soci::use(at), soci::use(r.event), soci::use(r.actor), soci::use(r.subject),
-      soci::use(r.details), soci::use(r.prev_hash), soci::use(r.hash);
+  change_prepared(db_,
+                  "INSERT INTO audit_log (seq, at, event, actor, subject, details, prev_hash, hash) "
+                  "VALUES (:seq, :at, :event, :actor, :subject, :details, :prev, :hash)",
+                  soci::use(seq), soci::use(at), soci::use(r.event), soci::use(r.actor), soci::use(r.subject),
+      soci::use(r.details), soci::use(r.prev_hash), soci::use(r.hash));
   if (signer_ && r.seq % checkpoint_every_ == 0) write_checkpoint(r.seq, r.hash);
   return r;
 }

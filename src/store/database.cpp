@@ -10,6 +10,7 @@
 #include "common/clock.hpp"
 #include "common/error.hpp"
 #include "store/postgres_url.hpp"
+#include "store/prepared.hpp"
 
 namespace tugra::embedded {
 const std::vector<std::pair<std::string_view, std::string_view>>& migrations();
@@ -20,7 +21,18 @@ namespace tugra::store {
 Database::Database(Engine engine, std::unique_ptr<soci::session> sql)
     : engine_(engine), sql_(std::move(sql)) {}
 
-Database::~Database() = default;
+Database::~Database() {
+  prepared_.clear();  // statements before the session they belong to
+}
+
+soci::statement& Database::prepared(const std::string& query) {
+  auto it = prepared_.find(query);
+  if (it != prepared_.end()) return *it->second;
+  auto st = std::make_unique<soci::statement>(*sql_);
+  st->alloc();
+  st->prepare(query, soci::details::st_repeatable_query);
+  return *prepared_.emplace(query, std::move(st)).first->second;
+}
 
 std::unique_ptr<Database> Database::open(const Config& config) {
   std::string url = config.str("database.url");
@@ -33,9 +45,10 @@ std::unique_ptr<Database> Database::open(const Config& config) {
       *sql << "PRAGMA journal_mode=WAL";
       *sql << "PRAGMA secure_delete=ON";
       *sql << "PRAGMA foreign_keys=ON";
-      std::string sync = config.str("database.sqlite_synchronous") == "normal" ? "NORMAL" : "FULL";
-      *sql << "PRAGMA synchronous=" + sync;
+      bool full = config.str("database.sqlite_synchronous") != "normal";
+      *sql << std::string("PRAGMA synchronous=") + (full ? "FULL" : "NORMAL");
       db.reset(new Database(Engine::sqlite, std::move(sql)));
+      db->sqlite_full_sync_ = full;
     } else if (url.rfind("postgresql://", 0) == 0 || url.rfind("postgres://", 0) == 0) {
       auto sql = std::make_unique<soci::session>(soci::postgresql, postgres_keywords(url));
       *sql << "SET client_min_messages TO WARNING";
@@ -98,13 +111,22 @@ void Database::migrate() {
   }
 }
 
-Transaction::Transaction(Database& db) : db_(db) {
+Transaction::Transaction(Database& db, Durability durability) : db_(db) {
   if (db.engine() == Engine::sqlite) {
-    db.sql() << "BEGIN IMMEDIATE";
+    // The synchronous pragma cannot change inside a transaction.
+    relaxed_sqlite_ = durability == Durability::relaxed && db.sqlite_full_sync_;
+    if (relaxed_sqlite_) change_prepared(db, "PRAGMA synchronous=NORMAL");
+    try {
+      change_prepared(db, "BEGIN IMMEDIATE");
+    } catch (...) {
+      restore_durability();
+      throw;
+    }
   } else {
-    db.sql() << "BEGIN";
+    change_prepared(db, "BEGIN");
+    if (durability == Durability::relaxed) change_prepared(db, "SET LOCAL synchronous_commit TO OFF");
     // Migrations run before audit_log exists; they serialise on an advisory lock.
-    if (db.migrated_) db.sql() << "LOCK TABLE audit_log IN EXCLUSIVE MODE";
+    if (db.migrated_) change_prepared(db, "LOCK TABLE audit_log IN EXCLUSIVE MODE");
   }
 }
 
@@ -115,11 +137,23 @@ Transaction::~Transaction() {
   } catch (...) {
     // The connection is gone; the server rolls the transaction back itself.
   }
+  restore_durability();
 }
 
 void Transaction::commit() {
-  db_.sql() << "COMMIT";
+  change_prepared(db_, "COMMIT");
   open_ = false;
+  restore_durability();
+}
+
+void Transaction::restore_durability() {
+  if (!relaxed_sqlite_) return;
+  relaxed_sqlite_ = false;
+  try {
+    change_prepared(db_, "PRAGMA synchronous=FULL");
+  } catch (...) {
+    // Left relaxed only if the connection itself failed.
+  }
 }
 
 }  // namespace tugra::store

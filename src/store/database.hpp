@@ -3,6 +3,7 @@
 // see SOCI; everything above talks to repositories.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <string>
 
@@ -10,6 +11,7 @@
 
 namespace soci {
 class session;
+class statement;
 }
 
 namespace tugra::store {
@@ -25,6 +27,8 @@ class Database {
   Engine engine() const { return engine_; }
   soci::session& sql() { return *sql_; }
   int schema_version();
+  // A statement prepared once on this connection (see store/prepared.hpp).
+  soci::statement& prepared(const std::string& query);
 
  private:
   Database(Engine engine, std::unique_ptr<soci::session> sql);
@@ -34,22 +38,32 @@ class Database {
   Engine engine_;
   std::unique_ptr<soci::session> sql_;
   bool migrated_ = false;
+  bool sqlite_full_sync_ = true;
+  std::map<std::string, std::unique_ptr<soci::statement>> prepared_;
 };
+
+// How a commit reaches the disk. `full` syncs before the commit returns.
+// `relaxed` survives a crash of the process but may be lost to a power cut;
+// it is for writes that a durable earlier record makes recoverable (the
+// completion of an issuance whose intent was committed in full).
+enum class Durability { full, relaxed };
 
 // A write transaction. Writers are serialised (BEGIN IMMEDIATE on SQLite, an
 // exclusive lock on the audit log on PostgreSQL) so the audit chain has one
 // order. Rolls back unless commit() is called.
 class Transaction {
  public:
-  explicit Transaction(Database& db);
+  explicit Transaction(Database& db, Durability durability = Durability::full);
   ~Transaction();
   Transaction(const Transaction&) = delete;
   Transaction& operator=(const Transaction&) = delete;
   void commit();
 
  private:
+  void restore_durability();
   Database& db_;
   bool open_ = true;
+  bool relaxed_sqlite_ = false;
 };
 
 }  // namespace tugra::store

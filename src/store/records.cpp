@@ -6,6 +6,7 @@
 
 #include "common/clock.hpp"
 #include "store/database.hpp"
+#include "store/prepared.hpp"
 
 namespace tugra::store {
 
@@ -82,21 +83,27 @@ void CertificateRepository::insert_intent(const CertificateRecord& r) {
   OptionalIn<std::string> renews(r.renews);
   std::string status = to_string(r.status);
   long long nb = r.not_before, na = r.not_after, now = now_seconds();
-  db_.sql() << "INSERT INTO certificates (serial, issuer, tckn, subject, not_before, not_after, status, "
-               "renews, request_key, request, tbs, created_at, updated_at) VALUES (:serial, :issuer, :tckn, "
-               ":subject, :nb, :na, :status, :renews, :key, :request, :tbs, :created, :updated)",
-      soci::use(r.serial), soci::use(r.issuer), soci::use(r.tckn), soci::use(r.subject), soci::use(nb),
+  change_prepared(db_,
+                  "INSERT INTO certificates (serial, issuer, tckn, subject, not_before, not_after, status, "
+                  "renews, request_key, request, tbs, created_at, updated_at) VALUES (:serial, :issuer, :tckn, "
+                  ":subject, :nb, :na, :status, :renews, :key, :request, :tbs, :created, :updated)",
+                  soci::use(r.serial), soci::use(r.issuer), soci::use(r.tckn), soci::use(r.subject), soci::use(nb),
       soci::use(na), soci::use(status), soci::use(renews.value, renews.ind), soci::use(r.request_key),
-      soci::use(r.request), soci::use(r.tbs), soci::use(now), soci::use(now);
+      soci::use(r.request), soci::use(r.tbs), soci::use(now), soci::use(now));
 }
 
-void CertificateRepository::complete(const std::string& serial, const std::string& certificate,
+bool CertificateRepository::complete(const std::string& serial, const std::string& certificate,
                                      CertStatus status, std::optional<std::int64_t> revoked_at,
                                      std::optional<int> reason) {
+  OptionalIn<long long> at(revoked_at ? std::optional<long long>(*revoked_at) : std::nullopt);
+  OptionalIn<int> why(reason);
+  std::string s = to_string(status);
   long long now = now_seconds();
-  db_.sql() << "UPDATE certificates SET certificate = :cert, updated_at = :now WHERE serial = :serial",
-      soci::use(certificate), soci::use(now), soci::use(serial);
-  set_status(serial, status, revoked_at, reason);
+  return change_prepared(db_,
+                         "UPDATE certificates SET certificate = :cert, status = :status, revoked_at = :at, "
+                         "revocation_reason = :reason, updated_at = :now WHERE serial = :serial AND status = 'pending'",
+                         soci::use(certificate), soci::use(s), soci::use(at.value, at.ind),
+                         soci::use(why.value, why.ind), soci::use(now), soci::use(serial)) == 1;
 }
 
 void CertificateRepository::set_status(const std::string& serial, CertStatus status,
@@ -111,37 +118,72 @@ void CertificateRepository::set_status(const std::string& serial, CertStatus sta
       soci::use(serial);
 }
 
-// `where` has exactly one parameter, :p.
-std::vector<CertificateRecord> CertificateRepository::select(const std::string& where, const std::string& param) {
-  std::vector<CertificateRecord> out;
+namespace {
+
+// One row of the certificates table as SOCI reads it.
+struct CertificateRow {
   CertificateRecord r;
   std::string status, renews, cert;
   long long nb = 0, na = 0, revoked_at = 0, created = 0, updated = 0;
   int reason = 0;
-  soci::indicator i_rev, i_reason, i_renews, i_cert;
-  std::string query =
+  soci::indicator i_rev = soci::i_null, i_reason = soci::i_null, i_renews = soci::i_null, i_cert = soci::i_null;
+
+  static constexpr const char* kColumns =
       "SELECT serial, issuer, tckn, subject, not_before, not_after, status, revoked_at, revocation_reason, "
-      "renews, request_key, request, tbs, certificate, created_at, updated_at FROM certificates " + where;
-  std::string p = param;
-  soci::statement st = (db_.sql().prepare << query, soci::into(r.serial), soci::into(r.issuer),
-                        soci::into(r.tckn), soci::into(r.subject), soci::into(nb), soci::into(na),
-                        soci::into(status), soci::into(revoked_at, i_rev), soci::into(reason, i_reason),
-                        soci::into(renews, i_renews), soci::into(r.request_key), soci::into(r.request),
-                        soci::into(r.tbs), soci::into(cert, i_cert), soci::into(created), soci::into(updated),
-                        soci::use(p));
-  st.execute();
-  while (st.fetch()) {
-    r.not_before = nb;
-    r.not_after = na;
-    r.status = parse_cert_status(status);
-    r.revoked_at = i_rev == soci::i_ok ? std::optional<std::int64_t>(revoked_at) : std::nullopt;
-    r.revocation_reason = i_reason == soci::i_ok ? std::optional(reason) : std::nullopt;
-    r.renews = i_renews == soci::i_ok ? std::optional(renews) : std::nullopt;
-    r.certificate = i_cert == soci::i_ok ? std::optional(cert) : std::nullopt;
-    r.created_at = created;
-    r.updated_at = updated;
-    out.push_back(r);
+      "renews, request_key, request, tbs, certificate, created_at, updated_at FROM certificates ";
+
+  void bind(soci::statement& st) {
+    st.exchange(soci::into(r.serial));
+    st.exchange(soci::into(r.issuer));
+    st.exchange(soci::into(r.tckn));
+    st.exchange(soci::into(r.subject));
+    st.exchange(soci::into(nb));
+    st.exchange(soci::into(na));
+    st.exchange(soci::into(status));
+    st.exchange(soci::into(revoked_at, i_rev));
+    st.exchange(soci::into(reason, i_reason));
+    st.exchange(soci::into(renews, i_renews));
+    st.exchange(soci::into(r.request_key));
+    st.exchange(soci::into(r.request));
+    st.exchange(soci::into(r.tbs));
+    st.exchange(soci::into(cert, i_cert));
+    st.exchange(soci::into(created));
+    st.exchange(soci::into(updated));
   }
+
+  CertificateRecord record() const {
+    CertificateRecord out = r;
+    out.not_before = nb;
+    out.not_after = na;
+    out.status = parse_cert_status(status);
+    out.revoked_at = i_rev == soci::i_ok ? std::optional<std::int64_t>(revoked_at) : std::nullopt;
+    out.revocation_reason = i_reason == soci::i_ok ? std::optional(reason) : std::nullopt;
+    out.renews = i_renews == soci::i_ok ? std::optional(renews) : std::nullopt;
+    out.certificate = i_cert == soci::i_ok ? std::optional(cert) : std::nullopt;
+    out.created_at = created;
+    out.updated_at = updated;
+    return out;
+  }
+};
+
+}  // namespace
+
+// `where` has exactly one parameter, :p.
+std::vector<CertificateRecord> CertificateRepository::select(const std::string& where, const std::string& param) {
+  std::vector<CertificateRecord> out;
+  CertificateRow row;
+  std::string p = param;
+  soci::statement& st = db_.prepared(CertificateRow::kColumns + where);
+  struct Unbind {
+    soci::statement& st;
+    ~Unbind() { st.bind_clean_up(); }
+  } unbind{st};
+  row.bind(st);
+  st.exchange(soci::use(p));
+  st.define_and_bind();
+  if (st.execute(true)) do
+      out.push_back(row.record());
+    while (st.fetch());
   return out;
 }
 

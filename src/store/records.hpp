@@ -60,7 +60,9 @@ class CertificateRepository {
  public:
   explicit CertificateRepository(Database& db) : db_(db) {}
   void insert_intent(const CertificateRecord& record);
-  void complete(const std::string& serial, const std::string& certificate, CertStatus status,
+  // Records the signed certificate of a pending intent; false when the
+  // intent was already completed (by another process).
+  bool complete(const std::string& serial, const std::string& certificate, CertStatus status,
                 std::optional<std::int64_t> revoked_at, std::optional<int> reason);
   void set_status(const std::string& serial, CertStatus status, std::optional<std::int64_t> revoked_at,
                   std::optional<int> reason);

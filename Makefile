@@ -1,0 +1,39 @@
+# Tugra — the two commands are `make run` and `make test`; see README.md.
+BUILD ?= build
+BUILD_TYPE ?= RelWithDebInfo
+HOME_DIR ?= $(or $(TUGRA_HOME),var)
+JOBS ?= $(shell nproc)
+
+.PHONY: all deps configure build run test bench clean help
+
+all: build
+
+help:
+	@echo "make run    install what is missing, build, initialise $(HOME_DIR) and start Tugra"
+	@echo "make test   install what is missing, build and run every test"
+	@echo "make build  build only (build/bin/tugra)"
+	@echo "make bench  run the benchmarks in bench/ and print their figures"
+	@echo "make clean  remove the build directory"
+
+deps:
+	@scripts/install-deps
+
+$(BUILD)/build.ninja:
+	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) -DTUGRA_WERROR=ON
+
+configure: $(BUILD)/build.ninja
+
+build: deps configure
+	cmake --build $(BUILD) -j $(JOBS)
+
+run: build
+	@scripts/run $(HOME_DIR)
+
+test: build
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 900
+
+bench: build
+	@bench/run-all $(BUILD)
+
+clean:
+	rm -rf $(BUILD)
