@@ -83,6 +83,17 @@ void CertificateAuthority::replace_signer_for_benchmark(const std::string& autho
   signers_.emplace_back(authority_id, std::move(replacement));
 }
 
+std::unique_ptr<Signer> CertificateAuthority::take_signer_for_benchmark(const std::string& authority_id) {
+  signer(authority_id);
+  for (auto& [id, s] : signers_)
+    if (id == authority_id) {
+      auto taken = std::move(s);
+      s = nullptr;
+      return taken;
+    }
+  return nullptr;
+}
+
 store::AuthorityRecord CertificateAuthority::authority(const std::string& id) {
   if (authorities_.empty()) authorities_ = store::AuthorityRepository(*db_).all();
   for (const auto& a : authorities_)
