@@ -173,14 +173,9 @@ std::vector<CertificateRecord> CertificateRepository::select(const std::string& 
   std::vector<CertificateRecord> out;
   CertificateRow row;
   std::string p = param;
-  soci::statement& st = db_.prepared(CertificateRow::kColumns + where);
-  struct Unbind {
-    soci::statement& st;
-    ~Unbind() { st.bind_clean_up(); }
-  } unbind{st};
-  row.bind(st);
-  st.exchange(soci::use(p));
-  st.define_and_bind();
+  Bound bound(db_, CertificateRow::kColumns + where);
+  row.bind(bound.statement());
+  soci::statement& st = bound.bind(soci::use(p));
   if (st.execute(true)) do
       out.push_back(row.record());
     while (st.fetch());
