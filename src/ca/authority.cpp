@@ -121,8 +121,9 @@ void CertificateAuthority::write(const std::function<void()>& fn, store::Durabil
   wrote_ = true;
 }
 
-void CertificateAuthority::record(const std::string& event, const std::string& subject, const std::string& details) {
-  audit_->append({event, actor_, subject, details});
+store::AuditRecord CertificateAuthority::record(const std::string& event, const std::string& subject,
+                                                const std::string& details) {
+  return audit_->append({event, actor_, subject, details});
 }
 
 void CertificateAuthority::checkpoint() {
@@ -163,7 +164,7 @@ store::CertificateRecord CertificateAuthority::change_status(
     certs.set_status(serial, rec->status, rec->revoked_at, rec->revocation_reason);
     nlohmann::json details = {{"status", store::to_string(rec->status)}, {"tckn", rec->tckn}};
     if (rec->revocation_reason) details["reason"] = *rec->revocation_reason;
-    record(event, serial, details.dump());
+    certs.mark_changed(serial, record(event, serial, details.dump()).seq);
     result = *rec;
   });
   return result;

@@ -61,6 +61,9 @@ class CertificateAuthority {
   // Completes issuances left 'pending' by a crash; returns how many.
   int recover_pending();
 
+  // Builds, signs, stores and returns a new full CRL of "nes" or "root".
+  store::CrlRecord publish_crl(const std::string& authority_id);
+
   std::optional<store::CertificateRecord> find(const std::string& serial);
   std::vector<store::CertificateRecord> list(const std::string& tckn);
   // PEM of the issuing CA, then the root.
@@ -71,6 +74,10 @@ class CertificateAuthority {
   // token's key with a software key through the same issuance path). The
   // certificates it then signs do not chain to the stored CA certificate.
   void replace_signer_for_benchmark(const std::string& authority_id, std::unique_ptr<Signer> signer);
+  // The signer of an authority's key ("nes", "root", "nes-ocsp").
+  const Signer& signer_for(const std::string& authority_id) { return signer(authority_id); }
+  const Config& config() const { return config_; }
+
   // Hands the authority's signer over (the benchmark wraps it and puts it back).
   std::unique_ptr<Signer> take_signer_for_benchmark(const std::string& authority_id);
 
@@ -92,7 +99,7 @@ class CertificateAuthority {
   const Signer& signer(const std::string& authority_id);
   // Runs `fn` in a write transaction with the token open for checkpoints.
   void write(const std::function<void()>& fn, store::Durability durability = store::Durability::full);
-  void record(const std::string& event, const std::string& subject, const std::string& details);
+  store::AuditRecord record(const std::string& event, const std::string& subject, const std::string& details);
   store::CertificateRecord finish_issuance(const store::CertificateRecord& intent, bool recovered, Bytes& der);
   store::CertificateRecord change_status(const std::string& serial, const char* event,
                                          const std::function<void(store::CertificateRecord&)>& change);

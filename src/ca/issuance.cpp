@@ -159,7 +159,7 @@ store::CertificateRecord CertificateAuthority::finish_issuance(const store::Cert
     nlohmann::json details = {{"tckn", done.tckn}, {"status", store::to_string(done.status)},
                               {"not_after", done.not_after}, {"recovered", recovered}};
     if (done.renews) details["renews"] = *done.renews;
-    record("certificate.issued", done.serial, details.dump());
+    certs.mark_changed(done.serial, record("certificate.issued", done.serial, details.dump()).seq);
   },
         // The intent is already on disk: if a power cut loses this commit,
         // recover_pending() signs the same TBSCertificate again.

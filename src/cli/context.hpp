@@ -32,5 +32,6 @@ struct Exit {
 
 void add_ca_commands(CLI::App& app, Context& ctx);
 void add_audit_commands(CLI::App& app, Context& ctx);
+void add_serve_commands(CLI::App& app, Context& ctx);
 
 }  // namespace tugra::cli

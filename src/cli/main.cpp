@@ -18,6 +18,7 @@ int main(int argc, char** argv) {
 
   cli::add_ca_commands(app, ctx);
   cli::add_audit_commands(app, ctx);
+  cli::add_serve_commands(app, ctx);
 
   try {
     app.parse(argc, argv);

@@ -2,6 +2,8 @@
 
 #include <openssl/objects.h>
 
+#include <ctime>
+
 #include "crypto/openssl.hpp"
 
 namespace tugra::der {
@@ -61,5 +63,42 @@ Bytes bit_string(ByteView bits) {
 }
 
 Bytes null() { return {0x05, 0x00}; }
+
+Bytes boolean(bool value) { return {0x01, 0x01, static_cast<std::uint8_t>(value ? 0xFF : 0x00)}; }
+
+Bytes enumerated(int value) {
+  Bytes i = integer(value);
+  i[0] = 0x0A;
+  return i;
+}
+
+Bytes octet_string(ByteView bytes) { return tlv(0x04, bytes); }
+
+static Bytes time_string(std::uint8_t tag, std::int64_t unix_seconds, bool four_digit_year) {
+  std::time_t t = static_cast<std::time_t>(unix_seconds);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[24];
+  std::strftime(buf, sizeof buf, four_digit_year ? "%Y%m%d%H%M%SZ" : "%y%m%d%H%M%SZ", &tm);
+  return tlv(tag, as_bytes(buf));
+}
+
+Bytes time(std::int64_t unix_seconds) {
+  constexpr std::int64_t k2050 = 2524608000;  // 2050-01-01T00:00:00Z
+  return unix_seconds < k2050 ? time_string(0x17, unix_seconds, false) : generalized_time(unix_seconds);
+}
+
+Bytes generalized_time(std::int64_t unix_seconds) { return time_string(0x18, unix_seconds, true); }
+
+Bytes unsigned_integer(ByteView magnitude) {
+  std::size_t start = 0;
+  while (start + 1 < magnitude.size() && magnitude[start] == 0) ++start;
+  Bytes content;
+  if (magnitude.empty() || (magnitude[start] & 0x80)) content.push_back(0x00);
+  content.insert(content.end(), magnitude.begin() + static_cast<long>(start), magnitude.end());
+  return tlv(0x02, content);
+}
+
+void append(Bytes& out, ByteView part) { out.insert(out.end(), part.begin(), part.end()); }
 
 }  // namespace tugra::der

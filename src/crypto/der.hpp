@@ -20,5 +20,15 @@ Bytes printable_string(std::string_view s);
 Bytes ia5_string(std::string_view s);
 Bytes bit_string(ByteView bits);  // no unused bits
 Bytes null();
+Bytes boolean(bool value);
+Bytes enumerated(int value);
+Bytes octet_string(ByteView bytes);
+// UTCTime through 2049, GeneralizedTime from 2050 (RFC 5280 §4.1.2.5).
+Bytes time(std::int64_t unix_seconds);
+Bytes generalized_time(std::int64_t unix_seconds);
+// An INTEGER from big-endian unsigned magnitude bytes (a serial number).
+Bytes unsigned_integer(ByteView magnitude);
+// Appends `part` to `out`.
+void append(Bytes& out, ByteView part);
 
 }  // namespace tugra::der

@@ -203,10 +203,97 @@ std::vector<CertificateRecord> CertificateRepository::pending() {
   return select("WHERE status = :p ORDER BY created_at", "pending");
 }
 
+void CertificateRepository::mark_changed(const std::string& serial, std::int64_t seq) {
+  long long s = seq;
+  change_prepared(db_, "UPDATE certificates SET change_seq = :seq WHERE serial = :serial", soci::use(s),
+                  soci::use(serial));
+}
+
+namespace {
+
+// Reads status rows in batches through vector binds: a CRL of a million
+// entries should not cost a million round trips through SOCI.
+template <typename Param>
+std::vector<CertificateRepository::StatusRow> status_rows(Database& db, const std::string& query, Param param) {
+  std::vector<CertificateRepository::StatusRow> out;
+  constexpr std::size_t kBatch = 10000;
+  std::vector<std::string> serial(kBatch), issuer(kBatch), status(kBatch);
+  std::vector<long long> revoked_at(kBatch), not_after(kBatch), change_seq(kBatch);
+  std::vector<int> reason(kBatch);
+  std::vector<soci::indicator> i_rev(kBatch), i_reason(kBatch);
+  soci::statement st = (db.sql().prepare << query, soci::use(param), soci::into(serial), soci::into(issuer),
+                        soci::into(status), soci::into(revoked_at, i_rev), soci::into(reason, i_reason),
+                        soci::into(not_after), soci::into(change_seq));
+  st.execute();
+  while (st.fetch()) {
+    for (std::size_t i = 0; i < serial.size(); ++i)
+      out.push_back({serial[i], issuer[i], parse_cert_status(status[i]),
+                     i_rev[i] == soci::i_ok ? static_cast<std::int64_t>(revoked_at[i]) : 0,
+                     i_reason[i] == soci::i_ok ? reason[i] : -1, not_after[i], change_seq[i]});
+    for (auto* v : {&serial, &issuer, &status}) v->resize(kBatch);
+    for (auto* v : {&revoked_at, &not_after, &change_seq}) v->resize(kBatch);
+    reason.resize(kBatch);
+    i_rev.resize(kBatch);
+    i_reason.resize(kBatch);
+  }
+  return out;
+}
+
+constexpr const char* kStatusColumns =
+    "SELECT serial, issuer, status, revoked_at, revocation_reason, not_after, change_seq FROM certificates ";
+
+}  // namespace
+
+std::vector<CertificateRepository::StatusRow> CertificateRepository::changed_since(std::int64_t after_seq,
+                                                                                  std::int64_t limit) {
+  return status_rows(db_,
+                     std::string(kStatusColumns) + "WHERE change_seq > :n AND status <> 'pending' ORDER BY change_seq LIMIT " +
+                         std::to_string(limit),
+                     static_cast<long long>(after_seq));
+}
+
+std::vector<CertificateRepository::StatusRow> CertificateRepository::revoked(const std::string& issuer) {
+  return status_rows(db_, std::string(kStatusColumns) + "WHERE issuer = :t AND status IN ('revoked', 'suspended')",
+                     issuer);
+}
+
 std::int64_t CertificateRepository::count() {
   long long n = 0;
   db_.sql() << "SELECT COUNT(*) FROM certificates", soci::into(n);
   return n;
+}
+
+void CrlRepository::insert(const CrlRecord& r) {
+  long long number = r.number, this_update = r.this_update, next_update = r.next_update, entries = r.entries;
+  db_.sql() << "INSERT INTO crls (issuer, number, this_update, next_update, entries, der) "
+               "VALUES (:issuer, :number, :this_update, :next_update, :entries, :der)",
+      soci::use(r.issuer), soci::use(number), soci::use(this_update), soci::use(next_update), soci::use(entries),
+      soci::use(r.der);
+}
+
+std::int64_t CrlRepository::latest_number(const std::string& issuer) {
+  long long number = 0;
+  soci::indicator ind = soci::i_null;
+  run_prepared(db_, "SELECT MAX(number) FROM crls WHERE issuer = :issuer", soci::use(issuer), soci::into(number, ind));
+  return ind == soci::i_ok ? number : 0;
+}
+
+std::int64_t CrlRepository::next_number(const std::string& issuer) { return latest_number(issuer) + 1; }
+
+std::optional<CrlRecord> CrlRepository::latest(const std::string& issuer) {
+  CrlRecord r;
+  r.issuer = issuer;
+  long long number = 0, this_update = 0, next_update = 0, entries = 0;
+  db_.sql() << "SELECT number, this_update, next_update, entries, der FROM crls WHERE issuer = :issuer "
+               "ORDER BY number DESC LIMIT 1",
+      soci::use(issuer), soci::into(number), soci::into(this_update), soci::into(next_update), soci::into(entries),
+      soci::into(r.der);
+  if (!db_.sql().got_data()) return std::nullopt;
+  r.number = number;
+  r.this_update = this_update;
+  r.next_update = next_update;
+  r.entries = entries;
+  return r;
 }
 
 }  // namespace tugra::store

@@ -72,9 +72,49 @@ class CertificateRepository {
   std::vector<CertificateRecord> list(const std::string& tckn);
   std::vector<CertificateRecord> pending();
   std::int64_t count();
+  // Marks that the certificate's status changed with audit record `seq`.
+  void mark_changed(const std::string& serial, std::int64_t seq);
+
+  // What a status responder needs of a certificate.
+  struct StatusRow {
+    std::string serial;
+    std::string issuer;
+    CertStatus status;
+    std::int64_t revoked_at;  // 0 when not revoked/suspended
+    int reason;               // -1 when none
+    std::int64_t not_after;
+    std::int64_t change_seq;
+  };
+  // Rows of issued (not pending) certificates changed after `after_seq`, in
+  // change order; `limit` bounds one call.
+  std::vector<StatusRow> changed_since(std::int64_t after_seq, std::int64_t limit);
+  // Revoked and suspended certificates of `issuer`, for a CRL.
+  std::vector<StatusRow> revoked(const std::string& issuer);
 
  private:
   std::vector<CertificateRecord> select(const std::string& where, const std::string& param);
+  Database& db_;
+};
+
+struct CrlRecord {
+  std::string issuer;
+  std::int64_t number = 0;
+  std::int64_t this_update = 0;
+  std::int64_t next_update = 0;
+  std::int64_t entries = 0;
+  std::string der;  // base64
+};
+
+class CrlRepository {
+ public:
+  explicit CrlRepository(Database& db) : db_(db) {}
+  void insert(const CrlRecord& record);
+  std::int64_t next_number(const std::string& issuer);
+  std::optional<CrlRecord> latest(const std::string& issuer);
+  // The newest CRL number of `issuer` without loading the CRL (0 when none).
+  std::int64_t latest_number(const std::string& issuer);
+
+ private:
   Database& db_;
 };
 

@@ -1,0 +1,38 @@
+// Builds a signed X.509 v2 CRL (RFC 5280 §5).
+//
+// The revoked-certificate list is written with crypto/der rather than as
+// OpenSSL X509_REVOKED objects: one object per entry costs hundreds of bytes
+// and a sort, which is why `openssl ca -gencrl` needs ~600 MB for a million
+// entries. The header's pieces (issuer name, extensions) come from OpenSSL;
+// the result is checked by `openssl crl` and Python's cryptography in tests.
+#pragma once
+
+#include <openssl/x509.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "common/bytes.hpp"
+#include "crypto/signer.hpp"
+
+namespace tugra::ca {
+
+struct CrlEntry {
+  std::string serial;  // upper-case hex
+  std::int64_t revoked_at;
+  int reason;  // RFC 5280 CRLReason; 0 (unspecified) is written as no reasonCode, as §5.3.1 asks
+};
+
+struct CrlParams {
+  std::int64_t number;
+  std::int64_t this_update;
+  std::int64_t next_update;
+  // Revoked certificates stay listed after they expire; the CRL says so with
+  // ExpiredCertsOnCRL (X.509 2019) from this date.
+  std::int64_t expired_certs_on_crl_since;
+};
+
+Bytes build_crl(const Signer& signer, const X509* issuer, const CrlParams& params, const std::vector<CrlEntry>& entries);
+
+}  // namespace tugra::ca

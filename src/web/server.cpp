@@ -1,0 +1,270 @@
+#include "web/server.hpp"
+
+#include <restinio/all.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <thread>
+
+#include "common/clock.hpp"
+#include "common/error.hpp"
+#include "web/metrics.hpp"
+#include "web/status_service.hpp"
+
+namespace tugra::web {
+namespace {
+
+using Router = restinio::router::express_router_t<>;
+using Traits = restinio::traits_t<restinio::asio_timer_manager_t, restinio::null_logger_t, Router>;
+using Clock = std::chrono::steady_clock;
+
+std::string http_date(std::int64_t unix_seconds) {
+  std::time_t t = static_cast<std::time_t>(unix_seconds);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[40];
+  std::strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+  return buf;
+}
+
+// Everything a handler needs to answer, log and count a request.
+struct Context {
+  StatusService& status;
+  Metrics& metrics;
+  std::size_t max_body;
+  std::atomic<int>& in_flight;
+
+  restinio::request_handling_status_t send(const restinio::request_handle_t& req, const char* route,
+                                           restinio::http_status_line_t status_line, const char* content_type,
+                                           std::string body,
+                                           std::initializer_list<std::pair<const char*, std::string>> headers,
+                                           Clock::time_point start) {
+    int code = static_cast<int>(status_line.status_code().raw_code());
+    std::size_t size = body.size();
+    auto response = req->create_response(std::move(status_line));
+    response.append_header(restinio::http_field::server, "Tugra")
+        .append_header("X-Content-Type-Options", "nosniff");
+    if (content_type) response.append_header(restinio::http_field::content_type, content_type);
+    for (const auto& [name, value] : headers) response.append_header(name, value);
+    response.set_body(std::move(body)).done();
+    double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+    metrics.observe(route, code, seconds);
+    std::string target(req->header().path());
+    if (target.size() > 80) target = target.substr(0, 77) + "...";
+    std::fprintf(stdout, "%s %s %s %d %zu %.3fms\n", format_utc(now_seconds()).c_str(),
+                 req->header().method().c_str(), target.c_str(), code, size,
+                 seconds * 1000);
+    return restinio::request_accepted();
+  }
+};
+
+struct InFlight {
+  std::atomic<int>& n;
+  explicit InFlight(std::atomic<int>& counter) : n(counter) { ++n; }
+  ~InFlight() { --n; }
+};
+
+restinio::request_handling_status_t answer_ocsp(Context& ctx, const restinio::request_handle_t& req, ByteView der,
+                                                Clock::time_point start) {
+  auto reply = ctx.status.ocsp(der);
+  if (reply.cacheable) {
+    std::int64_t max_age = std::max<std::int64_t>(0, reply.next_update - now_seconds());
+    return ctx.send(req, "ocsp", restinio::status_ok(), "application/ocsp-response", std::move(reply.der),
+                    {{"Cache-Control", "public, max-age=" + std::to_string(max_age) + ", no-transform"},
+                     {"Last-Modified", http_date(reply.this_update)},
+                     {"Expires", http_date(reply.next_update)}},
+                    start);
+  }
+  return ctx.send(req, "ocsp", restinio::status_ok(), "application/ocsp-response", std::move(reply.der),
+                  {{"Cache-Control", "no-store"}}, start);
+}
+
+std::unique_ptr<Router> make_router(Context& ctx) {
+  auto router = std::make_unique<Router>();
+
+  router->http_get("/healthz", [&ctx](auto req, auto) {
+    InFlight f(ctx.in_flight);
+    auto start = Clock::now();
+    bool ok = ctx.status.ready() && ctx.status.crl("nes");
+    return ctx.send(req, "healthz", ok ? restinio::status_ok() : restinio::status_service_unavailable(),
+                    "text/plain; charset=utf-8", ok ? "ok\n" : "starting\n", {{"Cache-Control", "no-store"}}, start);
+  });
+
+  router->http_get("/metrics", [&ctx](auto req, auto) {
+    InFlight f(ctx.in_flight);
+    auto start = Clock::now();
+    auto& c = ctx.status.counters();
+    std::string extra =
+        "# TYPE tugra_ocsp_cache_hits_total counter\ntugra_ocsp_cache_hits_total " + std::to_string(c.ocsp_cache_hits) +
+        "\n# TYPE tugra_ocsp_cache_misses_total counter\ntugra_ocsp_cache_misses_total " +
+        std::to_string(c.ocsp_cache_misses) + "\n# TYPE tugra_ocsp_live_signatures_total counter\n" +
+        "tugra_ocsp_live_signatures_total " + std::to_string(c.ocsp_live_signatures) + "\n" +
+        "# HELP tugra_crl_age_seconds Seconds since the current CRL's thisUpdate.\n# TYPE tugra_crl_age_seconds gauge\n";
+    for (const char* ca : {"nes", "root"})
+      if (auto crl = ctx.status.crl(ca))
+        extra += std::string("tugra_crl_age_seconds{ca=\"") + ca + "\"} " + std::to_string(now_seconds() - crl->this_update) +
+                 "\ntugra_crl_number{ca=\"" + ca + "\"} " + std::to_string(crl->number) + "\n";
+    return ctx.send(req, "metrics", restinio::status_ok(), "text/plain; version=0.0.4", ctx.metrics.render(extra),
+                    {{"Cache-Control", "no-store"}}, start);
+  });
+
+  router->http_get("/ca/:name([a-z]+).crt", [&ctx](auto req, auto params) {
+    InFlight f(ctx.in_flight);
+    auto start = Clock::now();
+    const std::string& der = ctx.status.ca_certificate(std::string(params["name"]));
+    if (der.empty())
+      return ctx.send(req, "ca", restinio::status_not_found(), "text/plain; charset=utf-8", "not found\n", {}, start);
+    return ctx.send(req, "ca", restinio::status_ok(), "application/pkix-cert", der,
+                    {{"Cache-Control", "public, max-age=86400"}}, start);
+  });
+
+  router->http_get("/crl/:name([a-z]+).crl", [&ctx](auto req, auto params) {
+    InFlight f(ctx.in_flight);
+    auto start = Clock::now();
+    auto crl = ctx.status.crl(std::string(params["name"]));
+    if (!crl)
+      return ctx.send(req, "crl", restinio::status_not_found(), "text/plain; charset=utf-8", "not found\n", {}, start);
+    std::string etag = "\"" + std::to_string(crl->number) + "\"";
+    std::int64_t max_age = std::max<std::int64_t>(0, crl->next_update - now_seconds());
+    auto headers = {std::pair<const char*, std::string>{"ETag", etag},
+                    {"Last-Modified", http_date(crl->this_update)},
+                    {"Expires", http_date(crl->next_update)},
+                    // Never cached past nextUpdate; a new CRL follows a status change within seconds.
+                    {"Cache-Control", "public, max-age=" + std::to_string(std::min<std::int64_t>(max_age, 60))}};
+    if (req->header().get_field_or("If-None-Match", "") == etag)
+      return ctx.send(req, "crl", restinio::status_not_modified(), nullptr, "", headers, start);
+    return ctx.send(req, "crl", restinio::status_ok(), "application/pkix-crl", crl->der, headers, start);
+  });
+
+  router->http_post("/ocsp", [&ctx](auto req, auto) {
+    InFlight f(ctx.in_flight);
+    auto start = Clock::now();
+    if (req->body().size() > ctx.max_body)
+      return ctx.send(req, "ocsp", restinio::status_payload_too_large(), "text/plain; charset=utf-8",
+                      "request too large\n", {}, start);
+    return answer_ocsp(ctx, req, as_bytes(req->body()), start);
+  });
+
+  // GET /ocsp/{base64}: the base64 may hold '/' and '+', escaped or not.
+  router->http_get(R"(/ocsp/:request(.+))", [&ctx](auto req, auto params) {
+    InFlight f(ctx.in_flight);
+    auto start = Clock::now();
+    Bytes der;
+    try {
+      der = base64_decode(percent_decode(params["request"]));
+    } catch (const std::exception&) {
+      return ctx.send(req, "ocsp", restinio::status_ok(), "application/ocsp-response",
+                      to_string(ca::OcspResponder::error_response(ca::OcspResponder::kMalformedRequest)),
+                      {{"Cache-Control", "no-store"}}, start);
+    }
+    if (der.size() > ctx.max_body)
+      return ctx.send(req, "ocsp", restinio::status_payload_too_large(), "text/plain; charset=utf-8",
+                      "request too large\n", {}, start);
+    return answer_ocsp(ctx, req, der, start);
+  });
+
+  router->non_matched_request_handler([&ctx](auto req) {
+    InFlight f(ctx.in_flight);
+    return ctx.send(req, "other", restinio::status_not_found(), "text/plain; charset=utf-8", "not found\n", {},
+                    Clock::now());
+  });
+  return router;
+}
+
+}  // namespace
+
+std::string percent_decode(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] != '%') {
+      out.push_back(text[i]);
+      continue;
+    }
+    if (i + 2 >= text.size() || !std::isxdigit(static_cast<unsigned char>(text[i + 1])) ||
+        !std::isxdigit(static_cast<unsigned char>(text[i + 2])))
+      throw std::invalid_argument("bad percent escape");
+    out.push_back(static_cast<char>(std::stoi(std::string(text.substr(i + 1, 2)), nullptr, 16)));
+    i += 2;
+  }
+  return out;
+}
+
+void serve(const Config& config, const ServeOptions& options) {
+  for (const auto& role : options.roles)
+    if (role != "status" && role != "all") throw UserError("serve.unknown_role", {{"role", role}});
+  std::string listen = options.listen.empty() ? config.str("service.listen") : options.listen;
+  auto colon = listen.rfind(':');
+  if (colon == std::string::npos) throw UserError("serve.bad_listen", {{"listen", listen}});
+  std::string address = listen.substr(0, colon);
+  int port = 0;
+  try {
+    port = std::stoi(listen.substr(colon + 1));
+  } catch (const std::exception&) {
+  }
+  if (port <= 0 || port > 65535) throw UserError("serve.bad_listen", {{"listen", listen}});
+
+  StatusService status(config);
+  status.start();
+  Metrics metrics;
+  std::atomic<int> in_flight{0};
+  Context ctx{status, metrics, static_cast<std::size_t>(config.integer("service.max_body_bytes")), in_flight};
+
+  restinio::asio_ns::io_context ioctx;
+  using namespace std::chrono_literals;
+  restinio::http_server_t<Traits> server{
+      restinio::external_io_context(ioctx),
+      restinio::server_settings_t<Traits>{}
+          .port(static_cast<std::uint16_t>(port))
+          .address(address)
+          .request_handler(make_router(ctx))
+          .read_next_http_message_timelimit(30s)
+          .write_http_response_timelimit(30s)
+          .handle_request_timeout(10s)
+          .max_pipelined_requests(16)
+          .incoming_http_msg_limits(restinio::incoming_http_msg_limits_t{}
+                                        .max_url_size(16384)
+                                        .max_field_count(64)
+                                        .max_field_value_size(8192)
+                                        .max_body_size(std::max<std::size_t>(ctx.max_body * 4, 1 << 20)))};
+
+  std::exception_ptr failure;
+  restinio::asio_ns::signal_set signals(ioctx, SIGINT, SIGTERM);
+  signals.async_wait([&](const restinio::asio_ns::error_code& ec, int) {
+    if (ec) return;
+    std::fprintf(stderr, "tugra serve: stopping\n");
+    server.close_async(
+        [&] {
+          // The acceptor is closed; let the requests under way finish.
+          std::thread([&] {
+            for (int i = 0; i < 100 && in_flight.load() > 0; ++i) std::this_thread::sleep_for(50ms);
+            std::this_thread::sleep_for(100ms);  // responses already handed to the socket
+            ioctx.stop();
+          }).detach();
+        },
+        [&](std::exception_ptr ex) {
+          failure = ex;
+          ioctx.stop();
+        });
+  });
+  server.open_async(
+      [&] {
+        std::fprintf(stderr, "tugra serve: listening on http://%s:%d/ (OCSP, CRL, CA certificates)\n",
+                     address.c_str(), port);
+      },
+      [&](std::exception_ptr ex) {
+        failure = ex;
+        ioctx.stop();
+      });
+
+  std::vector<std::thread> workers;
+  int threads = static_cast<int>(std::max<long long>(1, config.integer("service.threads")));
+  for (int i = 0; i < threads; ++i) workers.emplace_back([&] { ioctx.run(); });
+  for (auto& t : workers) t.join();
+  status.stop();
+  if (failure) std::rethrow_exception(failure);
+}
+
+}  // namespace tugra::web

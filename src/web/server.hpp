@@ -1,0 +1,22 @@
+// `tugra serve`: the HTTP server (RESTinio) and its routes.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "common/config.hpp"
+
+namespace tugra::web {
+
+struct ServeOptions {
+  std::string listen;               // "ADDR:PORT"; empty: service.listen
+  std::vector<std::string> roles;   // empty: all
+};
+
+// Runs until SIGINT or SIGTERM; requests under way are answered first.
+void serve(const Config& config, const ServeOptions& options);
+
+// Decodes %XX escapes; throws std::invalid_argument on a bad escape.
+std::string percent_decode(std::string_view text);
+
+}  // namespace tugra::web

@@ -1,0 +1,104 @@
+// What the status endpoints serve: an in-memory view of every certificate's
+// status, pre-signed OCSP responses, and the current CRLs.
+//
+// Worker threads only read memory (and sign live for nonce requests); one
+// background thread owns the database connection: it polls for status
+// changes made by any process (certificates.change_seq), re-signs the
+// affected OCSP responses, publishes a new CRL after a quiet period, and
+// re-signs responses and CRLs before they go stale.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <shared_mutex>
+#include <string>
+#include <thread>
+#include <unordered_map>
+
+#include "ca/authority.hpp"
+#include "ca/ocsp_responder.hpp"
+
+namespace tugra::web {
+
+struct CrlSnapshot {
+  std::string der;
+  std::int64_t number = 0;
+  std::int64_t this_update = 0;
+  std::int64_t next_update = 0;
+};
+
+struct StatusCounters {
+  std::atomic<std::uint64_t> ocsp_cache_hits{0};
+  std::atomic<std::uint64_t> ocsp_cache_misses{0};
+  std::atomic<std::uint64_t> ocsp_live_signatures{0};
+};
+
+class StatusService {
+ public:
+  explicit StatusService(const Config& config);
+  ~StatusService();
+  StatusService(const StatusService&) = delete;
+  StatusService& operator=(const StatusService&) = delete;
+
+  // Loads the index and CRLs, then starts the background thread.
+  void start();
+  void stop();
+  bool ready() const { return ready_.load(); }
+
+  struct OcspReply {
+    std::string der;
+    bool cacheable = false;
+    std::int64_t this_update = 0;
+    std::int64_t next_update = 0;
+  };
+  OcspReply ocsp(ByteView request);
+  std::shared_ptr<const CrlSnapshot> crl(const std::string& ca) const;
+  const std::string& ca_certificate(const std::string& ca) const;  // DER; empty when unknown
+  StatusCounters& counters() { return counters_; }
+
+ private:
+  ca::SerialStatus lookup(const std::string& serial) const;
+  void poll();                       // background: changes, CRLs, stale responses
+  void apply(const std::vector<store::CertificateRepository::StatusRow>& rows);
+  void presign(const std::string& serial);
+  void refresh_crl(const std::string& ca, bool force);
+  void run();
+
+  Config config_;
+  std::unique_ptr<ca::CertificateAuthority> ca_;  // background thread only
+  std::unique_ptr<ca::OcspResponder> responder_;
+  ossl::Cert issuer_, responder_cert_;
+  std::unordered_map<std::string, std::string> ca_der_;
+
+  mutable std::shared_mutex index_mutex_;
+  std::unordered_map<std::string, ca::SerialStatus> index_;
+  std::int64_t last_change_seq_ = 0;
+
+  struct Cached {
+    std::string der;
+    Bytes cert_id;
+    std::string serial;
+    std::int64_t this_update;
+    std::int64_t next_update;
+  };
+  mutable std::mutex cache_mutex_;
+  std::unordered_map<std::string, Cached> cache_;  // key: CertID DER as string
+  // Request bytes -> CertID, so a repeated GET is answered without parsing.
+  std::unordered_map<std::string, std::string> request_keys_;
+
+  mutable std::mutex crl_mutex_;
+  std::unordered_map<std::string, std::shared_ptr<const CrlSnapshot>> crls_;
+  std::int64_t crl_dirty_since_ = 0;  // 0: no change waiting for a CRL
+
+  StatusCounters counters_;
+  std::atomic<bool> ready_{false};
+  std::atomic<bool> stopping_{false};
+  std::mutex wake_mutex_;
+  std::condition_variable wake_;
+  std::thread thread_;
+};
+
+}  // namespace tugra::web
