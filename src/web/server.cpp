@@ -206,6 +206,7 @@ void serve(const Config& config, const ServeOptions& options) {
   }
   if (port <= 0 || port > 65535) throw UserError("serve.bad_listen", {{"listen", listen}});
 
+  std::setvbuf(stdout, nullptr, _IOLBF, 0);  // the access log, one line per request, even into a file
   StatusService status(config);
   status.start();
   Metrics metrics;
