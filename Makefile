@@ -1,10 +1,11 @@
 # Tugra — the two commands are `make run` and `make test`; see README.md.
 BUILD ?= build
+FUZZ_BUILD ?= build-fuzz
 BUILD_TYPE ?= RelWithDebInfo
 HOME_DIR ?= $(or $(TUGRA_HOME),var)
 JOBS ?= $(shell nproc)
 
-.PHONY: all deps configure build run test bench clean help
+.PHONY: all deps configure build fuzz-build run test bench clean help
 
 all: build
 
@@ -12,6 +13,7 @@ help:
 	@echo "make run    install what is missing, build, initialise $(HOME_DIR) and start Tugra"
 	@echo "make test   install what is missing, build and run every test"
 	@echo "make build  build only (build/bin/tugra)"
+	@echo "make fuzz-build  build the libFuzzer targets with clang into $(FUZZ_BUILD)"
 	@echo "make bench  run the benchmarks in bench/ and print their figures"
 	@echo "make clean  remove the build directory"
 
@@ -26,14 +28,20 @@ configure: $(BUILD)/build.ninja
 build: deps configure
 	cmake --build $(BUILD) -j $(JOBS)
 
+$(FUZZ_BUILD)/build.ninja:
+	CC=clang CXX=clang++ cmake -S . -B $(FUZZ_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTUGRA_FUZZ=ON
+
+fuzz-build: deps $(FUZZ_BUILD)/build.ninja
+	cmake --build $(FUZZ_BUILD) -j $(JOBS)
+
 run: build
 	@scripts/run $(HOME_DIR)
 
-test: build
+test: build fuzz-build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 900
 
 bench: build
 	@bench/run-all $(BUILD)
 
 clean:
-	rm -rf $(BUILD)
+	rm -rf $(BUILD) $(FUZZ_BUILD)

@@ -10,6 +10,7 @@
 
 #include "common/clock.hpp"
 #include "common/error.hpp"
+#include "common/url.hpp"
 #include "web/metrics.hpp"
 #include "web/status_service.hpp"
 
@@ -174,23 +175,6 @@ std::unique_ptr<Router> make_router(Context& ctx) {
 }
 
 }  // namespace
-
-std::string percent_decode(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    if (text[i] != '%') {
-      out.push_back(text[i]);
-      continue;
-    }
-    if (i + 2 >= text.size() || !std::isxdigit(static_cast<unsigned char>(text[i + 1])) ||
-        !std::isxdigit(static_cast<unsigned char>(text[i + 2])))
-      throw std::invalid_argument("bad percent escape");
-    out.push_back(static_cast<char>(std::stoi(std::string(text.substr(i + 1, 2)), nullptr, 16)));
-    i += 2;
-  }
-  return out;
-}
 
 void serve(const Config& config, const ServeOptions& options) {
   for (const auto& role : options.roles)

@@ -16,7 +16,4 @@ struct ServeOptions {
 // Runs until SIGINT or SIGTERM; requests under way are answered first.
 void serve(const Config& config, const ServeOptions& options);
 
-// Decodes %XX escapes; throws std::invalid_argument on a bad escape.
-std::string percent_decode(std::string_view text);
-
 }  // namespace tugra::web

@@ -1,0 +1,58 @@
+// libFuzzer target: everything Tugra does with an OCSP request from the
+// network — the GET path's percent and base64 decoding, the cache-key parse
+// and the full responder — on arbitrary bytes.
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "ca/ocsp_responder.hpp"
+#include "ca/profile.hpp"
+#include "common/url.hpp"
+#include "crypto/software_signer.hpp"
+
+namespace {
+
+struct Fixture {
+  std::unique_ptr<tugra::SoftwareSigner> ca_key = tugra::SoftwareSigner::generate(tugra::parse_key_algorithm("ecdsa-p256"));
+  std::unique_ptr<tugra::SoftwareSigner> responder_key =
+      tugra::SoftwareSigner::generate(tugra::parse_key_algorithm("ecdsa-p256"));
+  tugra::ossl::Cert ca_cert, responder_cert;
+  std::unique_ptr<tugra::ca::OcspResponder> responder;
+
+  Fixture() {
+    using namespace tugra::ca;
+    ProfileSettings s;
+    s.public_base_url = "http://fuzz.test";
+    s.organization = "Fuzz";
+    s.policy_oid = "2.999.1";
+    s.cps_uri = "http://fuzz.test/cps";
+    auto validity = Validity::years_from(1700000000, 10);
+    auto root = root_ca(s, "Fuzz CA", tugra::ossl::PublicKey::from_der(ca_key->public_key_der()), validity);
+    ca_cert = tugra::ossl::cert_from_der(assemble_certificate(root.tbs(ca_key->scheme()), *ca_key));
+    auto ocsp = ocsp_responder(s, "Fuzz OCSP", tugra::ossl::PublicKey::from_der(responder_key->public_key_der()),
+                               validity, ca_cert.get());
+    responder_cert = tugra::ossl::cert_from_der(assemble_certificate(ocsp.tbs(ca_key->scheme()), *ca_key));
+    responder = std::make_unique<OcspResponder>(ca_cert.get(), responder_cert.get(), *responder_key, 3600);
+  }
+};
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  static Fixture fixture;
+  tugra::ByteView input(data, size);
+  auto lookup = [](const std::string& serial) {
+    tugra::ca::SerialStatus s;
+    if (!serial.empty() && serial.back() == '1') s.state = tugra::ca::SerialStatus::State::good;
+    if (!serial.empty() && serial.back() == '2') s = {tugra::ca::SerialStatus::State::revoked, 1700000000, 1};
+    return s;
+  };
+  fixture.responder->respond(input, lookup, 1700000000);
+  tugra::ca::OcspResponder::cache_key(input);
+  try {
+    auto der = tugra::base64_decode(tugra::percent_decode(std::string(input.begin(), input.end())));
+    fixture.responder->respond(der, lookup, 1700000000);
+  } catch (const std::invalid_argument&) {
+  }
+  return 0;
+}
