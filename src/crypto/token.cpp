@@ -98,27 +98,50 @@ Bytes token_public_key(pkcs11::Session& session, CK_OBJECT_HANDLE public_key) {
 }
 
 Pkcs11Signer::Pkcs11Signer(std::shared_ptr<const pkcs11::Module> module, CK_SLOT_ID slot,
-                           CK_OBJECT_HANDLE private_key, SignatureScheme scheme, Bytes spki)
-    : session_(std::move(module), slot, false), key_(private_key), scheme_(scheme), spki_(std::move(spki)) {}
+                           CK_OBJECT_HANDLE private_key, SignatureScheme scheme, Bytes spki, std::size_t sessions)
+    : key_(private_key), scheme_(scheme), spki_(std::move(spki)) {
+  for (std::size_t i = 0; i < std::max<std::size_t>(sessions, 1); ++i) {
+    auto s = std::make_unique<Slot>();
+    s->session = std::make_unique<pkcs11::Session>(module, slot, false);
+    sessions_.push_back(std::move(s));
+  }
+}
 
 Bytes Pkcs11Signer::sign_digest(ByteView digest) const {
-  std::lock_guard lock(mutex_);
+  // Take the first free session, starting from a rotating position; wait on
+  // one only when all are busy.
+  std::size_t start = next_.fetch_add(1, std::memory_order_relaxed);
+  Slot* slot = nullptr;
+  std::unique_lock<std::mutex> lock;
+  for (std::size_t i = 0; i < sessions_.size() && !slot; ++i) {
+    Slot* candidate = sessions_[(start + i) % sessions_.size()].get();
+    std::unique_lock<std::mutex> attempt(candidate->mutex, std::try_to_lock);
+    if (attempt.owns_lock()) {
+      slot = candidate;
+      lock = std::move(attempt);
+    }
+  }
+  if (!slot) {
+    slot = sessions_[start % sessions_.size()].get();
+    lock = std::unique_lock<std::mutex>(slot->mutex);
+  }
+  pkcs11::Session& session = *slot->session;
   switch (scheme_) {
     case SignatureScheme::ecdsa_sha256:
     case SignatureScheme::ecdsa_sha384: {
       CK_MECHANISM mech{CKM_ECDSA, nullptr, 0};
-      return raw_ecdsa_to_der(session_.sign(key_, mech, digest));
+      return raw_ecdsa_to_der(session.sign(key_, mech, digest));
     }
     case SignatureScheme::rsa_pkcs1_sha256: {
       Bytes info(std::begin(kSha256DigestInfo), std::end(kSha256DigestInfo));
       info.insert(info.end(), digest.begin(), digest.end());
       CK_MECHANISM mech{CKM_RSA_PKCS, nullptr, 0};
-      return session_.sign(key_, mech, info);
+      return session.sign(key_, mech, info);
     }
     case SignatureScheme::rsa_pss_sha256: {
       CK_RSA_PKCS_PSS_PARAMS params{CKM_SHA256, CKG_MGF1_SHA256, 32};
       CK_MECHANISM mech{CKM_RSA_PKCS_PSS, &params, sizeof params};
-      return session_.sign(key_, mech, digest);
+      return session.sign(key_, mech, digest);
     }
   }
   throw std::logic_error("unknown signature scheme");

@@ -4,7 +4,9 @@
 #pragma once
 
 #include <memory>
+#include <atomic>
 #include <mutex>
+#include <vector>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -20,17 +22,22 @@ Bytes token_public_key(pkcs11::Session& session, CK_OBJECT_HANDLE public_key);
 
 class Pkcs11Signer final : public Signer {
  public:
-  // Opens its own session on `slot` (the token must already be logged in by
-  // this process, see Token) so that signers do not contend for one session.
+  // Opens `sessions` sessions of its own on `slot` (the token must already
+  // be logged in by this process, see Token): concurrent callers sign in
+  // parallel, each on a free session, instead of queueing on one.
   Pkcs11Signer(std::shared_ptr<const pkcs11::Module> module, CK_SLOT_ID slot,
-               CK_OBJECT_HANDLE private_key, SignatureScheme scheme, Bytes spki);
+               CK_OBJECT_HANDLE private_key, SignatureScheme scheme, Bytes spki, std::size_t sessions = 4);
   SignatureScheme scheme() const override { return scheme_; }
   const Bytes& public_key_der() const override { return spki_; }
   Bytes sign_digest(ByteView digest) const override;
 
  private:
-  mutable std::mutex mutex_;
-  mutable pkcs11::Session session_;
+  struct Slot {
+    std::mutex mutex;
+    std::unique_ptr<pkcs11::Session> session;
+  };
+  mutable std::vector<std::unique_ptr<Slot>> sessions_;
+  mutable std::atomic<std::size_t> next_{0};
   CK_OBJECT_HANDLE key_;
   SignatureScheme scheme_;
   Bytes spki_;

@@ -17,8 +17,9 @@
 namespace tugra::web {
 namespace {
 
-using Router = restinio::router::express_router_t<>;
-using Traits = restinio::traits_t<restinio::asio_timer_manager_t, restinio::null_logger_t, Router>;
+// A plain handler that dispatches on the path: the few fixed routes do not
+// need the express router's std::regex matching on every request.
+using Traits = restinio::traits_t<restinio::asio_timer_manager_t, restinio::null_logger_t>;
 using Clock = std::chrono::steady_clock;
 
 std::string http_date(std::int64_t unix_seconds) {
@@ -37,7 +38,7 @@ struct Context {
   std::size_t max_body;
   std::atomic<int>& in_flight;
 
-  restinio::request_handling_status_t send(const restinio::request_handle_t& req, const char* route,
+  restinio::request_handling_status_t send(const restinio::request_handle_t& req, Route route,
                                            restinio::http_status_line_t status_line, const char* content_type,
                                            std::string body,
                                            std::initializer_list<std::pair<const char*, std::string>> headers,
@@ -72,106 +73,96 @@ restinio::request_handling_status_t answer_ocsp(Context& ctx, const restinio::re
   auto reply = ctx.status.ocsp(der);
   if (reply.cacheable) {
     std::int64_t max_age = std::max<std::int64_t>(0, reply.next_update - now_seconds());
-    return ctx.send(req, "ocsp", restinio::status_ok(), "application/ocsp-response", std::move(reply.der),
+    return ctx.send(req, Route::ocsp, restinio::status_ok(), "application/ocsp-response", std::move(reply.der),
                     {{"Cache-Control", "public, max-age=" + std::to_string(max_age) + ", no-transform"},
                      {"Last-Modified", http_date(reply.this_update)},
                      {"Expires", http_date(reply.next_update)}},
                     start);
   }
-  return ctx.send(req, "ocsp", restinio::status_ok(), "application/ocsp-response", std::move(reply.der),
+  return ctx.send(req, Route::ocsp, restinio::status_ok(), "application/ocsp-response", std::move(reply.der),
                   {{"Cache-Control", "no-store"}}, start);
 }
 
-std::unique_ptr<Router> make_router(Context& ctx) {
-  auto router = std::make_unique<Router>();
+restinio::request_handling_status_t handle_metrics(Context& ctx, const restinio::request_handle_t& req,
+                                                   Clock::time_point start) {
+  auto& c = ctx.status.counters();
+  std::string extra =
+      "# TYPE tugra_ocsp_cache_hits_total counter\ntugra_ocsp_cache_hits_total " + std::to_string(c.ocsp_cache_hits) +
+      "\n# TYPE tugra_ocsp_cache_misses_total counter\ntugra_ocsp_cache_misses_total " +
+      std::to_string(c.ocsp_cache_misses) + "\n# TYPE tugra_ocsp_live_signatures_total counter\n" +
+      "tugra_ocsp_live_signatures_total " + std::to_string(c.ocsp_live_signatures) + "\n" +
+      "# HELP tugra_crl_age_seconds Seconds since the current CRL's thisUpdate.\n# TYPE tugra_crl_age_seconds gauge\n";
+  for (const char* ca : {"nes", "root"})
+    if (auto crl = ctx.status.crl(ca))
+      extra += std::string("tugra_crl_age_seconds{ca=\"") + ca + "\"} " + std::to_string(now_seconds() - crl->this_update) +
+               "\ntugra_crl_number{ca=\"" + ca + "\"} " + std::to_string(crl->number) + "\n";
+  return ctx.send(req, Route::metrics, restinio::status_ok(), "text/plain; version=0.0.4", ctx.metrics.render(extra),
+                  {{"Cache-Control", "no-store"}}, start);
+}
 
-  router->http_get("/healthz", [&ctx](auto req, auto) {
-    InFlight f(ctx.in_flight);
-    auto start = Clock::now();
-    bool ok = ctx.status.ready() && ctx.status.crl("nes");
-    return ctx.send(req, "healthz", ok ? restinio::status_ok() : restinio::status_service_unavailable(),
-                    "text/plain; charset=utf-8", ok ? "ok\n" : "starting\n", {{"Cache-Control", "no-store"}}, start);
-  });
+restinio::request_handling_status_t handle_crl(Context& ctx, const restinio::request_handle_t& req,
+                                               const std::string& name, Clock::time_point start) {
+  auto crl = ctx.status.crl(name);
+  if (!crl)
+    return ctx.send(req, Route::crl, restinio::status_not_found(), "text/plain; charset=utf-8", "not found\n", {},
+                    start);
+  std::string etag = "\"" + std::to_string(crl->number) + "\"";
+  std::int64_t max_age = std::max<std::int64_t>(0, crl->next_update - now_seconds());
+  auto headers = {std::pair<const char*, std::string>{"ETag", etag},
+                  {"Last-Modified", http_date(crl->this_update)},
+                  {"Expires", http_date(crl->next_update)},
+                  // Never cached past nextUpdate; a new CRL follows a status change within seconds.
+                  {"Cache-Control", "public, max-age=" + std::to_string(std::min<std::int64_t>(max_age, 60))}};
+  if (req->header().get_field_or("If-None-Match", "") == etag)
+    return ctx.send(req, Route::crl, restinio::status_not_modified(), nullptr, "", headers, start);
+  return ctx.send(req, Route::crl, restinio::status_ok(), "application/pkix-crl", crl->der, headers, start);
+}
 
-  router->http_get("/metrics", [&ctx](auto req, auto) {
-    InFlight f(ctx.in_flight);
-    auto start = Clock::now();
-    auto& c = ctx.status.counters();
-    std::string extra =
-        "# TYPE tugra_ocsp_cache_hits_total counter\ntugra_ocsp_cache_hits_total " + std::to_string(c.ocsp_cache_hits) +
-        "\n# TYPE tugra_ocsp_cache_misses_total counter\ntugra_ocsp_cache_misses_total " +
-        std::to_string(c.ocsp_cache_misses) + "\n# TYPE tugra_ocsp_live_signatures_total counter\n" +
-        "tugra_ocsp_live_signatures_total " + std::to_string(c.ocsp_live_signatures) + "\n" +
-        "# HELP tugra_crl_age_seconds Seconds since the current CRL's thisUpdate.\n# TYPE tugra_crl_age_seconds gauge\n";
-    for (const char* ca : {"nes", "root"})
-      if (auto crl = ctx.status.crl(ca))
-        extra += std::string("tugra_crl_age_seconds{ca=\"") + ca + "\"} " + std::to_string(now_seconds() - crl->this_update) +
-                 "\ntugra_crl_number{ca=\"" + ca + "\"} " + std::to_string(crl->number) + "\n";
-    return ctx.send(req, "metrics", restinio::status_ok(), "text/plain; version=0.0.4", ctx.metrics.render(extra),
+restinio::request_handling_status_t handle_ocsp_get(Context& ctx, const restinio::request_handle_t& req,
+                                                    std::string_view encoded, Clock::time_point start) {
+  // The base64 may hold '/' and '+', escaped or not.
+  Bytes der;
+  try {
+    der = base64_decode(percent_decode(encoded));
+  } catch (const std::exception&) {
+    return ctx.send(req, Route::ocsp, restinio::status_ok(), "application/ocsp-response",
+                    to_string(ca::OcspResponder::error_response(ca::OcspResponder::kMalformedRequest)),
                     {{"Cache-Control", "no-store"}}, start);
-  });
+  }
+  if (der.size() > ctx.max_body)
+    return ctx.send(req, Route::ocsp, restinio::status_payload_too_large(), "text/plain; charset=utf-8",
+                    "request too large\n", {}, start);
+  return answer_ocsp(ctx, req, der, start);
+}
 
-  router->http_get("/ca/:name([a-z]+).crt", [&ctx](auto req, auto params) {
-    InFlight f(ctx.in_flight);
-    auto start = Clock::now();
-    const std::string& der = ctx.status.ca_certificate(std::string(params["name"]));
-    if (der.empty())
-      return ctx.send(req, "ca", restinio::status_not_found(), "text/plain; charset=utf-8", "not found\n", {}, start);
-    return ctx.send(req, "ca", restinio::status_ok(), "application/pkix-cert", der,
-                    {{"Cache-Control", "public, max-age=86400"}}, start);
-  });
+restinio::request_handling_status_t handle(Context& ctx, const restinio::request_handle_t& req) {
+  InFlight in_flight(ctx.in_flight);
+  auto start = Clock::now();
+  std::string_view path = req->header().path();
+  auto method = req->header().method();
+  bool get = method == restinio::http_method_get();
 
-  router->http_get("/crl/:name([a-z]+).crl", [&ctx](auto req, auto params) {
-    InFlight f(ctx.in_flight);
-    auto start = Clock::now();
-    auto crl = ctx.status.crl(std::string(params["name"]));
-    if (!crl)
-      return ctx.send(req, "crl", restinio::status_not_found(), "text/plain; charset=utf-8", "not found\n", {}, start);
-    std::string etag = "\"" + std::to_string(crl->number) + "\"";
-    std::int64_t max_age = std::max<std::int64_t>(0, crl->next_update - now_seconds());
-    auto headers = {std::pair<const char*, std::string>{"ETag", etag},
-                    {"Last-Modified", http_date(crl->this_update)},
-                    {"Expires", http_date(crl->next_update)},
-                    // Never cached past nextUpdate; a new CRL follows a status change within seconds.
-                    {"Cache-Control", "public, max-age=" + std::to_string(std::min<std::int64_t>(max_age, 60))}};
-    if (req->header().get_field_or("If-None-Match", "") == etag)
-      return ctx.send(req, "crl", restinio::status_not_modified(), nullptr, "", headers, start);
-    return ctx.send(req, "crl", restinio::status_ok(), "application/pkix-crl", crl->der, headers, start);
-  });
-
-  router->http_post("/ocsp", [&ctx](auto req, auto) {
-    InFlight f(ctx.in_flight);
-    auto start = Clock::now();
+  if (get && path.rfind("/ocsp/", 0) == 0) return handle_ocsp_get(ctx, req, path.substr(6), start);
+  if (path == "/ocsp" && method == restinio::http_method_post()) {
     if (req->body().size() > ctx.max_body)
-      return ctx.send(req, "ocsp", restinio::status_payload_too_large(), "text/plain; charset=utf-8",
+      return ctx.send(req, Route::ocsp, restinio::status_payload_too_large(), "text/plain; charset=utf-8",
                       "request too large\n", {}, start);
     return answer_ocsp(ctx, req, as_bytes(req->body()), start);
-  });
-
-  // GET /ocsp/{base64}: the base64 may hold '/' and '+', escaped or not.
-  router->http_get(R"(/ocsp/:request(.+))", [&ctx](auto req, auto params) {
-    InFlight f(ctx.in_flight);
-    auto start = Clock::now();
-    Bytes der;
-    try {
-      der = base64_decode(percent_decode(params["request"]));
-    } catch (const std::exception&) {
-      return ctx.send(req, "ocsp", restinio::status_ok(), "application/ocsp-response",
-                      to_string(ca::OcspResponder::error_response(ca::OcspResponder::kMalformedRequest)),
-                      {{"Cache-Control", "no-store"}}, start);
-    }
-    if (der.size() > ctx.max_body)
-      return ctx.send(req, "ocsp", restinio::status_payload_too_large(), "text/plain; charset=utf-8",
-                      "request too large\n", {}, start);
-    return answer_ocsp(ctx, req, der, start);
-  });
-
-  router->non_matched_request_handler([&ctx](auto req) {
-    InFlight f(ctx.in_flight);
-    return ctx.send(req, "other", restinio::status_not_found(), "text/plain; charset=utf-8", "not found\n", {},
-                    Clock::now());
-  });
-  return router;
+  }
+  if (get && (path == "/crl/nes.crl" || path == "/crl/root.crl"))
+    return handle_crl(ctx, req, std::string(path.substr(5, path.size() - 9)), start);
+  if (get && (path == "/ca/nes.crt" || path == "/ca/root.crt"))
+    return ctx.send(req, Route::ca, restinio::status_ok(), "application/pkix-cert",
+                    ctx.status.ca_certificate(std::string(path.substr(4, path.size() - 8))),
+                    {{"Cache-Control", "public, max-age=86400"}}, start);
+  if (get && path == "/healthz") {
+    bool ok = ctx.status.ready() && ctx.status.crl("nes");
+    return ctx.send(req, Route::healthz, ok ? restinio::status_ok() : restinio::status_service_unavailable(),
+                    "text/plain; charset=utf-8", ok ? "ok\n" : "starting\n", {{"Cache-Control", "no-store"}}, start);
+  }
+  if (get && path == "/metrics") return handle_metrics(ctx, req, start);
+  return ctx.send(req, Route::other, restinio::status_not_found(), "text/plain; charset=utf-8", "not found\n", {},
+                  start);
 }
 
 }  // namespace
@@ -190,7 +181,9 @@ void serve(const Config& config, const ServeOptions& options) {
   }
   if (port <= 0 || port > 65535) throw UserError("serve.bad_listen", {{"listen", listen}});
 
-  std::setvbuf(stdout, nullptr, _IOLBF, 0);  // the access log, one line per request, even into a file
+  // The access log goes to standard output, buffered and flushed every
+  // second: one write() per request would cost more than the request.
+  std::setvbuf(stdout, nullptr, _IOFBF, 1 << 16);
   StatusService status(config);
   status.start();
   Metrics metrics;
@@ -204,7 +197,7 @@ void serve(const Config& config, const ServeOptions& options) {
       restinio::server_settings_t<Traits>{}
           .port(static_cast<std::uint16_t>(port))
           .address(address)
-          .request_handler(make_router(ctx))
+          .request_handler([&ctx](auto req) { return handle(ctx, req); })
           .read_next_http_message_timelimit(30s)
           .write_http_response_timelimit(30s)
           .handle_request_timeout(10s)
@@ -244,10 +237,20 @@ void serve(const Config& config, const ServeOptions& options) {
         ioctx.stop();
       });
 
+  std::atomic<bool> running{true};
+  std::thread flusher([&] {
+    while (running) {
+      std::this_thread::sleep_for(1s);
+      std::fflush(stdout);
+    }
+  });
   std::vector<std::thread> workers;
   int threads = static_cast<int>(std::max<long long>(1, config.integer("service.threads")));
   for (int i = 0; i < threads; ++i) workers.emplace_back([&] { ioctx.run(); });
   for (auto& t : workers) t.join();
+  running = false;
+  flusher.join();
+  std::fflush(stdout);
   status.stop();
   if (failure) std::rethrow_exception(failure);
 }
