@@ -190,6 +190,7 @@ void serve(const Config& config, const ServeOptions& options) {
   std::atomic<int> in_flight{0};
   Context ctx{status, metrics, static_cast<std::size_t>(config.integer("service.max_body_bytes")), in_flight};
 
+  int threads = static_cast<int>(std::max<long long>(1, config.integer("service.threads")));
   restinio::asio_ns::io_context ioctx;
   using namespace std::chrono_literals;
   restinio::http_server_t<Traits> server{
@@ -202,6 +203,10 @@ void serve(const Config& config, const ServeOptions& options) {
           .write_http_response_timelimit(30s)
           .handle_request_timeout(10s)
           .max_pipelined_requests(16)
+          // Accept on every worker: without keep-alive, accepting is the work.
+          .concurrent_accepts_count(static_cast<std::size_t>(threads))
+          .separate_accept_and_create_connect(true)
+          .socket_options_setter([](auto& socket_options) { socket_options.set_option(restinio::asio_ns::ip::tcp::no_delay{true}); })
           .incoming_http_msg_limits(restinio::incoming_http_msg_limits_t{}
                                         .max_url_size(16384)
                                         .max_field_count(64)
@@ -245,7 +250,6 @@ void serve(const Config& config, const ServeOptions& options) {
     }
   });
   std::vector<std::thread> workers;
-  int threads = static_cast<int>(std::max<long long>(1, config.integer("service.threads")));
   for (int i = 0; i < threads; ++i) workers.emplace_back([&] { ioctx.run(); });
   for (auto& t : workers) t.join();
   running = false;
