@@ -1,6 +1,7 @@
 #include "web/server.hpp"
 
 #include <restinio/all.hpp>
+#include <restinio/tls.hpp>
 
 #include <atomic>
 #include <chrono>
@@ -20,6 +21,7 @@ namespace {
 // A plain handler that dispatches on the path: the few fixed routes do not
 // need the express router's std::regex matching on every request.
 using Traits = restinio::traits_t<restinio::asio_timer_manager_t, restinio::null_logger_t>;
+using TlsTraits = restinio::tls_traits_t<restinio::asio_timer_manager_t, restinio::null_logger_t>;
 using Clock = std::chrono::steady_clock;
 
 std::string http_date(std::int64_t unix_seconds) {
@@ -184,6 +186,10 @@ void serve(const Config& config, const ServeOptions& options) {
   // The access log goes to standard output, buffered and flushed every
   // second: one write() per request would cost more than the request.
   std::setvbuf(stdout, nullptr, _IOFBF, 1 << 16);
+  std::string tls_cert = config.str("service.tls_certificate"), tls_key = config.str("service.tls_key");
+  if (tls_cert.empty() != tls_key.empty()) throw UserError("serve.tls_incomplete");
+  bool tls = !tls_cert.empty();
+
   StatusService status(config);
   status.start();
   Metrics metrics;
@@ -191,34 +197,65 @@ void serve(const Config& config, const ServeOptions& options) {
   Context ctx{status, metrics, static_cast<std::size_t>(config.integer("service.max_body_bytes")), in_flight};
 
   int threads = static_cast<int>(std::max<long long>(1, config.integer("service.threads")));
-  restinio::asio_ns::io_context ioctx;
   using namespace std::chrono_literals;
-  restinio::http_server_t<Traits> server{
-      restinio::external_io_context(ioctx),
-      restinio::server_settings_t<Traits>{}
-          .port(static_cast<std::uint16_t>(port))
-          .address(address)
-          .request_handler([&ctx](auto req) { return handle(ctx, req); })
-          .read_next_http_message_timelimit(30s)
-          .write_http_response_timelimit(30s)
-          .handle_request_timeout(10s)
-          .max_pipelined_requests(16)
-          // Accept on every worker: without keep-alive, accepting is the work.
-          .concurrent_accepts_count(static_cast<std::size_t>(threads))
-          .separate_accept_and_create_connect(true)
-          .socket_options_setter([](auto& socket_options) { socket_options.set_option(restinio::asio_ns::ip::tcp::no_delay{true}); })
-          .incoming_http_msg_limits(restinio::incoming_http_msg_limits_t{}
-                                        .max_url_size(16384)
-                                        .max_field_count(64)
-                                        .max_field_value_size(8192)
-                                        .max_body_size(std::max<std::size_t>(ctx.max_body * 4, 1 << 20)))};
+  restinio::asio_ns::io_context ioctx;
+  auto settings = [&](auto&& base) {
+    return std::move(base)
+        .port(static_cast<std::uint16_t>(port))
+        .address(address)
+        .request_handler([&ctx](auto req) { return handle(ctx, req); })
+        .read_next_http_message_timelimit(30s)
+        .write_http_response_timelimit(30s)
+        .handle_request_timeout(10s)
+        .max_pipelined_requests(16)
+        // Accept on every worker: without keep-alive, accepting is the work.
+        .concurrent_accepts_count(static_cast<std::size_t>(threads))
+        .separate_accept_and_create_connect(true)
+        .incoming_http_msg_limits(restinio::incoming_http_msg_limits_t{}
+                                      .max_url_size(16384)
+                                      .max_field_count(64)
+                                      .max_field_value_size(8192)
+                                      .max_body_size(std::max<std::size_t>(ctx.max_body * 4, 1 << 20)));
+  };
+  std::unique_ptr<restinio::http_server_t<Traits>> plain_server;
+  std::unique_ptr<restinio::http_server_t<TlsTraits>> tls_server;
+  if (tls) {
+    restinio::asio_ns::ssl::context context{restinio::asio_ns::ssl::context::tls_server};
+    context.set_options(restinio::asio_ns::ssl::context::default_workarounds |
+                        restinio::asio_ns::ssl::context::no_sslv2 | restinio::asio_ns::ssl::context::no_sslv3 |
+                        restinio::asio_ns::ssl::context::no_tlsv1 | restinio::asio_ns::ssl::context::no_tlsv1_1);
+    try {
+      context.use_certificate_chain_file(config.path("service.tls_certificate").string());
+      context.use_private_key_file(config.path("service.tls_key").string(), restinio::asio_ns::ssl::context::pem);
+    } catch (const std::exception& e) {
+      throw UserError("serve.tls_files", {{"detail", e.what()}});
+    }
+    tls_server = std::make_unique<restinio::http_server_t<TlsTraits>>(
+        restinio::external_io_context(ioctx),
+        settings(restinio::server_settings_t<TlsTraits>{}).tls_context(std::move(context)));
+  } else {
+    plain_server = std::make_unique<restinio::http_server_t<Traits>>(
+        restinio::external_io_context(ioctx),
+        settings(restinio::server_settings_t<Traits>{})
+            .socket_options_setter([](auto& socket_options) {
+              socket_options.set_option(restinio::asio_ns::ip::tcp::no_delay{true});
+            }));
+  }
+  auto close_async = [&](auto on_ok, auto on_error) {
+    if (tls) tls_server->close_async(on_ok, on_error);
+    else plain_server->close_async(on_ok, on_error);
+  };
+  auto open_async = [&](auto on_ok, auto on_error) {
+    if (tls) tls_server->open_async(on_ok, on_error);
+    else plain_server->open_async(on_ok, on_error);
+  };
 
   std::exception_ptr failure;
   restinio::asio_ns::signal_set signals(ioctx, SIGINT, SIGTERM);
   signals.async_wait([&](const restinio::asio_ns::error_code& ec, int) {
     if (ec) return;
     std::fprintf(stderr, "tugra serve: stopping\n");
-    server.close_async(
+    close_async(
         [&] {
           // The acceptor is closed; let the requests under way finish.
           std::thread([&] {
@@ -232,10 +269,10 @@ void serve(const Config& config, const ServeOptions& options) {
           ioctx.stop();
         });
   });
-  server.open_async(
+  open_async(
       [&] {
-        std::fprintf(stderr, "tugra serve: listening on http://%s:%d/ (OCSP, CRL, CA certificates)\n",
-                     address.c_str(), port);
+        std::fprintf(stderr, "tugra serve: listening on %s://%s:%d/ (OCSP, CRL, CA certificates)\n",
+                     tls ? "https" : "http", address.c_str(), port);
       },
       [&](std::exception_ptr ex) {
         failure = ex;
