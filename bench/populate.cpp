@@ -21,14 +21,7 @@ using namespace tugra;
 
 namespace {
 
-std::string openssl_time(std::int64_t t) {
-  std::time_t tt = static_cast<std::time_t>(t);
-  std::tm tm{};
-  gmtime_r(&tt, &tm);
-  char buf[20];
-  std::strftime(buf, sizeof buf, "%y%m%d%H%M%SZ", &tm);
-  return buf;
-}
+std::string openssl_time(std::int64_t t) { return format_time(t, "%y%m%d%H%M%SZ"); }
 
 }  // namespace
 

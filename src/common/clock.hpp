@@ -8,8 +8,10 @@ namespace tugra {
 
 std::int64_t now_seconds();
 std::int64_t now_micros();
+// The UTC time formatted with strftime's `format`.
+std::string format_time(std::int64_t unix_seconds, const char* format);
 // "2026-11-21 14:03:07 UTC"
-std::string format_utc(std::int64_t unix_seconds);
+inline std::string format_utc(std::int64_t unix_seconds) { return format_time(unix_seconds, "%Y-%m-%d %H:%M:%S UTC"); }
 // Adds `years` calendar years (29 February becomes 28 February).
 std::int64_t add_years(std::int64_t unix_seconds, int years);
 

@@ -4,6 +4,7 @@
 
 #include <ctime>
 
+#include "common/clock.hpp"
 #include "crypto/openssl.hpp"
 
 namespace tugra::der {
@@ -75,12 +76,7 @@ Bytes enumerated(int value) {
 Bytes octet_string(ByteView bytes) { return tlv(0x04, bytes); }
 
 static Bytes time_string(std::uint8_t tag, std::int64_t unix_seconds, bool four_digit_year) {
-  std::time_t t = static_cast<std::time_t>(unix_seconds);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[24];
-  std::strftime(buf, sizeof buf, four_digit_year ? "%Y%m%d%H%M%SZ" : "%y%m%d%H%M%SZ", &tm);
-  return tlv(tag, as_bytes(buf));
+  return tlv(tag, as_bytes(format_time(unix_seconds, four_digit_year ? "%Y%m%d%H%M%SZ" : "%y%m%d%H%M%SZ")));
 }
 
 Bytes time(std::int64_t unix_seconds) {

@@ -24,14 +24,7 @@ using Traits = restinio::traits_t<restinio::asio_timer_manager_t, restinio::null
 using TlsTraits = restinio::tls_traits_t<restinio::asio_timer_manager_t, restinio::null_logger_t>;
 using Clock = std::chrono::steady_clock;
 
-std::string http_date(std::int64_t unix_seconds) {
-  std::time_t t = static_cast<std::time_t>(unix_seconds);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[40];
-  std::strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S GMT", &tm);
-  return buf;
-}
+std::string http_date(std::int64_t unix_seconds) { return format_time(unix_seconds, "%a, %d %b %Y %H:%M:%S GMT"); }
 
 // Everything a handler needs to answer, log and count a request.
 struct Context {
