@@ -25,11 +25,8 @@ store::CrlRecord CertificateAuthority::publish_crl(const std::string& authority_
     std::int64_t now = now_seconds();
     std::int64_t validity = authority_id == "nes" ? config_.integer("crl.nes_hours") * 3600
                                                   : config_.integer("crl.root_days") * 86400;
-    ossl::Ptr<ASN1_TIME, ASN1_TIME_free> epoch(ASN1_TIME_set(nullptr, 0));
-    int days = 0, secs = 0;
-    ASN1_TIME_diff(&days, &secs, epoch.get(), X509_get0_notBefore(issuer.get()));
     CrlParams params{crls.next_number(authority_id), now, now + validity,
-                     static_cast<std::int64_t>(days) * 86400 + secs};
+                     ossl::unix_seconds(X509_get0_notBefore(issuer.get()))};
     crl = {authority_id, params.number, params.this_update, params.next_update,
            static_cast<std::int64_t>(entries.size()), base64_encode(build_crl(key, issuer.get(), params, entries))};
     crls.insert(crl);

@@ -8,13 +8,6 @@
 namespace tugra::ca {
 namespace {
 
-Bytes extension(const char* oid, bool critical, ByteView value) {
-  Bytes content = der::oid(oid);
-  if (critical) der::append(content, der::boolean(true));
-  der::append(content, der::octet_string(value));
-  return der::tlv(0x30, content);
-}
-
 Bytes issuer_name(const X509* issuer) {
   unsigned char* buf = nullptr;
   int len = i2d_X509_NAME(X509_get_subject_name(issuer), &buf);
@@ -39,8 +32,9 @@ Bytes build_crl(const Signer& signer, const X509* issuer, const CrlParams& p, co
   Bytes revoked;
   revoked.reserve(entries.size() * 48);
   Bytes reason_ext[11];
-  for (int r = 1; r <= 10; ++r)
-    reason_ext[r] = der::tlv(0x30, extension("2.5.29.21", false, der::enumerated(r)));
+  static const Bytes reason_code = der::oid("2.5.29.21"), aki = der::oid("2.5.29.35"),
+                     crl_number = der::oid("2.5.29.20"), expired_certs_on_crl = der::oid("2.5.29.60");
+  for (int r = 1; r <= 10; ++r) reason_ext[r] = der::tlv(0x30, der::extension(reason_code, false, der::enumerated(r)));
   for (const auto& e : entries) {
     Bytes entry = der::unsigned_integer(hex_decode(e.serial));
     der::append(entry, der::time(e.revoked_at));
@@ -48,10 +42,9 @@ Bytes build_crl(const Signer& signer, const X509* issuer, const CrlParams& p, co
     der::append(revoked, der::tlv(0x30, entry));
   }
 
-  Bytes crl_number_value = der::integer(p.number);
-  Bytes extensions = extension("2.5.29.35", false, authority_key_identifier(issuer));
-  der::append(extensions, extension("2.5.29.20", false, crl_number_value));
-  der::append(extensions, extension("2.5.29.60", false, der::generalized_time(p.expired_certs_on_crl_since)));
+  Bytes extensions = der::extension(aki, false, authority_key_identifier(issuer));
+  der::append(extensions, der::extension(crl_number, false, der::integer(p.number)));
+  der::append(extensions, der::extension(expired_certs_on_crl, false, der::generalized_time(p.expired_certs_on_crl_since)));
 
   Bytes tbs = der::integer(1);  // v2
   der::append(tbs, signer.algorithm_identifier());

@@ -9,26 +9,16 @@
 namespace tugra::ca {
 namespace {
 
-constexpr const char* kNonceOid = "1.3.6.1.5.5.7.48.1.2";
-constexpr const char* kArchiveCutoffOid = "1.3.6.1.5.5.7.48.1.6";
-constexpr const char* kExtendedRevokeOid = "1.3.6.1.5.5.7.48.1.9";
 constexpr std::size_t kMaxCertIds = 20;
 
-Bytes extension(const char* oid, ByteView value) {
-  static thread_local std::vector<std::pair<const char*, Bytes>> encoded;
-  Bytes content;
-  bool found = false;
-  for (const auto& [o, der] : encoded)
-    if (o == oid) {
-      content = der;
-      found = true;
-    }
-  if (!found) {
-    content = der::oid(oid);
-    encoded.emplace_back(oid, content);
-  }
-  der::append(content, der::octet_string(value));
-  return der::tlv(0x30, content);
+// The extension OIDs, encoded once.
+const Bytes& nonce_oid() {
+  static const Bytes oid = der::oid("1.3.6.1.5.5.7.48.1.2");
+  return oid;
+}
+const Bytes& extended_revoke_oid() {
+  static const Bytes oid = der::oid("1.3.6.1.5.5.7.48.1.9");
+  return oid;
 }
 
 Bytes asn1_bytes(const ASN1_STRING* s) {
@@ -81,10 +71,8 @@ OcspResponder::OcspResponder(const X509* issuer, const X509* responder_cert, con
   responder_key_hash_ = ossl::digest(EVP_sha1(), asn1_bytes(X509_get0_pubkey_bitstr(responder_cert)));
   // ArchiveCutoff = the CA certificate's notBefore: status is kept for every
   // certificate this CA ever issued.
-  ossl::Ptr<ASN1_TIME, ASN1_TIME_free> epoch(ASN1_TIME_set(nullptr, 0));
-  int days = 0, secs = 0;
-  ASN1_TIME_diff(&days, &secs, epoch.get(), X509_get0_notBefore(issuer));
-  archive_cutoff_ext_ = extension(kArchiveCutoffOid, der::generalized_time(static_cast<std::int64_t>(days) * 86400 + secs));
+  archive_cutoff_ext_ = der::extension(der::oid("1.3.6.1.5.5.7.48.1.6"), false,
+                                       der::generalized_time(ossl::unix_seconds(X509_get0_notBefore(issuer))));
 }
 
 Bytes OcspResponder::cache_key(ByteView request) {
@@ -123,8 +111,8 @@ Bytes OcspResponder::sign_response(const std::vector<Single>& singles, ByteView 
   der::append(tbs, der::generalized_time(now));                         // producedAt
   der::append(tbs, der::tlv(0x30, responses));
   Bytes extensions;
-  if (!nonce_ext_value.empty()) der::append(extensions, extension(kNonceOid, nonce_ext_value));
-  if (extended_revoke) der::append(extensions, extension(kExtendedRevokeOid, der::null()));
+  if (!nonce_ext_value.empty()) der::append(extensions, der::extension(nonce_oid(), false, nonce_ext_value));
+  if (extended_revoke) der::append(extensions, der::extension(extended_revoke_oid(), false, der::null()));
   if (!extensions.empty()) der::append(tbs, der::tlv(0xA1, der::tlv(0x30, extensions)));
   Bytes tbs_der = der::tlv(0x30, tbs);
 

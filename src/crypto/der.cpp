@@ -95,6 +95,13 @@ Bytes unsigned_integer(ByteView magnitude) {
   return tlv(0x02, content);
 }
 
+Bytes extension(ByteView oid_der, bool critical, ByteView value) {
+  Bytes content(oid_der.begin(), oid_der.end());
+  if (critical) append(content, boolean(true));
+  append(content, octet_string(value));
+  return tlv(0x30, content);
+}
+
 void append(Bytes& out, ByteView part) { out.insert(out.end(), part.begin(), part.end()); }
 
 }  // namespace tugra::der

@@ -28,6 +28,9 @@ Bytes time(std::int64_t unix_seconds);
 Bytes generalized_time(std::int64_t unix_seconds);
 // An INTEGER from big-endian unsigned magnitude bytes (a serial number).
 Bytes unsigned_integer(ByteView magnitude);
+// Extension ::= SEQUENCE { extnID, critical BOOLEAN DEFAULT FALSE, extnValue OCTET STRING }
+// with the OID already encoded (callers keep their OIDs' DER in statics).
+Bytes extension(ByteView oid_der, bool critical, ByteView value);
 // Appends `part` to `out`.
 void append(Bytes& out, ByteView part);
 

@@ -4,6 +4,8 @@
 
 #include <openssl/core_names.h>
 #include <openssl/err.h>
+
+#include <ctime>
 #include <openssl/param_build.h>
 #include <openssl/pem.h>
 
@@ -31,6 +33,12 @@ Bytes digest(const EVP_MD* md, ByteView data) {
     throw Error("EVP_Digest");
   out.resize(len);
   return out;
+}
+
+std::int64_t unix_seconds(const ASN1_TIME* time) {
+  std::tm tm{};
+  if (ASN1_TIME_to_tm(time, &tm) != 1) throw Error("ASN1_TIME_to_tm");
+  return static_cast<std::int64_t>(timegm(&tm));
 }
 
 Bytes to_der(const X509* cert) {
@@ -100,13 +108,6 @@ Req request_from_pem_or_der(std::string_view data) {
   }
   if (!req) throw Error("X509_REQ");
   return req;
-}
-
-Pkey public_key_from_pem_or_der(std::string_view data) {
-  if (!looks_like_pem(data)) return public_key_from_der(as_bytes(data));
-  Pkey key(PEM_read_bio_PUBKEY(memory_bio(data).get(), nullptr, nullptr, nullptr));
-  if (!key) throw Error("PEM_read_bio_PUBKEY");
-  return key;
 }
 
 namespace {

@@ -62,6 +62,7 @@ class Error : public std::runtime_error {
 };
 
 Bytes digest(const EVP_MD* md, ByteView data);
+std::int64_t unix_seconds(const ASN1_TIME* time);
 
 // DER <-> objects.
 Bytes to_der(const X509* cert);
@@ -69,9 +70,8 @@ Cert cert_from_der(ByteView der);
 Pkey public_key_from_der(ByteView spki);
 Bytes public_key_der(const EVP_PKEY* key);
 std::string to_pem(const X509* cert);
-// Reads a PEM or DER certificate, CSR or public key.
+// Reads a PEM or DER certificate or CSR.
 Cert cert_from_pem_or_der(std::string_view data);
 Req request_from_pem_or_der(std::string_view data);
-Pkey public_key_from_pem_or_der(std::string_view data);
 
 }  // namespace tugra::ossl

@@ -47,13 +47,5 @@ Bytes SoftwareSigner::sign_digest(ByteView digest) const {
   return sig;
 }
 
-std::string SoftwareSigner::private_key_pem() const {
-  ossl::Ptr<BIO, BIO_free> bio(BIO_new(BIO_s_mem()));
-  if (PEM_write_bio_PrivateKey(bio.get(), key_.get(), nullptr, nullptr, 0, nullptr, nullptr) != 1)
-    throw ossl::Error("PEM_write_bio_PrivateKey");
-  char* data = nullptr;
-  long len = BIO_get_mem_data(bio.get(), &data);
-  return std::string(data, static_cast<std::size_t>(len));
-}
 
 }  // namespace tugra

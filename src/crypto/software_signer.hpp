@@ -20,7 +20,6 @@ class SoftwareSigner final : public Signer {
   SignatureScheme scheme() const override { return scheme_; }
   const Bytes& public_key_der() const override { return spki_; }
   Bytes sign_digest(ByteView digest) const override;
-  std::string private_key_pem() const;
 
  private:
   ossl::Pkey key_;

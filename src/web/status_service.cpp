@@ -42,7 +42,7 @@ void StatusService::start() {
   responder_cert_ = ossl::cert_from_der(base64_decode(ca_->authority("nes-ocsp").certificate.value_or("")));
   responder_ = std::make_unique<ca::OcspResponder>(issuer_.get(), responder_cert_.get(),
                                                    ca_->signer_for("nes-ocsp"),
-                                                   config_.integer("ocsp.validity_hours") * 3600);
+                                                   std::max(1LL, config_.integer("ocsp.validity_hours")) * 3600);
   // Every certificate ever issued, in change order.
   for (;;) {
     auto rows = store::CertificateRepository(ca_->database()).changed_since(last_change_seq_, 100000);
@@ -78,61 +78,81 @@ void StatusService::apply(const std::vector<store::CertificateRepository::Status
     }
   }
   if (!ready_) return;  // at start-up responses are signed on first request
-  {
-    std::lock_guard lock(cache_mutex_);
-    for (auto it = cache_.begin(); it != cache_.end();)
-      it = std::find(changed.begin(), changed.end(), it->second.serial) != changed.end() ? cache_.erase(it)
-                                                                                         : std::next(it);
-  }
   for (const auto& serial : changed) presign(serial);
   std::lock_guard lock(crl_mutex_);
   if (!crl_dirty_since_) crl_dirty_since_ = now_seconds();
 }
 
-void StatusService::presign(const std::string& serial) {
-  Bytes cert_id;
-  std::int64_t now = now_seconds();
-  Bytes der = responder_->presign(serial, lookup(serial), now, cert_id);
+void StatusService::store(const std::string& key, Cached cached) {
   std::lock_guard lock(cache_mutex_);
-  cache_[key_of(cert_id)] = {to_string(der), cert_id, serial, now, now + responder_->validity()};
+  auto& keys = by_serial_[cached.serial];
+  if (std::find(keys.begin(), keys.end(), key) == keys.end()) keys.push_back(key);
+  resign_queue_.emplace_back(cached.this_update, key);
+  cache_[key] = std::move(cached);
+}
+
+std::optional<StatusService::OcspReply> StatusService::fresh(const std::string& key) const {
+  auto it = cache_.find(key);
+  if (it == cache_.end() || it->second.this_update + responder_->validity() / 2 <= now_seconds()) return std::nullopt;
+  return OcspReply{it->second.der, true, it->second.this_update, it->second.next_update};
+}
+
+void StatusService::resign(const std::string& key, const Bytes& cert_id, const std::string& serial) {
+  std::int64_t now = now_seconds();
+  Bytes der = responder_->sign_single(cert_id, lookup(serial), now);
+  store(key, {to_string(der), cert_id, serial, now, now + responder_->validity()});
+}
+
+// After a status change: every cached answer about the serial is signed
+// again, and the SHA-1 CertID most clients use is signed ahead of demand.
+void StatusService::presign(const std::string& serial) {
+  std::vector<std::pair<std::string, Bytes>> known;
+  {
+    std::lock_guard lock(cache_mutex_);
+    if (auto it = by_serial_.find(serial); it != by_serial_.end())
+      for (const auto& key : it->second) known.emplace_back(key, cache_.at(key).cert_id);
+  }
+  for (const auto& [key, cert_id] : known) resign(key, cert_id, serial);
+  if (known.empty()) {
+    Bytes cert_id;
+    std::int64_t now = now_seconds();
+    Bytes der = responder_->presign(serial, lookup(serial), now, cert_id);
+    store(key_of(cert_id), {to_string(der), cert_id, serial, now, now + responder_->validity()});
+  }
 }
 
 StatusService::OcspReply StatusService::ocsp(ByteView request) {
-  std::string request_text(request.begin(), request.end());
+  std::string_view request_text(reinterpret_cast<const char*>(request.data()), request.size());
   std::string key;
   {
     std::lock_guard lock(cache_mutex_);
-    auto known = request_keys_.find(request_text);
-    if (known != request_keys_.end()) {
-      auto it = cache_.find(known->second);
-      if (it != cache_.end() && it->second.this_update + responder_->validity() / 2 > now_seconds()) {
+    if (auto known = request_keys_.find(request_text); known != request_keys_.end()) {
+      if (auto hit = fresh(known->second)) {
         counters_.ocsp_cache_hits++;
-        return {it->second.der, true, it->second.this_update, it->second.next_update};
+        return *hit;
       }
       key = known->second;
     }
   }
   if (key.empty()) {
+    // First sight of these bytes: is it one CertID without a nonce?
     key = key_of(ca::OcspResponder::cache_key(request));
     if (!key.empty()) {
       std::lock_guard lock(cache_mutex_);
       if (request_keys_.size() > 1000000) request_keys_.clear();  // bounded against junk requests
-      request_keys_[request_text] = key;
-      auto it = cache_.find(key);
-      if (it != cache_.end() && it->second.this_update + responder_->validity() / 2 > now_seconds()) {
+      request_keys_.emplace(request_text, key);
+      if (auto hit = fresh(key)) {
         counters_.ocsp_cache_hits++;
-        return {it->second.der, true, it->second.this_update, it->second.next_update};
+        return *hit;
       }
     }
   }
   counters_.ocsp_cache_misses++;
   auto answer = responder_->respond(request, [this](const std::string& s) { return lookup(s); }, now_seconds());
   counters_.ocsp_live_signatures++;
-  if (answer.cacheable && answer.serials.size() == 1) {
-    std::lock_guard lock(cache_mutex_);
-    cache_[key_of(answer.cert_id)] = {to_string(answer.der), answer.cert_id, answer.serials.front(),
-                                      answer.this_update, answer.next_update};
-  }
+  if (answer.cacheable && answer.serials.size() == 1)
+    store(key_of(answer.cert_id), {to_string(answer.der), answer.cert_id, answer.serials.front(), answer.this_update,
+                                   answer.next_update});
   return {to_string(answer.der), answer.cacheable, answer.this_update, answer.next_update};
 }
 
@@ -181,17 +201,23 @@ void StatusService::poll() {
     if (force || stale || newer) refresh_crl(id, force);
   }
 
-  // Re-sign cached responses at half their validity.
-  std::vector<std::pair<std::string, Bytes>> stale;
-  {
-    std::lock_guard lock(cache_mutex_);
-    for (const auto& [key, c] : cache_)
-      if (c.this_update + responder_->validity() / 2 <= now) stale.emplace_back(c.serial, c.cert_id);
-  }
-  for (const auto& [serial, cert_id] : stale) {
-    Bytes der = responder_->sign_single(cert_id, lookup(serial), now);
-    std::lock_guard lock(cache_mutex_);
-    cache_[key_of(cert_id)] = {to_string(der), cert_id, serial, now, now + responder_->validity()};
+  // Re-sign cached responses at half their validity, oldest first. A queue
+  // entry whose response was signed again since is skipped.
+  for (;;) {
+    std::string key, serial;
+    Bytes cert_id;
+    {
+      std::lock_guard lock(cache_mutex_);
+      if (resign_queue_.empty() || resign_queue_.front().first + responder_->validity() / 2 > now) break;
+      auto [signed_at, queued_key] = std::move(resign_queue_.front());
+      resign_queue_.pop_front();
+      auto it = cache_.find(queued_key);
+      if (it == cache_.end() || it->second.this_update != signed_at) continue;
+      key = queued_key;
+      serial = it->second.serial;
+      cert_id = it->second.cert_id;
+    }
+    resign(key, cert_id, serial);
   }
 }
 

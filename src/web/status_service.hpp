@@ -10,6 +10,10 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <deque>
+#include <optional>
+#include <string_view>
+#include <vector>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -84,10 +88,25 @@ class StatusService {
     std::int64_t this_update;
     std::int64_t next_update;
   };
+  // Hash for looking strings up by string_view without copying them.
+  struct StringHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  using StringMap = std::unordered_map<std::string, std::string, StringHash, std::equal_to<>>;
+
+  // Stores a signed response and schedules its re-signing.
+  void store(const std::string& key, Cached cached);
+  // The cached response for `key` while it is fresh (less than half its validity old).
+  std::optional<OcspReply> fresh(const std::string& key) const;  // cache_mutex_ held
+  // Signs `key`'s response again with the serial's current status.
+  void resign(const std::string& key, const Bytes& cert_id, const std::string& serial);
+
   mutable std::mutex cache_mutex_;
-  std::unordered_map<std::string, Cached> cache_;  // key: CertID DER as string
-  // Request bytes -> CertID, so a repeated GET is answered without parsing.
-  std::unordered_map<std::string, std::string> request_keys_;
+  std::unordered_map<std::string, Cached> cache_;                       // key: CertID DER
+  std::unordered_map<std::string, std::vector<std::string>> by_serial_;  // serial -> its keys
+  std::deque<std::pair<std::int64_t, std::string>> resign_queue_;       // (this_update, key), oldest first
+  StringMap request_keys_;  // request bytes -> key: a repeated GET is answered without parsing
 
   mutable std::mutex crl_mutex_;
   std::unordered_map<std::string, std::shared_ptr<const CrlSnapshot>> crls_;
