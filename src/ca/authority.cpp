@@ -138,6 +138,10 @@ std::optional<store::CertificateRecord> CertificateAuthority::find(const std::st
   return store::CertificateRepository(*db_).find(normalize_serial(serial));
 }
 
+std::optional<store::CertificateRecord> CertificateAuthority::find_by_request_id(const std::string& request_id) {
+  return store::CertificateRepository(*db_).find_by_request_key("id:" + request_id);
+}
+
 std::vector<store::CertificateRecord> CertificateAuthority::list(const std::string& tckn) {
   return store::CertificateRepository(*db_).list(tckn);
 }

@@ -83,6 +83,13 @@ class CertificateAuthority {
 
   // Writes a signed audit checkpoint if records were added since the last.
   void checkpoint();
+  // Runs `fn` in one write transaction (the workflows beside the CA use it
+  // for their own tables), with the token open for audit checkpoints.
+  void write(const std::function<void()>& fn, store::Durability durability = store::Durability::full);
+  // Appends to the audit chain as this CA's actor; inside write() only.
+  store::AuditRecord record(const std::string& event, const std::string& subject, const std::string& details);
+  // The certificate issued (or being issued) for an IssueRequest::request_id.
+  std::optional<store::CertificateRecord> find_by_request_id(const std::string& request_id);
   store::AuditLog& audit() { return *audit_; }
   store::Database& database() { return *db_; }
   const ProfileSettings& settings() const { return settings_; }
@@ -97,9 +104,6 @@ class CertificateAuthority {
   const X509* issuing_certificate();
   const NesProfile& nes_profile();
   const Signer& signer(const std::string& authority_id);
-  // Runs `fn` in a write transaction with the token open for checkpoints.
-  void write(const std::function<void()>& fn, store::Durability durability = store::Durability::full);
-  store::AuditRecord record(const std::string& event, const std::string& subject, const std::string& details);
   store::CertificateRecord finish_issuance(const store::CertificateRecord& intent, bool recovered, Bytes& der);
   store::CertificateRecord change_status(const std::string& serial, const char* event,
                                          const std::function<void(store::CertificateRecord&)>& change);

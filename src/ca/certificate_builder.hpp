@@ -48,6 +48,6 @@ Bytes assemble_certificate(ByteView tbs, const Signer& signer);
 
 // X509_NAME helpers.
 ossl::Name make_name(std::initializer_list<std::pair<int, std::string>> entries);
-std::string name_to_string(const X509_NAME* name);  // RFC 2253, UTF-8 kept
+using ossl::name_to_string;
 
 }  // namespace tugra::ca

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <filesystem>
 #include <iostream>
 #include <iterator>
 
@@ -14,6 +15,26 @@ namespace tugra::cli {
 std::string Context::actor() const {
   const char* user = std::getenv("USER");
   return "cli:" + (user && *user ? std::string(user) : "uid" + std::to_string(::getuid()));
+}
+
+std::string Context::card_module(const std::optional<std::string>& flag) const {
+  if (flag) return *flag;
+  Config c = config();
+  std::string module = c.str("card.module");
+  if (module.empty()) {
+    // build/bin/tugra -> build/lib/libtugra-vcard.so (and bin/ -> lib/ when installed)
+    module = (std::filesystem::canonical("/proc/self/exe").parent_path().parent_path() / "lib" /
+              "libtugra-vcard.so").string();
+  }
+  if (std::filesystem::path(module).filename() == "libtugra-vcard.so") prepare_virtual_cards();
+  return module;
+}
+
+void Context::prepare_virtual_cards() const {
+  if (const char* env = std::getenv("TUGRA_VCARD_DIR"); env && *env) return;
+  auto dir = config().path("card.vcard_dir");
+  std::filesystem::create_directories(dir);
+  ::setenv("TUGRA_VCARD_DIR", dir.c_str(), 1);
 }
 
 std::string read_input(const std::string& path) {

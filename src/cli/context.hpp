@@ -17,6 +17,12 @@ struct Context {
   Config config() const { return Config::load(resolve_home(home_flag)); }
   // "cli:<user>" — the operator as the audit log records them.
   std::string actor() const;
+  // The PKCS#11 module of the card readers: --module, else card.module,
+  // else the virtual card built beside this binary (whose card directory is
+  // then card.vcard_dir unless TUGRA_VCARD_DIR says otherwise).
+  std::string card_module(const std::optional<std::string>& flag) const;
+  // Points TUGRA_VCARD_DIR at the home's card directory if it is unset.
+  void prepare_virtual_cards() const;
 };
 
 // Reads a whole file named on the command line ("-" for standard input);
@@ -33,5 +39,7 @@ struct Exit {
 void add_ca_commands(CLI::App& app, Context& ctx);
 void add_audit_commands(CLI::App& app, Context& ctx);
 void add_serve_commands(CLI::App& app, Context& ctx);
+void add_card_commands(CLI::App& app, Context& ctx);
+void add_production_commands(CLI::App& app, Context& ctx);
 
 }  // namespace tugra::cli

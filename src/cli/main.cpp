@@ -19,6 +19,8 @@ int main(int argc, char** argv) {
   cli::add_ca_commands(app, ctx);
   cli::add_audit_commands(app, ctx);
   cli::add_serve_commands(app, ctx);
+  cli::add_card_commands(app, ctx);
+  cli::add_production_commands(app, ctx);
 
   try {
     app.parse(argc, argv);

@@ -80,6 +80,14 @@ constexpr KeyInfo kKeys[] = {
     {"profile.currency", Type::string, "TRY", "ISO 4217 code of the monetary limit (QcLimitValue)."},
     {"audit.checkpoint_every", Type::integer, "100",
      "A signed checkpoint after this many audit records (and at the end of each command)."},
+    {"card.module", Type::string, "",
+     "PKCS#11 module of the card readers (akisp11, OpenSC, SoftHSM2…); empty: Tugra's virtual card."},
+    {"card.vcard_dir", Type::string, "vcards",
+     "Where the virtual cards live (relative to the home); TUGRA_VCARD_DIR overrides it."},
+    {"card.key_algorithm", Type::string, "rsa-2048",
+     "Holder signing keys generated on the card: \"rsa-2048\", \"rsa-3072\", \"ecdsa-p256\" or \"ecdsa-p384\"."},
+    {"secrets.master_key_file", Type::string, "secrets/master.key",
+     "Master key that wraps each holder secret's data key (PIN/PUK); made on first use, mode 0600."},
 };
 
 const KeyInfo* find_key(std::string_view key) {

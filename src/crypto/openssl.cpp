@@ -225,4 +225,12 @@ PublicKey PublicKey::from(const X509_PUBKEY* source) {
   return from_der(der);
 }
 
+std::string name_to_string(const X509_NAME* name) {
+  Ptr<BIO, BIO_free> bio(BIO_new(BIO_s_mem()));
+  X509_NAME_print_ex(bio.get(), name, 0, XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB);
+  char* data = nullptr;
+  long len = BIO_get_mem_data(bio.get(), &data);
+  return std::string(data, static_cast<std::size_t>(len));
+}
+
 }  // namespace tugra::ossl

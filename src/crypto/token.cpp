@@ -171,16 +171,15 @@ bool Token::has_key(std::string_view key_label) {
   return find(CKO_PRIVATE_KEY, key_label).has_value();
 }
 
-Bytes Token::generate_key(KeyType type, std::string_view key_label) {
-  if (has_key(key_label)) throw UserError("token.key_exists", {{"label", std::string(key_label)}});
-  Bytes id = session_.random(16);
+pkcs11::Session::KeyPair generate_signing_key_pair(pkcs11::Session& session, KeyType type,
+                                                   std::string_view label, ByteView id) {
   pkcs11::Template pub, priv;
   // Signing keys do nothing but sign: no decrypt, unwrap or derive.
   pub.add(CKA_TOKEN, true).add(CKA_PRIVATE, false).add(CKA_VERIFY, true).add(CKA_ENCRYPT, false)
-     .add(CKA_WRAP, false).add(CKA_LABEL, key_label).add(CKA_ID, id);
+     .add(CKA_WRAP, false).add(CKA_LABEL, label).add(CKA_ID, id);
   priv.add(CKA_TOKEN, true).add(CKA_PRIVATE, true).add(CKA_SENSITIVE, true).add(CKA_EXTRACTABLE, false)
       .add(CKA_SIGN, true).add(CKA_DECRYPT, false).add(CKA_UNWRAP, false).add(CKA_DERIVE, false)
-      .add(CKA_LABEL, key_label).add(CKA_ID, id);
+      .add(CKA_LABEL, label).add(CKA_ID, id);
   CK_MECHANISM mech{};
   if (is_ec(type)) {
     pub.add(CKA_EC_PARAMS, der::oid(type == KeyType::ec_p384 ? "1.3.132.0.34" : "1.2.840.10045.3.1.7"));
@@ -190,7 +189,12 @@ Bytes Token::generate_key(KeyType type, std::string_view key_label) {
     pub.add(CKA_MODULUS_BITS, static_cast<CK_ULONG>(rsa_bits(type))).add(CKA_PUBLIC_EXPONENT, ByteView(f4));
     mech.mechanism = CKM_RSA_PKCS_KEY_PAIR_GEN;
   }
-  auto pair = session_.generate_key_pair(mech, pub, priv);
+  return session.generate_key_pair(mech, pub, priv);
+}
+
+Bytes Token::generate_key(KeyType type, std::string_view key_label) {
+  if (has_key(key_label)) throw UserError("token.key_exists", {{"label", std::string(key_label)}});
+  auto pair = generate_signing_key_pair(session_, type, key_label, session_.random(16));
   return token_public_key(session_, pair.public_key);
 }
 

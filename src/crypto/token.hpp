@@ -20,6 +20,11 @@ namespace tugra {
 // explicit curve parameters, mapped to the named curve).
 Bytes token_public_key(pkcs11::Session& session, CK_OBJECT_HANDLE public_key);
 
+// Generates a sign-only key pair (private half sensitive, never extractable)
+// in the session's token, labelled `label` with CKA_ID `id`.
+pkcs11::Session::KeyPair generate_signing_key_pair(pkcs11::Session& session, KeyType type,
+                                                   std::string_view label, ByteView id);
+
 class Pkcs11Signer final : public Signer {
  public:
   // Opens `sessions` sessions of its own on `slot` (the token must already

@@ -25,6 +25,10 @@ Database::~Database() {
   prepared_.clear();  // statements before the session they belong to
 }
 
+void Database::truncate_wal() {
+  if (engine_ == Engine::sqlite) *sql_ << "PRAGMA wal_checkpoint(TRUNCATE)";
+}
+
 soci::statement& Database::prepared(const std::string& query) {
   auto it = prepared_.find(query);
   if (it != prepared_.end()) return *it->second;

@@ -29,6 +29,10 @@ class Database {
   int schema_version();
   // A statement prepared once on this connection (see store/prepared.hpp).
   soci::statement& prepared(const std::string& query);
+  // SQLite: copies the WAL into the database and truncates it, so pages
+  // freed by a DELETE (overwritten there by secure_delete) leave no copy in
+  // the WAL either. Outside a transaction. No-op on PostgreSQL.
+  void truncate_wal();
 
  private:
   Database(Engine engine, std::unique_ptr<soci::session> sql);

@@ -1,0 +1,171 @@
+// tugra vcard add | card list | card show | card change-pin | card unlock | card test-sign
+#include <nlohmann/json.hpp>
+
+#include <iostream>
+
+#include "card/card_reader.hpp"
+#include "cli/context.hpp"
+#include "cli/secret_input.hpp"
+#include "common/bytes.hpp"
+#include "common/clock.hpp"
+#include "common/error.hpp"
+#include "vcard/card_file.hpp"
+
+namespace tugra::cli {
+namespace {
+
+struct CardOptions {
+  std::optional<std::string> module;
+  std::optional<unsigned long> slot;
+  bool pin_stdin = false;
+  bool json = false;
+};
+
+std::string tries_text(const card::PinStatus& s) {
+  if (!s.set) return message("card.pin_not_set");
+  if (s.locked) return message("card.locked");
+  return message("card.tries_left", {{"tries", std::to_string(s.tries_left)}});
+}
+
+nlohmann::json to_json(const card::CardInfo& c) {
+  return {{"slot", c.slot},     {"reader", c.reader}, {"serial", c.serial},
+          {"label", c.label},   {"model", c.model},   {"manufacturer", c.manufacturer},
+          {"state", c.state()}, {"pin_tries_left", c.pin.tries_left}, {"puk_tries_left", c.puk.tries_left},
+          {"pin_locked", c.pin.locked}, {"dead", c.dead()}};
+}
+
+void line(const std::string& key, const std::string& value) {
+  std::string label = message("card.field." + key);
+  std::size_t chars = 0;
+  for (unsigned char ch : label) chars += (ch & 0xC0) != 0x80;
+  std::cout << label << std::string(chars < 20 ? 20 - chars : 1, ' ') << ": " << value << "\n";
+}
+
+CK_SLOT_ID pick_slot(const card::CardReader& reader, const CardOptions& o) {
+  if (o.slot) return reader.card(*o.slot).slot;
+  auto cards = reader.cards();
+  if (cards.empty()) throw UserError("card.none");
+  if (cards.size() > 1) std::cerr << message("card.using_first", {{"slot", std::to_string(cards.front().slot)}}) << "\n";
+  return cards.front().slot;
+}
+
+void add_common(CLI::App* cmd, CardOptions& o, bool slot = true) {
+  cmd->add_option("--module", o.module, "PKCS#11 module of the card reader (default: card.module, else the virtual card)");
+  if (slot) cmd->add_option("--slot", o.slot, "Card slot (see `tugra card list`); default: the first card");
+}
+
+}  // namespace
+
+void add_card_commands(CLI::App& app, Context& ctx) {
+  auto* vcard = app.add_subcommand("vcard", "Virtual AKIS cards for tests and demonstrations");
+  vcard->require_subcommand(1);
+  static int count = 1;
+  static std::optional<std::string> dir;
+  auto* add = vcard->add_subcommand("add", "Add blank virtual cards (slots of libtugra-vcard.so)");
+  add->add_option("--count", count, "How many cards")->check(CLI::Range(1, 10000));
+  add->add_option("--dir", dir, "Card directory (default: $TUGRA_VCARD_DIR, else card.vcard_dir in the home)");
+  add->callback([&ctx] {
+    std::filesystem::path where = dir ? *dir : "";
+    if (where.empty()) {
+      ctx.prepare_virtual_cards();
+      where = vcard::CardDirectory::from_environment();
+    }
+    auto added = vcard::CardDirectory(where).add_blank(count);
+    for (const auto& c : added) std::cout << c.slot << "\t" << c.serial << "\n";
+    std::cerr << message("card.added", {{"count", std::to_string(added.size())}, {"dir", where.string()}}) << "\n";
+  });
+
+  static CardOptions o;
+  auto* card_cmd = app.add_subcommand("card", "The holder's card tool: list cards, show one, change or unlock the PIN, test signing");
+  card_cmd->require_subcommand(1);
+  auto reader = [&ctx] { return card::CardReader::open(ctx.card_module(o.module)); };
+
+  auto* list = card_cmd->add_subcommand("list", "List the cards in the readers");
+  add_common(list, o, false);
+  list->add_flag("--json", o.json, "Machine-readable output");
+  list->callback([reader] {
+    auto cards = reader().cards();
+    if (o.json) {
+      nlohmann::json out = nlohmann::json::array();
+      for (const auto& c : cards) out.push_back(to_json(c));
+      std::cout << out.dump(2) << "\n";
+      return;
+    }
+    if (cards.empty()) std::cout << message("card.none") << "\n";
+    for (const auto& c : cards)
+      std::cout << c.slot << "\t" << c.serial << "\t" << message("card.state." + c.state()) << "\t"
+                << (c.label.empty() ? "-" : c.label) << "\n";
+  });
+
+  auto* show = card_cmd->add_subcommand("show", "Show a card: serial, label, state, tries left, certificates");
+  add_common(show, o);
+  show->add_flag("--json", o.json, "Machine-readable output");
+  show->callback([reader] {
+    auto r = reader();
+    auto c = r.card(pick_slot(r, o));
+    auto certs = c.blank ? std::vector<card::CardCertificate>{} : r.certificates(c.slot);
+    if (o.json) {
+      auto j = to_json(c);
+      j["certificates"] = nlohmann::json::array();
+      for (const auto& cert : certs)
+        j["certificates"].push_back({{"subject", cert.subject}, {"label", cert.label},
+                                     {"not_before", format_utc(cert.not_before)},
+                                     {"not_after", format_utc(cert.not_after)}, {"der", base64_encode(cert.der)}});
+      std::cout << j.dump(2) << "\n";
+      return;
+    }
+    line("slot", std::to_string(c.slot) + " (" + c.reader + ")");
+    line("serial", c.serial);
+    line("label", c.label.empty() ? "-" : c.label);
+    line("model", c.manufacturer + " " + c.model);
+    line("state", message("card.state." + c.state()));
+    line("pin", tries_text(c.pin));
+    line("puk", c.blank ? "-" : tries_text(c.puk));
+    if (c.pin.locked && !c.dead()) std::cout << message("card.pin_locked_hint") << "\n";
+    if (certs.empty()) line("certificates", message("card.no_certificates"));
+    for (const auto& cert : certs) {
+      line("certificate", cert.subject);
+      line("validity", format_utc(cert.not_before) + " — " + format_utc(cert.not_after));
+    }
+  });
+
+  auto* change = card_cmd->add_subcommand("change-pin", "Change the card's PIN (current PIN, then the new one twice)");
+  add_common(change, o);
+  change->add_flag("--pin-stdin", o.pin_stdin, "Read the current and the new PIN from standard input, one per line");
+  change->callback([reader] {
+    auto r = reader();
+    CK_SLOT_ID slot = pick_slot(r, o);
+    SecretInput in(o.pin_stdin);
+    std::string old_pin = in.read("card.prompt_pin");
+    std::string new_pin = in.read("card.prompt_new_pin", true);
+    r.change_pin(slot, old_pin, new_pin);
+    std::cout << message("card.pin_changed") << "\n";
+  });
+
+  auto* unlock = card_cmd->add_subcommand("unlock", "Unlock a locked PIN with the PUK and set a new PIN");
+  add_common(unlock, o);
+  unlock->add_flag("--pin-stdin", o.pin_stdin, "Read the PUK and the new PIN from standard input, one per line");
+  unlock->callback([reader] {
+    auto r = reader();
+    CK_SLOT_ID slot = pick_slot(r, o);
+    SecretInput in(o.pin_stdin);
+    std::string puk = in.read("card.prompt_puk");
+    std::string new_pin = in.read("card.prompt_new_pin", true);
+    r.unlock(slot, puk, new_pin);
+    std::cout << message("card.unlocked") << "\n";
+  });
+
+  auto* test = card_cmd->add_subcommand("test-sign", "Sign a random challenge with the card and verify it with the card's certificate");
+  add_common(test, o);
+  test->add_flag("--pin-stdin", o.pin_stdin, "Read the PIN from standard input");
+  test->callback([reader] {
+    auto r = reader();
+    CK_SLOT_ID slot = pick_slot(r, o);
+    std::string pin = SecretInput(o.pin_stdin).read("card.prompt_pin");
+    auto t = r.test_sign(slot, pin);
+    std::cout << message(t.verified ? "card.test_ok" : "card.test_failed", {{"mechanism", t.mechanism}}) << "\n";
+    if (!t.verified) throw Exit{1};
+  });
+}
+
+}  // namespace tugra::cli

@@ -1,0 +1,198 @@
+// tugra production enqueue | run | list, tugra shipment show | update, tugra holder pin-puk
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "ca/authority.hpp"
+#include "card/card_reader.hpp"
+#include "cli/context.hpp"
+#include "common/clock.hpp"
+#include "common/error.hpp"
+#include "crypto/algorithm.hpp"
+#include "ra/holder_secrets.hpp"
+#include "ra/production.hpp"
+#include "ra/shipments.hpp"
+
+namespace tugra::cli {
+namespace {
+
+KeyType card_key_type(const Config& config) {
+  std::string name = config.str("card.key_algorithm");
+  KeyType type = parse_key_algorithm(name).key;
+  if (type == KeyType::rsa_4096) throw UserError("card.bad_key_algorithm", {{"name", name}});
+  return type;
+}
+
+// One production run at a time: two would pick the same blank card.
+class RunLock {
+ public:
+  explicit RunLock(const std::filesystem::path& file) {
+    fd_ = ::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd_ < 0 || ::flock(fd_, LOCK_EX | LOCK_NB) != 0) throw UserError("production.busy");
+  }
+  ~RunLock() { ::close(fd_); }
+
+ private:
+  int fd_ = -1;
+};
+
+void print_shipment(const store::ShipmentRecord& s, bool json) {
+  if (json) {
+    nlohmann::json events = nlohmann::json::array();
+    for (const auto& e : s.events) events.push_back({{"at", format_utc(e.at)}, {"state", e.state}, {"note", e.note}});
+    std::cout << nlohmann::json{{"tracking_number", s.tracking_number}, {"state", s.state},
+                                {"card", s.card_serial}, {"events", events}}.dump(2) << "\n";
+    return;
+  }
+  std::cout << message("shipment.header", {{"number", s.tracking_number},
+                                           {"state", message("shipment.state." + s.state)}}) << "\n";
+  for (const auto& e : s.events)
+    std::cout << "  " << format_utc(e.at) << "  " << message("shipment.state." + e.state)
+              << (e.note.empty() ? "" : "  (" + e.note + ")") << "\n";
+}
+
+}  // namespace
+
+void add_production_commands(CLI::App& app, Context& ctx) {
+  auto* production = app.add_subcommand("production", "Card production: queue approved requests, personalise cards");
+  production->require_subcommand(1);
+
+  static ra::ProductionOrder order;
+  static std::optional<std::string> limit;
+  auto* enqueue = production->add_subcommand(
+      "enqueue", "Queue an approved request for a card (stands in for the officer's approval)");
+  enqueue->add_option("--tckn", order.tckn, "T.C. Kimlik No of the holder")->required();
+  enqueue->add_option("--given-name", order.given_name, "Given name(s), as on the ID card")->required();
+  enqueue->add_option("--surname", order.surname, "Surname")->required();
+  enqueue->add_option("--phone", order.phone, "Mobile phone (5XX XXX XX XX)")->required();
+  enqueue->add_option("--email", order.email, "E-mail address")->required();
+  enqueue->add_option("--years", order.years, "Certificate validity in years (1-3)")->capture_default_str();
+  enqueue->add_option("--limit", limit, "Monetary limit (QcLimitValue), e.g. 50000");
+  enqueue->callback([&ctx] {
+    order.limit = limit;
+    auto ca = ca::CertificateAuthority::open(ctx.config(), ctx.actor());
+    auto reader = card::CardReader(nullptr);
+    ra::HolderSecrets secrets(ca->database(), ca->config().path("secrets.master_key_file"));
+    auto r = ra::Production(*ca, reader, secrets, card_key_type(ca->config())).enqueue(order);
+    std::cout << message("production.queued", {{"id", std::to_string(r.id)}}) << "\n";
+  });
+
+  static int batch = 10;
+  static std::optional<std::string> module;
+  auto* run = production->add_subcommand("run", "Personalise cards for queued requests (interrupted ones first)");
+  run->add_option("--batch", batch, "At most this many cards")->check(CLI::Range(1, 100000))->capture_default_str();
+  run->add_option("--module", module, "PKCS#11 module of the card writer (default: card.module, else the virtual card)");
+  run->callback([&ctx] {
+    Config config = ctx.config();
+    RunLock lock(config.home() / "production.lock");
+    auto ca = ca::CertificateAuthority::open(config, ctx.actor());
+    auto reader = card::CardReader::open(ctx.card_module(module));
+    ra::HolderSecrets secrets(ca->database(), config.path("secrets.master_key_file"));
+    ra::Production producer(*ca, reader, secrets, card_key_type(config));
+    auto start = std::chrono::steady_clock::now();
+    auto report = producer.run(batch, [](const ra::ProductionProgress& p) {
+      const auto& r = *p.request;
+      std::string who = r.tckn + " " + r.given_name + " " + r.surname;
+      std::cerr << "[" << p.index << "/" << p.total << "] " << who << ": "
+                << (p.failure.empty()
+                        ? message("production.card_done", {{"card", r.card_serial},
+                                                           {"serial", r.certificate_serial},
+                                                           {"tracking", r.tracking_number}})
+                        : message("production.card_failed", {{"error", p.failure}}))
+                << (p.resumed ? " " + message("production.resumed") : "") << "\n";
+    });
+    double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    std::cout << message("production.summary", {{"done", std::to_string(report.done)},
+                                                {"failed", std::to_string(report.failed)},
+                                                {"resumed", std::to_string(report.resumed)},
+                                                {"seconds", std::to_string(seconds)}})
+              << "\n";
+    if (report.failed > 0) throw Exit{1};
+  });
+
+  static std::string state;
+  static bool json = false;
+  auto* list = production->add_subcommand("list", "List production requests");
+  list->add_option("--state", state, "queued, in_progress, done or failed");
+  list->add_flag("--json", json, "Machine-readable output");
+  list->callback([&ctx] {
+    auto ca = ca::CertificateAuthority::open(ctx.config(), ctx.actor());
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto& r : store::ProductionRepository(ca->database()).list(state)) {
+      if (json) {
+        out.push_back({{"id", r.id}, {"tckn", r.tckn}, {"state", r.state}, {"card", r.card_serial},
+                       {"certificate", r.certificate_serial}, {"tracking_number", r.tracking_number},
+                       {"attempt", r.attempt}, {"error", r.error}});
+      } else {
+        std::cout << r.id << "\t" << r.tckn << "\t" << r.given_name << " " << r.surname << "\t"
+                  << message("production.state." + r.state) << "\t" << (r.card_serial.empty() ? "-" : r.card_serial)
+                  << "\t" << (r.tracking_number.empty() ? "-" : r.tracking_number) << "\n";
+      }
+    }
+    if (json) std::cout << out.dump(2) << "\n";
+  });
+
+  auto* shipment = app.add_subcommand("shipment", "Card shipments (Gönderi Sorgulama)");
+  shipment->require_subcommand(1);
+  static std::string tracking, new_state, note;
+  auto* show = shipment->add_subcommand("show", "Show a shipment by tracking number");
+  show->add_option("TRACKING", tracking, "Tracking number (12 digits)")->required();
+  show->add_flag("--json", json, "Machine-readable output");
+  show->callback([&ctx] {
+    auto ca = ca::CertificateAuthority::open(ctx.config(), ctx.actor());
+    auto s = ra::Shipments(*ca).find(tracking);
+    if (!s) throw UserError("shipment.not_found", {{"number", tracking}});
+    print_shipment(*s, json);
+  });
+  auto* update = shipment->add_subcommand("update", "Move a shipment on: shipped (kargoya verildi), delivered (teslim edildi)");
+  update->add_option("TRACKING", tracking, "Tracking number (12 digits)")->required();
+  update->add_option("--state", new_state, "shipped or delivered")->required();
+  update->add_option("--note", note, "e.g. the carrier's reference");
+  update->callback([&ctx] {
+    auto ca = ca::CertificateAuthority::open(ctx.config(), ctx.actor());
+    print_shipment(ra::Shipments(*ca).update(tracking, new_state, note), false);
+  });
+
+  auto* holder = app.add_subcommand("holder", "Holder support: PIN/PUK records");
+  holder->require_subcommand(1);
+  static std::string tckn;
+  static bool erase = false;
+  auto* pin_puk = holder->add_subcommand(
+      "pin-puk", "Show a holder's PIN and PUK (audited), or delete them for good with --delete");
+  pin_puk->add_option("--tckn", tckn, "T.C. Kimlik No")->required();
+  pin_puk->add_flag("--delete", erase, "Delete every PIN/PUK record of the holder, beyond recovery");
+  pin_puk->add_flag("--json", json, "Machine-readable output");
+  pin_puk->callback([&ctx] {
+    auto ca = ca::CertificateAuthority::open(ctx.config(), ctx.actor());
+    ra::HolderSecrets secrets(ca->database(), ca->config().path("secrets.master_key_file"));
+    if (erase) {
+      int n = 0;
+      ca->write([&] {
+        n = secrets.destroy(tckn);
+        ca->record("holder.pin_puk.deleted", tckn, nlohmann::json{{"records", n}}.dump());
+      });
+      secrets.purge();
+      ca->checkpoint();
+      std::cout << message("holder.deleted", {{"count", std::to_string(n)}}) << "\n";
+      return;
+    }
+    auto secret = secrets.latest(tckn);
+    ca->write([&] {
+      ca->record("holder.pin_puk.viewed", tckn, nlohmann::json{{"found", secret.has_value()}}.dump());
+    });
+    ca->checkpoint();
+    if (!secret) throw UserError("holder.no_secret", {{"tckn", tckn}});
+    if (json) {
+      std::cout << nlohmann::json{{"pin", secret->pin}, {"puk", secret->puk}, {"request", secret->request_id}}.dump()
+                << "\n";
+    } else {
+      std::cout << "PIN: " << secret->pin << "\nPUK: " << secret->puk << "\n";
+    }
+  });
+}
+
+}  // namespace tugra::cli

@@ -1,0 +1,250 @@
+#include "ra/production.hpp"
+
+#include <chrono>
+#include <nlohmann/json.hpp>
+
+#include "ca/authority.hpp"
+#include "ca/lint.hpp"
+#include "ca/qc_statements.hpp"
+#include "ca/revocation.hpp"
+#include "card/personalisation.hpp"
+#include "common/error.hpp"
+#include "common/clock.hpp"
+#include "common/fault.hpp"
+#include "crypto/openssl.hpp"
+#include "ra/holder_secrets.hpp"
+#include "ra/shipments.hpp"
+
+namespace tugra::ra {
+namespace {
+
+constexpr int kReasonSuperseded = 4;
+
+using Clock = std::chrono::steady_clock;
+double since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
+
+// "+905321234567" from the ways people write a Turkish mobile number.
+std::string normalise_phone(const std::string& text) {
+  std::string digits;
+  for (char c : text) {
+    if (c >= '0' && c <= '9') digits += c;
+    else if (c != ' ' && c != '-' && c != '(' && c != ')' && !(c == '+' && digits.empty()))
+      throw UserError("production.bad_phone", {{"phone", text}});
+  }
+  if (digits.rfind("90", 0) == 0 && digits.size() == 12) digits.erase(0, 2);
+  else if (digits.rfind("0", 0) == 0 && digits.size() == 11) digits.erase(0, 1);
+  if (digits.size() != 10 || digits[0] != '5') throw UserError("production.bad_phone", {{"phone", text}});
+  return "+90" + digits;
+}
+
+void check_email(const std::string& email) {
+  auto at = email.find('@');
+  bool ok = email.size() <= 254 && at != std::string::npos && at > 0 && email.find('@', at + 1) == std::string::npos &&
+            email.find_first_of(" \t\r\n<>\"") == std::string::npos && email.find('.', at) != std::string::npos &&
+            email.back() != '.';
+  if (!ok) throw UserError("production.bad_email", {{"email", email}});
+}
+
+bool same_key(const store::CertificateRecord& cert, const Bytes& spki) {
+  if (!cert.certificate) return false;
+  auto x509 = ossl::cert_from_der(base64_decode(*cert.certificate));
+  return ossl::public_key_der(X509_get0_pubkey(x509.get())) == spki;
+}
+
+std::string label_for(const store::ProductionRequest& r) { return "Tugra NES " + std::to_string(r.id); }
+
+}  // namespace
+
+Production::Production(ca::CertificateAuthority& ca, const card::CardReader& reader, HolderSecrets& secrets,
+                       KeyType key_type)
+    : ca_(ca), reader_(reader), secrets_(secrets), key_type_(key_type) {}
+
+std::string Production::issue_request_id(const store::ProductionRequest& r) {
+  return "production-" + std::to_string(r.id) + "-" + std::to_string(r.attempt);
+}
+
+store::ProductionRequest Production::enqueue(const ProductionOrder& order) {
+  ca::check_holder({order.tckn, order.given_name, order.surname, std::nullopt});
+  if (order.years < 1 || order.years > 3) throw UserError("production.bad_years", {{"years", std::to_string(order.years)}});
+  if (order.limit) ca::parse_limit(*order.limit, ca_.config().str("profile.currency"));
+  check_email(order.email);
+  store::ProductionRequest r;
+  r.tckn = order.tckn;
+  r.given_name = order.given_name;
+  r.surname = order.surname;
+  r.phone = normalise_phone(order.phone);
+  r.email = order.email;
+  r.years = order.years;
+  r.monetary_limit = order.limit.value_or("");
+  ca_.write([&] {
+    store::ProductionRepository(ca_.database()).insert(r);
+    ca_.record("production.queued", r.tckn, nlohmann::json{{"request", r.id}, {"years", r.years}}.dump());
+  });
+  ca_.checkpoint();
+  return r;
+}
+
+void Production::step(const store::ProductionRequest& r, const char* event, const std::string& details) {
+  ca_.write([&] {
+    store::ProductionRepository(ca_.database()).update(r);
+    ca_.record(event, r.tckn, details);
+  });
+}
+
+void Production::claim(store::ProductionRequest& r) {
+  auto blank = card::CardWriter(reader_).blank_card();
+  if (!blank) throw UserError("production.no_blank_card");
+  PinPuk secret = random_pin_puk();
+  r.state = "in_progress";
+  r.card_label = label_for(r);
+  r.card_serial = blank->serial;  // a hint: some modules give the serial only at initialisation
+  ca_.write([&] {
+    secrets_.store(r.id, r.tckn, secret);
+    store::ProductionRepository(ca_.database()).update(r);
+    ca_.record("device.claimed", r.tckn,
+               nlohmann::json{{"request", r.id}, {"card", r.card_serial}, {"label", r.card_label}}.dump());
+  });
+  fault_point("production.claimed");
+}
+
+void Production::personalise(store::ProductionRequest& r, ProductionTimes& times) {
+  auto start = Clock::now();
+  if (r.state == "queued") claim(r);
+  auto secret = secrets_.for_request(r.id);
+  if (!secret) throw UserError("production.secret_missing", {{"request", std::to_string(r.id)}});
+  times.storage += since(start);
+
+  card::CardWriter writer(reader_);
+  auto card = reader_.find_by_label(r.card_label);
+  std::optional<Bytes> key;
+  if (card && !card->dead() && card->pin.set && !card->pin.locked) {
+    try {
+      key = writer.signing_key(card->slot, secret->pin);
+    } catch (const UserError&) {  // a PIN the card does not know: start the card again
+    }
+  }
+
+  auto cert = ca_.find_by_request_id(issue_request_id(r));
+  if (cert && (!key || !same_key(*cert, *key))) {
+    // Issued for a key the card no longer holds: never let it be used.
+    if (cert->status != store::CertStatus::revoked) ca_.revoke(cert->serial, kReasonSuperseded);
+    r.attempt += 1;
+    step(r, "device.certificate_abandoned",
+         nlohmann::json{{"request", r.id}, {"certificate", cert->serial}}.dump());
+    cert.reset();
+  }
+
+  if (!key) {
+    std::optional<card::CardInfo> target = card;
+    if (!target && !r.card_serial.empty())
+      for (auto& c : reader_.cards())
+        if (c.blank && c.serial == r.card_serial) target = c;
+    if (!target) target = writer.blank_card();
+    if (!target) throw UserError("production.no_blank_card");
+
+    start = Clock::now();
+    card = writer.initialise(target->slot, secret->puk, secret->pin, r.card_label);
+    times.card += since(start);
+    r.card_serial = card->serial;
+    step(r, "device.initialised", nlohmann::json{{"request", r.id}, {"card", r.card_serial}}.dump());
+    fault_point("production.initialised");
+
+    start = Clock::now();
+    key = writer.generate_signing_key(card->slot, secret->pin, key_type_);
+    times.key += since(start);
+    step(r, "device.key_generated",
+         nlohmann::json{{"request", r.id},
+                        {"card", r.card_serial},
+                        {"public_key_sha256", hex_encode(ossl::digest(EVP_sha256(), *key))}}
+             .dump());
+    fault_point("production.key_generated");
+  }
+
+  if (!cert) {
+    start = Clock::now();
+    ca::IssueRequest request;
+    request.holder = {r.tckn, r.given_name, r.surname, std::nullopt};
+    request.public_key = to_string(*key);
+    request.years = r.years;
+    if (!r.monetary_limit.empty()) request.limit = r.monetary_limit;
+    request.suspended = true;  // on hold until the holder activates the card
+    request.request_id = issue_request_id(r);
+    cert = ca_.issue(request).record;
+    times.issue += since(start);
+    fault_point("production.issued");
+  }
+
+  start = Clock::now();
+  if (!writer.has_certificate(card->slot)) {
+    writer.write_certificate(card->slot, secret->pin, base64_decode(*cert->certificate));
+    step(r, "device.certificate_written",
+         nlohmann::json{{"request", r.id}, {"card", r.card_serial}, {"certificate", cert->serial}}.dump());
+    fault_point("production.certificate_written");
+  }
+
+  r.state = "done";
+  r.certificate_serial = cert->serial;
+  r.tracking_number = new_tracking_number();
+  ca_.write([&] {
+    auto& db = ca_.database();
+    store::CardRepository(db).insert({r.card_serial, r.id, r.tckn, cert->serial, r.card_label, 0});
+    store::ShipmentRecord shipment;
+    shipment.tracking_number = r.tracking_number;
+    shipment.request_id = r.id;
+    shipment.card_serial = r.card_serial;
+    shipment.state = "preparing";
+    shipment.created_at = shipment.updated_at = now_seconds();
+    store::ShipmentRepository(db).insert(shipment);
+    store::ProductionRepository(db).update(r);
+    ca_.record("device.personalised", r.tckn,
+               nlohmann::json{{"request", r.id}, {"card", r.card_serial}, {"certificate", cert->serial}}.dump());
+    ca_.record("shipment.created", r.tracking_number,
+               nlohmann::json{{"request", r.id}, {"card", r.card_serial}}.dump());
+  });
+  times.storage += since(start);
+  fault_point("production.completed");
+}
+
+void Production::fail(store::ProductionRequest& r, const std::string& why) {
+  if (auto cert = ca_.find_by_request_id(issue_request_id(r)); cert && cert->status != store::CertStatus::revoked)
+    ca_.revoke(cert->serial, kReasonSuperseded);
+  r.state = "failed";
+  r.error = why;
+  ca_.write([&] {
+    secrets_.destroy_request(r.id);
+    store::ProductionRepository(ca_.database()).update(r);
+    ca_.record("device.failed", r.tckn, nlohmann::json{{"request", r.id}, {"card", r.card_serial}, {"error", why}}.dump());
+  });
+  secrets_.purge();
+}
+
+ProductionReport Production::run(int batch, const std::function<void(const ProductionProgress&)>& progress) {
+  ProductionReport report;
+  auto requests = store::ProductionRepository(ca_.database()).next(batch);
+  int index = 0;
+  for (auto& r : requests) {
+    ProductionProgress p;
+    p.index = ++index;
+    p.total = static_cast<int>(requests.size());
+    p.request = &r;
+    p.resumed = r.state == "in_progress";
+    report.resumed += p.resumed;
+    try {
+      personalise(r, report.times);
+      ++report.done;
+    } catch (const UserError& e) {
+      if (e.key() == "production.no_blank_card") {
+        ca_.checkpoint();
+        throw;
+      }
+      fail(r, e.what());
+      p.failure = e.what();
+      ++report.failed;
+    }
+    if (progress) progress(p);
+  }
+  ca_.checkpoint();
+  return report;
+}
+
+}  // namespace tugra::ra

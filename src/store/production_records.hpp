@@ -1,0 +1,103 @@
+// Rows of the card production tables (migration 003) and their
+// repositories: production requests, cards, holder secrets (stored
+// encrypted; see ra/holder_secrets.hpp) and shipments.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace tugra::store {
+
+class Database;
+
+struct ProductionRequest {
+  std::int64_t id = 0;
+  std::string tckn, given_name, surname, phone, email;
+  int years = 3;
+  std::string monetary_limit;  // "" for none
+  std::string state = "queued";
+  int attempt = 1;
+  std::string card_label, card_serial, certificate_serial, tracking_number, error;
+  std::int64_t created_at = 0, updated_at = 0;
+};
+
+class ProductionRepository {
+ public:
+  explicit ProductionRepository(Database& db) : db_(db) {}
+  // Assigns the next id (inside the caller's write transaction).
+  std::int64_t insert(ProductionRequest& r);
+  void update(const ProductionRequest& r);  // every column but id and created_at
+  std::optional<ProductionRequest> find(std::int64_t id);
+  // In-progress requests first (a crash left them), then the queue, oldest first.
+  std::vector<ProductionRequest> next(int limit);
+  std::vector<ProductionRequest> list(const std::string& state);
+
+ private:
+  Database& db_;
+};
+
+struct CardRecord {
+  std::string serial;
+  std::int64_t request_id = 0;
+  std::string tckn, certificate_serial, label;
+  std::int64_t created_at = 0;
+};
+
+class CardRepository {
+ public:
+  explicit CardRepository(Database& db) : db_(db) {}
+  void insert(const CardRecord& r);
+  std::vector<CardRecord> list(const std::string& tckn);
+
+ private:
+  Database& db_;
+};
+
+struct SecretRecord {
+  std::int64_t request_id = 0;
+  std::string tckn, wrapped_key, ciphertext;
+  std::int64_t created_at = 0;
+};
+
+class SecretRepository {
+ public:
+  explicit SecretRepository(Database& db) : db_(db) {}
+  void insert(const SecretRecord& r);
+  std::optional<SecretRecord> for_request(std::int64_t request_id);
+  std::optional<SecretRecord> latest(const std::string& tckn);
+  int erase(const std::string& tckn);
+  int erase_request(std::int64_t request_id);
+
+ private:
+  Database& db_;
+};
+
+struct ShipmentEvent {
+  std::int64_t at = 0;
+  std::string state, note;
+};
+
+struct ShipmentRecord {
+  std::string tracking_number;
+  std::int64_t request_id = 0;
+  std::string card_serial;
+  std::string state;  // preparing | shipped | delivered
+  std::int64_t created_at = 0, updated_at = 0;
+  std::vector<ShipmentEvent> events;
+};
+
+class ShipmentRepository {
+ public:
+  explicit ShipmentRepository(Database& db) : db_(db) {}
+  void insert(const ShipmentRecord& r);
+  std::optional<ShipmentRecord> find(const std::string& tracking_number);
+  void set_state(const std::string& tracking_number, const std::string& state, const std::string& note,
+                 std::int64_t at);
+
+ private:
+  Database& db_;
+};
+
+}  // namespace tugra::store
