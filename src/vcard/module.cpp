@@ -236,9 +236,11 @@ struct ModuleState {
   }
 };
 
+// Never destroyed: an application may call C_Finalize from its own exit
+// handlers, after this library's static objects would have been torn down.
 ModuleState& state() {
-  static ModuleState s;
-  return s;
+  static ModuleState* s = new ModuleState;
+  return *s;
 }
 
 // Runs `fn` with the module locked and initialised, turning exceptions into
