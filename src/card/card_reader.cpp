@@ -30,6 +30,7 @@ CardInfo describe(const pkcs11::Module& module, CK_SLOT_ID slot) {
   c.manufacturer = pkcs11::field(t.manufacturerID, sizeof t.manufacturerID);
   c.model = pkcs11::field(t.model, sizeof t.model);
   c.blank = !(t.flags & CKF_TOKEN_INITIALIZED);
+  if (c.blank) return c;
   c.pin = pin_status(t.flags, t.flags & CKF_USER_PIN_INITIALIZED, CKF_USER_PIN_COUNT_LOW, CKF_USER_PIN_FINAL_TRY,
                      CKF_USER_PIN_LOCKED);
   c.puk = pin_status(t.flags, !c.blank, CKF_SO_PIN_COUNT_LOW, CKF_SO_PIN_FINAL_TRY, CKF_SO_PIN_LOCKED);

@@ -30,8 +30,9 @@ struct CardInfo {
   std::string serial, label, manufacturer, model;
   bool blank = false;  // not personalised (token not initialised)
   PinStatus pin, puk;
-  // Three wrong PUKs: the card can never be used again.
-  bool dead() const { return puk.locked; }
+  // Three wrong PUKs: the card can never be used again. (A blank token's
+  // PIN flags mean nothing: SoftHSM2 reports its free slot's SO PIN locked.)
+  bool dead() const { return !blank && puk.locked; }
   // "bos" | "kullanilabilir" | "pin-kilitli" | "kullanilamaz" (catalog keys card.state.*)
   std::string state() const;
 };

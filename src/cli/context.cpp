@@ -18,15 +18,18 @@ std::string Context::actor() const {
 }
 
 std::string Context::card_module(const std::optional<std::string>& flag) const {
-  if (flag) return *flag;
   Config c = config();
-  std::string module = c.str("card.module");
+  std::string module = flag ? *flag : c.str("card.module");
   if (module.empty()) {
     // build/bin/tugra -> build/lib/libtugra-vcard.so (and bin/ -> lib/ when installed)
     module = (std::filesystem::canonical("/proc/self/exe").parent_path().parent_path() / "lib" /
               "libtugra-vcard.so").string();
   }
   if (std::filesystem::path(module).filename() == "libtugra-vcard.so") prepare_virtual_cards();
+  // The CA's own SoftHSM2 used as a card writer (tests, demonstrations): it
+  // must read the home's SoftHSM2 configuration, which it reads only once.
+  if (module == c.str("pkcs11.module") && !c.str("pkcs11.softhsm_conf").empty() && !std::getenv("SOFTHSM2_CONF"))
+    ::setenv("SOFTHSM2_CONF", c.path("pkcs11.softhsm_conf").c_str(), 1);
   return module;
 }
 
