@@ -83,9 +83,11 @@ void add_production_commands(CLI::App& app, Context& ctx) {
 
   static int batch = 10;
   static std::optional<std::string> module;
+  static bool timings = false;
   auto* run = production->add_subcommand("run", "Personalise cards for queued requests (interrupted ones first)");
   run->add_option("--batch", batch, "At most this many cards")->check(CLI::Range(1, 100000))->capture_default_str();
   run->add_option("--module", module, "PKCS#11 module of the card writer (default: card.module, else the virtual card)");
+  run->add_flag("--timings", timings, "Also print where the time went (card, key generation, issuance, storage)");
   run->callback([&ctx] {
     Config config = ctx.config();
     RunLock lock(config.home() / "production.lock");
@@ -111,6 +113,12 @@ void add_production_commands(CLI::App& app, Context& ctx) {
                                                 {"resumed", std::to_string(report.resumed)},
                                                 {"seconds", std::to_string(seconds)}})
               << "\n";
+    if (timings)
+      std::cout << message("production.timings", {{"card", std::to_string(report.times.card)},
+                                                  {"key", std::to_string(report.times.key)},
+                                                  {"issue", std::to_string(report.times.issue)},
+                                                  {"storage", std::to_string(report.times.storage)}})
+                << "\n";
     if (report.failed > 0) throw Exit{1};
   });
 
