@@ -79,9 +79,9 @@ std::map<unsigned long, std::filesystem::path> CardDirectory::files() const {
   return out;
 }
 
-std::filesystem::path CardDirectory::file_for(const CardState& card) const {
+std::filesystem::path CardDirectory::file_for(unsigned long slot) const {
   char name[32];
-  std::snprintf(name, sizeof name, "card-%04lu.json", card.slot);
+  std::snprintf(name, sizeof name, "card-%04lu.json", slot);
   return dir_ / name;
 }
 
@@ -125,7 +125,7 @@ void CardDirectory::save(const CardState& c) const {
                       {"user_tries", c.user_tries},
                       {"next_id", c.next_id},
                       {"objects", objects}};
-  write_file_atomic(file_for(c), j.dump(1), 0600);
+  write_file_atomic(file_for(c.slot), j.dump(1), 0600);
 }
 
 std::vector<CardState> CardDirectory::add_blank(int count) const {

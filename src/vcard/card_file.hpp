@@ -56,7 +56,7 @@ class CardDirectory {
   CardState load(const std::filesystem::path& file) const;
   // Atomically replaces the card's file (temporary file, fsync, rename).
   void save(const CardState& card) const;
-  std::filesystem::path file_for(const CardState& card) const;
+  std::filesystem::path file_for(unsigned long slot) const;
 
   // Adds `count` blank cards with new slot numbers and unique serials;
   // returns them.

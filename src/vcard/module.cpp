@@ -180,11 +180,7 @@ struct ModuleState {
   std::map<CK_SESSION_HANDLE, Session> sessions;
   CK_SESSION_HANDLE next_session = 1;
 
-  std::filesystem::path file(CK_SLOT_ID slot) const {
-    CardState c;
-    c.slot = slot;
-    return dir->file_for(c);
-  }
+  std::filesystem::path file(CK_SLOT_ID slot) const { return dir->file_for(slot); }
 
   // The card in `slot`, reread from its file if another process changed it.
   Slot& slot(CK_SLOT_ID id, bool force_reload = false) {
@@ -317,20 +313,31 @@ Bytes subject_field(const Bytes& der, int which) {
   return b;
 }
 
-CK_RV finish_sign(Session& session, const Bytes& data, CK_BYTE_PTR sig, CK_ULONG_PTR sig_len) {
-  if (!sig_len) fail(CKR_ARGUMENTS_BAD);
-  auto& op = *session.sign;
-  if (!sig) {
-    *sig_len = op.size;
-    return CKR_OK;
+// A sign operation fails as a whole: bad input ends it (PKCS#11 §5.2).
+void check_sign_input(Session& session, CK_BYTE_PTR data, CK_ULONG len) {
+  if (!session.sign) fail(CKR_OPERATION_NOT_INITIALIZED);
+  if (!data && len > 0) {
+    session.sign.reset();
+    fail(CKR_ARGUMENTS_BAD);
   }
-  if (*sig_len < op.size) {
+}
+
+// The two-call pattern: a size query or too small a buffer keeps the
+// operation; anything else ends it. `data` null means the C_SignUpdate input.
+CK_RV finish_sign(Session& session, const Bytes* data, CK_BYTE_PTR sig, CK_ULONG_PTR sig_len) {
+  if (!sig_len) {
+    session.sign.reset();
+    fail(CKR_ARGUMENTS_BAD);
+  }
+  auto& op = *session.sign;
+  if (!sig || *sig_len < op.size) {
+    CK_RV rv = sig ? CKR_BUFFER_TOO_SMALL : CKR_OK;
     *sig_len = op.size;
-    return CKR_BUFFER_TOO_SMALL;
+    return rv;
   }
   SignOperation done = std::move(op);
-  session.sign.reset();  // whatever happens now ends the operation
-  Bytes out = vcard::sign(done.key_der, done.mechanism, data);
+  session.sign.reset();
+  Bytes out = vcard::sign(done.key_der, done.mechanism, data ? *data : done.data);
   std::memcpy(sig, out.data(), out.size());
   *sig_len = out.size();
   return CKR_OK;
@@ -801,28 +808,16 @@ CK_RV C_SignInit(CK_SESSION_HANDLE h, CK_MECHANISM_PTR mechanism, CK_OBJECT_HAND
 CK_RV C_Sign(CK_SESSION_HANDLE h, CK_BYTE_PTR data, CK_ULONG len, CK_BYTE_PTR sig, CK_ULONG_PTR sig_len) {
   return guarded([&](ModuleState& m) {
     Session& session = m.session(h);
-    if (!session.sign) fail(CKR_OPERATION_NOT_INITIALIZED);
-    if (!data && len > 0) {
-      session.sign.reset();
-      fail(CKR_ARGUMENTS_BAD);
-    }
-    try {
-      return finish_sign(session, Bytes(data, data + len), sig, sig_len);
-    } catch (const CardError&) {
-      session.sign.reset();
-      throw;
-    }
+    check_sign_input(session, data, len);
+    Bytes input(data, data + len);
+    return finish_sign(session, &input, sig, sig_len);
   });
 }
 
 CK_RV C_SignUpdate(CK_SESSION_HANDLE h, CK_BYTE_PTR data, CK_ULONG len) {
   return guarded([&](ModuleState& m) {
     Session& session = m.session(h);
-    if (!session.sign) fail(CKR_OPERATION_NOT_INITIALIZED);
-    if (!data && len > 0) {
-      session.sign.reset();
-      fail(CKR_ARGUMENTS_BAD);
-    }
+    check_sign_input(session, data, len);
     session.sign->data.insert(session.sign->data.end(), data, data + len);
     return CKR_OK;
   });
@@ -832,13 +827,7 @@ CK_RV C_SignFinal(CK_SESSION_HANDLE h, CK_BYTE_PTR sig, CK_ULONG_PTR sig_len) {
   return guarded([&](ModuleState& m) {
     Session& session = m.session(h);
     if (!session.sign) fail(CKR_OPERATION_NOT_INITIALIZED);
-    try {
-      Bytes data = session.sign->data;
-      return finish_sign(session, data, sig, sig_len);
-    } catch (const CardError&) {
-      session.sign.reset();
-      throw;
-    }
+    return finish_sign(session, nullptr, sig, sig_len);
   });
 }
 
