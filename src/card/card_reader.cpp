@@ -1,11 +1,12 @@
 #include "card/card_reader.hpp"
 
-#include <openssl/ec.h>
+#include <openssl/rsa.h>
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
 #include "common/error.hpp"
 #include "crypto/openssl.hpp"
+#include "crypto/token.hpp"
 
 namespace tugra::card {
 namespace {
@@ -44,20 +45,6 @@ std::optional<CK_OBJECT_HANDLE> first(pkcs11::Session& session, CK_OBJECT_CLASS 
   auto found = session.find(match);
   if (found.empty()) return std::nullopt;
   return found.front();
-}
-
-// PKCS#11 ECDSA signatures are r || s; OpenSSL verifies DER.
-Bytes ecdsa_der(const Bytes& raw) {
-  std::size_t n = raw.size() / 2;
-  ECDSA_SIG* sig = ECDSA_SIG_new();
-  ECDSA_SIG_set0(sig, BN_bin2bn(raw.data(), static_cast<int>(n), nullptr),
-                 BN_bin2bn(raw.data() + n, static_cast<int>(n), nullptr));
-  unsigned char* out = nullptr;
-  int len = i2d_ECDSA_SIG(sig, &out);
-  Bytes der(out, out + std::max(len, 0));
-  OPENSSL_free(out);
-  ECDSA_SIG_free(sig);
-  return der;
 }
 
 }  // namespace
@@ -175,27 +162,26 @@ TestSignature CardReader::test_sign(CK_SLOT_ID slot, const std::string& pin) con
   auto key = first(session, CKO_PRIVATE_KEY, &certs.front().id);
   if (!key) throw UserError("card.no_key");
 
+  // The same signer the CA uses for its own keys: CKM_ECDSA or CKM_RSA_PKCS
+  // over a digest made here, which every module offers.
   auto cert = ossl::cert_from_der(certs.front().der);
   EVP_PKEY* public_key = X509_get0_pubkey(cert.get());
   const bool ec = EVP_PKEY_get_base_id(public_key) == EVP_PKEY_EC;
+  SignatureScheme scheme = !ec                                  ? SignatureScheme::rsa_pkcs1_sha256
+                           : EVP_PKEY_get_bits(public_key) > 256 ? SignatureScheme::ecdsa_sha384
+                                                                 : SignatureScheme::ecdsa_sha256;
+  Pkcs11Signer signer(module_, slot, *key, scheme, ossl::public_key_der(public_key), 1);
   Bytes challenge = random_bytes(32);
-  Bytes digest = ossl::digest(EVP_sha256(), challenge);
+  Bytes digest = ossl::digest(digest_of(scheme), challenge);
 
   TestSignature t;
-  CK_MECHANISM mech{};
-  if (ec) {  // hash here: not every module offers CKM_ECDSA_SHA256
-    mech.mechanism = CKM_ECDSA;
-    t.mechanism = "CKM_ECDSA (SHA-256)";
-    t.signature = session.sign(*key, mech, digest);
-  } else {
-    mech.mechanism = CKM_SHA256_RSA_PKCS;
-    t.mechanism = "CKM_SHA256_RSA_PKCS";
-    t.signature = session.sign(*key, mech, challenge);
-  }
-  Bytes der = ec ? ecdsa_der(t.signature) : t.signature;
-  ossl::MdCtx ctx(EVP_MD_CTX_new());
-  t.verified = EVP_DigestVerifyInit(ctx.get(), nullptr, EVP_sha256(), nullptr, public_key) == 1 &&
-               EVP_DigestVerify(ctx.get(), der.data(), der.size(), challenge.data(), challenge.size()) == 1;
+  t.mechanism = ec ? "CKM_ECDSA" : "CKM_RSA_PKCS";
+  t.signature = signer.sign_digest(digest);
+  ossl::PkeyCtx ctx(EVP_PKEY_CTX_new(public_key, nullptr));
+  t.verified = EVP_PKEY_verify_init(ctx.get()) == 1 &&
+               (ec || (EVP_PKEY_CTX_set_rsa_padding(ctx.get(), RSA_PKCS1_PADDING) == 1 &&
+                       EVP_PKEY_CTX_set_signature_md(ctx.get(), digest_of(scheme)) == 1)) &&
+               EVP_PKEY_verify(ctx.get(), t.signature.data(), t.signature.size(), digest.data(), digest.size()) == 1;
   return t;
 }
 

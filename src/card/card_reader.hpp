@@ -46,7 +46,7 @@ struct CardCertificate {
 };
 
 struct TestSignature {
-  std::string mechanism;  // e.g. "CKM_SHA256_RSA_PKCS"
+  std::string mechanism;  // "CKM_ECDSA" or "CKM_RSA_PKCS"
   Bytes signature;
   bool verified = false;  // with the certificate's public key, by OpenSSL
 };
