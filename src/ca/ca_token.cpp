@@ -13,8 +13,10 @@ std::filesystem::path softhsm_conf(const Config& config) {
   return config.str("pkcs11.softhsm_conf").empty() ? std::filesystem::path() : config.path("pkcs11.softhsm_conf");
 }
 
+}  // namespace
+
 // SoftHSM2 reads SOFTHSM2_CONF once, at C_Initialize.
-std::shared_ptr<pkcs11::Module> load_module(const Config& config) {
+std::shared_ptr<pkcs11::Module> load_ca_module(const Config& config) {
   auto conf = softhsm_conf(config);
   if (!conf.empty()) ::setenv("SOFTHSM2_CONF", conf.c_str(), 1);
   try {
@@ -23,6 +25,8 @@ std::shared_ptr<pkcs11::Module> load_module(const Config& config) {
     throw UserError("token.module_failed", {{"module", config.str("pkcs11.module")}, {"detail", e.what()}});
   }
 }
+
+namespace {
 
 std::string token_pin(const Config& config) {
   if (const char* env = std::getenv("TUGRA_PKCS11_PIN"); env && *env) return env;
@@ -36,7 +40,7 @@ std::string token_pin(const Config& config) {
 }  // namespace
 
 std::unique_ptr<Token> open_ca_token(const Config& config) {
-  auto module = load_module(config);
+  auto module = load_ca_module(config);
   try {
     return Token::open(module, config.str("pkcs11.token_label"), token_pin(config));
   } catch (const pkcs11::Error& e) {
@@ -57,7 +61,7 @@ std::unique_ptr<Token> create_ca_token(const Config& config) {
                       "objectstore.backend = file\nlog.level = ERROR\nslots.removable = false\n",
                       0600);
   }
-  auto module = load_module(config);
+  auto module = load_ca_module(config);
   if (!conf.empty() && !module->find_token(label)) {
     auto pin_file = config.path("pkcs11.pin_file");
     std::filesystem::create_directories(pin_file.parent_path());

@@ -9,6 +9,9 @@
 
 namespace tugra::ca {
 
+// The configured PKCS#11 module, shared by every user in the process; with
+// SoftHSM2 it is pointed at the home's SoftHSM2 configuration first.
+std::shared_ptr<pkcs11::Module> load_ca_module(const Config& config);
 // Opens the configured token and logs in (PIN from TUGRA_PKCS11_PIN or
 // pkcs11.pin_file).
 std::unique_ptr<Token> open_ca_token(const Config& config);

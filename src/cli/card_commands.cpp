@@ -67,7 +67,7 @@ void add_card_commands(CLI::App& app, Context& ctx) {
   add->callback([&ctx] {
     std::filesystem::path where = dir ? *dir : "";
     if (where.empty()) {
-      ctx.prepare_virtual_cards();
+      prepare_virtual_cards(ctx.config());
       where = vcard::CardDirectory::from_environment();
     }
     auto added = vcard::CardDirectory(where).add_blank(count);

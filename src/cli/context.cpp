@@ -7,6 +7,7 @@
 #include <iostream>
 #include <iterator>
 
+#include "ca/ca_token.hpp"
 #include "common/error.hpp"
 #include "common/files.hpp"
 
@@ -25,17 +26,16 @@ std::string Context::card_module(const std::optional<std::string>& flag) const {
     module = (std::filesystem::canonical("/proc/self/exe").parent_path().parent_path() / "lib" /
               "libtugra-vcard.so").string();
   }
-  if (std::filesystem::path(module).filename() == "libtugra-vcard.so") prepare_virtual_cards();
-  // The CA's own SoftHSM2 used as a card writer (tests, demonstrations): it
-  // must read the home's SoftHSM2 configuration, which it reads only once.
-  if (module == c.str("pkcs11.module") && !c.str("pkcs11.softhsm_conf").empty() && !std::getenv("SOFTHSM2_CONF"))
-    ::setenv("SOFTHSM2_CONF", c.path("pkcs11.softhsm_conf").c_str(), 1);
+  if (std::filesystem::path(module).filename() == "libtugra-vcard.so") prepare_virtual_cards(c);
+  // The CA's own module used as a card writer (SoftHSM2 in tests and
+  // demonstrations): load it the CA's way, so it reads the home's settings.
+  if (module == c.str("pkcs11.module")) ca::load_ca_module(c);
   return module;
 }
 
-void Context::prepare_virtual_cards() const {
+void prepare_virtual_cards(const Config& config) {
   if (const char* env = std::getenv("TUGRA_VCARD_DIR"); env && *env) return;
-  auto dir = config().path("card.vcard_dir");
+  auto dir = config.path("card.vcard_dir");
   std::filesystem::create_directories(dir);
   ::setenv("TUGRA_VCARD_DIR", dir.c_str(), 1);
 }

@@ -21,9 +21,10 @@ struct Context {
   // else the virtual card built beside this binary (whose card directory is
   // then card.vcard_dir unless TUGRA_VCARD_DIR says otherwise).
   std::string card_module(const std::optional<std::string>& flag) const;
-  // Points TUGRA_VCARD_DIR at the home's card directory if it is unset.
-  void prepare_virtual_cards() const;
 };
+
+// Points TUGRA_VCARD_DIR at the home's card directory if it is unset.
+void prepare_virtual_cards(const Config& config);
 
 // Reads a whole file named on the command line ("-" for standard input);
 // throws UserError with the file name on failure.
