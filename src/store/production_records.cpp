@@ -12,12 +12,12 @@ const std::string kRequestColumns =
     "SELECT id, tckn, given_name, surname, phone, email, years, monetary_limit, state, attempt, card_label, "
     "card_serial, certificate_serial, tracking_number, error, created_at, updated_at FROM production_requests ";
 
-std::vector<ProductionRequest> select_requests(Database& db, const std::string& where, const std::string& param,
-                                               int limit) {
+// `Param` binds the one :p of `where` (a state text or an id).
+template <typename Param>
+std::vector<ProductionRequest> select_requests(Database& db, const std::string& where, Param p, int limit) {
   std::vector<ProductionRequest> out;
   ProductionRequest r;
   long long id = 0, created = 0, updated = 0;
-  std::string p = param;
   soci::statement st =
       (db.sql().prepare << kRequestColumns + where, soci::use(p), soci::use(limit), soci::into(id),
        soci::into(r.tckn), soci::into(r.given_name), soci::into(r.surname), soci::into(r.phone),
@@ -63,16 +63,10 @@ void ProductionRepository::update(const ProductionRequest& r) {
       soci::use(id);
 }
 
-std::optional<ProductionRequest> ProductionRepository::find(std::int64_t id) {
-  auto rows = select_requests(db_, "WHERE CAST(id AS TEXT) = :p LIMIT :n", std::to_string(id), 1);
-  if (rows.empty()) return std::nullopt;
-  return rows.front();
-}
-
 std::vector<ProductionRequest> ProductionRepository::next(int limit) {
-  auto rows = select_requests(db_, "WHERE state = :p ORDER BY id LIMIT :n", "in_progress", limit);
+  auto rows = select_requests(db_, "WHERE state = :p ORDER BY id LIMIT :n", std::string("in_progress"), limit);
   if (static_cast<int>(rows.size()) < limit) {
-    auto queued = select_requests(db_, "WHERE state = :p ORDER BY id LIMIT :n", "queued",
+    auto queued = select_requests(db_, "WHERE state = :p ORDER BY id LIMIT :n", std::string("queued"),
                                   limit - static_cast<int>(rows.size()));
     rows.insert(rows.end(), queued.begin(), queued.end());
   }
@@ -80,7 +74,7 @@ std::vector<ProductionRequest> ProductionRepository::next(int limit) {
 }
 
 std::vector<ProductionRequest> ProductionRepository::list(const std::string& state) {
-  if (state.empty()) return select_requests(db_, "WHERE state LIKE :p ORDER BY id LIMIT :n", "%", 1000000);
+  if (state.empty()) return select_requests(db_, "WHERE state LIKE :p ORDER BY id LIMIT :n", std::string("%"), 1000000);
   return select_requests(db_, "WHERE state = :p ORDER BY id LIMIT :n", state, 1000000);
 }
 
@@ -118,10 +112,10 @@ void SecretRepository::insert(const SecretRecord& r) {
 }
 
 namespace {
-std::optional<SecretRecord> select_secret(Database& db, const std::string& where, const std::string& param) {
+template <typename Param>
+std::optional<SecretRecord> select_secret(Database& db, const std::string& where, Param p) {
   SecretRecord r;
   long long request = 0, created = 0;
-  std::string p = param;
   soci::statement st = (db.sql().prepare << "SELECT request_id, tckn, wrapped_key, ciphertext, created_at "
                                             "FROM holder_secrets " + where,
                         soci::use(p), soci::into(request), soci::into(r.tckn), soci::into(r.wrapped_key),
@@ -137,7 +131,7 @@ std::optional<SecretRecord> select_secret(Database& db, const std::string& where
 }  // namespace
 
 std::optional<SecretRecord> SecretRepository::for_request(std::int64_t request_id) {
-  return select_secret(db_, "WHERE CAST(request_id AS TEXT) = :p", std::to_string(request_id));
+  return select_secret(db_, "WHERE request_id = :p", static_cast<long long>(request_id));
 }
 
 std::optional<SecretRecord> SecretRepository::latest(const std::string& tckn) {

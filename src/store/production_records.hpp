@@ -29,7 +29,6 @@ class ProductionRepository {
   // Assigns the next id (inside the caller's write transaction).
   std::int64_t insert(ProductionRequest& r);
   void update(const ProductionRequest& r);  // every column but id and created_at
-  std::optional<ProductionRequest> find(std::int64_t id);
   // In-progress requests first (a crash left them), then the queue, oldest first.
   std::vector<ProductionRequest> next(int limit);
   std::vector<ProductionRequest> list(const std::string& state);
