@@ -75,9 +75,7 @@ void add_production_commands(CLI::App& app, Context& ctx) {
   enqueue->callback([&ctx] {
     order.limit = limit;
     auto ca = ca::CertificateAuthority::open(ctx.config(), ctx.actor());
-    auto reader = card::CardReader(nullptr);
-    ra::HolderSecrets secrets(ca->database(), ca->config().path("secrets.master_key_file"));
-    auto r = ra::Production(*ca, reader, secrets, card_key_type(ca->config())).enqueue(order);
+    auto r = ra::enqueue_production(*ca, order);
     std::cout << message("production.queued", {{"id", std::to_string(r.id)}}) << "\n";
   });
 

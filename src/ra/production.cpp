@@ -63,10 +63,10 @@ std::string Production::issue_request_id(const store::ProductionRequest& r) {
   return "production-" + std::to_string(r.id) + "-" + std::to_string(r.attempt);
 }
 
-store::ProductionRequest Production::enqueue(const ProductionOrder& order) {
+store::ProductionRequest enqueue_production(ca::CertificateAuthority& ca, const ProductionOrder& order) {
   ca::check_holder({order.tckn, order.given_name, order.surname, std::nullopt});
   if (order.years < 1 || order.years > 3) throw UserError("production.bad_years", {{"years", std::to_string(order.years)}});
-  if (order.limit) ca::parse_limit(*order.limit, ca_.config().str("profile.currency"));
+  if (order.limit) ca::parse_limit(*order.limit, ca.config().str("profile.currency"));
   check_email(order.email);
   store::ProductionRequest r;
   r.tckn = order.tckn;
@@ -76,11 +76,11 @@ store::ProductionRequest Production::enqueue(const ProductionOrder& order) {
   r.email = order.email;
   r.years = order.years;
   r.monetary_limit = order.limit.value_or("");
-  ca_.write([&] {
-    store::ProductionRepository(ca_.database()).insert(r);
-    ca_.record("production.queued", r.tckn, nlohmann::json{{"request", r.id}, {"years", r.years}}.dump());
+  ca.write([&] {
+    store::ProductionRepository(ca.database()).insert(r);
+    ca.record("production.queued", r.tckn, nlohmann::json{{"request", r.id}, {"years", r.years}}.dump());
   });
-  ca_.checkpoint();
+  ca.checkpoint();
   return r;
 }
 

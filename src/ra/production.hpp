@@ -63,12 +63,14 @@ struct ProductionProgress {
   std::string failure;  // empty when the card was made
 };
 
+// Checks the order (TCKN, names, phone, e-mail, years, limit) and queues it;
+// no card is touched until a production run.
+store::ProductionRequest enqueue_production(ca::CertificateAuthority& ca, const ProductionOrder& order);
+
 class Production {
  public:
   Production(ca::CertificateAuthority& ca, const card::CardReader& reader, HolderSecrets& secrets, KeyType key_type);
 
-  // Checks the order (TCKN, names, phone, e-mail, years, limit) and queues it.
-  store::ProductionRequest enqueue(const ProductionOrder& order);
   // Personalises up to `batch` cards: interrupted requests first, then the queue.
   ProductionReport run(int batch, const std::function<void(const ProductionProgress&)>& progress = {});
 
