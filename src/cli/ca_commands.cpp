@@ -26,12 +26,7 @@ nlohmann::json to_json(const store::CertificateRecord& r) {
 std::string status_text(store::CertStatus s) { return message(std::string("status.") + store::to_string(s)); }
 
 void print_record(const store::CertificateRecord& r) {
-  auto line = [](const char* key, const std::string& value) {
-    std::string label = message(std::string("show.") + key);
-    std::size_t chars = 0;  // UTF-8 characters, for alignment
-    for (unsigned char c : label) chars += (c & 0xC0) != 0x80;
-    std::cout << label << std::string(chars < 24 ? 24 - chars : 1, ' ') << ": " << value << "\n";
-  };
+  auto line = [](const char* key, const std::string& value) { print_field(std::string("show.") + key, value); };
   line("serial", r.serial);
   line("subject", r.subject);
   line("tckn", r.tckn);

@@ -34,12 +34,7 @@ nlohmann::json to_json(const card::CardInfo& c) {
           {"pin_locked", c.pin.locked}, {"dead", c.dead()}};
 }
 
-void line(const std::string& key, const std::string& value) {
-  std::string label = message("card.field." + key);
-  std::size_t chars = 0;
-  for (unsigned char ch : label) chars += (ch & 0xC0) != 0x80;
-  std::cout << label << std::string(chars < 20 ? 20 - chars : 1, ' ') << ": " << value << "\n";
-}
+void line(const std::string& key, const std::string& value) { print_field("card.field." + key, value, 20); }
 
 CK_SLOT_ID pick_slot(const card::CardReader& reader, const CardOptions& o) {
   if (o.slot) return reader.card(*o.slot).slot;

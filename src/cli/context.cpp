@@ -40,6 +40,13 @@ void prepare_virtual_cards(const Config& config) {
   ::setenv("TUGRA_VCARD_DIR", dir.c_str(), 1);
 }
 
+void print_field(const std::string& label_key, const std::string& value, std::size_t width) {
+  std::string label = message(label_key);
+  std::size_t chars = 0;
+  for (unsigned char c : label) chars += (c & 0xC0) != 0x80;
+  std::cout << label << std::string(chars < width ? width - chars : 1, ' ') << ": " << value << "\n";
+}
+
 std::string read_input(const std::string& path) {
   if (path == "-") return std::string(std::istreambuf_iterator<char>(std::cin), {});
   try {

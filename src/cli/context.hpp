@@ -23,6 +23,10 @@ struct Context {
   std::string card_module(const std::optional<std::string>& flag) const;
 };
 
+// "Label      : value", the label from the catalog and padded to `width`
+// characters (UTF-8 aware: Turkish labels line up).
+void print_field(const std::string& label_key, const std::string& value, std::size_t width = 24);
+
 // Points TUGRA_VCARD_DIR at the home's card directory if it is unset.
 void prepare_virtual_cards(const Config& config);
 
