@@ -124,31 +124,30 @@ void add_card_commands(CLI::App& app, Context& ctx) {
     }
   });
 
-  auto* change = card_cmd->add_subcommand("change-pin", "Change the card's PIN (current PIN, then the new one twice)");
-  add_common(change, o);
-  change->add_flag("--pin-stdin", o.pin_stdin, "Read the current and the new PIN from standard input, one per line");
-  change->callback([reader] {
-    auto r = reader();
-    CK_SLOT_ID slot = pick_slot(r, o);
-    SecretInput in(o.pin_stdin);
-    std::string old_pin = in.read("card.prompt_pin");
-    std::string new_pin = in.read("card.prompt_new_pin", true);
-    r.change_pin(slot, old_pin, new_pin);
-    std::cout << message("card.pin_changed") << "\n";
-  });
-
-  auto* unlock = card_cmd->add_subcommand("unlock", "Unlock a locked PIN with the PUK and set a new PIN");
-  add_common(unlock, o);
-  unlock->add_flag("--pin-stdin", o.pin_stdin, "Read the PUK and the new PIN from standard input, one per line");
-  unlock->callback([reader] {
-    auto r = reader();
-    CK_SLOT_ID slot = pick_slot(r, o);
-    SecretInput in(o.pin_stdin);
-    std::string puk = in.read("card.prompt_puk");
-    std::string new_pin = in.read("card.prompt_new_pin", true);
-    r.unlock(slot, puk, new_pin);
-    std::cout << message("card.unlocked") << "\n";
-  });
+  // change-pin and unlock: a secret that proves the right (current PIN or
+  // PUK), then the new PIN, then the card operation.
+  using NewPinAction = void (card::CardReader::*)(CK_SLOT_ID, const std::string&, const std::string&) const;
+  auto add_new_pin = [&](const char* name, const char* help, const char* stdin_help, const char* prompt_key,
+                         NewPinAction action, const char* done_key) {
+    auto* cmd = card_cmd->add_subcommand(name, help);
+    add_common(cmd, o);
+    cmd->add_flag("--pin-stdin", o.pin_stdin, stdin_help);
+    cmd->callback([reader, prompt_key, action, done_key] {
+      auto r = reader();
+      CK_SLOT_ID slot = pick_slot(r, o);
+      SecretInput in(o.pin_stdin);
+      std::string proof = in.read(prompt_key);
+      std::string new_pin = in.read("card.prompt_new_pin", true);
+      (r.*action)(slot, proof, new_pin);
+      std::cout << message(done_key) << "\n";
+    });
+  };
+  add_new_pin("change-pin", "Change the card's PIN (current PIN, then the new one twice)",
+              "Read the current and the new PIN from standard input, one per line", "card.prompt_pin",
+              &card::CardReader::change_pin, "card.pin_changed");
+  add_new_pin("unlock", "Unlock a locked PIN with the PUK and set a new PIN",
+              "Read the PUK and the new PIN from standard input, one per line", "card.prompt_puk",
+              &card::CardReader::unlock, "card.unlocked");
 
   auto* test = card_cmd->add_subcommand("test-sign", "Sign a random challenge with the card and verify it with the card's certificate");
   add_common(test, o);

@@ -583,11 +583,12 @@ CK_RV C_Login(CK_SESSION_HANDLE h, CK_USER_TYPE type, CK_UTF8CHAR_PTR pin, CK_UL
 
 CK_RV C_Logout(CK_SESSION_HANDLE h) {
   return guarded([&](ModuleState& m) {
-    Slot& s = m.slot(m.session(h).slot);
+    CK_SLOT_ID id = m.session(h).slot;
+    Slot& s = m.slot(id);
     if (s.login == kNobody) return CKR_USER_NOT_LOGGED_IN;
     s.login = kNobody;
     for (auto& [handle, session] : m.sessions)
-      if (session.slot == m.session(h).slot) session.sign.reset(), session.find.reset();
+      if (session.slot == id) session.sign.reset(), session.find.reset();
     return CKR_OK;
   });
 }
