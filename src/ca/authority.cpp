@@ -122,8 +122,8 @@ void CertificateAuthority::write(const std::function<void()>& fn, store::Durabil
 }
 
 store::AuditRecord CertificateAuthority::record(const std::string& event, const std::string& subject,
-                                                const std::string& details) {
-  return audit_->append({event, actor_, subject, details});
+                                                const std::string& details, const std::string& actor) {
+  return audit_->append({event, actor.empty() ? actor_ : actor, subject, details});
 }
 
 void CertificateAuthority::checkpoint() {

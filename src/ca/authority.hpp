@@ -86,8 +86,10 @@ class CertificateAuthority {
   // Runs `fn` in one write transaction (the workflows beside the CA use it
   // for their own tables), with the token open for audit checkpoints.
   void write(const std::function<void()>& fn, store::Durability durability = store::Durability::full);
-  // Appends to the audit chain as this CA's actor; inside write() only.
-  store::AuditRecord record(const std::string& event, const std::string& subject, const std::string& details);
+  // Appends to the audit chain as `actor` (default: this CA's actor, e.g.
+  // "cli:root"); inside write() only.
+  store::AuditRecord record(const std::string& event, const std::string& subject, const std::string& details,
+                            const std::string& actor = "");
   // The certificate issued (or being issued) for an IssueRequest::request_id.
   std::optional<store::CertificateRecord> find_by_request_id(const std::string& request_id);
   store::AuditLog& audit() { return *audit_; }

@@ -1,5 +1,7 @@
 #include "ca/lint.hpp"
 
+#include "common/turkish.hpp"
+
 #include <openssl/ec.h>
 #include <openssl/x509v3.h>
 
@@ -11,22 +13,6 @@
 namespace tugra::ca {
 namespace {
 
-// Counts UTF-8 characters; -1 when the text is not valid UTF-8 or holds a
-// control character.
-int utf8_length(const std::string& s) {
-  int count = 0;
-  for (std::size_t i = 0; i < s.size();) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    std::size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
-    if (n == 0 || i + n > s.size()) return -1;
-    if (n == 1 && (c < 0x20 || c == 0x7F)) return -1;
-    for (std::size_t k = 1; k < n; ++k)
-      if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return -1;
-    i += n;
-    ++count;
-  }
-  return count;
-}
 
 bool has_extension(const X509* cert, int nid, int* critical = nullptr) {
   int idx = X509_get_ext_by_NID(cert, nid, -1);

@@ -21,6 +21,7 @@ int main(int argc, char** argv) {
   cli::add_serve_commands(app, ctx);
   cli::add_card_commands(app, ctx);
   cli::add_production_commands(app, ctx);
+  cli::add_portal_commands(app, ctx);
 
   try {
     app.parse(argc, argv);

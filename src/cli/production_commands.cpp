@@ -70,7 +70,7 @@ void add_production_commands(CLI::App& app, Context& ctx) {
   enqueue->add_option("--surname", order.surname, "Surname")->required();
   enqueue->add_option("--phone", order.phone, "Mobile phone (5XX XXX XX XX)")->required();
   enqueue->add_option("--email", order.email, "E-mail address")->required();
-  enqueue->add_option("--years", order.years, "Certificate validity in years (1-3)")->capture_default_str();
+  enqueue->add_option("--years", order.years, "Certificate validity in years (3 or 5)")->capture_default_str();
   enqueue->add_option("--limit", limit, "Monetary limit (QcLimitValue), e.g. 50000");
   enqueue->callback([&ctx] {
     order.limit = limit;

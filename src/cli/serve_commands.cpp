@@ -16,7 +16,7 @@ void add_serve_commands(CLI::App& app, Context& ctx) {
       "serve", "Run the HTTP service: OCSP (POST /ocsp, GET /ocsp/{base64}), CRLs (/crl/nes.crl, /crl/root.crl), "
                "CA certificates (/ca/nes.crt, /ca/root.crt), /healthz and /metrics. Stops on SIGINT/SIGTERM.");
   serve->add_option("--listen", options.listen, "ADDR:PORT (default: service.listen, 127.0.0.1:8080)");
-  serve->add_option("--roles", roles, "Comma-separated roles to run (default: all; for now: status)");
+  serve->add_option("--roles", roles, "Comma-separated roles: status (OCSP, CRL, CA certificates), portal (web pages) or all (default)");
   serve->callback([&ctx] {
     std::size_t pos = 0;
     while (pos < roles.size()) {

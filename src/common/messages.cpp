@@ -68,6 +68,14 @@ Lang process_lang() {
 
 void set_process_lang(Lang lang) { g_lang.store(static_cast<int>(lang)); }
 
+std::vector<std::pair<std::string, std::string>> messages_under(Lang lang, std::string_view prefix) {
+  std::vector<std::pair<std::string, std::string>> out;
+  const auto& c = catalog(lang);
+  for (auto it = c.lower_bound(prefix); it != c.end() && it->first.compare(0, prefix.size(), prefix) == 0; ++it)
+    out.emplace_back(it->first.substr(prefix.size()), it->second);
+  return out;
+}
+
 bool has_message(Lang lang, std::string_view key) {
   const auto& c = catalog(lang);
   return c.find(key) != c.end();

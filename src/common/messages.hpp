@@ -6,6 +6,7 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 namespace tugra {
 
@@ -25,6 +26,10 @@ std::string message(Lang lang, std::string_view key, MessageArgs args = {});
 inline std::string message(std::string_view key, MessageArgs args = {}) {
   return message(process_lang(), key, args);
 }
+
+// Every (key without the prefix, text) whose key starts with `prefix`
+// (e.g. "web."), for templates that show many texts.
+std::vector<std::pair<std::string, std::string>> messages_under(Lang lang, std::string_view prefix);
 
 // True when both catalogs define `key` (used by tests to keep them in step).
 bool has_message(Lang lang, std::string_view key);

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -17,6 +18,8 @@ struct SecretRecord;
 }
 
 namespace tugra::ra {
+
+class MasterKey;
 
 struct PinPuk {
   std::string pin;  // 6 digits
@@ -30,7 +33,7 @@ PinPuk random_pin_puk();
 class HolderSecrets {
  public:
   // The master key file is created (32 random bytes, mode 0600) if missing.
-  HolderSecrets(store::Database& db, std::filesystem::path master_key_file);
+  HolderSecrets(store::Database& db, const std::filesystem::path& master_key_file);
   ~HolderSecrets();
   HolderSecrets(const HolderSecrets&) = delete;
   HolderSecrets& operator=(const HolderSecrets&) = delete;
@@ -53,7 +56,7 @@ class HolderSecrets {
   std::optional<PinPuk> open(const std::optional<store::SecretRecord>& row) const;
 
   store::Database& db_;
-  unsigned char master_key_[32];
+  std::unique_ptr<MasterKey> master_key_;
 };
 
 }  // namespace tugra::ra

@@ -12,6 +12,7 @@
 #include "common/clock.hpp"
 #include "common/fault.hpp"
 #include "crypto/openssl.hpp"
+#include "ra/contact.hpp"
 #include "ra/holder_secrets.hpp"
 #include "ra/shipments.hpp"
 
@@ -22,28 +23,6 @@ constexpr int kReasonSuperseded = 4;
 
 using Clock = std::chrono::steady_clock;
 double since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
-
-// "+905321234567" from the ways people write a Turkish mobile number.
-std::string normalise_phone(const std::string& text) {
-  std::string digits;
-  for (char c : text) {
-    if (c >= '0' && c <= '9') digits += c;
-    else if (c != ' ' && c != '-' && c != '(' && c != ')' && !(c == '+' && digits.empty()))
-      throw UserError("production.bad_phone", {{"phone", text}});
-  }
-  if (digits.rfind("90", 0) == 0 && digits.size() == 12) digits.erase(0, 2);
-  else if (digits.rfind("0", 0) == 0 && digits.size() == 11) digits.erase(0, 1);
-  if (digits.size() != 10 || digits[0] != '5') throw UserError("production.bad_phone", {{"phone", text}});
-  return "+90" + digits;
-}
-
-void check_email(const std::string& email) {
-  auto at = email.find('@');
-  bool ok = email.size() <= 254 && at != std::string::npos && at > 0 && email.find('@', at + 1) == std::string::npos &&
-            email.find_first_of(" \t\r\n<>\"") == std::string::npos && email.find('.', at) != std::string::npos &&
-            email.back() != '.';
-  if (!ok) throw UserError("production.bad_email", {{"email", email}});
-}
 
 bool same_key(const store::CertificateRecord& cert, const Bytes& spki) {
   if (!cert.certificate) return false;
@@ -63,23 +42,30 @@ std::string Production::issue_request_id(const store::ProductionRequest& r) {
   return "production-" + std::to_string(r.id) + "-" + std::to_string(r.attempt);
 }
 
-store::ProductionRequest enqueue_production(ca::CertificateAuthority& ca, const ProductionOrder& order) {
+store::ProductionRequest production_request_for(ca::CertificateAuthority& ca, const ProductionOrder& order) {
   ca::check_holder({order.tckn, order.given_name, order.surname, std::nullopt});
-  if (order.years < 1 || order.years > 3) throw UserError("production.bad_years", {{"years", std::to_string(order.years)}});
+  if (order.years != 3 && order.years != 5) throw UserError("production.bad_years", {{"years", std::to_string(order.years)}});
   if (order.limit) ca::parse_limit(*order.limit, ca.config().str("profile.currency"));
   check_email(order.email);
   store::ProductionRequest r;
   r.tckn = order.tckn;
   r.given_name = order.given_name;
   r.surname = order.surname;
-  r.phone = normalise_phone(order.phone);
+  r.phone = normalise_mobile(order.phone);
   r.email = order.email;
   r.years = order.years;
   r.monetary_limit = order.limit.value_or("");
-  ca.write([&] {
-    store::ProductionRepository(ca.database()).insert(r);
-    ca.record("production.queued", r.tckn, nlohmann::json{{"request", r.id}, {"years", r.years}}.dump());
-  });
+  return r;
+}
+
+void queue_production_request(ca::CertificateAuthority& ca, store::ProductionRequest& r) {
+  store::ProductionRepository(ca.database()).insert(r);
+  ca.record("production.queued", r.tckn, nlohmann::json{{"request", r.id}, {"years", r.years}}.dump());
+}
+
+store::ProductionRequest enqueue_production(ca::CertificateAuthority& ca, const ProductionOrder& order) {
+  auto r = production_request_for(ca, order);
+  ca.write([&] { queue_production_request(ca, r); });
   ca.checkpoint();
   return r;
 }

@@ -66,6 +66,11 @@ struct ProductionProgress {
 // Checks the order (TCKN, names, phone, e-mail, years, limit) and queues it;
 // no card is touched until a production run.
 store::ProductionRequest enqueue_production(ca::CertificateAuthority& ca, const ProductionOrder& order);
+// The same in two halves, for a caller that queues inside its own write
+// transaction (an officer's approval): the checked request, then the insert
+// and its audit record.
+store::ProductionRequest production_request_for(ca::CertificateAuthority& ca, const ProductionOrder& order);
+void queue_production_request(ca::CertificateAuthority& ca, store::ProductionRequest& r);
 
 class Production {
  public:

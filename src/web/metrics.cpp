@@ -12,6 +12,7 @@ const char* route_name(Route route) {
     case Route::ca: return "ca";
     case Route::healthz: return "healthz";
     case Route::metrics: return "metrics";
+    case Route::portal: return "portal";
     default: return "other";
   }
 }

@@ -9,7 +9,7 @@
 
 namespace tugra::web {
 
-enum class Route { ocsp, crl, ca, healthz, metrics, other, count };
+enum class Route { ocsp, crl, ca, healthz, metrics, portal, other, count };
 const char* route_name(Route route);
 
 class Metrics {
@@ -21,7 +21,7 @@ class Metrics {
  private:
   static constexpr std::array<double, 10> kBuckets = {0.0005, 0.001, 0.0025, 0.005, 0.01,
                                                        0.025,  0.05,  0.1,    0.5,   1.0};
-  static constexpr std::array<int, 8> kStatuses = {200, 304, 400, 404, 405, 413, 503, 0};  // 0: any other
+  static constexpr std::array<int, 11> kStatuses = {200, 303, 304, 400, 403, 404, 405, 413, 429, 503, 0};  // 0: any other
   static constexpr std::size_t kRoutes = static_cast<std::size_t>(Route::count);
 
   std::array<std::array<std::atomic<std::uint64_t>, kStatuses.size()>, kRoutes> requests_{};

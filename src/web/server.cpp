@@ -13,6 +13,7 @@
 #include "common/error.hpp"
 #include "common/url.hpp"
 #include "web/metrics.hpp"
+#include "web/portal.hpp"
 #include "web/status_service.hpp"
 
 namespace tugra::web {
@@ -24,20 +25,36 @@ using Traits = restinio::traits_t<restinio::asio_timer_manager_t, restinio::null
 using TlsTraits = restinio::tls_traits_t<restinio::asio_timer_manager_t, restinio::null_logger_t>;
 using Clock = std::chrono::steady_clock;
 
+const char* reason_phrase(int status) {
+  switch (status) {
+    case 200: return "OK";
+    case 303: return "See Other";
+    case 400: return "Bad Request";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 413: return "Payload Too Large";
+    case 415: return "Unsupported Media Type";
+    case 429: return "Too Many Requests";
+    default: return status < 500 ? "Client Error" : "Internal Server Error";
+  }
+}
+
 std::string http_date(std::int64_t unix_seconds) { return format_time(unix_seconds, "%a, %d %b %Y %H:%M:%S GMT"); }
 
 // Everything a handler needs to answer, log and count a request.
 struct Context {
-  StatusService& status;
+  StatusService* status;  // null without the status role
+  Portal* portal;         // null without the portal role
   Metrics& metrics;
   std::size_t max_body;
   std::atomic<int>& in_flight;
+  bool tls;
 
+  template <typename Headers = std::initializer_list<std::pair<const char*, std::string>>>
   restinio::request_handling_status_t send(const restinio::request_handle_t& req, Route route,
                                            restinio::http_status_line_t status_line, const char* content_type,
-                                           std::string body,
-                                           std::initializer_list<std::pair<const char*, std::string>> headers,
-                                           Clock::time_point start) {
+                                           std::string body, const Headers& headers, Clock::time_point start) {
     int code = static_cast<int>(status_line.status_code().raw_code());
     std::size_t size = body.size();
     auto response = req->create_response(std::move(status_line));
@@ -65,7 +82,7 @@ struct InFlight {
 
 restinio::request_handling_status_t answer_ocsp(Context& ctx, const restinio::request_handle_t& req, ByteView der,
                                                 Clock::time_point start) {
-  auto reply = ctx.status.ocsp(der);
+  auto reply = ctx.status->ocsp(der);
   if (reply.cacheable) {
     std::int64_t max_age = std::max<std::int64_t>(0, reply.next_update - now_seconds());
     return ctx.send(req, Route::ocsp, restinio::status_ok(), "application/ocsp-response", std::move(reply.der),
@@ -80,7 +97,7 @@ restinio::request_handling_status_t answer_ocsp(Context& ctx, const restinio::re
 
 restinio::request_handling_status_t handle_metrics(Context& ctx, const restinio::request_handle_t& req,
                                                    Clock::time_point start) {
-  auto& c = ctx.status.counters();
+  auto& c = ctx.status->counters();
   std::string extra =
       "# TYPE tugra_ocsp_cache_hits_total counter\ntugra_ocsp_cache_hits_total " + std::to_string(c.ocsp_cache_hits) +
       "\n# TYPE tugra_ocsp_cache_misses_total counter\ntugra_ocsp_cache_misses_total " +
@@ -88,7 +105,7 @@ restinio::request_handling_status_t handle_metrics(Context& ctx, const restinio:
       "tugra_ocsp_live_signatures_total " + std::to_string(c.ocsp_live_signatures) + "\n" +
       "# HELP tugra_crl_age_seconds Seconds since the current CRL's thisUpdate.\n# TYPE tugra_crl_age_seconds gauge\n";
   for (const char* ca : {"nes", "root"})
-    if (auto crl = ctx.status.crl(ca))
+    if (auto crl = ctx.status->crl(ca))
       extra += std::string("tugra_crl_age_seconds{ca=\"") + ca + "\"} " + std::to_string(now_seconds() - crl->this_update) +
                "\ntugra_crl_number{ca=\"" + ca + "\"} " + std::to_string(crl->number) + "\n";
   return ctx.send(req, Route::metrics, restinio::status_ok(), "text/plain; version=0.0.4", ctx.metrics.render(extra),
@@ -97,7 +114,7 @@ restinio::request_handling_status_t handle_metrics(Context& ctx, const restinio:
 
 restinio::request_handling_status_t handle_crl(Context& ctx, const restinio::request_handle_t& req,
                                                const std::string& name, Clock::time_point start) {
-  auto crl = ctx.status.crl(name);
+  auto crl = ctx.status->crl(name);
   if (!crl)
     return ctx.send(req, Route::crl, restinio::status_not_found(), "text/plain; charset=utf-8", "not found\n", {},
                     start);
@@ -130,13 +147,10 @@ restinio::request_handling_status_t handle_ocsp_get(Context& ctx, const restinio
   return answer_ocsp(ctx, req, der, start);
 }
 
-restinio::request_handling_status_t handle(Context& ctx, const restinio::request_handle_t& req) {
-  InFlight in_flight(ctx.in_flight);
-  auto start = Clock::now();
-  std::string_view path = req->header().path();
+std::optional<restinio::request_handling_status_t> handle_status(Context& ctx, const restinio::request_handle_t& req,
+                                                                 std::string_view path, Clock::time_point start) {
   auto method = req->header().method();
   bool get = method == restinio::http_method_get();
-
   if (get && path.rfind("/ocsp/", 0) == 0) return handle_ocsp_get(ctx, req, path.substr(6), start);
   if (path == "/ocsp" && method == restinio::http_method_post()) {
     if (req->body().size() > ctx.max_body)
@@ -148,23 +162,61 @@ restinio::request_handling_status_t handle(Context& ctx, const restinio::request
     return handle_crl(ctx, req, std::string(path.substr(5, path.size() - 9)), start);
   if (get && (path == "/ca/nes.crt" || path == "/ca/root.crt"))
     return ctx.send(req, Route::ca, restinio::status_ok(), "application/pkix-cert",
-                    ctx.status.ca_certificate(std::string(path.substr(4, path.size() - 8))),
+                    ctx.status->ca_certificate(std::string(path.substr(4, path.size() - 8))),
                     {{"Cache-Control", "public, max-age=86400"}}, start);
   if (get && path == "/healthz") {
-    bool ok = ctx.status.ready() && ctx.status.crl("nes");
+    bool ok = ctx.status->ready() && ctx.status->crl("nes");
     return ctx.send(req, Route::healthz, ok ? restinio::status_ok() : restinio::status_service_unavailable(),
                     "text/plain; charset=utf-8", ok ? "ok\n" : "starting\n", {{"Cache-Control", "no-store"}}, start);
   }
   if (get && path == "/metrics") return handle_metrics(ctx, req, start);
+  return std::nullopt;
+}
+
+// Portal pages: the request copied into the portal's own plain types.
+restinio::request_handling_status_t handle_portal(Context& ctx, const restinio::request_handle_t& req,
+                                                  Clock::time_point start) {
+  Request r;
+  r.method = req->header().method().c_str();
+  r.path = std::string(req->header().path());
+  r.query = std::string(req->header().query());
+  r.body = req->body();
+  r.remote_ip = req->remote_endpoint().address().to_string();
+  r.tls = ctx.tls;
+  r.header = [&req](std::string_view name) { return req->header().get_field_or(name, ""); };
+  auto answer = ctx.portal->handle(r);
+  if (!answer)
+    return ctx.send(req, Route::other, restinio::status_not_found(), "text/plain; charset=utf-8", "not found\n", {},
+                    start);
+  restinio::http_status_line_t line{restinio::http_status_code_t{static_cast<std::uint16_t>(answer->status)},
+                                    reason_phrase(answer->status)};
+  return ctx.send(req, Route::portal, std::move(line), answer->content_type.c_str(), std::move(answer->body),
+                  answer->headers, start);
+}
+
+restinio::request_handling_status_t handle(Context& ctx, const restinio::request_handle_t& req) {
+  InFlight in_flight(ctx.in_flight);
+  auto start = Clock::now();
+  std::string_view path = req->header().path();
+  if (ctx.status) {
+    if (auto handled = handle_status(ctx, req, path, start)) return *handled;
+  }
+  if (ctx.portal) return handle_portal(ctx, req, start);
   return ctx.send(req, Route::other, restinio::status_not_found(), "text/plain; charset=utf-8", "not found\n", {},
                   start);
 }
 
+
 }  // namespace
 
 void serve(const Config& config, const ServeOptions& options) {
-  for (const auto& role : options.roles)
-    if (role != "status" && role != "all") throw UserError("serve.unknown_role", {{"role", role}});
+  bool status_role = options.roles.empty(), portal_role = options.roles.empty();
+  for (const auto& role : options.roles) {
+    if (role == "status" || role == "all") status_role = true;
+    if (role == "portal" || role == "all") portal_role = true;
+    if (role != "status" && role != "portal" && role != "all")
+      throw UserError("serve.unknown_role", {{"role", role}});
+  }
   std::string listen = options.listen.empty() ? config.str("service.listen") : options.listen;
   auto colon = listen.rfind(':');
   if (colon == std::string::npos) throw UserError("serve.bad_listen", {{"listen", listen}});
@@ -183,11 +235,17 @@ void serve(const Config& config, const ServeOptions& options) {
   if (tls_cert.empty() != tls_key.empty()) throw UserError("serve.tls_incomplete");
   bool tls = !tls_cert.empty();
 
-  StatusService status(config);
-  status.start();
+  std::unique_ptr<StatusService> status;
+  if (status_role) {
+    status = std::make_unique<StatusService>(config);
+    status->start();
+  }
+  std::unique_ptr<Portal> portal;
+  if (portal_role) portal = std::make_unique<Portal>(config);
   Metrics metrics;
   std::atomic<int> in_flight{0};
-  Context ctx{status, metrics, static_cast<std::size_t>(config.integer("service.max_body_bytes")), in_flight};
+  Context ctx{status.get(), portal.get(), metrics, static_cast<std::size_t>(config.integer("service.max_body_bytes")),
+              in_flight, tls};
 
   int threads = static_cast<int>(std::max<long long>(1, config.integer("service.threads")));
   using namespace std::chrono_literals;
@@ -264,8 +322,11 @@ void serve(const Config& config, const ServeOptions& options) {
   });
   open_async(
       [&] {
-        std::fprintf(stderr, "tugra serve: listening on %s://%s:%d/ (OCSP, CRL, CA certificates)\n",
-                     tls ? "https" : "http", address.c_str(), port);
+        std::fprintf(stderr, "tugra serve: listening on %s://%s:%d/ (%s)\n", tls ? "https" : "http",
+                     address.c_str(), port,
+                     status_role && portal_role ? "portal, OCSP, CRL, CA certificates"
+                     : status_role              ? "OCSP, CRL, CA certificates"
+                                                : "portal");
       },
       [&](std::exception_ptr ex) {
         failure = ex;
@@ -285,7 +346,7 @@ void serve(const Config& config, const ServeOptions& options) {
   running = false;
   flusher.join();
   std::fflush(stdout);
-  status.stop();
+  if (status) status->stop();
   if (failure) std::rethrow_exception(failure);
 }
 

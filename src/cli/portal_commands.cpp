@@ -1,0 +1,255 @@
+// tugra registry import | institution add|list|officer-add|staff-import |
+// drivers add|list|remove | outbox | demo seed
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "ca/authority.hpp"
+#include "cli/context.hpp"
+#include "cli/secret_input.hpp"
+#include "common/clock.hpp"
+#include "common/error.hpp"
+#include "common/files.hpp"
+#include "common/tckn.hpp"
+#include "ra/drivers.hpp"
+#include "ra/institutions.hpp"
+#include "ra/password_hash.hpp"
+#include "store/portal_records.hpp"
+
+namespace tugra::cli {
+namespace {
+
+std::unique_ptr<ca::CertificateAuthority> open_ca(Context& ctx) {
+  auto config = ctx.config();
+  ra::set_hash_cost(ra::HashCost::from_config(config));
+  return ca::CertificateAuthority::open(config, ctx.actor());
+}
+
+// Prints an import's outcome; exits with 1 when rows were refused.
+void report(const ra::ImportReport& r) {
+  if (r.errors.empty()) {
+    std::cout << message("institution.imported", {{"imported", std::to_string(r.imported)}}) << "\n";
+    return;
+  }
+  std::cerr << message("institution.import_failed", {{"errors", std::to_string(r.errors.size())}}) << "\n";
+  for (const auto& [line, text] : r.errors)
+    std::cerr << message("institution.row_error", {{"line", std::to_string(line)}, {"message", text}}) << "\n";
+  throw Exit{1};
+}
+
+// The demo data set: the institution and officer of seed 000, people with
+// synthetic identity numbers (valid checksums, prefix 999), and drivers.
+struct DemoPerson {
+  const char* prefix;  // nine digits
+  const char *given, *surname, *birth_place, *birth_date, *sicil, *unit, *title;
+};
+constexpr DemoPerson kDemoPeople[] = {
+    {"999000001", "Ali Nafiz", "Çamlı", "Ankara", "1975-04-12", "1001", "İnsan Kaynakları", "Şube Müdürü"},
+    {"999000002", "Çağrı Işıl", "Öztürk", "İzmir", "1988-09-30", "1234567890", "Bilgi İşlem", "Uzman"},
+    {"999000003", "Şükrü", "Güldoğan", "Muğla", "1969-01-05", "2002", "Muhasebe", "Memur"},
+    {"999000004", "İsmail", "Ağaoğlu", "Kocaeli", "1992-12-24", "2003", "Hukuk", "Avukat"},
+    {"999000005", "Ayşe", "Yılmaz", "Bursa", "1985-06-15", "2004", "Destek Hizmetleri", "Tekniker"},
+};
+constexpr const char* kDemoOfficerUser = "ali.camli";
+constexpr const char* kDemoOfficerPassword = "Demo-Parola-2026";
+constexpr const char* kDemoOfficerTotp = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
+
+void seed_demo(Context& ctx) {
+  auto ca = open_ca(ctx);
+  if (store::InstitutionRepository(ca->database()).find_by_name("TEST KURUM")) {
+    std::cout << message("demo.already") << "\n";
+    return;
+  }
+  auto institution = ra::add_institution(*ca, "TEST KURUM", "Kamu Sertifikasyon Caddesi No 1, Gebze");
+  std::string registry = "tckn,ad,soyad,dogum_yeri,dogum_tarihi\n";
+  std::string staff = "tckn,sicil,birim,unvan,adres,il,ilce,posta_kodu\n";
+  for (const auto& p : kDemoPeople) {
+    std::string tckn = tckn_from_prefix(p.prefix);
+    registry += tckn + "," + p.given + "," + p.surname + "," + p.birth_place + "," + p.birth_date + "\n";
+    staff += tckn + "," + p.sicil + "," + p.unit + "," + p.title + ",\"Gebze Yerleşkesi, Blok A\",Kocaeli,Gebze,41470\n";
+  }
+  report(ra::import_registry(*ca, registry));
+  report(ra::import_staff(*ca, institution.id, staff));
+  auto officer = ra::add_officer(*ca, institution.id, kDemoOfficerUser, tckn_from_prefix(kDemoPeople[0].prefix),
+                                 "Ali Nafiz Çamlı", kDemoOfficerPassword, kDemoOfficerTotp);
+
+  ra::DriverCatalog catalog(*ca);
+  struct DemoDriver {
+    const char *os, *version;
+    int bits;
+    const char *reader, *card, *name, *file;
+  };
+  const DemoDriver drivers[] = {
+      {"Windows", "10", 64, "ACS 38T USB", "*", "ACS 38T Sürücüsü (Windows 10, 64 bit)", "acs38t-win10-x64.txt"},
+      {"Windows", "10", 32, "ACS 38T USB", "*", "ACS 38T Sürücüsü (Windows 10, 32 bit)", "acs38t-win10-x86.txt"},
+      {"Windows", "10", 64, "*", "AKIS Akıllı Kart", "AKIS Kart Sürücüsü (Windows 10, 64 bit)", "akis-win10-x64.txt"},
+      {"Linux", "Debian 12", 64, "*", "AKIS Akıllı Kart", "AKIS PKCS#11 Modülü (Debian 12)", "akis-debian12-amd64.txt"},
+      {"Linux", "Debian 12", 64, "Omnikey USB", "*", "Omnikey CCID (Debian 12)", "omnikey-debian12-amd64.txt"},
+  };
+  auto dir = ca->config().home() / "demo-drivers";
+  std::filesystem::create_directories(dir);
+  for (const auto& d : drivers) {
+    write_file_atomic(dir / d.file, std::string("Tugra demo driver placeholder: ") + d.name + "\n");
+    store::DriverRecord r;
+    r.os = d.os;
+    r.os_version = d.version;
+    r.bits = d.bits;
+    r.reader = d.reader;
+    r.card = d.card;
+    r.name = d.name;
+    catalog.add(r, dir / d.file);
+  }
+  std::cout << message("demo.seeded", {{"institution", institution.name},
+                                       {"people", std::to_string(std::size(kDemoPeople))},
+                                       {"drivers", std::to_string(std::size(drivers))}})
+            << "\n"
+            << message("demo.officer", {{"username", kDemoOfficerUser},
+                                        {"password", kDemoOfficerPassword},
+                                        {"secret", officer.totp_secret}})
+            << "\n";
+  for (const auto& p : kDemoPeople)
+    std::cout << "  " << tckn_from_prefix(p.prefix) << "  " << p.given << " " << p.surname << "  " << p.birth_place
+              << "  " << p.birth_date << "  sicil " << p.sicil << "\n";
+}
+
+}  // namespace
+
+void add_portal_commands(CLI::App& app, Context& ctx) {
+  auto* registry = app.add_subcommand("registry", "The identity registry's local copy (step 1/6 checks against it)");
+  registry->require_subcommand(1);
+  static std::string registry_file;
+  auto* import = registry->add_subcommand(
+      "import", "Import people from CSV: TCKN, ad, soyad, doğum yeri, doğum tarihi (all rows or none)");
+  import->add_option("file", registry_file, "CSV file ('-' for standard input)")->required();
+  import->callback([&ctx] {
+    auto ca = open_ca(ctx);
+    report(ra::import_registry(*ca, read_input(registry_file)));
+  });
+
+  auto* institution = app.add_subcommand("institution", "Institutions, their officers and staff lists");
+  institution->require_subcommand(1);
+  static std::string name, address, username, tckn, full_name, staff_file;
+  static std::int64_t institution_id = 0;
+  static bool password_stdin = false, json = false;
+  auto* add = institution->add_subcommand("add", "Register an institution");
+  add->add_option("--name", name, "Institution name (as printed on forms)")->required();
+  add->add_option("--address", address, "Postal address");
+  add->callback([&ctx] {
+    auto ca = open_ca(ctx);
+    auto i = ra::add_institution(*ca, name, address);
+    std::cout << message("institution.added", {{"id", std::to_string(i.id)}, {"name", i.name}}) << "\n";
+  });
+  auto* list = institution->add_subcommand("list", "List institutions and their officers");
+  list->add_flag("--json", json, "Machine-readable output");
+  list->callback([&ctx] {
+    auto ca = open_ca(ctx);
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto& i : store::InstitutionRepository(ca->database()).list()) {
+      nlohmann::json officers = nlohmann::json::array();
+      for (const auto& o : store::OfficerRepository(ca->database()).for_institution(i.id))
+        officers.push_back({{"username", o.username}, {"name", o.full_name}, {"tckn", o.tckn}});
+      out.push_back({{"id", i.id}, {"name", i.name}, {"address", i.address}, {"officers", officers}});
+      if (!json) {
+        std::cout << i.id << "  " << i.name << "\n";
+        for (const auto& o : officers)
+          std::cout << "    " << o["username"].get<std::string>() << "  " << o["name"].get<std::string>() << "\n";
+      }
+    }
+    if (json) std::cout << out.dump(2) << "\n";
+  });
+  auto* officer = institution->add_subcommand(
+      "officer-add", "Add an institution officer (password + TOTP second factor; the key is printed once)");
+  officer->add_option("--institution", institution_id, "Institution id")->required();
+  officer->add_option("--username", username, "Log-in name (a-z 0-9 . _ -)")->required();
+  officer->add_option("--tckn", tckn, "The officer's identity number (they cannot approve their own application)")
+      ->required();
+  officer->add_option("--name", full_name, "Full name as shown to applicants")->required();
+  officer->add_flag("--password-stdin", password_stdin, "Read the password from standard input instead of the terminal");
+  officer->callback([&ctx] {
+    auto ca = open_ca(ctx);
+    std::string password = SecretInput(password_stdin).read("institution.password_prompt", true);
+    auto created = ra::add_officer(*ca, institution_id, username, tckn, full_name, password);
+    std::cout << message("institution.officer_added", {{"username", username}}) << "\n  " << created.totp_secret
+              << "\n";
+  });
+  auto* staff = institution->add_subcommand(
+      "staff-import", "Import the staff list from CSV: TCKN, sicil no, birim, unvan, adres, il, ilçe, posta kodu");
+  staff->add_option("--institution", institution_id, "Institution id")->required();
+  staff->add_option("file", staff_file, "CSV file ('-' for standard input)")->required();
+  staff->callback([&ctx] {
+    auto ca = open_ca(ctx);
+    report(ra::import_staff(*ca, institution_id, read_input(staff_file)));
+  });
+
+  auto* drivers = app.add_subcommand("drivers", "The driver catalog of the Sürücü Yükleme Servisi");
+  drivers->require_subcommand(1);
+  static store::DriverRecord driver;
+  static std::string driver_file;
+  static std::int64_t driver_id = 0;
+  auto* dadd = drivers->add_subcommand("add", "Add a driver file to the catalog");
+  dadd->add_option("--os", driver.os, "Operating system (Windows, Linux, macOS…)")->required();
+  dadd->add_option("--os-version", driver.os_version, "Version (10, 11, Debian 12…)")->required();
+  dadd->add_option("--bits", driver.bits, "32 or 64")->required();
+  dadd->add_option("--reader", driver.reader, "Card reader model, or * for any")->default_val("*");
+  dadd->add_option("--card", driver.card, "Card model, or * for any")->default_val("*");
+  dadd->add_option("--name", driver.name, "Name shown on the download page")->required();
+  dadd->add_option("file", driver_file, "The driver file")->required();
+  dadd->callback([&ctx] {
+    auto ca = open_ca(ctx);
+    auto d = ra::DriverCatalog(*ca).add(driver, driver_file);
+    std::cout << message("drivers.added", {{"id", std::to_string(d.id)}, {"name", d.name},
+                                           {"size", std::to_string(d.size)}, {"sha256", d.sha256}})
+              << "\n";
+  });
+  auto* dlist = drivers->add_subcommand("list", "List the catalog");
+  dlist->add_flag("--json", json, "Machine-readable output");
+  dlist->callback([&ctx] {
+    auto ca = open_ca(ctx);
+    auto all = ra::DriverCatalog(*ca).list();
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto& d : all) {
+      out.push_back({{"id", d.id}, {"os", d.os}, {"os_version", d.os_version}, {"bits", d.bits}, {"reader", d.reader},
+                     {"card", d.card}, {"name", d.name}, {"sha256", d.sha256}, {"size", d.size}});
+      if (!json)
+        std::cout << d.id << "  " << d.os << " " << d.os_version << " " << d.bits << " bit  " << d.reader << " / "
+                  << d.card << "  " << d.name << "\n";
+    }
+    if (json) std::cout << out.dump(2) << "\n";
+    else if (all.empty()) std::cout << message("drivers.none") << "\n";
+  });
+  auto* dremove = drivers->add_subcommand("remove", "Remove a driver from the catalog");
+  dremove->add_option("id", driver_id, "Driver id")->required();
+  dremove->callback([&ctx] {
+    auto ca = open_ca(ctx);
+    ra::DriverCatalog(*ca).remove(driver_id);
+    std::cout << message("drivers.removed", {{"id", std::to_string(driver_id)}}) << "\n";
+  });
+
+  static std::string to;
+  static int limit = 20;
+  auto* outbox = app.add_subcommand("outbox", "Messages written by the outbox SMS and e-mail adapters, newest first");
+  outbox->add_option("--to", to, "Only messages to this phone number or address");
+  outbox->add_option("--limit", limit, "How many")->capture_default_str();
+  outbox->add_flag("--json", json, "Machine-readable output");
+  outbox->callback([&ctx] {
+    auto config = ctx.config();
+    auto db = store::Database::open(config);
+    auto messages = store::OutboxRepository(*db).list(to, limit);
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto& m : messages) {
+      out.push_back({{"id", m.id}, {"channel", m.channel}, {"to", m.recipient}, {"subject", m.subject},
+                     {"body", m.body}, {"at", format_utc(m.created_at)}});
+      if (!json)
+        std::cout << "#" << m.id << "  " << format_utc(m.created_at) << "  " << m.channel << "  " << m.recipient
+                  << (m.subject.empty() ? "" : "  [" + m.subject + "]") << "\n    " << m.body << "\n";
+    }
+    if (json) std::cout << out.dump(2) << "\n";
+    else if (messages.empty()) std::cout << message("outbox.none") << "\n";
+  });
+
+  auto* demo = app.add_subcommand("demo", "Demo data for trying the portal (never on a real service)");
+  demo->require_subcommand(1);
+  demo->add_subcommand("seed", "Load TEST KURUM, its officer Ali Nafiz Çamlı, synthetic people and drivers")
+      ->callback([&ctx] { seed_demo(ctx); });
+}
+
+}  // namespace tugra::cli

@@ -1,0 +1,19 @@
+// Turkish text rules the portal needs: upper case with the dotted and dotless
+// i (i -> İ, ı -> I), and names compared the way a clerk would compare them.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace tugra {
+
+// Upper case of UTF-8 text under Turkish rules (ASCII and the Turkish letters
+// ç ğ ı i ö ş ü; other characters are kept as they are).
+std::string turkish_upper(std::string_view text);
+// Trimmed, inner runs of spaces made one, Turkish upper case.
+std::string normalise_name(std::string_view text);
+// Number of UTF-8 characters; -1 when the text is not valid UTF-8 or holds a
+// control character (a form field or a certificate name never does).
+int utf8_length(std::string_view text);
+
+}  // namespace tugra

@@ -1,0 +1,372 @@
+#include "ra/applications.hpp"
+
+#include <cstdio>
+#include <nlohmann/json.hpp>
+
+#include "ca/authority.hpp"
+#include "ca/qc_statements.hpp"
+#include "common/clock.hpp"
+#include "common/error.hpp"
+#include "common/tckn.hpp"
+#include "common/turkish.hpp"
+#include "notify/notifier.hpp"
+#include "ra/contact.hpp"
+#include "ra/lockout.hpp"
+#include "ra/password_hash.hpp"
+#include "ra/production.hpp"
+
+namespace tugra::ra {
+namespace {
+
+// The states in which the applicant may still update and reprint the form.
+bool open_for_update(const std::string& state) {
+  return state == "draft" || state == "confirmed" || state == "submitted";
+}
+
+bool one_of(const std::string& v, std::initializer_list<const char*> allowed) {
+  for (const char* a : allowed)
+    if (v == a) return true;
+  return false;
+}
+
+std::string trim(const std::string& v) {
+  auto b = v.find_first_not_of(" \t\r\n");
+  if (b == std::string::npos) return "";
+  return v.substr(b, v.find_last_not_of(" \t\r\n") - b + 1);
+}
+
+std::string field(const FormValues& m, const std::string& key) {
+  auto it = m.find(key);
+  return it == m.end() ? "" : trim(it->second);
+}
+
+// The first UTF-8 character of `s` and where the last one starts.
+std::string first_char(const std::string& s) {
+  std::size_t n = 1;
+  while (n < s.size() && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) ++n;
+  return s.substr(0, n);
+}
+std::string last_char(const std::string& s) {
+  std::size_t start = s.size() - 1;
+  while (start > 0 && (static_cast<unsigned char>(s[start]) & 0xC0) == 0x80) --start;
+  return s.substr(start);
+}
+
+}  // namespace
+
+std::string security_word_hint(const std::string& word) {
+  if (word.empty()) return "";
+  return first_char(word) + "…" + last_char(word);
+}
+
+std::string security_word_problem(const std::string& word, const store::Person& person) {
+  int length = utf8_length(word);
+  if (length < 8 || length > 32) return "apply.error.word_length";
+  bool letter = false, digit = false;
+  for (unsigned char c : word) {
+    if (c >= '0' && c <= '9') digit = true;
+    else if (c >= 0x80 || std::isalpha(c)) letter = true;
+  }
+  if (!letter || !digit) return "apply.error.word_mix";
+  std::string upper = turkish_upper(word);
+  if (word.find(person.tckn) != std::string::npos ||
+      (!person.given_name.empty() && upper.find(person.given_name) != std::string::npos) ||
+      (!person.surname.empty() && upper.find(person.surname) != std::string::npos))
+    return "apply.error.word_personal";
+  return "";
+}
+
+FormValues form_values(const store::Application& application) {
+  FormValues out;
+  auto j = nlohmann::json::parse(application.form, nullptr, false);
+  if (!j.is_object()) return out;
+  for (const auto& [k, v] : j.items())
+    if (v.is_string()) out[k] = v.get<std::string>();
+  return out;
+}
+
+ApplicationDesk::ApplicationDesk(ca::CertificateAuthority& ca, notify::Notifications& notifications,
+                                 DeskSettings settings)
+    : ca_(ca), notifications_(notifications), settings_(settings) {}
+
+Applicant ApplicationDesk::identify(const IdentityClaim& claim) {
+  if (!is_valid_tckn(claim.tckn)) throw UserError("ca.invalid_tckn", {{"tckn", claim.tckn.substr(0, 11)}});
+  Lockout lockout(ca_, settings_.identity_failures, settings_.lockout_seconds);
+  std::string scope = "apply:" + claim.tckn;
+  if (lockout.locked(scope)) throw UserError("apply.locked");
+
+  auto& db = ca_.database();
+  auto person = store::RegistryRepository(db).find(claim.tckn);
+  auto staff = store::StaffRepository(db).find(claim.tckn, trim(claim.sicil_no));
+  bool match = person && staff && normalise_name(claim.given_name) == person->given_name &&
+               normalise_name(claim.surname) == person->surname &&
+               normalise_name(claim.birth_place) == person->birth_place && claim.birth_date == person->birth_date;
+  std::optional<store::Institution> institution;
+  if (match) institution = store::InstitutionRepository(db).find(staff->institution_id);
+  if (!match || !institution) {
+    // The same answer for every kind of mismatch: the form must not tell
+    // which of the details was wrong, or whether the number is known.
+    if (lockout.fail(scope, "application.identity_failed", claim.tckn, "portal")) throw UserError("apply.locked");
+    throw UserError("apply.identity_mismatch");
+  }
+  lockout.clear(scope);
+  return {*person, *staff, *institution};
+}
+
+store::Application ApplicationDesk::open(const Applicant& applicant) {
+  auto last = store::ApplicationRepository(ca_.database()).latest(applicant.person.tckn);
+  if (last && open_for_update(last->state)) return *last;
+  if (last && last->state == "received") throw UserError("apply.in_process");
+  store::Application a;
+  a.tckn = applicant.person.tckn;
+  a.institution_id = applicant.institution.id;
+  return a;  // stored when the form is first saved
+}
+
+FormValues ApplicationDesk::values(const Applicant& applicant, const store::Application& application) const {
+  FormValues v = form_values(application);
+  auto def = [&](const char* key, const std::string& value) {
+    if (v.find(key) == v.end()) v[key] = value;
+  };
+  def("reader_type", "mini");
+  def("years", "3");
+  def("app_type", "new");
+  def("publish", "yes");
+  def("channel", "both");
+  def("unit", applicant.staff.unit);
+  def("title", applicant.staff.title);
+  def("address", applicant.staff.address);
+  def("il", applicant.staff.il);
+  def("ilce", applicant.staff.ilce);
+  def("postal_code", applicant.staff.postal_code);
+  // What the registry and the institution say is shown, not editable.
+  v["tckn"] = applicant.person.tckn;
+  v["given_name"] = applicant.person.given_name;
+  v["surname"] = applicant.person.surname;
+  v["birth_place"] = applicant.person.birth_place;
+  v["birth_date"] = applicant.person.birth_date;
+  v["sicil_no"] = applicant.staff.sicil_no;
+  v["institution"] = applicant.institution.name;
+  return v;
+}
+
+FieldErrors ApplicationDesk::save_form(store::Application& a, const Applicant& applicant, const FormValues& input) {
+  if (!open_for_update(a.state)) throw UserError("apply.in_process");
+  FieldErrors errors;
+  nlohmann::json form = nlohmann::json::object();
+  auto choice = [&](const char* name, std::initializer_list<const char*> allowed) {
+    std::string v = field(input, name);
+    if (!one_of(v, allowed)) errors[name] = "apply.error.choose";
+    form[name] = v;
+  };
+  auto text = [&](const char* name, int max, bool required) {
+    std::string v = field(input, name);
+    int n = utf8_length(v);
+    if (n < 0 || n > max) errors[name] = "apply.error.too_long";
+    else if (required && n == 0) errors[name] = "apply.error.required";
+    form[name] = v;
+    return v;
+  };
+  auto phone = [&](const char* name, bool required, bool mobile) {
+    std::string v = field(input, name);
+    form[name] = v;
+    if (v.empty()) {
+      if (required) errors[name] = "apply.error.required";
+      return;
+    }
+    try {
+      form[name] = mobile ? normalise_mobile(v) : normalise_phone(v);
+    } catch (const UserError&) {
+      errors[name] = mobile ? "apply.error.mobile" : "apply.error.phone";
+    }
+  };
+
+  choice("reader_type", {"mini", "desktop"});
+  choice("years", {"3", "5"});
+  choice("app_type", {"new", "renewal", "lost", "other"});
+  choice("publish", {"yes", "no"});
+  choice("operator", {"turkcell", "vodafone", "turktelekom"});
+  choice("channel", {"email", "sms", "both"});
+  std::string limit = field(input, "limit");
+  form["limit"] = limit;
+  if (!limit.empty()) {
+    try {
+      if (limit.size() > 15) throw UserError("apply.error.limit");
+      ca::parse_limit(limit, ca_.config().str("profile.currency"));
+    } catch (const UserError&) {
+      errors["limit"] = "apply.error.limit";
+    }
+  }
+  text("unit", 128, true);
+  text("title", 128, true);
+  text("address", 256, true);
+  text("il", 64, true);
+  text("ilce", 64, true);
+  std::string postal = text("postal_code", 5, true);
+  if (!errors.count("postal_code") && (postal.size() != 5 || postal.find_first_not_of("0123456789") != std::string::npos))
+    errors["postal_code"] = "apply.error.postal_code";
+  std::string email = text("email", 254, true);
+  if (!errors.count("email")) {
+    try {
+      check_email(email);
+    } catch (const UserError&) {
+      errors["email"] = "apply.error.email";
+    }
+  }
+  phone("work_phone", false, false);
+  std::string ext = text("work_ext", 6, false);
+  if (ext.find_first_not_of("0123456789") != std::string::npos) errors["work_ext"] = "apply.error.digits";
+  phone("mobile", true, true);
+  phone("home_phone", false, false);
+
+  // The security word: required the first time, kept when left empty later.
+  std::string word = input.count("security_word") ? input.at("security_word") : "";
+  std::string again = input.count("security_word2") ? input.at("security_word2") : "";
+  bool keep_word = word.empty() && again.empty() && !a.security_word_hash.empty();
+  if (!keep_word) {
+    std::string problem = security_word_problem(word, applicant.person);
+    if (word.empty()) errors["security_word"] = "apply.error.required";
+    else if (!problem.empty()) errors["security_word"] = problem;
+    else if (word != again) errors["security_word2"] = "apply.error.word_mismatch";
+  }
+  if (!errors.empty()) return errors;
+
+  form["tckn"] = applicant.person.tckn;
+  form["given_name"] = applicant.person.given_name;
+  form["surname"] = applicant.person.surname;
+  form["birth_place"] = applicant.person.birth_place;
+  form["birth_date"] = applicant.person.birth_date;
+  form["sicil_no"] = applicant.staff.sicil_no;
+  form["institution"] = applicant.institution.name;
+  a.form = form.dump();
+  a.institution_id = applicant.institution.id;
+  if (!keep_word) {
+    a.security_word_hash = hash_secret(word);
+    a.security_word_hint = security_word_hint(word);
+  }
+  a.state = "draft";  // a changed form is confirmed by SMS again
+  bool created = a.id == 0;
+  save(a, created ? "application.created" : "application.updated", "applicant:" + a.tckn);
+  return {};
+}
+
+void ApplicationDesk::confirm(store::Application& a) {
+  if (a.state != "draft") throw UserError("apply.in_process");
+  a.state = "confirmed";
+  save(a, "application.confirmed", "applicant:" + a.tckn,
+       nlohmann::json{{"mobile", form_values(a)["mobile"]}}.dump());
+}
+
+void ApplicationDesk::choose_wet_signature(store::Application& a) {
+  if (a.state != "confirmed" && a.state != "submitted") throw UserError("apply.not_confirmed");
+  a.state = "submitted";
+  save(a, "application.submitted", "applicant:" + a.tckn, R"({"signature":"wet"})");
+}
+
+std::optional<store::Officer> ApplicationDesk::officer_of(std::int64_t institution_id) {
+  auto officers = store::OfficerRepository(ca_.database()).for_institution(institution_id);
+  if (officers.empty()) return std::nullopt;
+  return officers.front();
+}
+
+void ApplicationDesk::save(store::Application& a, const char* event, const std::string& actor,
+                           const std::string& details) {
+  ca_.write([&] {
+    store::ApplicationRepository repo(ca_.database());
+    if (a.id == 0) repo.insert(a);
+    else repo.update(a);
+    ca_.record(event, a.tckn, details.size() > 2 ? details : nlohmann::json{{"application", a.id}}.dump(), actor);
+  });
+  ca_.checkpoint();
+}
+
+std::vector<store::Application> ApplicationDesk::list(const store::Officer& officer) {
+  return store::ApplicationRepository(ca_.database()).for_institution(officer.institution_id);
+}
+
+store::Application ApplicationDesk::get(const store::Officer& officer, std::int64_t id) {
+  auto a = store::ApplicationRepository(ca_.database()).find(id);
+  if (!a || a->institution_id != officer.institution_id || a->state == "draft")
+    throw UserError("kurum.no_application", {{"id", std::to_string(id)}});
+  return *a;
+}
+
+store::Application ApplicationDesk::receive(const store::Officer& officer, std::int64_t id,
+                                            const std::string& receipt_no) {
+  auto a = get(officer, id);
+  if (a.state != "submitted") throw UserError("kurum.wrong_state");
+  std::string receipt = trim(receipt_no);
+  if (receipt.empty() || receipt.size() > 32 ||
+      receipt.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-/") != std::string::npos)
+    throw UserError("kurum.bad_receipt");
+  a.state = "received";
+  a.receipt_no = receipt;
+  a.form_received_at = now_seconds();
+  save(a, "application.form_received", "officer:" + officer.username,
+       nlohmann::json{{"application", a.id}, {"receipt", receipt}}.dump());
+  return a;
+}
+
+store::Application ApplicationDesk::approve(const store::Officer& officer, std::int64_t id) {
+  auto a = get(officer, id);
+  if (a.tckn == officer.tckn) throw UserError("kurum.own_application");
+  if (a.state != "received") throw UserError("kurum.wrong_state");
+  auto v = form_values(a);
+  ProductionOrder order;
+  order.tckn = a.tckn;
+  order.given_name = v["given_name"];
+  order.surname = v["surname"];
+  order.phone = v["mobile"];
+  order.email = v["email"];
+  order.years = v["years"] == "5" ? 5 : 3;
+  if (!v["limit"].empty()) order.limit = v["limit"];
+  auto request = production_request_for(ca_, order);
+  a.state = "approved";
+  a.decided_by = officer.id;
+  a.decided_at = now_seconds();
+  ca_.write([&] {
+    queue_production_request(ca_, request);
+    a.production_request_id = request.id;
+    store::ApplicationRepository(ca_.database()).update(a);
+    ca_.record("application.approved", a.tckn,
+               nlohmann::json{{"application", a.id}, {"production_request", request.id}}.dump(),
+               "officer:" + officer.username);
+  });
+  ca_.checkpoint();
+  tell_applicant(a, "notify.approved");
+  return a;
+}
+
+store::Application ApplicationDesk::reject(const store::Officer& officer, std::int64_t id, const std::string& reason) {
+  auto a = get(officer, id);
+  if (a.tckn == officer.tckn) throw UserError("kurum.own_application");
+  if (a.state != "submitted" && a.state != "received") throw UserError("kurum.wrong_state");
+  std::string why = trim(reason);
+  int n = utf8_length(why);
+  if (n <= 0 || n > 500) throw UserError("kurum.reason_required");
+  a.state = "rejected";
+  a.reject_reason = why;
+  a.decided_by = officer.id;
+  a.decided_at = now_seconds();
+  save(a, "application.rejected", "officer:" + officer.username,
+       nlohmann::json{{"application", a.id}, {"reason", why}}.dump());
+  tell_applicant(a, "notify.rejected", why);
+  return a;
+}
+
+void ApplicationDesk::tell_applicant(const store::Application& a, const std::string& key, const std::string& reason) {
+  auto v = form_values(a);
+  std::string body = message(key, {{"name", v["given_name"] + " " + v["surname"]},
+                                   {"id", std::to_string(a.id)},
+                                   {"reason", reason}});
+  try {
+    notifications_.preferred(v["channel"], v["mobile"], v["email"], message("notify.subject"), body);
+  } catch (const UserError& e) {
+    // The decision stands: a failed delivery must not undo it. The officer
+    // console shows the state, and the operator sees this line.
+    std::fprintf(stderr, "tugra: notification for application %lld failed: %s\n", static_cast<long long>(a.id),
+                 e.what());
+  }
+}
+
+}  // namespace tugra::ra

@@ -1,0 +1,93 @@
+// The application journey of seed 000 on the RA side: who may apply (the
+// identity registry and the institution's staff list), the form of step 2/6
+// with its rules, the SMS confirmation, the choice of a wet signature, and
+// the institution officer's decisions that put an approved application into
+// the card production queue. Web pages call this; it knows nothing of HTTP.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "store/portal_records.hpp"
+
+namespace tugra::ca {
+class CertificateAuthority;
+}
+namespace tugra::notify {
+class Notifications;
+}
+
+namespace tugra::ra {
+
+struct IdentityClaim {
+  std::string tckn, sicil_no, given_name, surname, birth_place, birth_date;
+};
+
+struct Applicant {
+  store::Person person;
+  store::StaffMember staff;
+  store::Institution institution;
+};
+
+// Field name -> catalog key of what is wrong with it.
+using FieldErrors = std::map<std::string, std::string>;
+using FormValues = std::map<std::string, std::string>;
+
+struct DeskSettings {
+  int identity_failures = 5;           // wrong identity claims for one TCKN before a lock-out
+  std::int64_t lockout_seconds = 1800;
+};
+
+class ApplicationDesk {
+ public:
+  ApplicationDesk(ca::CertificateAuthority& ca, notify::Notifications& notifications, DeskSettings settings);
+
+  // Step 1/6. UserError("ca.invalid_tckn") for a bad number; one vague
+  // UserError("apply.identity_mismatch") for any other mismatch, and
+  // "apply.locked" after repeated failures for the same number.
+  Applicant identify(const IdentityClaim& claim);
+  // The application to work on: the last one while it can still be updated
+  // and reprinted, else a new draft. UserError("apply.in_process") once the
+  // officer holds the signed form.
+  store::Application open(const Applicant& applicant);
+  // Step 2/6 values: saved ones, else prefilled from the staff list.
+  FormValues values(const Applicant& applicant, const store::Application& application) const;
+  // Checks and saves step 2/6; on errors nothing is saved. The security word
+  // may be left empty on an update (the saved one is kept).
+  FieldErrors save_form(store::Application& application, const Applicant& applicant, const FormValues& input);
+  // Step 4/6: the SMS code was right.
+  void confirm(store::Application& application);
+  // Step 5/6: the applicant signs the printed form by hand.
+  void choose_wet_signature(store::Application& application);
+  // The officer named on step 6/6.
+  std::optional<store::Officer> officer_of(std::int64_t institution_id);
+
+  // The officer console. Each checks that the application belongs to the
+  // officer's institution and is in the right state.
+  std::vector<store::Application> list(const store::Officer& officer);
+  store::Application get(const store::Officer& officer, std::int64_t id);
+  store::Application receive(const store::Officer& officer, std::int64_t id, const std::string& receipt_no);
+  store::Application approve(const store::Officer& officer, std::int64_t id);
+  store::Application reject(const store::Officer& officer, std::int64_t id, const std::string& reason);
+
+ private:
+  void save(store::Application& a, const char* event, const std::string& actor, const std::string& details = "{}");
+  void tell_applicant(const store::Application& a, const std::string& key, const std::string& reason = "");
+
+  ca::CertificateAuthority& ca_;
+  notify::Notifications& notifications_;
+  DeskSettings settings_;
+};
+
+// The saved form (JSON) as flat strings.
+FormValues form_values(const store::Application& application);
+// The security word rules: 8 to 32 characters, letters and digits, not the
+// TCKN or the name. Returns a catalog key, empty when it is acceptable.
+std::string security_word_problem(const std::string& word, const store::Person& person);
+// "A…9": the first and last characters, as the printed form shows them.
+std::string security_word_hint(const std::string& word);
+
+}  // namespace tugra::ra

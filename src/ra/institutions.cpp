@@ -1,0 +1,214 @@
+#include "ra/institutions.hpp"
+
+#include <sodium.h>
+
+#include <cstdio>
+#include <nlohmann/json.hpp>
+
+#include "ca/authority.hpp"
+#include "common/clock.hpp"
+#include "common/csv.hpp"
+#include "common/error.hpp"
+#include "common/tckn.hpp"
+#include "common/turkish.hpp"
+#include "ra/lockout.hpp"
+#include "ra/master_key.hpp"
+#include "ra/password_hash.hpp"
+#include "ra/totp.hpp"
+
+namespace tugra::ra {
+namespace {
+
+constexpr int kOfficerFailures = 5;
+constexpr std::int64_t kOfficerLockSeconds = 15 * 60;
+
+std::string totp_associated_data(const std::string& username) { return "tugra-officer-totp:" + username; }
+
+// A name-like field: 1..max characters of UTF-8 text.
+bool text_ok(const std::string& s, int max) {
+  int n = utf8_length(s);
+  return n > 0 && n <= max;
+}
+
+// Rows without the header (a first row whose first field is not a number).
+std::vector<CsvRow> data_rows(const std::string& csv_text) {
+  auto rows = parse_csv(csv_text);
+  if (!rows.empty() && !rows.front().fields.empty()) {
+    const auto& first = rows.front().fields.front();
+    if (first.empty() || first.find_first_not_of("0123456789 ") != std::string::npos) rows.erase(rows.begin());
+  }
+  return rows;
+}
+
+std::string trim(const std::string& s) {
+  auto b = s.find_first_not_of(" \t");
+  if (b == std::string::npos) return "";
+  return s.substr(b, s.find_last_not_of(" \t") - b + 1);
+}
+
+}  // namespace
+
+std::string parse_birth_date(const std::string& text) {
+  int y = 0, m = 0, d = 0;
+  char tail = 0;
+  if (std::sscanf(text.c_str(), "%4d-%2d-%2d%c", &y, &m, &d, &tail) != 3 &&
+      std::sscanf(text.c_str(), "%2d.%2d.%4d%c", &d, &m, &y, &tail) != 3)
+    return "";
+  static constexpr int kDays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+  if (y < 1900 || y > 2100 || m < 1 || m > 12 || d < 1 || d > kDays[m - 1] || (m == 2 && d == 29 && !leap))
+    return "";
+  char out[32];
+  std::snprintf(out, sizeof out, "%04d-%02d-%02d", y, m, d);
+  return out;
+}
+
+ImportReport import_registry(ca::CertificateAuthority& ca, const std::string& csv_text) {
+  ImportReport report;
+  std::vector<store::Person> people;
+  for (const auto& row : data_rows(csv_text)) {
+    ++report.rows;
+    auto bad = [&](const std::string& key, const std::string& value) {
+      report.errors.emplace_back(row.line, message(key, {{"value", value}}));
+    };
+    if (row.fields.size() != 5) {
+      bad("import.field_count", std::to_string(row.fields.size()) + "/5");
+      continue;
+    }
+    store::Person p{trim(row.fields[0]), normalise_name(row.fields[1]), normalise_name(row.fields[2]),
+                    normalise_name(row.fields[3]), parse_birth_date(trim(row.fields[4]))};
+    if (!is_valid_tckn(p.tckn)) bad("import.bad_tckn", p.tckn);
+    else if (!text_ok(p.given_name, 64) || !text_ok(p.surname, 64) || !text_ok(p.birth_place, 64))
+      bad("import.bad_name", row.fields[1] + " " + row.fields[2]);
+    else if (p.birth_date.empty()) bad("import.bad_date", row.fields[4]);
+    else people.push_back(std::move(p));
+  }
+  if (!report.errors.empty()) return report;
+  ca.write([&] {
+    store::RegistryRepository repo(ca.database());
+    for (const auto& p : people) repo.upsert(p);
+    ca.record("registry.imported", "registry", nlohmann::json{{"people", people.size()}}.dump());
+  });
+  ca.checkpoint();
+  report.imported = static_cast<int>(people.size());
+  return report;
+}
+
+ImportReport import_staff(ca::CertificateAuthority& ca, std::int64_t institution_id, const std::string& csv_text) {
+  auto institution = store::InstitutionRepository(ca.database()).find(institution_id);
+  if (!institution) throw UserError("institution.not_found", {{"id", std::to_string(institution_id)}});
+  ImportReport report;
+  std::vector<store::StaffMember> staff;
+  for (const auto& row : data_rows(csv_text)) {
+    ++report.rows;
+    auto bad = [&](const std::string& key, const std::string& value) {
+      report.errors.emplace_back(row.line, message(key, {{"value", value}}));
+    };
+    if (row.fields.size() != 8) {
+      bad("import.field_count", std::to_string(row.fields.size()) + "/8");
+      continue;
+    }
+    store::StaffMember s{institution_id, trim(row.fields[0]), trim(row.fields[1]), trim(row.fields[2]),
+                         trim(row.fields[3]), trim(row.fields[4]), normalise_name(row.fields[5]),
+                         normalise_name(row.fields[6]), trim(row.fields[7])};
+    bool postal_ok = s.postal_code.size() == 5 && s.postal_code.find_first_not_of("0123456789") == std::string::npos;
+    if (!is_valid_tckn(s.tckn)) bad("import.bad_tckn", s.tckn);
+    else if (!text_ok(s.sicil_no, 32)) bad("import.bad_sicil", s.sicil_no);
+    else if (!text_ok(s.unit, 128) || !text_ok(s.title, 128) || !text_ok(s.address, 256) || !text_ok(s.il, 64) ||
+             !text_ok(s.ilce, 64))
+      bad("import.missing_field", row.fields[2]);
+    else if (!postal_ok) bad("import.bad_postal_code", s.postal_code);
+    else staff.push_back(std::move(s));
+  }
+  if (!report.errors.empty()) return report;
+  ca.write([&] {
+    store::StaffRepository repo(ca.database());
+    for (const auto& s : staff) repo.upsert(s);
+    ca.record("staff.imported", std::to_string(institution_id), nlohmann::json{{"staff", staff.size()}}.dump());
+  });
+  ca.checkpoint();
+  report.imported = static_cast<int>(staff.size());
+  return report;
+}
+
+store::Institution add_institution(ca::CertificateAuthority& ca, const std::string& name, const std::string& address) {
+  store::Institution i{0, trim(name), trim(address), 0};
+  if (!text_ok(i.name, 128)) throw UserError("institution.bad_name");
+  if (store::InstitutionRepository(ca.database()).find_by_name(i.name))
+    throw UserError("institution.exists", {{"name", i.name}});
+  ca.write([&] {
+    store::InstitutionRepository(ca.database()).insert(i);
+    ca.record("institution.added", std::to_string(i.id), nlohmann::json{{"name", i.name}}.dump());
+  });
+  ca.checkpoint();
+  return i;
+}
+
+NewOfficer add_officer(ca::CertificateAuthority& ca, std::int64_t institution_id, const std::string& username,
+                       const std::string& tckn, const std::string& full_name, const std::string& password,
+                       const std::string& totp_secret) {
+  if (!store::InstitutionRepository(ca.database()).find(institution_id))
+    throw UserError("institution.not_found", {{"id", std::to_string(institution_id)}});
+  if (!is_valid_tckn(tckn)) throw UserError("ca.invalid_tckn", {{"tckn", tckn}});
+  if (username.empty() || username.size() > 64 || username.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789._-") != std::string::npos)
+    throw UserError("institution.bad_username", {{"username", username}});
+  if (!text_ok(full_name, 128)) throw UserError("institution.bad_name");
+  if (utf8_length(password) < 10) throw UserError("institution.weak_password");
+  if (store::OfficerRepository(ca.database()).find_by_username(username))
+    throw UserError("institution.officer_exists", {{"username", username}});
+
+  NewOfficer out;
+  Bytes secret = totp_secret.empty() ? random_bytes(20) : base32_decode(totp_secret);
+  out.totp_secret = base32_encode(secret);
+  MasterKey master(ca.config().path("secrets.master_key_file"));
+  store::Officer& o = out.officer;
+  o.institution_id = institution_id;
+  o.username = username;
+  o.tckn = tckn;
+  o.full_name = trim(full_name);
+  o.password_hash = hash_secret(password);
+  o.totp_secret = master.seal(secret, totp_associated_data(username));
+  sodium_memzero(secret.data(), secret.size());
+  ca.write([&] {
+    store::OfficerRepository(ca.database()).insert(o);
+    ca.record("officer.added", username, nlohmann::json{{"institution", institution_id}, {"tckn", tckn}}.dump());
+  });
+  ca.checkpoint();
+  return out;
+}
+
+OfficerAuth::OfficerAuth(ca::CertificateAuthority& ca) : ca_(ca) {}
+
+store::Officer OfficerAuth::password(const std::string& username, const std::string& password) {
+  Lockout lockout(ca_, kOfficerFailures, kOfficerLockSeconds);
+  std::string scope = "officer:" + username.substr(0, 64);
+  if (lockout.locked(scope)) throw UserError("kurum.locked");
+  auto officer = store::OfficerRepository(ca_.database()).find_by_username(username);
+  // An unknown name costs a hash too, so timing does not tell names apart.
+  static const std::string kDummy = hash_secret("tugra-no-such-officer");
+  bool ok = verify_secret(officer ? officer->password_hash : kDummy, password) && officer;
+  if (!ok) {
+    lockout.fail(scope, "officer.login_failed", username.substr(0, 64), "portal");
+    throw UserError("kurum.bad_login");
+  }
+  return *officer;
+}
+
+void OfficerAuth::second_factor(const store::Officer& officer, const std::string& code) {
+  Lockout lockout(ca_, kOfficerFailures, kOfficerLockSeconds);
+  std::string scope = "officer:" + officer.username;
+  if (lockout.locked(scope)) throw UserError("kurum.locked");
+  MasterKey master(ca_.config().path("secrets.master_key_file"));
+  Bytes secret = master.unseal(officer.totp_secret, totp_associated_data(officer.username));
+  bool ok = totp_verify(secret, code, now_seconds()) >= 0;
+  sodium_memzero(secret.data(), secret.size());
+  if (!ok) {
+    lockout.fail(scope, "officer.login_failed", officer.username, "portal");
+    throw UserError("kurum.bad_code");
+  }
+  lockout.clear(scope);
+  ca_.write([&] { ca_.record("officer.login", officer.username, "{}", "officer:" + officer.username); });
+  ca_.checkpoint();
+}
+
+}  // namespace tugra::ra

@@ -1,0 +1,61 @@
+// Institutions, their officers and staff lists, and the identity registry's
+// local copy: what step 1/6 checks an applicant against and who may approve.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "store/portal_records.hpp"
+
+namespace tugra::ca {
+class CertificateAuthority;
+}
+
+namespace tugra::ra {
+
+// A CSV import is all or nothing: every bad row is reported by line and
+// nothing is written unless all rows are good.
+struct ImportReport {
+  int rows = 0;
+  int imported = 0;
+  std::vector<std::pair<int, std::string>> errors;  // line, message
+};
+
+// Columns: TCKN, ad, soyad, doğum yeri, doğum tarihi (YYYY-MM-DD or DD.MM.YYYY).
+ImportReport import_registry(ca::CertificateAuthority& ca, const std::string& csv_text);
+// Columns: TCKN, sicil no, birim, unvan, adres, il, ilçe, posta kodu.
+ImportReport import_staff(ca::CertificateAuthority& ca, std::int64_t institution_id, const std::string& csv_text);
+
+store::Institution add_institution(ca::CertificateAuthority& ca, const std::string& name, const std::string& address);
+
+struct NewOfficer {
+  store::Officer officer;
+  std::string totp_secret;  // base32, shown once to be put in an authenticator
+};
+// The password needs at least 10 characters; the TOTP secret is random
+// unless `totp_secret` (base32, demo data) is given.
+NewOfficer add_officer(ca::CertificateAuthority& ca, std::int64_t institution_id, const std::string& username,
+                       const std::string& tckn, const std::string& full_name, const std::string& password,
+                       const std::string& totp_secret = "");
+
+// Officer log-in: password, then the TOTP code. Five failures in a row lock
+// the account for the lock-out time; each failure is audited.
+class OfficerAuth {
+ public:
+  explicit OfficerAuth(ca::CertificateAuthority& ca);
+  // UserError("kurum.bad_login") for an unknown name or a wrong password
+  // (the same answer for both), "kurum.locked" while locked.
+  store::Officer password(const std::string& username, const std::string& password);
+  // UserError("kurum.bad_code") / "kurum.locked".
+  void second_factor(const store::Officer& officer, const std::string& code);
+
+ private:
+  ca::CertificateAuthority& ca_;
+};
+
+// YYYY-MM-DD from "1980-03-15" or "15.03.1980"; empty when not a real date.
+std::string parse_birth_date(const std::string& text);
+
+}  // namespace tugra::ra

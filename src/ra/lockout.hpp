@@ -1,0 +1,38 @@
+// Failed guesses at a secret, counted per scope ("apply:TCKN",
+// "officer:NAME", "holder:TCKN") in the database, so a lock-out survives
+// restarts and holds across portal processes. Every failure is an audit
+// record.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace tugra::ca {
+class CertificateAuthority;
+}
+
+namespace tugra::ra {
+
+class Lockout {
+ public:
+  // After `limit` failures the scope is locked for `lock_seconds`; 0 locks
+  // it until an operator clears it.
+  Lockout(ca::CertificateAuthority& ca, int limit, std::int64_t lock_seconds)
+      : ca_(ca), limit_(limit), lock_seconds_(lock_seconds) {}
+
+  bool locked(const std::string& scope);
+  // Counts a failure and audits it as `event` about `subject`; true when
+  // this failure locked the scope.
+  bool fail(const std::string& scope, const std::string& event, const std::string& subject,
+            const std::string& actor);
+  // A success forgets earlier failures.
+  void clear(const std::string& scope);
+  int failures(const std::string& scope);
+
+ private:
+  ca::CertificateAuthority& ca_;
+  int limit_;
+  std::int64_t lock_seconds_;
+};
+
+}  // namespace tugra::ra

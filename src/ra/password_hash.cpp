@@ -1,0 +1,74 @@
+#include "ra/password_hash.hpp"
+
+#include <sodium.h>
+
+#include <condition_variable>
+#include <mutex>
+#include <stdexcept>
+
+#include "common/config.hpp"
+
+namespace tugra::ra {
+namespace {
+
+std::mutex g_mutex;
+std::condition_variable g_turn;
+HashCost g_cost;
+int g_running = 0;
+
+// Holds one of the `concurrency` places for the time of one hash.
+class Turn {
+ public:
+  Turn() {
+    std::unique_lock lock(g_mutex);
+    g_turn.wait(lock, [] { return g_running < std::max(1, g_cost.concurrency); });
+    ++g_running;
+    cost_ = g_cost;
+  }
+  ~Turn() {
+    {
+      std::lock_guard lock(g_mutex);
+      --g_running;
+    }
+    g_turn.notify_one();
+  }
+  const HashCost& cost() const { return cost_; }
+
+ private:
+  HashCost cost_;
+};
+
+}  // namespace
+
+HashCost HashCost::from_config(const Config& config) {
+  HashCost c;
+  c.ops = static_cast<unsigned long long>(config.integer("portal.argon2_ops"));
+  c.memory_kib = static_cast<unsigned long long>(config.integer("portal.argon2_memory_kib"));
+  c.concurrency = static_cast<int>(config.integer("portal.argon2_concurrency"));
+  return c;
+}
+
+void set_hash_cost(const HashCost& cost) {
+  std::lock_guard lock(g_mutex);
+  g_cost = cost;
+}
+
+std::string hash_secret(const std::string& secret) {
+  if (sodium_init() < 0) throw std::runtime_error("libsodium could not be initialised");
+  Turn turn;
+  char out[crypto_pwhash_STRBYTES];
+  if (crypto_pwhash_str_alg(out, secret.data(), secret.size(), turn.cost().ops, turn.cost().memory_kib * 1024,
+                            crypto_pwhash_ALG_ARGON2ID13) != 0)
+    throw std::runtime_error("Argon2id: out of memory");
+  return out;
+}
+
+bool verify_secret(const std::string& hash, const std::string& secret) {
+  if (hash.empty() || hash.size() >= crypto_pwhash_STRBYTES) return false;
+  if (sodium_init() < 0) throw std::runtime_error("libsodium could not be initialised");
+  Turn turn;
+  // The parameters come from the stored hash, so a cost change keeps old hashes valid.
+  return crypto_pwhash_str_verify(hash.c_str(), secret.data(), secret.size()) == 0;
+}
+
+}  // namespace tugra::ra

@@ -1,0 +1,29 @@
+// Argon2id (libsodium crypto_pwhash) for security words and officer
+// passwords. The cost is set so one hash takes 50-100 ms here (see
+// docs/PERFORMANCE.md), and at most `concurrency` hashes run at once, so a
+// burst of logins waits its turn instead of starving every other request.
+#pragma once
+
+#include <string>
+
+namespace tugra {
+class Config;
+}
+
+namespace tugra::ra {
+
+struct HashCost {
+  unsigned long long ops = 2;
+  unsigned long long memory_kib = 65536;
+  int concurrency = 1;
+  static HashCost from_config(const Config& config);
+};
+
+// Sets the cost once per process (the portal does it at start).
+void set_hash_cost(const HashCost& cost);
+// "$argon2id$v=19$m=…" with a random salt.
+std::string hash_secret(const std::string& secret);
+// Compares in constant time; false for a malformed hash too.
+bool verify_secret(const std::string& hash, const std::string& secret);
+
+}  // namespace tugra::ra

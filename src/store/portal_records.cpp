@@ -1,0 +1,335 @@
+#include "store/portal_records.hpp"
+
+#include <soci/soci.h>
+
+#include "common/clock.hpp"
+#include "store/database.hpp"
+
+namespace tugra::store {
+namespace {
+
+// Ids are assigned inside the caller's write transaction (writers are serialised).
+long long next_id(Database& db, const std::string& table) {
+  long long max_id = 0;
+  soci::indicator ind = soci::i_null;
+  db.sql() << "SELECT MAX(id) FROM " + table, soci::into(max_id, ind);
+  return (ind == soci::i_ok ? max_id : 0) + 1;
+}
+
+}  // namespace
+
+// --- registry -------------------------------------------------------------
+
+void RegistryRepository::upsert(const Person& p) {
+  db_.sql() << "INSERT INTO registry_people (tckn, given_name, surname, birth_place, birth_date) "
+               "VALUES (:t, :g, :s, :p, :d) ON CONFLICT (tckn) DO UPDATE SET given_name = excluded.given_name, "
+               "surname = excluded.surname, birth_place = excluded.birth_place, birth_date = excluded.birth_date",
+      soci::use(p.tckn), soci::use(p.given_name), soci::use(p.surname), soci::use(p.birth_place),
+      soci::use(p.birth_date);
+}
+
+std::optional<Person> RegistryRepository::find(const std::string& tckn) {
+  Person p;
+  db_.sql() << "SELECT tckn, given_name, surname, birth_place, birth_date FROM registry_people WHERE tckn = :t",
+      soci::use(tckn), soci::into(p.tckn), soci::into(p.given_name), soci::into(p.surname),
+      soci::into(p.birth_place), soci::into(p.birth_date);
+  if (!db_.sql().got_data()) return std::nullopt;
+  return p;
+}
+
+// --- institutions and officers -------------------------------------------
+
+void InstitutionRepository::insert(Institution& i) {
+  i.id = next_id(db_, "institutions");
+  i.created_at = now_seconds();
+  long long id = i.id, created = i.created_at;
+  db_.sql() << "INSERT INTO institutions (id, name, address, created_at) VALUES (:id, :n, :a, :c)", soci::use(id),
+      soci::use(i.name), soci::use(i.address), soci::use(created);
+}
+
+namespace {
+template <typename Param>
+std::vector<Institution> select_institutions(Database& db, const std::string& where, Param param) {
+  std::vector<Institution> out;
+  Institution i;
+  long long id = 0, created = 0;
+  soci::statement st = (db.sql().prepare << "SELECT id, name, address, created_at FROM institutions " + where,
+                        soci::use(param), soci::into(id), soci::into(i.name), soci::into(i.address),
+                        soci::into(created));
+  st.execute();
+  while (st.fetch()) {
+    i.id = id;
+    i.created_at = created;
+    out.push_back(i);
+  }
+  return out;
+}
+}  // namespace
+
+std::optional<Institution> InstitutionRepository::find(std::int64_t id) {
+  auto rows = select_institutions(db_, "WHERE id = :p", static_cast<long long>(id));
+  if (rows.empty()) return std::nullopt;
+  return rows.front();
+}
+
+std::optional<Institution> InstitutionRepository::find_by_name(const std::string& name) {
+  auto rows = select_institutions(db_, "WHERE name = :p", std::string(name));
+  if (rows.empty()) return std::nullopt;
+  return rows.front();
+}
+
+std::vector<Institution> InstitutionRepository::list() {
+  return select_institutions(db_, "WHERE name <> :p ORDER BY id", std::string());
+}
+
+void OfficerRepository::insert(Officer& o) {
+  o.id = next_id(db_, "officers");
+  o.created_at = now_seconds();
+  long long id = o.id, inst = o.institution_id, created = o.created_at;
+  db_.sql() << "INSERT INTO officers (id, institution_id, username, tckn, full_name, password_hash, totp_secret, "
+               "created_at) VALUES (:id, :i, :u, :t, :n, :p, :s, :c)",
+      soci::use(id), soci::use(inst), soci::use(o.username), soci::use(o.tckn), soci::use(o.full_name),
+      soci::use(o.password_hash), soci::use(o.totp_secret), soci::use(created);
+}
+
+namespace {
+template <typename Param>
+std::vector<Officer> select_officers(Database& db, const std::string& where, Param param) {
+  std::vector<Officer> out;
+  Officer o;
+  long long id = 0, inst = 0, created = 0;
+  soci::statement st =
+      (db.sql().prepare << "SELECT id, institution_id, username, tckn, full_name, password_hash, totp_secret, "
+                           "created_at FROM officers " + where,
+       soci::use(param), soci::into(id), soci::into(inst), soci::into(o.username), soci::into(o.tckn),
+       soci::into(o.full_name), soci::into(o.password_hash), soci::into(o.totp_secret), soci::into(created));
+  st.execute();
+  while (st.fetch()) {
+    o.id = id;
+    o.institution_id = inst;
+    o.created_at = created;
+    out.push_back(o);
+  }
+  return out;
+}
+}  // namespace
+
+std::optional<Officer> OfficerRepository::find(std::int64_t id) {
+  auto rows = select_officers(db_, "WHERE id = :p", static_cast<long long>(id));
+  if (rows.empty()) return std::nullopt;
+  return rows.front();
+}
+
+std::optional<Officer> OfficerRepository::find_by_username(const std::string& username) {
+  auto rows = select_officers(db_, "WHERE username = :p", username);
+  if (rows.empty()) return std::nullopt;
+  return rows.front();
+}
+
+std::vector<Officer> OfficerRepository::for_institution(std::int64_t institution_id) {
+  return select_officers(db_, "WHERE institution_id = :p ORDER BY id", static_cast<long long>(institution_id));
+}
+
+// --- staff ------------------------------------------------------------------
+
+void StaffRepository::upsert(const StaffMember& s) {
+  long long inst = s.institution_id;
+  db_.sql() << "INSERT INTO staff (institution_id, tckn, sicil_no, unit, title, address, il, ilce, postal_code) "
+               "VALUES (:i, :t, :s, :u, :ti, :a, :il, :ilce, :pc) ON CONFLICT (institution_id, tckn) DO UPDATE SET "
+               "sicil_no = excluded.sicil_no, unit = excluded.unit, title = excluded.title, "
+               "address = excluded.address, il = excluded.il, ilce = excluded.ilce, postal_code = excluded.postal_code",
+      soci::use(inst), soci::use(s.tckn), soci::use(s.sicil_no), soci::use(s.unit), soci::use(s.title),
+      soci::use(s.address), soci::use(s.il), soci::use(s.ilce), soci::use(s.postal_code);
+}
+
+std::optional<StaffMember> StaffRepository::find(const std::string& tckn, const std::string& sicil_no) {
+  StaffMember s;
+  long long inst = 0;
+  db_.sql() << "SELECT institution_id, tckn, sicil_no, unit, title, address, il, ilce, postal_code FROM staff "
+               "WHERE tckn = :t AND sicil_no = :s ORDER BY institution_id LIMIT 1",
+      soci::use(tckn), soci::use(sicil_no), soci::into(inst), soci::into(s.tckn), soci::into(s.sicil_no),
+      soci::into(s.unit), soci::into(s.title), soci::into(s.address), soci::into(s.il), soci::into(s.ilce),
+      soci::into(s.postal_code);
+  if (!db_.sql().got_data()) return std::nullopt;
+  s.institution_id = inst;
+  return s;
+}
+
+// --- applications -------------------------------------------------------
+
+void ApplicationRepository::insert(Application& a) {
+  a.id = next_id(db_, "applications");
+  a.created_at = a.updated_at = now_seconds();
+  long long id = a.id, inst = a.institution_id, created = a.created_at;
+  db_.sql() << "INSERT INTO applications (id, tckn, institution_id, state, form, created_at, updated_at) "
+               "VALUES (:id, :t, :i, :s, :f, :c, :u)",
+      soci::use(id), soci::use(a.tckn), soci::use(inst), soci::use(a.state), soci::use(a.form), soci::use(created),
+      soci::use(created);
+  update(a);
+}
+
+void ApplicationRepository::update(const Application& a) {
+  long long id = a.id, received = a.form_received_at, by = a.decided_by, at = a.decided_at,
+            request = a.production_request_id, now = now_seconds();
+  db_.sql() << "UPDATE applications SET state = :s, form = :f, security_word_hash = :h, security_word_hint = :hint, "
+               "receipt_no = :r, form_received_at = :fr, decided_by = :by, decided_at = :at, reject_reason = :why, "
+               "production_request_id = :pr, updated_at = :now WHERE id = :id",
+      soci::use(a.state), soci::use(a.form), soci::use(a.security_word_hash), soci::use(a.security_word_hint),
+      soci::use(a.receipt_no), soci::use(received), soci::use(by), soci::use(at), soci::use(a.reject_reason),
+      soci::use(request), soci::use(now), soci::use(id);
+}
+
+namespace {
+template <typename Param>
+std::vector<Application> select_applications(Database& db, const std::string& where, Param param) {
+  std::vector<Application> out;
+  Application a;
+  long long id = 0, inst = 0, received = 0, by = 0, at = 0, request = 0, created = 0, updated = 0;
+  soci::statement st =
+      (db.sql().prepare << "SELECT id, tckn, institution_id, state, form, security_word_hash, security_word_hint, "
+                           "receipt_no, form_received_at, decided_by, decided_at, reject_reason, "
+                           "production_request_id, created_at, updated_at FROM applications " + where,
+       soci::use(param), soci::into(id), soci::into(a.tckn), soci::into(inst), soci::into(a.state),
+       soci::into(a.form), soci::into(a.security_word_hash), soci::into(a.security_word_hint),
+       soci::into(a.receipt_no), soci::into(received), soci::into(by), soci::into(at), soci::into(a.reject_reason),
+       soci::into(request), soci::into(created), soci::into(updated));
+  st.execute();
+  while (st.fetch()) {
+    a.id = id;
+    a.institution_id = inst;
+    a.form_received_at = received;
+    a.decided_by = by;
+    a.decided_at = at;
+    a.production_request_id = request;
+    a.created_at = created;
+    a.updated_at = updated;
+    out.push_back(a);
+  }
+  return out;
+}
+}  // namespace
+
+std::optional<Application> ApplicationRepository::find(std::int64_t id) {
+  auto rows = select_applications(db_, "WHERE id = :p", static_cast<long long>(id));
+  if (rows.empty()) return std::nullopt;
+  return rows.front();
+}
+
+std::optional<Application> ApplicationRepository::latest(const std::string& tckn) {
+  auto rows = select_applications(db_, "WHERE tckn = :p ORDER BY id DESC LIMIT 1", tckn);
+  if (rows.empty()) return std::nullopt;
+  return rows.front();
+}
+
+std::vector<Application> ApplicationRepository::for_institution(std::int64_t institution_id) {
+  return select_applications(db_, "WHERE institution_id = :p AND state <> 'draft' ORDER BY id DESC",
+                             static_cast<long long>(institution_id));
+}
+
+// --- outbox -------------------------------------------------------------------
+
+void OutboxRepository::insert(OutboxMessage& m) {
+  m.id = next_id(db_, "outbox");
+  m.created_at = now_seconds();
+  long long id = m.id, created = m.created_at;
+  db_.sql() << "INSERT INTO outbox (id, channel, recipient, subject, body, created_at) "
+               "VALUES (:id, :c, :r, :s, :b, :t)",
+      soci::use(id), soci::use(m.channel), soci::use(m.recipient), soci::use(m.subject), soci::use(m.body),
+      soci::use(created);
+}
+
+std::vector<OutboxMessage> OutboxRepository::list(const std::string& recipient, int limit) {
+  std::vector<OutboxMessage> out;
+  OutboxMessage m;
+  long long id = 0, created = 0;
+  std::string pattern = recipient.empty() ? "%" : recipient;
+  soci::statement st =
+      (db_.sql().prepare << "SELECT id, channel, recipient, subject, body, created_at FROM outbox "
+                            "WHERE recipient LIKE :r ORDER BY id DESC LIMIT :n",
+       soci::use(pattern), soci::use(limit), soci::into(id), soci::into(m.channel), soci::into(m.recipient),
+       soci::into(m.subject), soci::into(m.body), soci::into(created));
+  st.execute();
+  while (st.fetch()) {
+    m.id = id;
+    m.created_at = created;
+    out.push_back(m);
+  }
+  return out;
+}
+
+// --- drivers --------------------------------------------------------------------
+
+void DriverRepository::insert(DriverRecord& d) {
+  d.id = next_id(db_, "drivers");
+  d.created_at = now_seconds();
+  long long id = d.id, size = d.size, created = d.created_at;
+  db_.sql() << "INSERT INTO drivers (id, os, os_version, bits, reader, card, name, file_name, sha256, size, "
+               "created_at) VALUES (:id, :os, :v, :b, :r, :c, :n, :f, :h, :s, :t)",
+      soci::use(id), soci::use(d.os), soci::use(d.os_version), soci::use(d.bits), soci::use(d.reader),
+      soci::use(d.card), soci::use(d.name), soci::use(d.file_name), soci::use(d.sha256), soci::use(size),
+      soci::use(created);
+}
+
+bool DriverRepository::remove(std::int64_t id) {
+  long long key = id;
+  soci::statement st = (db_.sql().prepare << "DELETE FROM drivers WHERE id = :id", soci::use(key));
+  st.execute(true);
+  return st.get_affected_rows() > 0;
+}
+
+namespace {
+std::vector<DriverRecord> select_drivers(Database& db, long long id) {
+  std::vector<DriverRecord> out;
+  DriverRecord d;
+  long long rid = 0, size = 0, created = 0;
+  soci::statement st =
+      (db.sql().prepare << "SELECT id, os, os_version, bits, reader, card, name, file_name, sha256, size, "
+                           "created_at FROM drivers WHERE (:a = 0 OR id = :b) ORDER BY os, os_version, bits, id",
+       soci::use(id), soci::use(id), soci::into(rid), soci::into(d.os), soci::into(d.os_version),
+       soci::into(d.bits), soci::into(d.reader), soci::into(d.card), soci::into(d.name), soci::into(d.file_name),
+       soci::into(d.sha256), soci::into(size), soci::into(created));
+  st.execute();
+  while (st.fetch()) {
+    d.id = rid;
+    d.size = size;
+    d.created_at = created;
+    out.push_back(d);
+  }
+  return out;
+}
+}  // namespace
+
+std::optional<DriverRecord> DriverRepository::find(std::int64_t id) {
+  if (id <= 0) return std::nullopt;
+  auto rows = select_drivers(db_, id);
+  if (rows.empty()) return std::nullopt;
+  return rows.front();
+}
+
+std::vector<DriverRecord> DriverRepository::list() { return select_drivers(db_, 0); }
+
+// --- failure counters -----------------------------------------------------------
+
+FailureCount FailureRepository::get(const std::string& scope) {
+  FailureCount c;
+  long long until = 0;
+  db_.sql() << "SELECT failures, locked_until FROM login_failures WHERE scope = :s", soci::use(scope),
+      soci::into(c.failures), soci::into(until);
+  if (!db_.sql().got_data()) return {};
+  c.locked_until = until;
+  return c;
+}
+
+void FailureRepository::put(const std::string& scope, const FailureCount& count) {
+  long long until = count.locked_until, now = now_seconds();
+  db_.sql() << "INSERT INTO login_failures (scope, failures, locked_until, updated_at) VALUES (:s, :f, :l, :u) "
+               "ON CONFLICT (scope) DO UPDATE SET failures = excluded.failures, locked_until = excluded.locked_until, "
+               "updated_at = excluded.updated_at",
+      soci::use(scope), soci::use(count.failures), soci::use(until), soci::use(now);
+}
+
+void FailureRepository::clear(const std::string& scope) {
+  db_.sql() << "DELETE FROM login_failures WHERE scope = :s", soci::use(scope);
+}
+
+}  // namespace tugra::store

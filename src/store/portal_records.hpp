@@ -1,0 +1,159 @@
+// Rows of the portal tables (migration 004) and their repositories: the
+// identity registry, institutions, officers, staff lists, applications, the
+// notification outbox, the driver catalog and failure counters.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace tugra::store {
+
+class Database;
+
+struct Person {
+  std::string tckn, given_name, surname, birth_place, birth_date;  // birth_date YYYY-MM-DD
+};
+
+class RegistryRepository {
+ public:
+  explicit RegistryRepository(Database& db) : db_(db) {}
+  void upsert(const Person& p);
+  std::optional<Person> find(const std::string& tckn);
+
+ private:
+  Database& db_;
+};
+
+struct Institution {
+  std::int64_t id = 0;
+  std::string name, address;
+  std::int64_t created_at = 0;
+};
+
+class InstitutionRepository {
+ public:
+  explicit InstitutionRepository(Database& db) : db_(db) {}
+  void insert(Institution& i);  // assigns the id
+  std::optional<Institution> find(std::int64_t id);
+  std::optional<Institution> find_by_name(const std::string& name);
+  std::vector<Institution> list();
+
+ private:
+  Database& db_;
+};
+
+struct Officer {
+  std::int64_t id = 0, institution_id = 0;
+  std::string username, tckn, full_name, password_hash, totp_secret;
+  std::int64_t created_at = 0;
+};
+
+class OfficerRepository {
+ public:
+  explicit OfficerRepository(Database& db) : db_(db) {}
+  void insert(Officer& o);  // assigns the id
+  std::optional<Officer> find(std::int64_t id);
+  std::optional<Officer> find_by_username(const std::string& username);
+  std::vector<Officer> for_institution(std::int64_t institution_id);
+
+ private:
+  Database& db_;
+};
+
+struct StaffMember {
+  std::int64_t institution_id = 0;
+  std::string tckn, sicil_no, unit, title, address, il, ilce, postal_code;
+};
+
+class StaffRepository {
+ public:
+  explicit StaffRepository(Database& db) : db_(db) {}
+  void upsert(const StaffMember& s);
+  // The staff entry with this TCKN and sicil no, in any institution.
+  std::optional<StaffMember> find(const std::string& tckn, const std::string& sicil_no);
+
+ private:
+  Database& db_;
+};
+
+struct Application {
+  std::int64_t id = 0;
+  std::string tckn;
+  std::int64_t institution_id = 0;
+  std::string state = "draft";  // draft | confirmed | submitted | received | approved | rejected
+  std::string form = "{}";      // JSON of step 2/6
+  std::string security_word_hash, security_word_hint, receipt_no;
+  std::int64_t form_received_at = 0, decided_by = 0, decided_at = 0;
+  std::string reject_reason;
+  std::int64_t production_request_id = 0, created_at = 0, updated_at = 0;
+};
+
+class ApplicationRepository {
+ public:
+  explicit ApplicationRepository(Database& db) : db_(db) {}
+  void insert(Application& a);  // assigns the id
+  void update(const Application& a);
+  std::optional<Application> find(std::int64_t id);
+  std::optional<Application> latest(const std::string& tckn);
+  std::vector<Application> for_institution(std::int64_t institution_id);
+
+ private:
+  Database& db_;
+};
+
+struct OutboxMessage {
+  std::int64_t id = 0;
+  std::string channel, recipient, subject, body;
+  std::int64_t created_at = 0;
+};
+
+class OutboxRepository {
+ public:
+  explicit OutboxRepository(Database& db) : db_(db) {}
+  void insert(OutboxMessage& m);
+  // Newest first; every recipient when `recipient` is empty.
+  std::vector<OutboxMessage> list(const std::string& recipient, int limit);
+
+ private:
+  Database& db_;
+};
+
+struct DriverRecord {
+  std::int64_t id = 0;
+  std::string os, os_version;
+  int bits = 64;
+  std::string reader, card, name, file_name, sha256;
+  std::int64_t size = 0, created_at = 0;
+};
+
+class DriverRepository {
+ public:
+  explicit DriverRepository(Database& db) : db_(db) {}
+  void insert(DriverRecord& d);
+  bool remove(std::int64_t id);
+  std::optional<DriverRecord> find(std::int64_t id);
+  std::vector<DriverRecord> list();
+
+ private:
+  Database& db_;
+};
+
+struct FailureCount {
+  int failures = 0;
+  std::int64_t locked_until = 0;
+};
+
+class FailureRepository {
+ public:
+  explicit FailureRepository(Database& db) : db_(db) {}
+  FailureCount get(const std::string& scope);
+  void put(const std::string& scope, const FailureCount& count);
+  void clear(const std::string& scope);
+
+ private:
+  Database& db_;
+};
+
+}  // namespace tugra::store

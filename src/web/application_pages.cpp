@@ -1,0 +1,296 @@
+// The application journey of seed 000, steps 1/6 to 6/6:
+//   /basvuru            1/6 Kullanıcı Girişi (captcha + identity)
+//   /basvuru/form       2/6 Başvuru Formu
+//   /basvuru/sms        3/6 SMS onay (masked number, "Onay" sends a code)
+//   /basvuru/sms/kod    4/6 code entry with the seconds left
+//   /basvuru/yontem     5/6 signing method
+//   /basvuru/islak      6/6 wet signature: the PDF and whom to hand it to
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <sodium.h>
+
+#include "ca/authority.hpp"
+#include "common/bytes.hpp"
+#include "common/clock.hpp"
+#include "common/error.hpp"
+#include "crypto/openssl.hpp"
+#include "notify/notifier.hpp"
+#include "ra/applications.hpp"
+#include "ra/contact.hpp"
+#include "ra/institutions.hpp"
+#include "web/application_pdf.hpp"
+#include "web/captcha.hpp"
+#include "web/portal_internal.hpp"
+
+namespace tugra::web {
+namespace {
+
+const char* const kIdentityFields[] = {"tckn", "sicil_no", "given_name", "surname", "birth_place", "birth_date"};
+const char* const kFormFields[] = {"reader_type", "years",      "app_type", "publish",  "limit",   "unit",
+                                   "title",       "address",    "il",       "ilce",     "postal_code", "email",
+                                   "work_phone",  "work_ext",   "mobile",   "operator", "home_phone", "channel"};
+
+std::string code_hash(const std::string& session_id, const std::string& code) {
+  return hex_encode(ossl::digest(EVP_sha256(), as_bytes(session_id + ":" + code)));
+}
+
+Data step_data(int step) {
+  Data d;
+  d.set("step", std::to_string(step));
+  d.set("apply_crumb", true);
+  return d;
+}
+
+// The applicant's session and application, or a redirect to step 1.
+struct Journey {
+  Session* session = nullptr;
+  store::Application application;
+};
+
+std::optional<Journey> journey(Exchange& ex) {
+  Session* s = ex.session(false);
+  if (!s || !s->applicant) return std::nullopt;
+  Journey j{s, {}};
+  ex.portal.backends.with([&](Backend& b) {
+    if (s->application_id) {
+      auto a = store::ApplicationRepository(b.ca->database()).find(s->application_id);
+      if (a) j.application = *a;
+    }
+    if (j.application.id == 0) j.application = b.desk->open(*s->applicant);
+  });
+  return j;
+}
+
+Response login_form(Exchange& ex, std::map<std::string, std::string> values, std::map<std::string, std::string> errors,
+                    const std::string& general_error = "", int status = 200) {
+  Data d = step_data(1);
+  d.set("v", Exchange::values_data(values));
+  d.set("err", ex.errors_data(errors));
+  if (!general_error.empty()) d.set("general_error", general_error);
+  d.set("captcha_nonce", hex_encode(random_bytes(4)));
+  return ex.page("apply_login", d, ex.text("web.apply.login_title"), status);
+}
+
+Response show_login(Exchange& ex) { return login_form(ex, {}, {}); }
+
+Response post_login(Exchange& ex) {
+  std::map<std::string, std::string> values, errors;
+  for (const char* f : kIdentityFields) values[f] = ex.field(f);
+  Session* s = ex.session(true);
+  // The captcha is used up by this attempt whatever its outcome.
+  std::string answer = s->captcha_answer;
+  bool captcha_alive = s->captcha_expires >= now_seconds();
+  s->captcha_answer.clear();
+  if (answer.empty() || !captcha_alive) errors["captcha"] = "web.apply.captcha_expired";
+  else if (!captcha_matches(answer, ex.field("captcha"))) errors["captcha"] = "web.apply.captcha_wrong";
+  for (const char* f : kIdentityFields)
+    if (values[f].empty()) errors[f] = "apply.error.required";
+  std::string birth_date = ra::parse_birth_date(values["birth_date"]);
+  if (!values["birth_date"].empty() && birth_date.empty()) errors["birth_date"] = "apply.error.date";
+  if (!values["tckn"].empty() && values["tckn"].size() != 11) errors["tckn"] = "apply.error.tckn";
+  if (!errors.empty()) return login_form(ex, values, errors, "", 400);
+
+  ra::IdentityClaim claim{values["tckn"], values["sicil_no"], values["given_name"], values["surname"],
+                          values["birth_place"], birth_date};
+  try {
+    auto [applicant, application] = ex.portal.backends.with([&](Backend& b) {
+      auto who = b.desk->identify(claim);
+      return std::pair{who, b.desk->open(who)};
+    });
+    s->applicant = applicant;
+    s->application_id = application.id;
+    s->sms_code_hash.clear();
+    return Response::redirect("/basvuru/form");
+  } catch (const UserError& e) {
+    if (e.key() == "ca.invalid_tckn") {
+      errors["tckn"] = "apply.error.tckn";
+      return login_form(ex, values, errors, "", 400);
+    }
+    return login_form(ex, values, {}, e.text(ex.lang), 400);
+  }
+}
+
+Response form_page(Exchange& ex, const Journey& j, const ra::FormValues& values,
+                   const std::map<std::string, std::string>& errors, int status = 200) {
+  Data d = step_data(2);
+  d.set("v", Exchange::values_data(values));
+  d.set("err", ex.errors_data(errors));
+  if (!j.application.security_word_hash.empty()) d.set("has_word", true);
+  if (j.application.id) d.set("updating", true);
+  return ex.page("apply_form", d, ex.text("web.apply.form_title"), status);
+}
+
+Response show_form(Exchange& ex) {
+  auto j = journey(ex);
+  if (!j) return Response::redirect("/basvuru");
+  auto values = ex.portal.backends.with([&](Backend& b) { return b.desk->values(*j->session->applicant, j->application); });
+  return form_page(ex, *j, values, {});
+}
+
+Response post_form(Exchange& ex) {
+  auto j = journey(ex);
+  if (!j) return Response::redirect("/basvuru");
+  ra::FormValues input;
+  for (const char* f : kFormFields) input[f] = ex.field(f);
+  input["security_word"] = ex.field("security_word");
+  input["security_word2"] = ex.field("security_word2");
+  auto [errors, values] = ex.portal.backends.with([&](Backend& b) {
+    auto errs = b.desk->save_form(j->application, *j->session->applicant, input);
+    ra::FormValues shown = b.desk->values(*j->session->applicant, j->application);
+    if (!errs.empty())
+      for (const char* f : kFormFields) shown[f] = input[f];  // what was typed stays on the page
+    return std::pair{errs, shown};
+  });
+  if (!errors.empty()) return form_page(ex, *j, values, errors, 400);
+  j->session->application_id = j->application.id;
+  j->session->sms_code_hash.clear();
+  return Response::redirect("/basvuru/sms");
+}
+
+Response show_sms(Exchange& ex) {
+  auto j = journey(ex);
+  if (!j) return Response::redirect("/basvuru");
+  if (j->application.state != "draft" || j->application.id == 0) return Response::redirect("/basvuru/form");
+  Data d = step_data(3);
+  d.set("phone", ra::mask_phone(ra::form_values(j->application)["mobile"]));
+  return ex.page("apply_sms", d, ex.text("web.apply.sms_title"));
+}
+
+Response post_sms(Exchange& ex) {
+  auto j = journey(ex);
+  if (!j) return Response::redirect("/basvuru");
+  if (j->application.state != "draft" || j->application.id == 0) return Response::redirect("/basvuru/form");
+  Session* s = j->session;
+  if (s->sms_sent >= 3) return ex.error_page(429, "web.apply.sms_too_many");
+  std::string code;
+  for (int i = 0; i < 6; ++i) code += static_cast<char>('0' + randombytes_uniform(10));
+  s->sms_code_hash = code_hash(s->id, code);
+  s->sms_expires = now_seconds() + ex.portal.settings.sms_code_seconds;
+  s->sms_attempts_left = ex.portal.settings.sms_code_attempts;
+  ++s->sms_sent;
+  std::string mobile = ra::form_values(j->application)["mobile"];
+  ex.portal.backends.with([&](Backend& b) {
+    b.notifications->sms(mobile, message(Lang::tr, "notify.sms_code",
+                                         {{"code", code},
+                                          {"minutes", std::to_string(ex.portal.settings.sms_code_seconds / 60)}}));
+  });
+  sodium_memzero(code.data(), code.size());
+  return Response::redirect("/basvuru/sms/kod");
+}
+
+Response code_page(Exchange& ex, Session* s, const std::string& error, int status = 200) {
+  Data d = step_data(4);
+  std::int64_t left = std::max<std::int64_t>(0, s->sms_expires - now_seconds());
+  d.set("seconds", std::to_string(left));
+  if (left == 0) d.set("expired", true);
+  if (!error.empty()) d.set("error", error);
+  return ex.page("apply_code", d, ex.text("web.apply.code_title"), status);
+}
+
+Response show_code(Exchange& ex) {
+  auto j = journey(ex);
+  if (!j) return Response::redirect("/basvuru");
+  if (j->session->sms_code_hash.empty()) return Response::redirect("/basvuru/sms");
+  return code_page(ex, j->session, "");
+}
+
+Response post_code(Exchange& ex) {
+  auto j = journey(ex);
+  if (!j) return Response::redirect("/basvuru");
+  Session* s = j->session;
+  if (!ex.field("cancel").empty()) {
+    s->sms_code_hash.clear();
+    return Response::redirect("/basvuru/form");
+  }
+  if (s->sms_code_hash.empty()) return Response::redirect("/basvuru/sms");
+  if (s->sms_expires < now_seconds()) {
+    s->sms_code_hash.clear();
+    return code_page(ex, s, ex.text("web.apply.code_expired"), 400);
+  }
+  std::string typed = code_hash(s->id, ex.field("code"));
+  if (typed.size() != s->sms_code_hash.size() ||
+      CRYPTO_memcmp(typed.data(), s->sms_code_hash.data(), typed.size()) != 0) {
+    if (--s->sms_attempts_left <= 0) {
+      s->sms_code_hash.clear();
+      s->sms_expires = 0;
+      return code_page(ex, s, ex.text("web.apply.code_void"), 400);
+    }
+    return code_page(ex, s, ex.text("web.apply.code_wrong", {{"left", std::to_string(s->sms_attempts_left)}}), 400);
+  }
+  s->sms_code_hash.clear();
+  ex.portal.backends.with([&](Backend& b) { b.desk->confirm(j->application); });
+  return Response::redirect("/basvuru/yontem");
+}
+
+Response show_method(Exchange& ex) {
+  auto j = journey(ex);
+  if (!j) return Response::redirect("/basvuru");
+  if (j->application.state != "confirmed" && j->application.state != "submitted")
+    return Response::redirect("/basvuru/form");
+  return ex.page("apply_method", step_data(5), ex.text("web.apply.method_title"));
+}
+
+Response post_method(Exchange& ex) {
+  auto j = journey(ex);
+  if (!j) return Response::redirect("/basvuru");
+  ex.portal.backends.with([&](Backend& b) { b.desk->choose_wet_signature(j->application); });
+  return Response::redirect("/basvuru/islak");
+}
+
+std::string officer_text(Backend& b, std::int64_t institution_id) {
+  auto officer = b.desk->officer_of(institution_id);
+  auto institution = store::InstitutionRepository(b.ca->database()).find(institution_id);
+  return (officer ? officer->full_name : "-") + " (" + (institution ? institution->name : "") + ")";
+}
+
+Response show_wet(Exchange& ex) {
+  auto j = journey(ex);
+  if (!j) return Response::redirect("/basvuru");
+  if (j->application.state != "submitted") return Response::redirect("/basvuru/yontem");
+  Data d = step_data(6);
+  d.set("officer", ex.portal.backends.with([&](Backend& b) { return officer_text(b, j->application.institution_id); }));
+  d.set("application_id", std::to_string(j->application.id));
+  return ex.page("apply_wet", d, ex.text("web.apply.wet_title"));
+}
+
+Response application_pdf(Exchange& ex) {
+  auto j = journey(ex);
+  if (!j) return Response::redirect("/basvuru");
+  if (j->application.state != "submitted") return Response::redirect("/basvuru/yontem");
+  ApplicationPrint print;
+  print.application_id = j->application.id;
+  print.form = ra::form_values(j->application);
+  print.security_word_hint = j->application.security_word_hint;
+  print.officer = ex.portal.backends.with([&](Backend& b) { return officer_text(b, j->application.institution_id); });
+  print.date = format_time(j->application.updated_at, "%d.%m.%Y");
+  Response r;
+  r.content_type = "application/pdf";
+  r.body = render_application_pdf(print);
+  r.with("Content-Disposition", "inline; filename=\"basvuru-" + std::to_string(j->application.id) + ".pdf\"");
+  return r;
+}
+
+Response logout(Exchange& ex) {
+  ex.end_session();
+  return Response::redirect("/");
+}
+
+}  // namespace
+
+void add_application_pages(PortalState& p) {
+  p.routes["GET /basvuru"] = show_login;
+  p.routes["POST /basvuru"] = post_login;
+  p.routes["GET /basvuru/form"] = show_form;
+  p.routes["POST /basvuru/form"] = post_form;
+  p.routes["GET /basvuru/sms"] = show_sms;
+  p.routes["POST /basvuru/sms"] = post_sms;
+  p.routes["GET /basvuru/sms/kod"] = show_code;
+  p.routes["POST /basvuru/sms/kod"] = post_code;
+  p.routes["GET /basvuru/yontem"] = show_method;
+  p.routes["POST /basvuru/yontem"] = post_method;
+  p.routes["GET /basvuru/islak"] = show_wet;
+  p.routes["GET /basvuru/form.pdf"] = application_pdf;
+  p.routes["POST /cikis"] = logout;
+}
+
+}  // namespace tugra::web

@@ -1,0 +1,193 @@
+// The institution officer console (/kurum): password, then the TOTP code;
+// the institution's applications; recording the wet-signed form and the
+// payment receipt (dekont); approval (into the card production queue) or
+// rejection with a reason.
+#include "ca/authority.hpp"
+#include "common/clock.hpp"
+#include "common/error.hpp"
+#include "ra/applications.hpp"
+#include "ra/institutions.hpp"
+#include "web/portal_internal.hpp"
+
+namespace tugra::web {
+namespace {
+
+Data kurum_data() {
+  Data d;
+  d.set("kurum_crumb", true);
+  return d;
+}
+
+Response login_page(Exchange& ex, const std::string& error, const std::string& username, int status = 200) {
+  Data d = kurum_data();
+  if (!error.empty()) d.set("error", error);
+  d.set("username", username);
+  return ex.page("officer_login", d, ex.text("web.kurum.login_title"), status);
+}
+
+Response show_login(Exchange& ex) { return login_page(ex, "", ""); }
+
+Response post_login(Exchange& ex) {
+  std::string username = ex.field("username");
+  Session* s = ex.session(true);
+  try {
+    auto officer = ex.portal.backends.with(
+        [&](Backend& b) { return ra::OfficerAuth(*b.ca).password(username, ex.field("password")); });
+    s->officer_pending = officer.id;
+    s->officer_id = 0;
+    return Response::redirect("/kurum/dogrulama");
+  } catch (const UserError& e) {
+    return login_page(ex, e.text(ex.lang), username, 400);
+  }
+}
+
+Response code_page(Exchange& ex, const std::string& error, int status = 200) {
+  Data d = kurum_data();
+  if (!error.empty()) d.set("error", error);
+  return ex.page("officer_code", d, ex.text("web.kurum.code_title"), status);
+}
+
+Response show_code(Exchange& ex) {
+  Session* s = ex.session(false);
+  if (!s || !s->officer_pending) return Response::redirect("/kurum/giris");
+  return code_page(ex, "");
+}
+
+Response post_code(Exchange& ex) {
+  Session* s = ex.session(false);
+  if (!s || !s->officer_pending) return Response::redirect("/kurum/giris");
+  try {
+    ex.portal.backends.with([&](Backend& b) {
+      auto officer = store::OfficerRepository(b.ca->database()).find(s->officer_pending);
+      if (!officer) throw UserError("kurum.bad_login");
+      ra::OfficerAuth(*b.ca).second_factor(*officer, ex.field("code"));
+    });
+  } catch (const UserError& e) {
+    if (e.key() == "kurum.locked") s->officer_pending = 0;
+    return code_page(ex, e.text(ex.lang), 400);
+  }
+  // A new session id after log-in: an id fixed before it is worth nothing.
+  std::int64_t officer = s->officer_pending;
+  ex.end_session();
+  Session* fresh = ex.session(true);
+  fresh->officer_id = officer;
+  return Response::redirect("/kurum");
+}
+
+// The logged-in officer, or nullopt.
+std::optional<store::Officer> officer(Exchange& ex, Backend& b) {
+  Session* s = ex.session(false);
+  if (!s || !s->officer_id) return std::nullopt;
+  return store::OfficerRepository(b.ca->database()).find(s->officer_id);
+}
+
+Data application_row(Exchange& ex, const store::Application& a) {
+  auto v = ra::form_values(a);
+  Data row;
+  row.set("id", std::to_string(a.id));
+  row.set("tckn", a.tckn);
+  row.set("name", v["given_name"] + " " + v["surname"]);
+  row.set("state", ex.text("web.state." + a.state));
+  row.set("state_code", a.state);
+  row.set("updated", format_time(a.updated_at, "%d.%m.%Y %H:%M"));
+  return row;
+}
+
+Response list_page(Exchange& ex) {
+  auto result = ex.portal.backends.with([&](Backend& b) -> std::optional<Data> {
+    auto o = officer(ex, b);
+    if (!o) return std::nullopt;
+    Data d = kurum_data();
+    d.set("officer", o->full_name);
+    auto institution = store::InstitutionRepository(b.ca->database()).find(o->institution_id);
+    d.set("institution", institution ? institution->name : "");
+    Data rows{Data::type::list};
+    auto apps = b.desk->list(*o);
+    for (const auto& a : apps) rows.push_back(application_row(ex, a));
+    d.set("applications", rows);
+    if (apps.empty()) d.set("none", true);
+    return d;
+  });
+  if (!result) return Response::redirect("/kurum/giris");
+  return ex.page("officer_list", *result, ex.text("web.kurum.list_title"));
+}
+
+std::int64_t id_in_path(const std::string& path) {
+  // /kurum/basvuru/{id}[/action]
+  std::string rest = path.substr(std::string("/kurum/basvuru/").size());
+  std::string digits = rest.substr(0, rest.find('/'));
+  if (digits.empty() || digits.size() > 12 || digits.find_first_not_of("0123456789") != std::string::npos) return 0;
+  return std::stoll(digits);
+}
+
+Response detail_page(Exchange& ex, const std::string& error = "", int status = 200) {
+  std::int64_t id = id_in_path(ex.req.path);
+  auto result = ex.portal.backends.with([&](Backend& b) -> std::optional<Data> {
+    auto o = officer(ex, b);
+    if (!o) return std::nullopt;
+    auto a = b.desk->get(*o, id);
+    Data d = kurum_data();
+    d.set("a", application_row(ex, a));
+    auto values = ra::form_values(a);
+    values["security_word_hint"] = a.security_word_hint;
+    d.set("v", Exchange::values_data(values));
+    d.set("receipt_no", a.receipt_no);
+    d.set("reject_reason", a.reject_reason);
+    if (a.state == "submitted") d.set("can_receive", true);
+    if (a.state == "received" && a.tckn != o->tckn) d.set("can_approve", true);
+    if ((a.state == "submitted" || a.state == "received") && a.tckn != o->tckn) d.set("can_reject", true);
+    if (a.tckn == o->tckn) d.set("own", true);
+    if (a.production_request_id) d.set("production_request", std::to_string(a.production_request_id));
+    if (!error.empty()) d.set("error", error);
+    return d;
+  });
+  if (!result) return Response::redirect("/kurum/giris");
+  return ex.page("officer_detail", *result, ex.text("web.kurum.detail_title"), status);
+}
+
+Response show_detail(Exchange& ex) {
+  std::string path = ex.req.path;
+  if (path.find('/', std::string("/kurum/basvuru/").size()) != std::string::npos)
+    return ex.error_page(404, "web.error.not_found");
+  return detail_page(ex);
+}
+
+Response post_action(Exchange& ex) {
+  std::int64_t id = id_in_path(ex.req.path);
+  std::string action = ex.req.path.substr(ex.req.path.rfind('/') + 1);
+  try {
+    bool logged_in = ex.portal.backends.with([&](Backend& b) {
+      auto o = officer(ex, b);
+      if (!o) return false;
+      if (action == "teslim") b.desk->receive(*o, id, ex.field("receipt_no"));
+      else if (action == "onay") b.desk->approve(*o, id);
+      else if (action == "red") b.desk->reject(*o, id, ex.field("reason"));
+      else throw UserError("kurum.no_application", {{"id", std::to_string(id)}});
+      return true;
+    });
+    if (!logged_in) return Response::redirect("/kurum/giris");
+  } catch (const UserError& e) {
+    return detail_page(ex, e.text(ex.lang), 400);
+  }
+  return Response::redirect("/kurum/basvuru/" + std::to_string(id));
+}
+
+Response logout(Exchange& ex) {
+  ex.end_session();
+  return Response::redirect("/kurum/giris");
+}
+
+}  // namespace
+
+void add_officer_pages(PortalState& p) {
+  p.routes["GET /kurum"] = list_page;
+  p.routes["GET /kurum/giris"] = show_login;
+  p.routes["POST /kurum/giris"] = post_login;
+  p.routes["GET /kurum/dogrulama"] = show_code;
+  p.routes["POST /kurum/dogrulama"] = post_code;
+  p.routes["POST /kurum/cikis"] = logout;
+  p.prefix_routes.emplace_back("GET /kurum/basvuru/", show_detail);
+  p.prefix_routes.emplace_back("POST /kurum/basvuru/", post_action);
+}
+
+}  // namespace tugra::web

@@ -1,0 +1,319 @@
+#include "web/portal.hpp"
+
+#include <chrono>
+#include <cstdio>
+
+#include "ca/authority.hpp"
+#include "common/clock.hpp"
+#include "common/error.hpp"
+#include "notify/notifier.hpp"
+#include "ra/applications.hpp"
+#include "ra/password_hash.hpp"
+#include "web/portal_internal.hpp"
+
+namespace tugra::embedded {
+const std::vector<std::pair<std::string_view, std::string_view>>& templates();
+}
+
+namespace tugra::web {
+namespace {
+
+constexpr const char* kSessionCookie = "tugra_session";
+constexpr const char* kLangCookie = "tugra_lang";
+
+// Content-Security-Policy: no inline script or style, nothing from elsewhere,
+// never framed.
+constexpr const char* kCsp =
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; object-src 'none'; "
+    "base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+std::string cookie_value(const std::string& header, std::string_view name) {
+  std::size_t pos = 0;
+  while (pos < header.size()) {
+    auto end = header.find(';', pos);
+    std::string_view part(header.data() + pos, (end == std::string::npos ? header.size() : end) - pos);
+    while (!part.empty() && part.front() == ' ') part.remove_prefix(1);
+    if (part.size() > name.size() && part.substr(0, name.size()) == name && part[name.size()] == '=')
+      return std::string(part.substr(name.size() + 1));
+    if (end == std::string::npos) break;
+    pos = end + 1;
+  }
+  return "";
+}
+
+// The texts of the "web." catalog section for templates, per language,
+// built once: "web.apply.title" is {{t.apply_title}}.
+const Data& texts(Lang lang) {
+  static const auto build = [](Lang l) {
+    Data t;
+    for (auto& [key, text] : messages_under(l, "web.")) {
+      std::string name = key;
+      for (auto& c : name)
+        if (c == '.') c = '_';
+      t.set(name, text);
+    }
+    return t;
+  };
+  static const Data tr = build(Lang::tr), en = build(Lang::en);
+  return lang == Lang::tr ? tr : en;
+}
+
+}  // namespace
+
+// --- embedded templates ------------------------------------------------------
+
+const std::string& template_text(const std::string& name) {
+  static const auto all = [] {
+    std::map<std::string, std::string, std::less<>> m;
+    for (const auto& [file, text] : embedded::templates()) m[std::string(file)] = std::string(text);
+    return m;
+  }();
+  auto it = all.find(name);
+  if (it == all.end()) throw std::logic_error("no template " + name);
+  return it->second;
+}
+
+// --- backends ------------------------------------------------------------------
+
+Backend::~Backend() = default;
+
+BackendPool::BackendPool(const Config& config, int size) {
+  ra::DeskSettings desk;
+  desk.identity_failures = static_cast<int>(config.integer("portal.identity_failures"));
+  desk.lockout_seconds = config.integer("portal.lockout_minutes") * 60;
+  for (int i = 0; i < size; ++i) {
+    auto b = std::make_unique<Backend>();
+    b->ca = ca::CertificateAuthority::open(config, "portal");
+    b->notifications = std::make_unique<notify::Notifications>(config, b->ca->database());
+    b->desk = std::make_unique<ra::ApplicationDesk>(*b->ca, *b->notifications, desk);
+    idle_.push_back(b.get());
+    all_.push_back(std::move(b));
+  }
+}
+
+BackendPool::~BackendPool() = default;
+
+BackendPool::Lease::Lease(BackendPool& p) : pool(p) {
+  std::unique_lock lock(pool.mutex_);
+  pool.free_.wait(lock, [&] { return !pool.idle_.empty(); });
+  backend = pool.idle_.back();
+  pool.idle_.pop_back();
+}
+
+BackendPool::Lease::~Lease() {
+  {
+    std::lock_guard lock(pool.mutex_);
+    pool.idle_.push_back(backend);
+  }
+  pool.free_.notify_one();
+}
+
+bool RateLimiter::allow(const std::string& key) {
+  std::lock_guard lock(mutex_);
+  std::int64_t now = now_micros();
+  if (buckets_.size() > 100000) buckets_.clear();  // a flood of addresses: start over rather than grow
+  auto [it, fresh] = buckets_.try_emplace(key, Bucket{static_cast<double>(per_minute_), now});
+  Bucket& b = it->second;
+  if (!fresh) {
+    b.tokens = std::min<double>(per_minute_, b.tokens + (now - b.at_micros) * per_minute_ / 60e6);
+    b.at_micros = now;
+  }
+  if (b.tokens < 1) return false;
+  b.tokens -= 1;
+  return true;
+}
+
+PortalState::PortalState(const Config& cfg)
+    : config(cfg),
+      sessions(cfg.integer("portal.session_minutes") * 60),
+      post_limiter(static_cast<int>(cfg.integer("portal.posts_per_minute"))),
+      backends(cfg, static_cast<int>(std::max<long long>(1, cfg.integer("service.threads")))) {
+  settings.demo = cfg.boolean("portal.demo");
+  settings.captcha_fixed = cfg.str("portal.captcha_fixed");
+  if (!settings.captcha_fixed.empty() && !settings.demo) throw UserError("portal.fixed_captcha_needs_demo");
+  settings.captcha_seconds = cfg.integer("portal.captcha_seconds");
+  settings.sms_code_seconds = cfg.integer("portal.sms_code_seconds");
+  settings.sms_code_attempts = static_cast<int>(cfg.integer("portal.sms_code_attempts"));
+  settings.call_centre = cfg.str("portal.call_centre");
+  ra::set_hash_cost(ra::HashCost::from_config(cfg));
+  add_public_pages(*this);
+  add_application_pages(*this);
+  add_officer_pages(*this);
+}
+
+// --- exchange --------------------------------------------------------------------
+
+Exchange::Exchange(PortalState& p, const Request& request) : portal(p), req(request) {
+  std::string cookies = req.header("Cookie");
+  session_id = cookie_value(cookies, kSessionCookie);
+  if (session_id.size() != 43) {
+    session_id = SessionStore::new_id();
+    set_session_cookie = true;
+  }
+  try {
+    query = parse_form(req.query);
+  } catch (const std::exception&) {
+    query.clear();
+  }
+  std::string chosen;
+  for (const auto& [k, v] : query)
+    if (k == "lang") chosen = v;
+  if (chosen == "tr" || chosen == "en") {
+    lang = parse_lang(chosen, Lang::tr);
+    set_lang_cookie = true;
+  } else if (std::string c = cookie_value(cookies, kLangCookie); c == "tr" || c == "en") {
+    lang = parse_lang(c, Lang::tr);
+  } else {
+    // Accept-Language: the first of tr / en that the browser lists.
+    std::string accept = req.header("Accept-Language");
+    auto tr_pos = accept.find("tr"), en_pos = accept.find("en");
+    lang = (en_pos != std::string::npos && (tr_pos == std::string::npos || en_pos < tr_pos)) ? Lang::en : Lang::tr;
+  }
+}
+
+std::string Exchange::field(const std::string& name) const {
+  for (const auto& [k, v] : form)
+    if (k == name) return v;
+  return "";
+}
+
+std::string Exchange::param(const std::string& name) const {
+  for (const auto& [k, v] : query)
+    if (k == name) return v;
+  return "";
+}
+
+Session* Exchange::session(bool create) {
+  if (!session_) {
+    session_ = create ? portal.sessions.ensure(session_id) : portal.sessions.find(session_id);
+    if (!session_) return nullptr;
+    session_lock_ = std::unique_lock(session_->mutex);
+  }
+  return session_.get();
+}
+
+void Exchange::end_session() {
+  if (session_) session_lock_.unlock();
+  session_.reset();
+  portal.sessions.destroy(session_id);
+  session_id = SessionStore::new_id();
+  set_session_cookie = true;
+}
+
+Data Exchange::values_data(const std::map<std::string, std::string>& values) {
+  Data v;
+  for (const auto& [k, value] : values) {
+    v.set(k, value);
+    v.set("is_" + k + "_" + value, true);  // for selected options and checked radios
+  }
+  return v;
+}
+
+Data Exchange::errors_data(const std::map<std::string, std::string>& errors) const {
+  Data e;
+  for (const auto& [k, key] : errors) e.set(k, text(key));
+  if (!errors.empty()) e.set("any", true);
+  return e;
+}
+
+Response Exchange::page(const std::string& content, Data data, const std::string& title, int status) {
+  data.set("t", texts(lang));
+  data.set("csrf", portal.sessions.csrf_token(session_id));
+  data.set("lang", lang == Lang::tr ? "tr" : "en");
+  data.set("other_lang", lang == Lang::tr ? "en" : "tr");
+  data.set("other_lang_name", lang == Lang::tr ? "English" : "Türkçe");
+  data.set("title", title);
+  data.set("call_centre", portal.settings.call_centre);
+  if (portal.settings.demo) data.set("demo", true);
+
+  kainjow::mustache::mustache body_template(template_text(content + ".mustache"));
+  std::string body = body_template.render(data);
+  if (!body_template.is_valid()) throw std::logic_error("template " + content + ": " + body_template.error_message());
+  data.set("content", body);
+  kainjow::mustache::mustache layout(template_text("layout.mustache"));
+  Response r;
+  r.status = status;
+  r.body = layout.render(data);
+  return r;
+}
+
+Response Exchange::error_page(int status, const std::string& message_key) {
+  Data d;
+  d.set("message", text(message_key));
+  return page("error", d, text("web.error_title"), status);
+}
+
+Response Exchange::finish(Response r) {
+  std::string secure = req.tls ? "; Secure" : "";
+  if (set_session_cookie)
+    r.with("Set-Cookie", std::string(kSessionCookie) + "=" + session_id + "; Path=/; HttpOnly; SameSite=Strict" + secure);
+  if (set_lang_cookie)
+    r.with("Set-Cookie", std::string(kLangCookie) + "=" + (lang == Lang::tr ? "tr" : "en") +
+                             "; Path=/; Max-Age=31536000; SameSite=Strict" + secure);
+  r.with("Content-Security-Policy", kCsp)
+      .with("X-Frame-Options", "DENY")
+      .with("Referrer-Policy", "same-origin")
+      .with("Cross-Origin-Opener-Policy", "same-origin")
+      .with("Permissions-Policy", "camera=(), microphone=(), geolocation=()");
+  if (req.tls) r.with("Strict-Transport-Security", "max-age=31536000");
+  bool has_cache_control = false;
+  for (const auto& [k, v] : r.headers) has_cache_control |= k == "Cache-Control";
+  if (!has_cache_control) r.with("Cache-Control", "no-store");
+  if (r.content_type.rfind("text/html", 0) == 0) r.with("Content-Language", lang == Lang::tr ? "tr" : "en");
+  return r;
+}
+
+// --- the portal ------------------------------------------------------------------
+
+Portal::Portal(const Config& config) : state_(std::make_unique<PortalState>(config)) {}
+Portal::~Portal() = default;
+
+std::optional<Response> Portal::handle(const Request& request) {
+  std::string method = request.method == "HEAD" ? "GET" : request.method;
+  const Handler* handler = nullptr;
+  auto it = state_->routes.find(method + " " + request.path);
+  if (it != state_->routes.end()) handler = &it->second;
+  else
+    for (const auto& [prefix, h] : state_->prefix_routes)
+      if ((method + " " + request.path).rfind(prefix, 0) == 0) {
+        handler = &h;
+        break;
+      }
+  if (!handler) {
+    // A portal path with another method: 405; anything else is not ours.
+    for (const char* m : {"GET ", "POST "})
+      if (state_->routes.count(m + request.path)) {
+        Exchange ex(*state_, request);
+        return ex.finish(ex.error_page(405, "web.error.method"));
+      }
+    return std::nullopt;
+  }
+
+  Exchange ex(*state_, request);
+  try {
+    if (method == "POST") {
+      if (!state_->post_limiter.allow(request.remote_ip)) return ex.finish(ex.error_page(429, "web.error.rate"));
+      std::string type = request.header("Content-Type");
+      if (type.rfind("application/x-www-form-urlencoded", 0) != 0) return ex.finish(ex.error_page(415, "web.error.form"));
+      try {
+        ex.form = parse_form(request.body, FormLimits{64, 64, 2048});
+      } catch (const std::exception&) {
+        return ex.finish(ex.error_page(400, "web.error.form"));
+      }
+      // No valid token, no change: the form did not come from our page in
+      // this browser session.
+      if (ex.set_session_cookie || !state_->sessions.csrf_ok(ex.session_id, ex.field("csrf")))
+        return ex.finish(ex.error_page(403, "web.error.csrf"));
+    }
+    return ex.finish((*handler)(ex));
+  } catch (const UserError& e) {
+    Data d;
+    d.set("message", e.text(ex.lang));
+    return ex.finish(ex.page("error", d, ex.text("web.error_title"), 400));
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "tugra portal: %s %s failed: %s\n", request.method.c_str(), request.path.c_str(), e.what());
+    return ex.finish(ex.error_page(500, "web.error.internal"));
+  }
+}
+
+}  // namespace tugra::web

@@ -1,0 +1,31 @@
+// The portal role of `tugra serve`: the public pages (home, help, drivers,
+// shipment tracking), the application journey of seed 000 and the
+// institution officer console (/kurum). Server-rendered pages from mustache
+// templates, Turkish by default (?lang=en or Accept-Language for English).
+#pragma once
+
+#include <memory>
+#include <optional>
+
+#include "common/config.hpp"
+#include "web/http.hpp"
+
+namespace tugra::web {
+
+class PortalState;
+
+class Portal {
+ public:
+  explicit Portal(const Config& config);
+  ~Portal();
+  Portal(const Portal&) = delete;
+  Portal& operator=(const Portal&) = delete;
+
+  // The answer, or nullopt when the path is not one of the portal's.
+  std::optional<Response> handle(const Request& request);
+
+ private:
+  std::unique_ptr<PortalState> state_;
+};
+
+}  // namespace tugra::web

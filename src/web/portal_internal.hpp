@@ -1,0 +1,154 @@
+// Shared by the portal's page files (internal to web/): the per-request
+// exchange, the backend pool, rendering and the page handlers.
+#pragma once
+
+#include <kainjow/mustache.hpp>
+
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "common/config.hpp"
+#include "common/messages.hpp"
+#include "common/url.hpp"
+#include "web/http.hpp"
+#include "web/session.hpp"
+
+namespace tugra::ca {
+class CertificateAuthority;
+}
+namespace tugra::notify {
+class Notifications;
+}
+namespace tugra::ra {
+class ApplicationDesk;
+}
+
+namespace tugra::web {
+
+using Data = kainjow::mustache::data;
+
+// One database connection with what works on it. Requests borrow one from
+// the pool for the time they need it (writers are serialised by the
+// database anyway).
+struct Backend {
+  std::unique_ptr<ca::CertificateAuthority> ca;
+  std::unique_ptr<notify::Notifications> notifications;
+  std::unique_ptr<ra::ApplicationDesk> desk;
+  ~Backend();
+};
+
+class BackendPool {
+ public:
+  BackendPool(const Config& config, int size);
+  ~BackendPool();
+  // Runs `fn` with a free backend.
+  template <typename Fn>
+  auto with(Fn&& fn) {
+    Lease lease(*this);
+    return fn(*lease.backend);
+  }
+
+ private:
+  struct Lease {
+    explicit Lease(BackendPool& p);
+    ~Lease();
+    BackendPool& pool;
+    Backend* backend;
+  };
+  std::mutex mutex_;
+  std::condition_variable free_;
+  std::vector<std::unique_ptr<Backend>> all_;
+  std::vector<Backend*> idle_;
+};
+
+// Tokens per address, refilled continuously (a token bucket).
+class RateLimiter {
+ public:
+  explicit RateLimiter(int per_minute) : per_minute_(per_minute) {}
+  bool allow(const std::string& key);
+
+ private:
+  struct Bucket {
+    double tokens;
+    std::int64_t at_micros;
+  };
+  int per_minute_;
+  std::mutex mutex_;
+  std::unordered_map<std::string, Bucket> buckets_;
+};
+
+struct PortalSettings {
+  bool demo = false;
+  std::string captcha_fixed;
+  std::int64_t captcha_seconds = 300, sms_code_seconds = 300;
+  int sms_code_attempts = 3;
+  std::string call_centre;
+};
+
+class Exchange;
+using Handler = std::function<Response(Exchange&)>;
+
+class PortalState {
+ public:
+  explicit PortalState(const Config& config);
+  Config config;
+  PortalSettings settings;
+  SessionStore sessions;
+  RateLimiter post_limiter;
+  BackendPool backends;
+  std::map<std::string, Handler> routes;  // "GET /path"
+  std::vector<std::pair<std::string, Handler>> prefix_routes;  // "GET /prefix/"
+};
+
+// One request being answered.
+class Exchange {
+ public:
+  Exchange(PortalState& portal, const Request& request);
+
+  PortalState& portal;
+  const Request& req;
+  Lang lang = Lang::tr;
+  FormFields form;   // a POST body
+  FormFields query;
+  std::string session_id;
+  bool set_session_cookie = false;
+  bool set_lang_cookie = false;
+
+  std::string field(const std::string& name) const;  // from the form
+  std::string param(const std::string& name) const;  // from the query
+  std::string text(const std::string& key, MessageArgs args = {}) const { return message(lang, key, args); }
+  // The stored session, created when `create`; holds its lock until the end
+  // of the request.
+  Session* session(bool create);
+  void end_session();
+
+  // A page: `content` template inside the layout. `data` gets the texts
+  // (t.*), the CSRF token and the language links.
+  Response page(const std::string& content, Data data, const std::string& title, int status = 200);
+  Response error_page(int status, const std::string& message_key);
+  // The form fields, their errors (catalog keys) and values for a template.
+  static Data values_data(const std::map<std::string, std::string>& values);
+  Data errors_data(const std::map<std::string, std::string>& errors) const;
+  Response finish(Response r);  // cookies and security headers
+
+ private:
+  std::shared_ptr<Session> session_;
+  std::unique_lock<std::mutex> session_lock_;
+};
+
+// The page groups; each adds its routes.
+void add_public_pages(PortalState& portal);
+void add_application_pages(PortalState& portal);
+void add_officer_pages(PortalState& portal);
+
+// "<a>/<b>" templates and static files embedded in the binary.
+const std::string& template_text(const std::string& name);
+
+}  // namespace tugra::web

@@ -1,0 +1,91 @@
+#include "web/session.hpp"
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include "common/bytes.hpp"
+#include "common/clock.hpp"
+
+namespace tugra::web {
+namespace {
+
+std::string base64url(ByteView data) {
+  std::string s = base64_encode(data);
+  for (auto& c : s) c = c == '+' ? '-' : c == '/' ? '_' : c;
+  while (!s.empty() && s.back() == '=') s.pop_back();
+  return s;
+}
+
+}  // namespace
+
+SessionStore::SessionStore(std::int64_t idle_seconds, std::size_t max_sessions)
+    : idle_seconds_(idle_seconds), max_sessions_(max_sessions), csrf_key_(to_string(random_bytes(32))) {}
+
+std::string SessionStore::new_id() { return base64url(random_bytes(32)); }
+
+std::shared_ptr<Session> SessionStore::find(const std::string& id) {
+  if (id.size() != 43) return nullptr;
+  std::lock_guard lock(mutex_);
+  auto it = sessions_.find(id);
+  if (it == sessions_.end()) return nullptr;
+  std::int64_t now = now_seconds();
+  if (now - it->second->last_seen > idle_seconds_) {
+    sessions_.erase(it);
+    return nullptr;
+  }
+  it->second->last_seen = now;
+  return it->second;
+}
+
+std::shared_ptr<Session> SessionStore::ensure(const std::string& id) {
+  if (auto s = find(id)) return s;
+  std::lock_guard lock(mutex_);
+  std::int64_t now = now_seconds();
+  if (sessions_.size() >= max_sessions_ || now - last_sweep_ > 60) sweep(now);
+  auto s = std::make_shared<Session>();
+  s->id = id;
+  s->last_seen = now;
+  sessions_[id] = s;
+  return s;
+}
+
+void SessionStore::destroy(const std::string& id) {
+  std::lock_guard lock(mutex_);
+  sessions_.erase(id);
+}
+
+void SessionStore::sweep(std::int64_t now) {
+  last_sweep_ = now;
+  for (auto it = sessions_.begin(); it != sessions_.end();)
+    it = now - it->second->last_seen > idle_seconds_ ? sessions_.erase(it) : std::next(it);
+  // Still full: the least recently seen go first (a flood of new sessions
+  // must not push out people in the middle of a form).
+  while (sessions_.size() >= max_sessions_) {
+    auto oldest = sessions_.begin();
+    for (auto it = sessions_.begin(); it != sessions_.end(); ++it)
+      if (it->second->last_seen < oldest->second->last_seen) oldest = it;
+    sessions_.erase(oldest);
+  }
+}
+
+std::size_t SessionStore::size() {
+  std::lock_guard lock(mutex_);
+  return sessions_.size();
+}
+
+std::string SessionStore::csrf_token(const std::string& id) const {
+  unsigned char mac[EVP_MAX_MD_SIZE];
+  unsigned len = 0;
+  HMAC(EVP_sha256(), csrf_key_.data(), static_cast<int>(csrf_key_.size()),
+       reinterpret_cast<const unsigned char*>(id.data()), id.size(), mac, &len);
+  return base64url(ByteView(mac, len));
+}
+
+bool SessionStore::csrf_ok(const std::string& id, const std::string& token) const {
+  std::string expected = csrf_token(id);
+  return !id.empty() && token.size() == expected.size() &&
+         CRYPTO_memcmp(token.data(), expected.data(), token.size()) == 0;
+}
+
+}  // namespace tugra::web

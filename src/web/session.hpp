@@ -1,0 +1,72 @@
+// Server-side portal sessions. The cookie holds only a random 256-bit id;
+// the state lives here, in memory, and expires after portal.session_minutes
+// of inactivity. A session is stored only once something is put in it (a
+// captcha, a login): pages merely viewed need none, so a crawler or a load
+// test does not fill memory.
+//
+// CSRF tokens are an HMAC of the session id under a per-process key (the
+// signed double-submit pattern): every form carries one, every POST is
+// checked against the cookie it came with.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+
+#include "ra/applications.hpp"
+
+namespace tugra::web {
+
+struct Session {
+  std::mutex mutex;  // held by the request working on the session
+  std::string id;
+  std::int64_t last_seen = 0;
+
+  // The captcha shown last (single use).
+  std::string captcha_answer;
+  std::int64_t captcha_expires = 0;
+
+  // The application journey (seed 000).
+  std::optional<ra::Applicant> applicant;
+  std::int64_t application_id = 0;
+  std::string sms_code_hash;  // SHA-256 of the code sent
+  std::int64_t sms_expires = 0;
+  int sms_attempts_left = 0;
+  int sms_sent = 0;
+
+  // The officer console: the password was right (pending), then the code.
+  std::int64_t officer_pending = 0;
+  std::int64_t officer_id = 0;
+};
+
+class SessionStore {
+ public:
+  SessionStore(std::int64_t idle_seconds, std::size_t max_sessions = 200000);
+
+  // A fresh random id (not stored yet).
+  static std::string new_id();
+  // The stored session with this id, if it is alive.
+  std::shared_ptr<Session> find(const std::string& id);
+  // The stored session, created under `id` if missing.
+  std::shared_ptr<Session> ensure(const std::string& id);
+  void destroy(const std::string& id);
+
+  std::string csrf_token(const std::string& id) const;
+  bool csrf_ok(const std::string& id, const std::string& token) const;
+  std::size_t size();
+
+ private:
+  void sweep(std::int64_t now);  // mutex_ held
+
+  std::int64_t idle_seconds_;
+  std::size_t max_sessions_;
+  std::string csrf_key_;
+  std::mutex mutex_;
+  std::unordered_map<std::string, std::shared_ptr<Session>> sessions_;
+  std::int64_t last_sweep_ = 0;
+};
+
+}  // namespace tugra::web

@@ -1,0 +1,25 @@
+// Progressive enhancement only: every page works without this file.
+"use strict";
+document.addEventListener("DOMContentLoaded", () => {
+  // "Yenile": a new captcha image without reloading the form.
+  const refresh = document.getElementById("captcha-refresh");
+  const image = document.getElementById("captcha-image");
+  if (refresh && image) {
+    refresh.addEventListener("click", (event) => {
+      event.preventDefault();
+      image.src = "/captcha.png?n=" + Date.now();
+      const input = document.getElementById("captcha");
+      if (input) { input.value = ""; input.focus(); }
+    });
+  }
+  // The seconds left for the SMS code, counting down.
+  const countdown = document.getElementById("countdown");
+  if (countdown) {
+    let left = parseInt(countdown.dataset.seconds, 10) || 0;
+    const tick = () => {
+      countdown.textContent = String(left);
+      if (left > 0) { left -= 1; setTimeout(tick, 1000); }
+    };
+    tick();
+  }
+});
