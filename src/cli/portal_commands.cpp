@@ -1,5 +1,5 @@
 // tugra registry import | institution add|list|officer-add|staff-import |
-// drivers add|list|remove | outbox | demo seed
+// drivers add|list|remove | outbox | notify test | demo seed
 #include <iostream>
 #include <nlohmann/json.hpp>
 
@@ -10,6 +10,8 @@
 #include "common/error.hpp"
 #include "common/files.hpp"
 #include "common/tckn.hpp"
+#include "notify/notifier.hpp"
+#include "ra/contact.hpp"
 #include "ra/drivers.hpp"
 #include "ra/institutions.hpp"
 #include "ra/password_hash.hpp"
@@ -244,6 +246,25 @@ void add_portal_commands(CLI::App& app, Context& ctx) {
     }
     if (json) std::cout << out.dump(2) << "\n";
     else if (messages.empty()) std::cout << message("outbox.none") << "\n";
+  });
+
+  static std::string sms_to, email_to;
+  auto* notify = app.add_subcommand("notify", "The SMS and e-mail adapters (notify.sms, notify.email)");
+  notify->require_subcommand(1);
+  auto* test = notify->add_subcommand("test", "Send a test message through the configured adapters");
+  test->add_option("--sms", sms_to, "Mobile number to send a test SMS to");
+  test->add_option("--email", email_to, "Address to send a test e-mail to");
+  test->callback([&ctx] {
+    if (sms_to.empty() && email_to.empty()) throw UserError("notify.nothing_to_send");
+    auto config = ctx.config();
+    auto db = store::Database::open(config);
+    notify::Notifications notifications(config, *db);
+    if (!sms_to.empty()) notifications.sms(ra::normalise_mobile(sms_to), message("notify.test_body"));
+    if (!email_to.empty()) {
+      ra::check_email(email_to);
+      notifications.email(email_to, message("notify.test_subject"), message("notify.test_body"));
+    }
+    std::cout << message("notify.test_sent") << "\n";
   });
 
   auto* demo = app.add_subcommand("demo", "Demo data for trying the portal (never on a real service)");

@@ -170,7 +170,7 @@ Response post_sms(Exchange& ex) {
   ++s->sms_sent;
   std::string mobile = ra::form_values(j->application)["mobile"];
   ex.portal.backends.with([&](Backend& b) {
-    b.notifications->sms(mobile, message(Lang::tr, "notify.sms_code",
+    b.notifications->sms(mobile, message("notify.sms_code",
                                          {{"code", code},
                                           {"minutes", std::to_string(ex.portal.settings.sms_code_seconds / 60)}}));
   });

@@ -3,10 +3,13 @@ chosen by tests/support/with-db, and ways to run tugra, openssl and SQL."""
 import json
 import os
 import shutil
+import socket
 import subprocess
 import tempfile
 import time
 import unittest
+import urllib.error
+import urllib.request
 
 TUGRA = os.environ.get("TUGRA_BIN", "build/bin/tugra")
 ENGINE = os.environ.get("TUGRA_TEST_ENGINE", "sqlite")
@@ -76,6 +79,55 @@ def ec_public_key(home, name="holder", curve="P-256"):
     run(["openssl", "genpkey", "-algorithm", "EC", "-pkeyopt", f"ec_paramgen_curve:{curve}", "-out", key])
     run(["openssl", "pkey", "-in", key, "-pubout", "-out", pub])
     return key, pub
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def http(url, data=None, headers=None, opener=None):
+    """(status, headers, body) of a request; HTTP errors are answers too."""
+    req = urllib.request.Request(url, data=data, headers=headers or {})
+    try:
+        with (opener.open(req, timeout=10) if opener else urllib.request.urlopen(req, timeout=10)) as r:
+            return r.status, dict(r.headers), r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, dict(e.headers), e.read()
+
+
+class Server:
+    """`tugra serve` of a home on a free loopback port, ready when /healthz answers."""
+
+    def __init__(self, home, *args, **extra_env):
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.log = open(home.path(f"serve-{self.port}.log"), "wb")
+        self.process = subprocess.Popen([TUGRA, "serve", "--listen", f"127.0.0.1:{self.port}", *args],
+                                        env=dict(home.env, **extra_env), stdout=self.log, stderr=subprocess.STDOUT)
+        for _ in range(150):
+            try:
+                if http(self.base + "/healthz")[0] == 200:
+                    return
+            except OSError:
+                pass
+            if self.process.poll() is not None:
+                break
+            time.sleep(0.1)
+        self.stop()
+        with open(self.log.name, "rb") as f:
+            raise AssertionError("server did not start: " + f.read().decode(errors="replace"))
+
+    def stop(self):
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.log.close()
 
 
 def main():

@@ -8,13 +8,7 @@ import unittest
 import urllib.request
 
 import harness
-from harness import run
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from harness import free_port, run
 
 
 class StatusTls(unittest.TestCase):

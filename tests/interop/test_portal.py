@@ -1,0 +1,496 @@
+"""The application portal (seed 000) and the officer console driven over HTTP
+as a browser would (cookies, CSRF tokens, redirects), with what it emits
+checked outside the server: pdftotext on the printed form, the outbox,
+`tugra production run` making the card, the audit chain, and the SMTP and
+HTTP-SMS adapters delivering to real servers on loopback."""
+import base64
+import hashlib
+import hmac
+import html
+from http.cookiejar import CookieJar
+import json
+import re
+import struct
+import subprocess
+import time
+import unittest
+import urllib.parse
+import urllib.request
+
+import harness
+from harness import http, run
+from loopback_servers import SmsGateway, SmtpServer
+
+TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"  # the demo officer's (tugra demo seed)
+OFFICER = ("ali.camli", "Demo-Parola-2026")
+CAGRI = {"tckn": "99900000210", "sicil_no": "1234567890", "given_name": "çağrı ışıl", "surname": "Öztürk",
+         "birth_place": "izmir", "birth_date": "30.09.1988"}
+ALI = {"tckn": "99900000142", "sicil_no": "1001", "given_name": "Ali Nafiz", "surname": "ÇAMLI",
+       "birth_place": "Ankara", "birth_date": "12.04.1975"}
+SUKRU = {"tckn": "99900000388", "sicil_no": "2002", "given_name": "Şükrü", "surname": "Güldoğan",
+         "birth_place": "Muğla", "birth_date": "05.01.1969"}
+ISMAIL = {"tckn": "99900000456", "sicil_no": "2003", "given_name": "İsmail", "surname": "Ağaoğlu",
+          "birth_place": "Kocaeli", "birth_date": "24.12.1992"}
+AYSE = {"tckn": "99900000524", "sicil_no": "2004", "given_name": "Ayşe", "surname": "Yılmaz",
+        "birth_place": "Bursa", "birth_date": "15.06.1985"}
+WORD = "Gizli2026Söz"
+
+
+def form_fields(mobile="0532 123 45 67", **overrides):
+    fields = {"reader_type": "mini", "years": "3", "app_type": "new", "publish": "yes", "limit": "50000",
+              "unit": "Bilgi İşlem", "title": "Uzman", "address": "Gebze Yerleşkesi", "il": "Kocaeli",
+              "ilce": "Gebze", "postal_code": "41470", "email": "basvuru@example.org", "work_phone": "0262 555 11 11",
+              "work_ext": "102", "mobile": mobile, "operator": "vodafone", "home_phone": "", "channel": "both",
+              "security_word": WORD, "security_word2": WORD}
+    fields.update(overrides)
+    return fields
+
+
+def tckn(nine):
+    """The valid identity number starting with these nine digits."""
+    d = [int(c) for c in nine]
+    tenth = (7 * sum(d[0:9:2]) - sum(d[1:8:2])) % 10
+    return nine + str(tenth) + str((sum(d) + tenth) % 10)
+
+
+def totp(secret, at=None):
+    key = base64.b32decode(secret)
+    mac = hmac.new(key, struct.pack(">Q", int(at or time.time()) // 30), hashlib.sha1).digest()
+    offset = mac[-1] & 15
+    return "%06d" % ((struct.unpack(">I", mac[offset:offset + 4])[0] & 0x7FFFFFFF) % 1000000)
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args):
+        return None
+
+
+class Browser:
+    """Cookies, the CSRF token of the last page, and redirects seen one by one."""
+
+    def __init__(self, base, accept_language="tr"):
+        self.base = base
+        self.jar = CookieJar()
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar), NoRedirect)
+        self.csrf = ""
+        self.headers = {"Accept-Language": accept_language}
+
+    def get(self, path):
+        status, headers, body = http(self.base + path, headers=self.headers, opener=self.opener)
+        text = body.decode(errors="replace")
+        m = re.search(r'name="csrf" value="([^"]+)"', text)
+        if m:
+            self.csrf = m.group(1)
+        return status, headers, text
+
+    def post(self, path, fields, csrf=True):
+        data = dict(fields)
+        if csrf:
+            data["csrf"] = self.csrf
+        body = urllib.parse.urlencode(data).encode()
+        headers = dict(self.headers, **{"Content-Type": "application/x-www-form-urlencoded"})
+        status, h, raw = http(self.base + path, data=body, headers=headers, opener=self.opener)
+        text = raw.decode(errors="replace")
+        m = re.search(r'name="csrf" value="([^"]+)"', text)
+        if m:
+            self.csrf = m.group(1)
+        return status, h.get("Location", ""), text
+
+    def captcha(self):
+        status, _, png = http(self.base + "/captcha.png", headers=self.headers, opener=self.opener)
+        assert status == 200 and png.startswith(b"\x89PNG"), status
+        return "abcde"  # portal.captcha_fixed (demo mode), typed in lower case
+
+
+def errors_in(page):
+    return [html.unescape(e) for e in re.findall(r'class="error">([^<]*)<', page)]
+
+
+class Portal(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.home = harness.Home(TUGRA_PORTAL_DEMO="true", TUGRA_PORTAL_CAPTCHA_FIXED="ABCDE",
+                                TUGRA_PORTAL_SMS_CODE_SECONDS="4", TUGRA_PORTAL_ARGON2_MEMORY_KIB="8192",
+                                TUGRA_PORTAL_ARGON2_OPS="1")
+        cls.home.tugra("init")
+        seeded = cls.home.tugra("demo", "seed").stdout.decode()
+        assert TOTP_SECRET in seeded, seeded
+        cls.server = harness.Server(cls.home)
+        cls.base = cls.server.base
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.stop()
+        cls.home.remove()
+
+    # --- helpers ---------------------------------------------------------------
+
+    def audit_count(self):
+        return len(self.home.tugra("audit", "list", "--limit", "100000").stdout.splitlines())
+
+    def sms_code(self, number="+905321234567"):
+        messages = json.loads(self.home.tugra("outbox", "--to", number, "--limit", "1", "--json").stdout)
+        return re.search(r"\b(\d{6})\b", messages[0]["body"]).group(1)
+
+    def log_in(self, person, browser=None):
+        b = browser or Browser(self.base)
+        b.get("/basvuru")
+        answer = b.captcha()
+        status, location, page = b.post("/basvuru", dict(person, captcha=answer))
+        return b, status, location, page
+
+    def apply(self, person, mobile="0532 123 45 67"):
+        """Steps 1/6 to 6/6 with a wet signature; returns the browser."""
+        b, status, location, page = self.log_in(person)
+        self.assertEqual((status, location), (303, "/basvuru/form"), errors_in(page) or re.findall(r"general-error\">([^<]*)", page))
+        b.get("/basvuru/form")
+        status, location, page = b.post("/basvuru/form", form_fields(mobile=mobile))
+        self.assertEqual((status, location), (303, "/basvuru/sms"), errors_in(page))
+        status, _, page = b.get("/basvuru/sms")
+        self.assertIn("53* *** ** **", page)
+        self.assertIn("Adım : 3/6", page)
+        self.assertEqual(b.post("/basvuru/sms", {})[:2], (303, "/basvuru/sms/kod"))
+        status, _, page = b.get("/basvuru/sms/kod")
+        self.assertRegex(page, r'data-seconds="[1-4]"')
+        digits = "".join(c for c in mobile if c.isdigit())
+        code = self.sms_code("+90" + digits[-10:])
+        self.assertEqual(b.post("/basvuru/sms/kod", {"code": code})[:2], (303, "/basvuru/yontem"))
+        status, _, page = b.get("/basvuru/yontem")
+        self.assertIn("Adım : 5/6", page)
+        self.assertRegex(page, r"<button type=\"button\" disabled[^>]*>E-İmzalı Başvuru")
+        self.assertEqual(b.post("/basvuru/yontem", {})[:2], (303, "/basvuru/islak"))
+        return b
+
+    def officer(self):
+        b = Browser(self.base)
+        b.get("/kurum/giris")
+        self.assertEqual(b.post("/kurum/giris", {"username": OFFICER[0], "password": OFFICER[1]})[:2],
+                         (303, "/kurum/dogrulama"))
+        b.get("/kurum/dogrulama")
+        self.assertEqual(b.post("/kurum/dogrulama", {"code": totp(TOTP_SECRET)})[:2], (303, "/kurum"))
+        b.get("/kurum")
+        return b
+
+    def application_id(self, tckn):
+        return int(self.home.sql(f"SELECT id FROM applications WHERE tckn = '{tckn}' ORDER BY id DESC LIMIT 1"))
+
+    # --- the journey ---------------------------------------------------------------
+
+    def test_journey_to_a_card(self):
+        b = self.apply(CAGRI)
+        status, _, page = b.get("/basvuru/islak")
+        self.assertIn("Adım : 6/6", page)
+        self.assertIn("Ali Nafiz Çamlı (TEST KURUM)", page)
+        status, headers, pdf = http(self.base + "/basvuru/form.pdf", opener=b.opener)
+        self.assertEqual((status, headers["Content-Type"]), (200, "application/pdf"))
+        path = self.home.write("form.pdf", pdf)
+        text = run(["pdftotext", "-layout", path, "-"]).stdout.decode()
+        for expected in ("ÇAĞRI IŞIL", "ÖZTÜRK", "İZMİR", "Bilgi İşlem", "TAAHHÜTNAMESİ", "Ali Nafiz Çamlı (TEST KURUM)",
+                         "G…z", "99900000210"):
+            self.assertIn(expected, text)
+        self.assertNotIn(WORD, text)
+        self.assertNotIn(WORD[1:-1], text)
+        fonts = run(["pdffonts", path]).stdout.decode()
+        self.assertNotRegex(fonts, r"\bno\s+(yes|no)\s+(yes|no)\s+\d+")  # every font embedded
+
+        # Logging in again reopens the same application for update and reprint.
+        again, status, location, _ = self.log_in(CAGRI)
+        self.assertEqual(location, "/basvuru/form")
+        _, _, page = again.get("/basvuru/form")
+        self.assertIn("Son doldurduğunuz başvuru formu açıldı", page)
+        self.assertIn('value="Bilgi İşlem"', page)
+        app_id = self.application_id(CAGRI["tckn"])
+
+        # The officer records the signed form and the receipt, then approves.
+        o = self.officer()
+        _, _, page = o.get("/kurum")
+        self.assertIn(f'href="/kurum/basvuru/{app_id}"', page)
+        status, _, page = o.post(f"/kurum/basvuru/{app_id}/onay", {})
+        self.assertEqual(status, 400)  # not received yet
+        self.assertEqual(o.post(f"/kurum/basvuru/{app_id}/teslim", {"receipt_no": "DK-2026/17"})[0], 303)
+        self.assertEqual(o.post(f"/kurum/basvuru/{app_id}/onay", {})[0], 303)
+        _, _, page = o.get(f"/kurum/basvuru/{app_id}")
+        self.assertIn('data-state="approved"', page)
+        outbox = self.home.tugra("outbox", "--to", "basvuru@example.org", "--json").stdout.decode()
+        self.assertIn("was approved", outbox)  # the service's language (TUGRA_LANG=en here)
+
+        # The application is queued for production; a run makes the card.
+        queued = self.home.tugra("production", "list").stdout.decode()
+        self.assertIn("99900000210", queued)
+        self.home.tugra("vcard", "add")
+        self.home.tugra("production", "run")
+        self.assertRegex(self.home.tugra("production", "list").stdout.decode(), r"99900000210\t.*\tdone\t")
+        certs = [c for c in self.home.certificates() if c["tckn"] == CAGRI["tckn"]]
+        self.assertEqual(len(certs), 1)
+        self.assertEqual(certs[0]["status"], "suspended")
+        self.assertIn("ÇAĞRI IŞIL ÖZTÜRK", certs[0]["subject"])
+        self.home.tugra("audit", "verify")
+        events = self.home.tugra("audit", "list", "--limit", "100000").stdout.decode()
+        for event in ("application.created", "application.confirmed", "application.submitted",
+                      "application.form_received", "application.approved", "officer.login", "certificate.issued"):
+            self.assertIn(event, events)
+        # Processed: the applicant can no longer change it.
+        _, _, location, page = self.log_in(CAGRI)
+        self.assertEqual(location, "/basvuru/form")  # a new application may be started
+
+        # The shipment of the card is found by its number on the public page.
+        tracking = self.home.sql(f"SELECT tracking_number FROM shipments").split()[0]
+        _, _, page = Browser(self.base).get("/gonderi?no=" + tracking)
+        self.assertIn("hazırlanıyor", page)
+
+    def test_officer_cannot_decide_own_application_and_rejects_with_reason(self):
+        self.apply(ALI, mobile="0533 111 22 33")
+        own = self.application_id(ALI["tckn"])
+        o = self.officer()
+        self.assertEqual(o.post(f"/kurum/basvuru/{own}/teslim", {"receipt_no": "DK-1"})[0], 303)
+        status, _, page = o.post(f"/kurum/basvuru/{own}/onay", {})
+        self.assertEqual(status, 400)
+        self.assertIn("Kendi başvurunuzu onaylayamaz", page)
+        status, _, page = o.post(f"/kurum/basvuru/{own}/red", {"reason": "deneme"})
+        self.assertEqual(status, 400)
+        self.assertEqual(self.home.sql(f"SELECT state FROM applications WHERE id = {own}").strip(), "received")
+
+        self.apply(SUKRU, mobile="0534 222 33 44")
+        other = self.application_id(SUKRU["tckn"])
+        self.assertEqual(o.post(f"/kurum/basvuru/{other}/red", {"reason": ""})[0], 400)
+        self.assertEqual(o.post(f"/kurum/basvuru/{other}/red", {"reason": "Dekont eksik"})[0], 303)
+        self.assertEqual(self.home.sql(f"SELECT state FROM applications WHERE id = {other}").strip(), "rejected")
+        sms = self.home.tugra("outbox", "--to", "+905342223344", "--limit", "1").stdout.decode()
+        self.assertIn("Dekont eksik", sms)
+
+    def test_officer_second_factor_and_password_are_checked(self):
+        b = Browser(self.base)
+        b.get("/kurum/giris")
+        status, _, page = b.post("/kurum/giris", {"username": OFFICER[0], "password": "wrong-password"})
+        self.assertEqual(status, 400)
+        self.assertIn("Kullanıcı adı ya da parola hatalı", page)
+        self.assertEqual(b.post("/kurum/giris", {"username": OFFICER[0], "password": OFFICER[1]})[:2],
+                         (303, "/kurum/dogrulama"))
+        b.get("/kurum/dogrulama")
+        wrong = "%06d" % ((int(totp(TOTP_SECRET)) + 500000) % 1000000)
+        status, _, page = b.post("/kurum/dogrulama", {"code": wrong})
+        self.assertEqual(status, 400)
+        # Without the second factor the console stays closed.
+        status, location, _ = b.get("/kurum")[0], b.get("/kurum")[1].get("Location"), None
+        self.assertEqual((status, location), (303, "/kurum/giris"))
+        self.assertIn("officer.login_failed", self.home.tugra("audit", "list", "--limit", "100000").stdout.decode())
+
+    # --- bad input changes nothing -----------------------------------------------------
+
+    def test_invalid_tckn_wrong_and_reused_captcha(self):
+        before = self.audit_count()
+        b, status, _, page = self.log_in(dict(CAGRI, tckn="12345678901"))
+        self.assertEqual(status, 400)
+        self.assertIn("Geçerli bir T.C. Kimlik Numarası giriniz", errors_in(page)[0])
+        self.assertIn('value="çağrı ışıl"', page)  # the input is kept
+
+        b.get("/basvuru")
+        b.captcha()
+        status, _, page = b.post("/basvuru", dict(CAGRI, captcha="XXXXX"))
+        self.assertEqual(status, 400)
+        self.assertIn("Resimdeki yazıyı yanlış girdiniz", " ".join(errors_in(page)))
+        # The same (right) answer again without a new image: the captcha was used up.
+        status, _, page = b.post("/basvuru", dict(CAGRI, captcha="ABCDE"))
+        self.assertEqual(status, 400)
+        self.assertIn("süresi doldu", " ".join(errors_in(page)))
+        self.assertEqual(self.audit_count(), before)
+
+    def test_csrf_less_and_oversized_posts_are_refused(self):
+        before = (self.audit_count(), self.home.sql("SELECT COUNT(*) FROM applications"))
+        b = Browser(self.base)
+        b.get("/basvuru")
+        b.captcha()
+        status, _, page = b.post("/basvuru", dict(CAGRI, captcha="ABCDE"), csrf=False)
+        self.assertEqual(status, 403)
+        self.assertIn("Güvenlik doğrulaması başarısız", page)
+        status, _, _ = b.post("/basvuru", dict(CAGRI, captcha="ABCDE", csrf="forged-token"), csrf=False)
+        self.assertEqual(status, 403)
+        status, _, page = b.post("/basvuru", dict(CAGRI, captcha="ABCDE", given_name="A" * 5000))
+        self.assertEqual(status, 400)
+        self.assertIn("Form verisi okunamadı", page)
+        # A form posted from another site has no session cookie of ours.
+        status, _, _ = Browser(self.base).post("/kurum/giris", {"username": "x", "password": "y", "csrf": b.csrf},
+                                               csrf=False)
+        self.assertEqual(status, 403)
+        self.assertEqual((self.audit_count(), self.home.sql("SELECT COUNT(*) FROM applications")), before)
+
+    def test_form_errors_beside_fields_and_nothing_saved(self):
+        b, status, location, page = self.log_in(ISMAIL)
+        self.assertEqual(location, "/basvuru/form", errors_in(page))
+        b.get("/basvuru/form")
+        status, _, page = b.post("/basvuru/form", form_fields(security_word2="Baska2026Söz", postal_code="4147",
+                                                             email="not-an-address", mobile="0212 555 11 11"))
+        self.assertEqual(status, 400)
+        for field, text in (("security_word2", "birbirinin aynısı değil"), ("postal_code", "5 rakam"),
+                            ("email", "e-posta"), ("mobile", "cep telefonu")):
+            self.assertRegex(page, rf'id="{field}-error" class="error">[^<]*{text}', field)
+        self.assertIn('value="not-an-address"', page)
+        status, _, page = b.post("/basvuru/form", form_fields(security_word="ismail2026", security_word2="ismail2026"))
+        self.assertRegex(page, r'id="security_word-error" class="error">[^<]*adınızı')
+        self.assertEqual(self.home.sql(f"SELECT COUNT(*) FROM applications WHERE tckn = '{ISMAIL['tckn']}'").strip(), "0")
+
+    def test_wrong_and_expired_sms_codes(self):
+        b, _, _, _ = self.log_in(AYSE)
+        b.get("/basvuru/form")
+        self.assertEqual(b.post("/basvuru/form", form_fields(mobile="0535 999 88 77"))[1], "/basvuru/sms")
+        b.get("/basvuru/sms")
+        b.post("/basvuru/sms", {})
+        code = self.sms_code("+905359998877")
+        wrong = "%06d" % ((int(code) + 1) % 1000000)
+        status, _, page = b.post("/basvuru/sms/kod", {"code": wrong})
+        self.assertEqual(status, 400)
+        self.assertIn("Kalan deneme hakkı: 2", page)
+        b.post("/basvuru/sms/kod", {"code": wrong})
+        status, _, page = b.post("/basvuru/sms/kod", {"code": wrong})
+        self.assertIn("geçersiz kılındı", page)
+        # Even the right code is refused once the code is void.
+        self.assertEqual(b.post("/basvuru/sms/kod", {"code": code})[:2], (303, "/basvuru/sms"))
+        # A new code that expires before it is entered.
+        b.get("/basvuru/sms")
+        b.post("/basvuru/sms", {})
+        code = self.sms_code("+905359998877")
+        time.sleep(5)  # portal.sms_code_seconds is 4 in this test
+        status, _, page = b.post("/basvuru/sms/kod", {"code": code})
+        self.assertEqual(status, 400)
+        self.assertIn("süresi doldu", page)
+        self.assertEqual(self.home.sql(f"SELECT state FROM applications WHERE tckn = '{AYSE['tckn']}'").strip(), "draft")
+
+    def test_identity_probing_gets_one_vague_answer_then_a_lock(self):
+        answers = set()
+        for wrong in ({"birth_place": "Ankara"}, {"sicil_no": "9999"}, {"given_name": "Başka"}, {}):
+            _, status, _, page = self.log_in(dict(ISMAIL, **wrong) if wrong else dict(ISMAIL, tckn="10000000146"))
+            self.assertEqual(status, 400)
+            answers.add(re.search(r'id="general-error">([^<]*)<', page).group(1))
+        self.assertEqual(len(answers), 1, answers)  # the same words whatever was wrong
+        # Five failures for one number lock it, even for the right details.
+        target = {"tckn": tckn("999000077"), "sicil_no": "7007", "given_name": "Deniz", "surname": "Kilitli",
+                  "birth_place": "Sinop", "birth_date": "01.01.1980"}
+        self.home.tugra("registry", "import", self.home.write(
+            "lock.csv", f"{target['tckn']},Deniz,Kilitli,Sinop,1980-01-01\n"))
+        self.home.tugra("institution", "staff-import", "--institution", "1", self.home.write(
+            "lock-staff.csv", f"{target['tckn']},7007,Birim,Unvan,Adres,Sinop,Merkez,57000\n"))
+        for _ in range(5):
+            self.log_in(dict(target, birth_place="Yanlış"))
+        _, status, _, page = self.log_in(target)
+        self.assertEqual(status, 400)
+        self.assertIn("geçici olarak kapatıldı", page)
+        self.assertIn("application.identity_failed", self.home.tugra("audit", "list", "--limit", "100000").stdout.decode())
+
+    # --- public pages, headers, language -------------------------------------------------
+
+    def test_security_headers_cookies_and_english(self):
+        status, headers, page = Browser(self.base).get("/")
+        self.assertEqual(status, 200)
+        self.assertIn("frame-ancestors 'none'", headers["Content-Security-Policy"])
+        self.assertNotIn("unsafe-inline", headers["Content-Security-Policy"])
+        self.assertEqual(headers["X-Content-Type-Options"], "nosniff")
+        self.assertEqual(headers["Referrer-Policy"], "same-origin")
+        self.assertRegex(headers["Set-Cookie"], r"tugra_session=[A-Za-z0-9_-]{43}; Path=/; HttpOnly; SameSite=Strict")
+        for tile in ("Kurum", "Personel", "Başvuru", "Bireysel", "Sürücü"):
+            self.assertIn(f"<strong>{tile}</strong>", page)
+        self.assertNotIn("<script>", page)
+        _, _, page = Browser(self.base).get("/basvuru?lang=en")
+        self.assertIn("Qualified Electronic Certificate Application", page)
+        _, _, page = Browser(self.base, accept_language="en-GB,en;q=0.8").get("/basvuru")
+        self.assertIn('lang="en"', page)
+        _, _, page = Browser(self.base).get("/kurum/bilgi")
+        self.assertIn("Ne yapmalıyım", page)
+
+    def test_drivers_are_found_and_downloaded(self):
+        drivers = json.loads(self.home.tugra("drivers", "list", "--json").stdout)
+        self.assertGreaterEqual(len(drivers), 5)
+        b = Browser(self.base)
+        query = urllib.parse.urlencode({"os": "Windows", "version": "10", "bits": "64", "reader": "ACS 38T USB",
+                                        "card": "AKIS Akıllı Kart", "show": "1"})
+        _, _, page = b.get("/surucu?" + query)
+        links = re.findall(r'href="/surucu/indir/(\d+)"', page)
+        names = {d["id"]: d for d in drivers}
+        self.assertEqual({names[int(i)]["name"] for i in links},
+                         {"ACS 38T Sürücüsü (Windows 10, 64 bit)", "AKIS Kart Sürücüsü (Windows 10, 64 bit)"})
+        status, headers, body = http(f"{self.base}/surucu/indir/{links[0]}")
+        self.assertEqual(status, 200)
+        self.assertIn("attachment", headers["Content-Disposition"])
+        self.assertEqual(hashlib.sha256(body).hexdigest(), names[int(links[0])]["sha256"])
+        self.assertEqual(http(self.base + "/surucu/indir/99999")[0], 404)
+        _, _, page = b.get("/gonderi?no=123456789012")
+        self.assertIn("Gönderi numarası 12 rakamdan oluşur", page)
+
+    def test_demo_outbox_page_and_fixed_captcha_needs_demo(self):
+        status, _, page = Browser(self.base).get("/dev/outbox")
+        self.assertEqual(status, 200)
+        result = run([harness.TUGRA, "serve", "--listen", f"127.0.0.1:{harness.free_port()}"], check=False,
+                     env=dict(self.home.env, TUGRA_PORTAL_DEMO="false"))
+        self.assertNotEqual(result.returncode, 0)
+        self.assertIn(b"portal.captcha_fixed", result.stderr)
+
+    # --- CSV imports and the notification adapters -----------------------------------
+
+    def test_broken_csv_row_imports_nothing(self):
+        before = self.home.sql("SELECT COUNT(*) FROM registry_people")
+        csv = "tckn;ad;soyad;dogum_yeri;dogum_tarihi\n10000000146;Ayşe;Kaya;Ankara;01.02.1990\n" \
+              "12345678901;Bad;Number;Ankara;01.02.1990\n10000000078;Ali;\"Veli\";Sivas;31.02.1990\n"
+        result = self.home.tugra("registry", "import", self.home.write("people.csv", csv), check=False)
+        self.assertEqual(result.returncode, 1)
+        report = result.stderr.decode()
+        self.assertIn("line 3: invalid identity number: 12345678901", report)
+        self.assertIn("line 4: invalid date of birth: 31.02.1990", report)
+        self.assertEqual(self.home.sql("SELECT COUNT(*) FROM registry_people"), before)
+        staff = "99900000210,1,Birim,Unvan,Adres,Il,Ilce,4147\n"
+        result = self.home.tugra("institution", "staff-import", "--institution", "1",
+                                 self.home.write("staff.csv", staff), check=False)
+        self.assertEqual(result.returncode, 1)
+        self.assertIn("postal code", result.stderr.decode())
+
+    def test_smtp_and_http_sms_adapters_deliver_to_loopback_servers(self):
+        smtp, gateway = SmtpServer(), SmsGateway()
+        try:
+            env = {"TUGRA_NOTIFY_SMS": "http", "TUGRA_NOTIFY_SMS_URL": gateway.url,
+                   "TUGRA_NOTIFY_SMS_AUTH_HEADER": "Authorization: Bearer test-token",
+                   "TUGRA_NOTIFY_EMAIL": "smtp", "TUGRA_NOTIFY_SMTP_URL": f"smtp://127.0.0.1:{smtp.port}"}
+            self.home.tugra("notify", "test", "--sms", "0532 000 11 22", "--email", "kisi@example.org", **env)
+            self.assertEqual(len(gateway.requests), 1)
+            headers, body = gateway.requests[0]
+            self.assertEqual(headers["Authorization"], "Bearer test-token")
+            payload = json.loads(body)
+            self.assertEqual(payload["to"], "+905320001122")
+            self.assertIn("ışık", payload["text"])
+            self.assertEqual(len(smtp.messages), 1)
+            sender, recipients, message = smtp.messages[0]
+            self.assertEqual(recipients, ["<kisi@example.org>"])
+            self.assertEqual(message["Subject"], "Tugra test message")
+            self.assertIn("Çağrı, ışık", message.get_content())
+            # A gateway that refuses: a clear error, exit 1.
+            refused = SmsGateway(status=500)
+            try:
+                result = self.home.tugra("notify", "test", "--sms", "05320001122", check=False,
+                                         **dict(env, TUGRA_NOTIFY_SMS_URL=refused.url))
+                self.assertEqual(result.returncode, 1)
+                self.assertIn("HTTP 500", result.stderr.decode())
+            finally:
+                refused.stop()
+            # The portal's SMS code goes through the gateway too.
+            server = harness.Server(self.home, "--roles", "all", **env)
+            try:
+                b = Browser(server.base)
+                b.get("/basvuru")
+                b.captcha()
+                person = {"tckn": "99900000456", "sicil_no": "2003", "given_name": "İsmail", "surname": "Ağaoğlu",
+                          "birth_place": "Kocaeli", "birth_date": "1992-12-24"}
+                self.assertEqual(b.post("/basvuru", dict(person, captcha="ABCDE"))[1], "/basvuru/form")
+                b.get("/basvuru/form")
+                self.assertEqual(b.post("/basvuru/form", form_fields(mobile="0536 444 55 66"))[1], "/basvuru/sms")
+                b.get("/basvuru/sms")
+                b.post("/basvuru/sms", {})
+                sms = json.loads(gateway.requests[-1][1])
+                self.assertEqual(sms["to"], "+905364445566")
+                code = re.search(r"\b(\d{6})\b", sms["text"]).group(1)
+                self.assertEqual(b.post("/basvuru/sms/kod", {"code": code})[1], "/basvuru/yontem")
+            finally:
+                server.stop()
+        finally:
+            smtp.stop()
+            gateway.stop()
+
+
+if __name__ == "__main__":
+    harness.main()
