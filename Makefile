@@ -5,7 +5,7 @@ BUILD_TYPE ?= RelWithDebInfo
 HOME_DIR ?= $(or $(TUGRA_HOME),var)
 JOBS ?= $(shell nproc)
 
-.PHONY: all deps configure build fuzz-build run test bench clean help
+.PHONY: all deps configure build fuzz-build e2e-deps run test bench clean help
 
 all: build
 
@@ -37,7 +37,13 @@ fuzz-build: deps $(FUZZ_BUILD)/build.ninja
 run: build
 	@scripts/run $(HOME_DIR)
 
-test: build fuzz-build
+# The browser tests' npm packages (playwright-core; the browser is Debian's chromium).
+e2e-deps: tests/e2e/node_modules/.package-lock.json
+
+tests/e2e/node_modules/.package-lock.json: tests/e2e/package.json tests/e2e/package-lock.json
+	cd tests/e2e && npm ci --no-audit --no-fund --loglevel=error
+
+test: build fuzz-build e2e-deps
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 900
 
 bench: build

@@ -11,6 +11,7 @@
 #include "common/turkish.hpp"
 #include "notify/notifier.hpp"
 #include "ra/contact.hpp"
+#include "ra/identity_registry.hpp"
 #include "ra/lockout.hpp"
 #include "ra/password_hash.hpp"
 #include "ra/production.hpp"
@@ -86,8 +87,13 @@ FormValues form_values(const store::Application& application) {
 }
 
 ApplicationDesk::ApplicationDesk(ca::CertificateAuthority& ca, notify::Notifications& notifications,
-                                 DeskSettings settings)
-    : ca_(ca), notifications_(notifications), settings_(settings) {}
+                                 DeskSettings settings, std::unique_ptr<IdentityRegistry> registry)
+    : ca_(ca),
+      notifications_(notifications),
+      settings_(settings),
+      registry_(registry ? std::move(registry) : std::make_unique<LocalRegistry>(ca.database())) {}
+
+ApplicationDesk::~ApplicationDesk() = default;
 
 Applicant ApplicationDesk::identify(const IdentityClaim& claim) {
   if (!is_valid_tckn(claim.tckn)) throw UserError("ca.invalid_tckn", {{"tckn", claim.tckn.substr(0, 11)}});
@@ -96,7 +102,7 @@ Applicant ApplicationDesk::identify(const IdentityClaim& claim) {
   if (lockout.locked(scope)) throw UserError("apply.locked");
 
   auto& db = ca_.database();
-  auto person = store::RegistryRepository(db).find(claim.tckn);
+  auto person = registry_->find(claim.tckn);
   auto staff = store::StaffRepository(db).find(claim.tckn, trim(claim.sicil_no));
   bool match = person && staff && normalise_name(claim.given_name) == person->given_name &&
                normalise_name(claim.surname) == person->surname &&

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -21,6 +22,8 @@ class Notifications;
 }
 
 namespace tugra::ra {
+
+class IdentityRegistry;
 
 struct IdentityClaim {
   std::string tckn, sicil_no, given_name, surname, birth_place, birth_date;
@@ -43,7 +46,10 @@ struct DeskSettings {
 
 class ApplicationDesk {
  public:
-  ApplicationDesk(ca::CertificateAuthority& ca, notify::Notifications& notifications, DeskSettings settings);
+  // `registry` answers step 1/6; the local table when null.
+  ApplicationDesk(ca::CertificateAuthority& ca, notify::Notifications& notifications, DeskSettings settings,
+                  std::unique_ptr<IdentityRegistry> registry = nullptr);
+  ~ApplicationDesk();
 
   // Step 1/6. UserError("ca.invalid_tckn") for a bad number; one vague
   // UserError("apply.identity_mismatch") for any other mismatch, and
@@ -80,6 +86,7 @@ class ApplicationDesk {
   ca::CertificateAuthority& ca_;
   notify::Notifications& notifications_;
   DeskSettings settings_;
+  std::unique_ptr<IdentityRegistry> registry_;
 };
 
 // The saved form (JSON) as flat strings.

@@ -1,0 +1,157 @@
+// The portal's small parts, each checked against known answers: forms and
+// CSV as they arrive, Turkish names, TOTP (RFC 6238 vectors), security word
+// rules, masking, the e-mail wire format, CSRF tokens and captchas.
+#include <gtest/gtest.h>
+
+#include "common/csv.hpp"
+#include "common/error.hpp"
+#include "common/tckn.hpp"
+#include "common/turkish.hpp"
+#include "common/url.hpp"
+#include "notify/adapters.hpp"
+#include "ra/applications.hpp"
+#include "ra/contact.hpp"
+#include "ra/institutions.hpp"
+#include "ra/totp.hpp"
+#include "web/captcha.hpp"
+#include "web/session.hpp"
+
+using namespace tugra;
+
+TEST(Form, DecodesPlusPercentAndKeepsOrder) {
+  auto f = parse_form("a=1&given_name=%C3%87a%C4%9Fr%C4%B1+I%C5%9F%C4%B1l&empty=&flag&&b=x%2By");
+  ASSERT_EQ(f.size(), 5u);
+  EXPECT_EQ(f[1].second, "Çağrı Işıl");
+  EXPECT_EQ(f[2], (std::pair<std::string, std::string>{"empty", ""}));
+  EXPECT_EQ(f[3].first, "flag");
+  EXPECT_EQ(f[4].second, "x+y");
+}
+
+TEST(Form, RefusesBadEscapesBinaryAndOversizedInput) {
+  EXPECT_THROW(parse_form("a=%zz"), std::invalid_argument);
+  EXPECT_THROW(parse_form("a=%C3"), std::invalid_argument);      // a lone UTF-8 lead byte
+  EXPECT_THROW(parse_form("a=%00"), std::invalid_argument);      // a control character
+  EXPECT_THROW(parse_form("=value"), std::invalid_argument);     // no name
+  EXPECT_THROW(parse_form("a=" + std::string(5000, 'x')), std::invalid_argument);
+  std::string many;
+  for (int i = 0; i < 65; ++i) many += "f" + std::to_string(i) + "=1&";
+  EXPECT_THROW(parse_form(many), std::invalid_argument);
+  EXPECT_EQ(parse_form("r=line1%0D%0Aline2")[0].second, "line1\r\nline2");  // a textarea's line ends
+}
+
+TEST(Csv, QuotesSeparatorsAndLineNumbers) {
+  auto rows = parse_csv("\xEF\xBB\xBFtckn;ad\r\n1;\"Kaya \"\"Jr\"\"\"\r\n\r\n2;\"a\nb\"\n3;x");
+  ASSERT_EQ(rows.size(), 4u);
+  EXPECT_EQ(rows[0].fields[0], "tckn");
+  EXPECT_EQ(rows[1].fields[1], "Kaya \"Jr\"");
+  EXPECT_EQ(rows[2].line, 4);
+  EXPECT_EQ(rows[2].fields[1], "a\nb");
+  EXPECT_EQ(rows[3].line, 6);
+  EXPECT_EQ(parse_csv("a,b;c\n")[0].fields.size(), 2u);  // ',' seen first: ';' is data
+}
+
+TEST(Csv, BrokenInputNamesTheLine) {
+  try {
+    parse_csv("a,b\nc,\"unterminated\n");
+    FAIL();
+  } catch (const UserError& e) {
+    EXPECT_EQ(e.key(), "csv.unterminated_quote");
+  }
+  EXPECT_THROW(parse_csv("a,b\"c\n"), UserError);
+  EXPECT_THROW(parse_csv("\"a\"b,c\n"), UserError);
+  EXPECT_THROW(parse_csv(std::string(2000, 'x')), UserError);
+}
+
+TEST(Turkish, UpperCaseAndNames) {
+  EXPECT_EQ(turkish_upper("çağrı ışıl istanbul"), "ÇAĞRI IŞIL İSTANBUL");
+  EXPECT_EQ(turkish_upper("Öztürk-Şükrü ünal"), "ÖZTÜRK-ŞÜKRÜ ÜNAL");
+  EXPECT_EQ(normalise_name("  ali   nafiz\tçamlı "), "ALİ NAFİZ ÇAMLI");
+  EXPECT_EQ(utf8_length("Işıl"), 4);
+  EXPECT_EQ(utf8_length("a\x01"), -1);
+  EXPECT_EQ(utf8_length("\xC3"), -1);
+}
+
+TEST(Tckn, CheckDigitsFromPrefix) {
+  EXPECT_EQ(tckn_from_prefix("100000001"), "10000000146");
+  EXPECT_TRUE(is_valid_tckn(tckn_from_prefix("999000002")));
+  EXPECT_EQ(tckn_from_prefix("012345678"), "");
+  EXPECT_EQ(tckn_from_prefix("12345"), "");
+}
+
+TEST(Totp, Rfc6238Vectors) {
+  // RFC 6238 appendix B, SHA-1, key "12345678901234567890": the last 6 of the 8 digits.
+  std::string text = "12345678901234567890";
+  Bytes key(text.begin(), text.end());
+  EXPECT_EQ(ra::totp_code(key, 59), "287082");
+  EXPECT_EQ(ra::totp_code(key, 1111111109), "081804");
+  EXPECT_EQ(ra::totp_code(key, 2000000000), "279037");
+  EXPECT_GE(ra::totp_verify(key, "287082", 59 + 30), 0);   // one step of drift
+  EXPECT_EQ(ra::totp_verify(key, "287082", 59 + 90), -1);  // three steps: refused
+  EXPECT_EQ(ra::totp_verify(key, "28708", 59), -1);
+  EXPECT_EQ(ra::base32_encode(ra::base32_decode("JBSWY3DPEHPK3PXP")), "JBSWY3DPEHPK3PXP");
+  EXPECT_EQ(to_string(ra::base32_decode("JBSWY3DP")), "Hello");
+  EXPECT_THROW(ra::base32_decode("JBSW1"), std::invalid_argument);
+}
+
+TEST(SecurityWord, RulesAndHint) {
+  store::Person p{"99900000210", "ÇAĞRI IŞIL", "ÖZTÜRK", "İZMİR", "1988-09-30"};
+  EXPECT_EQ(ra::security_word_problem("Gizli2026Söz", p), "");
+  EXPECT_EQ(ra::security_word_problem("kısa1", p), "apply.error.word_length");
+  EXPECT_EQ(ra::security_word_problem("sadeceharf", p), "apply.error.word_mix");
+  EXPECT_EQ(ra::security_word_problem("12345678901", p), "apply.error.word_mix");
+  EXPECT_EQ(ra::security_word_problem("öztürk2026", p), "apply.error.word_personal");
+  EXPECT_EQ(ra::security_word_problem("x99900000210", p), "apply.error.word_personal");
+  EXPECT_EQ(ra::security_word_hint("Gizli2026Söz"), "G…z");
+  EXPECT_EQ(ra::security_word_hint("Çok2026Güzelş"), "Ç…ş");
+}
+
+TEST(Contact, PhonesAndMasks) {
+  EXPECT_EQ(ra::normalise_mobile("0532 123 45 67"), "+905321234567");
+  EXPECT_EQ(ra::normalise_mobile("+90 (532) 123-4567"), "+905321234567");
+  EXPECT_THROW(ra::normalise_mobile("0212 555 11 11"), UserError);
+  EXPECT_EQ(ra::normalise_phone("0212 555 11 11"), "+902125551111");
+  EXPECT_EQ(ra::mask_phone("+905461234567"), "54* *** ** **");
+  EXPECT_EQ(ra::mask_email("cagri@example.org"), "c***@example.org");
+  EXPECT_EQ(ra::parse_birth_date("30.09.1988"), "1988-09-30");
+  EXPECT_EQ(ra::parse_birth_date("1988-09-30"), "1988-09-30");
+  EXPECT_EQ(ra::parse_birth_date("29.02.1989"), "");
+  EXPECT_EQ(ra::parse_birth_date("30.09.1988x"), "");
+}
+
+TEST(Mail, WireFormatEncodesTurkishSubjectAndBody) {
+  std::string mail = notify::build_mail("Tugra <noreply@tugra.test>", "kisi@example.org", "Başvurunuz",
+                                        "Sayın Çağrı", 0);
+  EXPECT_NE(mail.find("To: <kisi@example.org>\r\n"), std::string::npos);
+  EXPECT_NE(mail.find("Subject: =?UTF-8?B?" + base64_encode(as_bytes("Başvurunuz")) + "?="), std::string::npos);
+  EXPECT_NE(mail.find("Content-Transfer-Encoding: base64\r\n\r\n" + base64_encode(as_bytes("Sayın Çağrı"))),
+            std::string::npos);
+  EXPECT_EQ(mail.find("\n\n"), std::string::npos);  // CRLF only
+}
+
+TEST(Session, CsrfTokensAreBoundToTheSession) {
+  web::SessionStore store(60);
+  std::string a = web::SessionStore::new_id(), b = web::SessionStore::new_id();
+  EXPECT_EQ(a.size(), 43u);
+  EXPECT_NE(a, b);
+  EXPECT_TRUE(store.csrf_ok(a, store.csrf_token(a)));
+  EXPECT_FALSE(store.csrf_ok(b, store.csrf_token(a)));
+  EXPECT_FALSE(store.csrf_ok(a, ""));
+  EXPECT_EQ(store.find(a), nullptr);  // viewing a page stores nothing
+  auto s = store.ensure(a);
+  EXPECT_EQ(store.find(a), s);
+  store.destroy(a);
+  EXPECT_EQ(store.find(a), nullptr);
+  web::SessionStore other(60);
+  EXPECT_FALSE(other.csrf_ok(b, store.csrf_token(b)));  // another process's key
+}
+
+TEST(Captcha, PngAndCaseInsensitiveAnswer) {
+  auto c = web::make_captcha();
+  EXPECT_EQ(c.answer.size(), 5u);
+  EXPECT_EQ(c.png.substr(1, 3), "PNG");
+  EXPECT_NE(web::make_captcha().answer + web::make_captcha().answer, c.answer + c.answer);
+  EXPECT_TRUE(web::captcha_matches("AB3DE", " ab3de "));
+  EXPECT_FALSE(web::captcha_matches("AB3DE", "AB3D"));
+  EXPECT_FALSE(web::captcha_matches("", ""));
+  EXPECT_EQ(web::make_captcha("abcde").answer, "ABCDE");
+}
