@@ -8,6 +8,7 @@
 #include "common/error.hpp"
 #include "notify/notifier.hpp"
 #include "ra/applications.hpp"
+#include "ra/identity_registry.hpp"
 #include "ra/password_hash.hpp"
 #include "web/portal_internal.hpp"
 
