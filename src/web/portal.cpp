@@ -42,21 +42,38 @@ std::string cookie_value(const std::string& header, std::string_view name) {
   return "";
 }
 
-// The texts of the "web." catalog section for templates, per language,
-// built once: "web.apply.title" is {{t.apply_title}}.
-const Data& texts(Lang lang) {
-  static const auto build = [](Lang l) {
-    Data t;
-    for (auto& [key, text] : messages_under(l, "web.")) {
-      std::string name = key;
-      for (auto& c : name)
+// A template of one language, ready to render: every {{t.name}} is replaced
+// by the HTML-escaped catalog text "web.name" ("web.apply.title" is
+// {{t.apply_title}}) when the template is first used, so a page render only
+// fills in the request's own values. Parsed templates keep error state while
+// rendering, so each worker thread has its own.
+kainjow::mustache::mustache& compiled(Lang lang, const std::string& name) {
+  thread_local std::map<std::pair<Lang, std::string>, std::unique_ptr<kainjow::mustache::mustache>> cache;
+  auto& slot = cache[{lang, name}];
+  if (!slot) {
+    std::map<std::string, std::string> texts;
+    for (auto& [key, text] : messages_under(lang, "web.")) {
+      std::string flat = key;
+      for (auto& c : flat)
         if (c == '.') c = '_';
-      t.set(name, text);
+      texts[flat] = kainjow::mustache::html_escape(text);
     }
-    return t;
-  };
-  static const Data tr = build(Lang::tr), en = build(Lang::en);
-  return lang == Lang::tr ? tr : en;
+    const std::string& source = template_text(name);
+    std::string out;
+    std::size_t pos = 0;
+    for (auto open = source.find("{{t.", pos); open != std::string::npos; open = source.find("{{t.", pos)) {
+      auto close = source.find("}}", open);
+      if (close == std::string::npos) break;
+      auto it = texts.find(source.substr(open + 4, close - open - 4));
+      if (it == texts.end()) throw std::logic_error("template " + name + ": no text " + source.substr(open, close - open + 2));
+      out.append(source, pos, open - pos).append(it->second);
+      pos = close + 2;
+    }
+    out.append(source, pos);
+    slot = std::make_unique<kainjow::mustache::mustache>(out);
+    if (!slot->is_valid()) throw std::logic_error("template " + name + ": " + slot->error_message());
+  }
+  return *slot;
 }
 
 }  // namespace
@@ -218,7 +235,6 @@ Data Exchange::errors_data(const std::map<std::string, std::string>& errors) con
 }
 
 Response Exchange::page(const std::string& content, Data data, const std::string& title, int status) {
-  data.set("t", texts(lang));
   data.set("csrf", portal.sessions.csrf_token(session_id));
   data.set("lang", lang == Lang::tr ? "tr" : "en");
   data.set("other_lang", lang == Lang::tr ? "en" : "tr");
@@ -227,14 +243,12 @@ Response Exchange::page(const std::string& content, Data data, const std::string
   data.set("call_centre", portal.settings.call_centre);
   if (portal.settings.demo) data.set("demo", true);
 
-  kainjow::mustache::mustache body_template(template_text(content + ".mustache"));
-  std::string body = body_template.render(data);
+  auto& body_template = compiled(lang, content + ".mustache");
+  data.set("content", body_template.render(data));
   if (!body_template.is_valid()) throw std::logic_error("template " + content + ": " + body_template.error_message());
-  data.set("content", body);
-  kainjow::mustache::mustache layout(template_text("layout.mustache"));
   Response r;
   r.status = status;
-  r.body = layout.render(data);
+  r.body = compiled(lang, "layout.mustache").render(data);
   return r;
 }
 

@@ -129,8 +129,9 @@ class Exchange {
   Session* session(bool create);
   void end_session();
 
-  // A page: `content` template inside the layout. `data` gets the texts
-  // (t.*), the CSRF token and the language links.
+  // A page: `content` template inside the layout. `data` gets the CSRF
+  // token and the language links; the texts (t.*) are put into the
+  // template when it is first used.
   Response page(const std::string& content, Data data, const std::string& title, int status = 200);
   Response error_page(int status, const std::string& message_key);
   // The form fields, their errors (catalog keys) and values for a template.
