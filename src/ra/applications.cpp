@@ -53,6 +53,14 @@ std::string last_char(const std::string& s) {
   return s.substr(start);
 }
 
+// The fields the registry and the institution fill in, not the applicant.
+FormValues identity_values(const Applicant& applicant) {
+  return {{"tckn", applicant.person.tckn},          {"given_name", applicant.person.given_name},
+          {"surname", applicant.person.surname},    {"birth_place", applicant.person.birth_place},
+          {"birth_date", applicant.person.birth_date}, {"sicil_no", applicant.staff.sicil_no},
+          {"institution", applicant.institution.name}};
+}
+
 }  // namespace
 
 std::string security_word_hint(const std::string& word) {
@@ -146,13 +154,7 @@ FormValues ApplicationDesk::values(const Applicant& applicant, const store::Appl
   def("ilce", applicant.staff.ilce);
   def("postal_code", applicant.staff.postal_code);
   // What the registry and the institution say is shown, not editable.
-  v["tckn"] = applicant.person.tckn;
-  v["given_name"] = applicant.person.given_name;
-  v["surname"] = applicant.person.surname;
-  v["birth_place"] = applicant.person.birth_place;
-  v["birth_date"] = applicant.person.birth_date;
-  v["sicil_no"] = applicant.staff.sicil_no;
-  v["institution"] = applicant.institution.name;
+  for (const auto& [key, value] : identity_values(applicant)) v[key] = value;
   return v;
 }
 
@@ -237,13 +239,7 @@ FieldErrors ApplicationDesk::save_form(store::Application& a, const Applicant& a
   }
   if (!errors.empty()) return errors;
 
-  form["tckn"] = applicant.person.tckn;
-  form["given_name"] = applicant.person.given_name;
-  form["surname"] = applicant.person.surname;
-  form["birth_place"] = applicant.person.birth_place;
-  form["birth_date"] = applicant.person.birth_date;
-  form["sicil_no"] = applicant.staff.sicil_no;
-  form["institution"] = applicant.institution.name;
+  for (const auto& [key, value] : identity_values(applicant)) form[key] = value;
   a.form = form.dump();
   a.institution_id = applicant.institution.id;
   if (!keep_word) {

@@ -6,8 +6,6 @@ import hashlib
 import os
 import re
 import signal
-import socket
-import subprocess
 import time
 import unittest
 import urllib.error
@@ -19,7 +17,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.x509 import ocsp
 
 import harness
-from harness import free_port, http, run
+from harness import http, run
 
 
 class StatusServices(unittest.TestCase):
@@ -34,27 +32,12 @@ class StatusServices(unittest.TestCase):
         cls.chain_pem = cls.home.write("chain.pem", chain)
         cls.nes = x509.load_pem_x509_certificate(pems[0].encode())
         _, cls.pub = harness.ec_public_key(cls.home)
-        cls.port = free_port()
-        cls.base = f"http://127.0.0.1:{cls.port}"
-        cls.log = open(cls.home.path("serve.log"), "wb")
-        cls.server = subprocess.Popen([harness.TUGRA, "serve", "--listen", f"127.0.0.1:{cls.port}"],
-                                      env=cls.home.env, stdout=cls.log, stderr=subprocess.STDOUT)
-        for _ in range(100):
-            try:
-                if http(cls.base + "/healthz")[0] == 200:
-                    break
-            except OSError:
-                pass
-            time.sleep(0.1)
-        else:
-            raise AssertionError("server did not start")
+        cls.serve = harness.Server(cls.home)
+        cls.server, cls.port, cls.base = cls.serve.process, cls.serve.port, cls.serve.base
 
     @classmethod
     def tearDownClass(cls):
-        if cls.server.poll() is None:
-            cls.server.kill()
-            cls.server.wait()
-        cls.log.close()
+        cls.serve.stop()
         cls.home.remove()
 
     def issue(self, tckn="12345678950"):
@@ -242,8 +225,8 @@ class StatusServices(unittest.TestCase):
     def test_zz_graceful_stop_on_sigterm(self):
         self.server.send_signal(signal.SIGTERM)
         self.assertEqual(self.server.wait(timeout=20), 0)
-        self.log.flush()
-        with open(self.home.path("serve.log"), "rb") as f:
+        self.serve.log.flush()
+        with open(self.serve.log.name, "rb") as f:
             log = f.read().decode()
         self.assertIn("tugra serve: stopping", log)
         self.assertRegex(log, r"POST /ocsp 200 \d+")  # the access log

@@ -1,6 +1,5 @@
 """`tugra serve` terminating TLS itself (service.tls_certificate/tls_key)."""
 import os
-import socket
 import ssl
 import subprocess
 import time
