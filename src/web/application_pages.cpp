@@ -97,9 +97,12 @@ Response post_login(Exchange& ex) {
       auto who = b.desk->identify(claim);
       return std::pair{who, b.desk->open(who)};
     });
-    s->applicant = applicant;
-    s->application_id = application.id;
-    s->sms_code_hash.clear();
+    // A new session id once the identity is known: an id planted before
+    // the log-in is worth nothing.
+    ex.end_session();
+    Session* fresh = ex.session(true);
+    fresh->applicant = applicant;
+    fresh->application_id = application.id;
     return Response::redirect("/basvuru/form");
   } catch (const UserError& e) {
     if (e.key() == "ca.invalid_tckn") {

@@ -201,7 +201,13 @@ restinio::request_handling_status_t handle(Context& ctx, const restinio::request
   if (ctx.status) {
     if (auto handled = handle_status(ctx, req, path, start)) return *handled;
   }
-  if (ctx.portal) return handle_portal(ctx, req, start);
+  if (ctx.portal) {
+    // A portal-only server still answers the load balancer's health check.
+    if (!ctx.status && path == "/healthz")
+      return ctx.send(req, Route::healthz, restinio::status_ok(), "text/plain; charset=utf-8", "ok\n",
+                      {{"Cache-Control", "no-store"}}, start);
+    return handle_portal(ctx, req, start);
+  }
   return ctx.send(req, Route::other, restinio::status_not_found(), "text/plain; charset=utf-8", "not found\n", {},
                   start);
 }

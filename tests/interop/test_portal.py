@@ -376,6 +376,24 @@ class Portal(unittest.TestCase):
         self.assertIn("geçici olarak kapatıldı", page)
         self.assertIn("application.identity_failed", self.home.tugra("audit", "list", "--limit", "100000").stdout.decode())
 
+    def test_session_id_changes_at_log_in_and_logout_ends_it(self):
+        b = Browser(self.base)
+        b.get("/basvuru")
+        before = {c.name: c.value for c in b.jar}["tugra_session"]
+        b.captcha()
+        self.assertEqual(b.post("/basvuru", dict(ISMAIL, captcha="ABCDE"))[1], "/basvuru/form")
+        after = {c.name: c.value for c in b.jar}["tugra_session"]
+        self.assertNotEqual(before, after)
+        # The old id opens nothing.
+        old = Browser(self.base)
+        old.jar.set_cookie(next(c for c in b.jar if c.name == "tugra_session").__class__(
+            0, "tugra_session", before, None, False, "127.0.0.1", False, False, "/", True, False, None, False,
+            None, None, {}))
+        self.assertEqual(old.get("/basvuru/form")[1].get("Location"), "/basvuru")
+        self.assertEqual(b.get("/basvuru/form")[0], 200)
+        self.assertEqual(b.post("/cikis", {})[:2], (303, "/"))
+        self.assertEqual(b.get("/basvuru/form")[1].get("Location"), "/basvuru")
+
     # --- public pages, headers, language -------------------------------------------------
 
     def test_security_headers_cookies_and_english(self):
