@@ -156,7 +156,8 @@ std::string CertificateAuthority::chain_pem() {
 }
 
 store::CertificateRecord CertificateAuthority::change_status(
-    const std::string& serial_text, const char* event, const std::function<void(store::CertificateRecord&)>& change) {
+    const std::string& serial_text, const char* event, const std::function<void(store::CertificateRecord&)>& change,
+    const StatusOptions& options) {
   std::string serial = normalize_serial(serial_text);
   store::CertificateRecord result;
   write([&] {
@@ -168,38 +169,40 @@ store::CertificateRecord CertificateAuthority::change_status(
     certs.set_status(serial, rec->status, rec->revoked_at, rec->revocation_reason);
     nlohmann::json details = {{"status", store::to_string(rec->status)}, {"tckn", rec->tckn}};
     if (rec->revocation_reason) details["reason"] = *rec->revocation_reason;
-    certs.mark_changed(serial, record(event, serial, details.dump()).seq);
+    certs.mark_changed(serial, record(event, serial, details.dump(), options.actor).seq);
+    if (options.also) options.also(*rec);
     result = *rec;
   });
   return result;
 }
 
-store::CertificateRecord CertificateAuthority::revoke(const std::string& serial, int reason) {
+store::CertificateRecord CertificateAuthority::revoke(const std::string& serial, int reason,
+                                                     const StatusOptions& options) {
   return change_status(serial, "certificate.revoked", [&](store::CertificateRecord& r) {
     if (r.status == store::CertStatus::revoked) throw UserError("ca.already_revoked", {{"serial", r.serial}});
     r.status = store::CertStatus::revoked;
     r.revoked_at = now_seconds();
     r.revocation_reason = reason;
-  });
+  }, options);
 }
 
-store::CertificateRecord CertificateAuthority::suspend(const std::string& serial) {
+store::CertificateRecord CertificateAuthority::suspend(const std::string& serial, const StatusOptions& options) {
   return change_status(serial, "certificate.suspended", [&](store::CertificateRecord& r) {
     if (r.status == store::CertStatus::revoked) throw UserError("ca.already_revoked", {{"serial", r.serial}});
     if (r.status == store::CertStatus::suspended) throw UserError("ca.already_suspended", {{"serial", r.serial}});
     r.status = store::CertStatus::suspended;
     r.revoked_at = now_seconds();
     r.revocation_reason = kReasonCertificateHold;
-  });
+  }, options);
 }
 
-store::CertificateRecord CertificateAuthority::unsuspend(const std::string& serial) {
+store::CertificateRecord CertificateAuthority::unsuspend(const std::string& serial, const StatusOptions& options) {
   return change_status(serial, "certificate.unsuspended", [&](store::CertificateRecord& r) {
     if (r.status != store::CertStatus::suspended) throw UserError("ca.not_suspended", {{"serial", r.serial}});
     r.status = store::CertStatus::valid;
     r.revoked_at.reset();
     r.revocation_reason.reset();
-  });
+  }, options);
 }
 
 }  // namespace tugra::ca

@@ -36,6 +36,13 @@ struct IssueRequest {
   std::optional<std::string> request_id;  // idempotency key; default: hash of the request
 };
 
+// Who asks for a status change (the audit record's actor; default: the CA's
+// own), and what else must be written in the same transaction.
+struct StatusOptions {
+  std::string actor;
+  std::function<void(const store::CertificateRecord&)> also;
+};
+
 struct IssueResult {
   store::CertificateRecord record;
   Bytes der;
@@ -55,9 +62,9 @@ class CertificateAuthority {
   ~CertificateAuthority();
 
   IssueResult issue(const IssueRequest& request);
-  store::CertificateRecord revoke(const std::string& serial, int reason);
-  store::CertificateRecord suspend(const std::string& serial);
-  store::CertificateRecord unsuspend(const std::string& serial);
+  store::CertificateRecord revoke(const std::string& serial, int reason, const StatusOptions& options = {});
+  store::CertificateRecord suspend(const std::string& serial, const StatusOptions& options = {});
+  store::CertificateRecord unsuspend(const std::string& serial, const StatusOptions& options = {});
   // Completes issuances left 'pending' by a crash; returns how many.
   int recover_pending();
 
@@ -108,7 +115,8 @@ class CertificateAuthority {
   const Signer& signer(const std::string& authority_id);
   store::CertificateRecord finish_issuance(const store::CertificateRecord& intent, bool recovered, Bytes& der);
   store::CertificateRecord change_status(const std::string& serial, const char* event,
-                                         const std::function<void(store::CertificateRecord&)>& change);
+                                         const std::function<void(store::CertificateRecord&)>& change,
+                                         const StatusOptions& options);
 
   Config config_;
   std::string actor_;

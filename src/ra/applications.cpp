@@ -15,6 +15,7 @@
 #include "ra/lockout.hpp"
 #include "ra/password_hash.hpp"
 #include "ra/production.hpp"
+#include "store/holder_records.hpp"
 
 namespace tugra::ra {
 namespace {
@@ -322,12 +323,29 @@ store::Application ApplicationDesk::approve(const store::Officer& officer, std::
   order.email = v["email"];
   order.years = v["years"] == "5" ? 5 : 3;
   if (!v["limit"].empty()) order.limit = v["limit"];
+  if (v["app_type"] == "renewal") {
+    // The newest certificate still valid is the one this renews; the new
+    // card cannot be activated while it lasts.
+    std::int64_t now = now_seconds();
+    for (const auto& c : ca_.list(a.tckn))
+      if (c.status != store::CertStatus::revoked && c.status != store::CertStatus::pending && c.not_after >= now)
+        order.renews = c.serial;
+  }
   auto request = production_request_for(ca_, order);
+  // The holder's account for the Bireysel İşlemler portal: the security word
+  // chosen on the form, and the contact details.
+  store::HolderRecord holder{a.tckn, v["given_name"], v["surname"], a.security_word_hash, v["mobile"], v["email"],
+                             v["channel"], nlohmann::json{{"address", v["address"]}, {"il", v["il"]},
+                                                          {"ilce", v["ilce"]}, {"postal_code", v["postal_code"]},
+                                                          {"work_phone", v["work_phone"]}, {"work_ext", v["work_ext"]},
+                                                          {"home_phone", v["home_phone"]}}.dump(),
+                             0, 0};
   a.state = "approved";
   a.decided_by = officer.id;
   a.decided_at = now_seconds();
   ca_.write([&] {
     queue_production_request(ca_, request);
+    store::HolderRepository(ca_.database()).upsert(holder);
     a.production_request_id = request.id;
     store::ApplicationRepository(ca_.database()).update(a);
     ca_.record("application.approved", a.tckn,

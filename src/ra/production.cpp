@@ -55,6 +55,7 @@ store::ProductionRequest production_request_for(ca::CertificateAuthority& ca, co
   r.email = order.email;
   r.years = order.years;
   r.monetary_limit = order.limit.value_or("");
+  r.renews = order.renews.value_or("");
   return r;
 }
 
@@ -153,6 +154,7 @@ void Production::personalise(store::ProductionRequest& r, ProductionTimes& times
     request.public_key = to_string(*key);
     request.years = r.years;
     if (!r.monetary_limit.empty()) request.limit = r.monetary_limit;
+    if (!r.renews.empty()) request.renews = r.renews;
     request.suspended = true;  // on hold until the holder activates the card
     request.request_id = issue_request_id(r);
     cert = ca_.issue(request).record;

@@ -39,6 +39,7 @@ struct ProductionOrder {
   std::string tckn, given_name, surname, phone, email;
   int years = 3;
   std::optional<std::string> limit;
+  std::optional<std::string> renews;  // serial of the certificate a renewal replaces
 };
 
 // Where time goes, in seconds, summed over the cards of a run.

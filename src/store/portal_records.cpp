@@ -87,9 +87,9 @@ void OfficerRepository::insert(Officer& o) {
   o.created_at = now_seconds();
   long long id = o.id, inst = o.institution_id, created = o.created_at;
   db_.sql() << "INSERT INTO officers (id, institution_id, username, tckn, full_name, password_hash, totp_secret, "
-               "created_at) VALUES (:id, :i, :u, :t, :n, :p, :s, :c)",
+               "created_at, role) VALUES (:id, :i, :u, :t, :n, :p, :s, :c, :r)",
       soci::use(id), soci::use(inst), soci::use(o.username), soci::use(o.tckn), soci::use(o.full_name),
-      soci::use(o.password_hash), soci::use(o.totp_secret), soci::use(created);
+      soci::use(o.password_hash), soci::use(o.totp_secret), soci::use(created), soci::use(o.role);
 }
 
 namespace {
@@ -100,9 +100,10 @@ std::vector<Officer> select_officers(Database& db, const std::string& where, Par
   long long id = 0, inst = 0, created = 0;
   soci::statement st =
       (db.sql().prepare << "SELECT id, institution_id, username, tckn, full_name, password_hash, totp_secret, "
-                           "created_at FROM officers " + where,
+                           "created_at, role FROM officers " + where,
        soci::use(param), soci::into(id), soci::into(inst), soci::into(o.username), soci::into(o.tckn),
-       soci::into(o.full_name), soci::into(o.password_hash), soci::into(o.totp_secret), soci::into(created));
+       soci::into(o.full_name), soci::into(o.password_hash), soci::into(o.totp_secret), soci::into(created),
+       soci::into(o.role));
   st.execute();
   while (st.fetch()) {
     o.id = id;

@@ -48,6 +48,7 @@ struct Officer {
   std::int64_t id = 0, institution_id = 0;
   std::string username, tckn, full_name, password_hash, totp_secret;
   std::int64_t created_at = 0;
+  std::string role = "officer";  // officer (an institution's) | operator (the call centre)
 };
 
 class OfficerRepository {

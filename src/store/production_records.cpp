@@ -9,7 +9,7 @@ namespace tugra::store {
 namespace {
 
 const std::string kRequestColumns =
-    "SELECT id, tckn, given_name, surname, phone, email, years, monetary_limit, state, attempt, card_label, "
+    "SELECT id, tckn, given_name, surname, phone, email, years, monetary_limit, renews, state, attempt, card_label, "
     "card_serial, certificate_serial, tracking_number, error, created_at, updated_at FROM production_requests ";
 
 // `Param` binds the one :p of `where` (a state text or an id).
@@ -21,7 +21,7 @@ std::vector<ProductionRequest> select_requests(Database& db, const std::string& 
   soci::statement st =
       (db.sql().prepare << kRequestColumns + where, soci::use(p), soci::use(limit), soci::into(id),
        soci::into(r.tckn), soci::into(r.given_name), soci::into(r.surname), soci::into(r.phone),
-       soci::into(r.email), soci::into(r.years), soci::into(r.monetary_limit), soci::into(r.state),
+       soci::into(r.email), soci::into(r.years), soci::into(r.monetary_limit), soci::into(r.renews), soci::into(r.state),
        soci::into(r.attempt), soci::into(r.card_label), soci::into(r.card_serial),
        soci::into(r.certificate_serial), soci::into(r.tracking_number), soci::into(r.error), soci::into(created),
        soci::into(updated));
@@ -45,10 +45,10 @@ std::int64_t ProductionRepository::insert(ProductionRequest& r) {
   r.created_at = r.updated_at = now_seconds();
   long long id = r.id, created = r.created_at;
   db_.sql() << "INSERT INTO production_requests (id, tckn, given_name, surname, phone, email, years, "
-               "monetary_limit, state, attempt, created_at, updated_at) VALUES (:id, :tckn, :given, :surname, "
-               ":phone, :email, :years, :limit, :state, :attempt, :created, :updated)",
+               "monetary_limit, renews, state, attempt, created_at, updated_at) VALUES (:id, :tckn, :given, :surname, "
+               ":phone, :email, :years, :limit, :renews, :state, :attempt, :created, :updated)",
       soci::use(id), soci::use(r.tckn), soci::use(r.given_name), soci::use(r.surname), soci::use(r.phone),
-      soci::use(r.email), soci::use(r.years), soci::use(r.monetary_limit), soci::use(r.state),
+      soci::use(r.email), soci::use(r.years), soci::use(r.monetary_limit), soci::use(r.renews), soci::use(r.state),
       soci::use(r.attempt), soci::use(created), soci::use(created);
   return r.id;
 }

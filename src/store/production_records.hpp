@@ -17,6 +17,7 @@ struct ProductionRequest {
   std::string tckn, given_name, surname, phone, email;
   int years = 3;
   std::string monetary_limit;  // "" for none
+  std::string renews;          // "" unless a renewal
   std::string state = "queued";
   int attempt = 1;
   std::string card_label, card_serial, certificate_serial, tracking_number, error;

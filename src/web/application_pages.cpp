@@ -5,10 +5,6 @@
 //   /basvuru/sms/kod    4/6 code entry with the seconds left
 //   /basvuru/yontem     5/6 signing method
 //   /basvuru/islak      6/6 wet signature: the PDF and whom to hand it to
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <sodium.h>
-
 #include "ca/authority.hpp"
 #include "common/bytes.hpp"
 #include "common/clock.hpp"
@@ -21,6 +17,7 @@
 #include "web/application_pdf.hpp"
 #include "web/captcha.hpp"
 #include "web/portal_internal.hpp"
+#include "web/sms_confirmation.hpp"
 
 namespace tugra::web {
 namespace {
@@ -29,10 +26,6 @@ const char* const kIdentityFields[] = {"tckn", "sicil_no", "given_name", "surnam
 const char* const kFormFields[] = {"reader_type", "years",      "app_type", "publish",  "limit",   "unit",
                                    "title",       "address",    "il",       "ilce",     "postal_code", "email",
                                    "work_phone",  "work_ext",   "mobile",   "operator", "home_phone", "channel"};
-
-std::string code_hash(const std::string& session_id, const std::string& code) {
-  return hex_encode(ossl::digest(EVP_sha256(), as_bytes(session_id + ":" + code)));
-}
 
 Data step_data(int step) {
   Data d;
@@ -150,51 +143,34 @@ Response post_form(Exchange& ex) {
   return Response::redirect("/basvuru/sms");
 }
 
+const SmsFlow& apply_sms_flow(int step) {
+  static const SmsFlow three{"/basvuru/sms", "/basvuru/sms/kod", false, step_data(3)};
+  static const SmsFlow four{"/basvuru/sms", "/basvuru/sms/kod", false, step_data(4)};
+  return step == 3 ? three : four;
+}
+
+// Step 3/6 needs a saved form that the SMS code has not confirmed yet.
+bool awaiting_sms(const Journey& j) { return j.application.state == "draft" && j.application.id != 0; }
+
 Response show_sms(Exchange& ex) {
   auto j = journey(ex);
   if (!j) return Response::redirect("/basvuru");
-  if (j->application.state != "draft" || j->application.id == 0) return Response::redirect("/basvuru/form");
-  Data d = step_data(3);
-  d.set("phone", ra::mask_phone(ra::form_values(j->application)["mobile"]));
-  return ex.page("apply_sms", d, ex.text("web.apply.sms_title"));
+  if (!awaiting_sms(*j)) return Response::redirect("/basvuru/form");
+  return sms_page(ex, apply_sms_flow(3), ra::form_values(j->application)["mobile"]);
 }
 
 Response post_sms(Exchange& ex) {
   auto j = journey(ex);
   if (!j) return Response::redirect("/basvuru");
-  if (j->application.state != "draft" || j->application.id == 0) return Response::redirect("/basvuru/form");
-  Session* s = j->session;
-  if (s->sms_sent >= 3) return ex.error_page(429, "web.apply.sms_too_many");
-  std::string code;
-  for (int i = 0; i < 6; ++i) code += static_cast<char>('0' + randombytes_uniform(10));
-  s->sms_code_hash = code_hash(s->id, code);
-  s->sms_expires = now_seconds() + ex.portal.settings.sms_code_seconds;
-  s->sms_attempts_left = ex.portal.settings.sms_code_attempts;
-  ++s->sms_sent;
-  std::string mobile = ra::form_values(j->application)["mobile"];
-  ex.portal.backends.with([&](Backend& b) {
-    b.notifications->sms(mobile, message("notify.sms_code",
-                                         {{"code", code},
-                                          {"minutes", std::to_string(ex.portal.settings.sms_code_seconds / 60)}}));
-  });
-  sodium_memzero(code.data(), code.size());
-  return Response::redirect("/basvuru/sms/kod");
-}
-
-Response code_page(Exchange& ex, Session* s, const std::string& error, int status = 200) {
-  Data d = step_data(4);
-  std::int64_t left = std::max<std::int64_t>(0, s->sms_expires - now_seconds());
-  d.set("seconds", std::to_string(left));
-  if (left == 0) d.set("expired", true);
-  if (!error.empty()) d.set("error", error);
-  return ex.page("apply_code", d, ex.text("web.apply.code_title"), status);
+  if (!awaiting_sms(*j)) return Response::redirect("/basvuru/form");
+  return send_sms_code(ex, *j->session, apply_sms_flow(4), ra::form_values(j->application)["mobile"]);
 }
 
 Response show_code(Exchange& ex) {
   auto j = journey(ex);
   if (!j) return Response::redirect("/basvuru");
   if (j->session->sms_code_hash.empty()) return Response::redirect("/basvuru/sms");
-  return code_page(ex, j->session, "");
+  return sms_code_page(ex, *j->session, apply_sms_flow(4));
 }
 
 Response post_code(Exchange& ex) {
@@ -205,22 +181,13 @@ Response post_code(Exchange& ex) {
     s->sms_code_hash.clear();
     return Response::redirect("/basvuru/form");
   }
-  if (s->sms_code_hash.empty()) return Response::redirect("/basvuru/sms");
-  if (s->sms_expires < now_seconds()) {
-    s->sms_code_hash.clear();
-    return code_page(ex, s, ex.text("web.apply.code_expired"), 400);
+  Response page;
+  switch (check_sms_code(ex, *s, apply_sms_flow(4), page)) {
+    case CodeCheck::none: return Response::redirect("/basvuru/sms");
+    case CodeCheck::expired:
+    case CodeCheck::wrong: return page;
+    case CodeCheck::ok: break;
   }
-  std::string typed = code_hash(s->id, ex.field("code"));
-  if (typed.size() != s->sms_code_hash.size() ||
-      CRYPTO_memcmp(typed.data(), s->sms_code_hash.data(), typed.size()) != 0) {
-    if (--s->sms_attempts_left <= 0) {
-      s->sms_code_hash.clear();
-      s->sms_expires = 0;
-      return code_page(ex, s, ex.text("web.apply.code_void"), 400);
-    }
-    return code_page(ex, s, ex.text("web.apply.code_wrong", {{"left", std::to_string(s->sms_attempts_left)}}), 400);
-  }
-  s->sms_code_hash.clear();
   ex.portal.backends.with([&](Backend& b) { b.desk->confirm(j->application); });
   return Response::redirect("/basvuru/yontem");
 }

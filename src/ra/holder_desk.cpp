@@ -1,0 +1,366 @@
+#include "ra/holder_desk.hpp"
+
+#include <openssl/evp.h>
+#include <sodium.h>
+
+#include <cstdio>
+#include <nlohmann/json.hpp>
+
+#include "ca/authority.hpp"
+#include "common/bytes.hpp"
+#include "common/clock.hpp"
+#include "common/error.hpp"
+#include "common/turkish.hpp"
+#include "crypto/openssl.hpp"
+#include "notify/notifier.hpp"
+#include "ra/contact.hpp"
+#include "ra/lockout.hpp"
+#include "ra/master_key.hpp"
+#include "ra/password_hash.hpp"
+#include "store/production_records.hpp"
+
+namespace tugra::ra {
+namespace {
+
+constexpr int kResetLinksPerHour = 3;
+
+std::string token_hash(const std::string& token) {
+  return hex_encode(ossl::digest(EVP_sha256(), as_bytes(token)));
+}
+
+std::string new_token() {
+  std::string t = base64_encode(random_bytes(32));
+  for (auto& c : t) c = c == '+' ? '-' : c == '/' ? '_' : c;
+  while (!t.empty() && t.back() == '=') t.pop_back();
+  return t;
+}
+
+std::string actor_of(const std::string& tckn) { return "holder:" + tckn; }
+
+std::string scope_of(const std::string& id) { return "holder:" + id.substr(0, 20); }
+
+// The contact fields a holder keeps current (Bilgi Güncelle), with the
+// application form's rules.
+FieldErrors check_contact(const FormValues& in, store::HolderRecord& h, nlohmann::json& details) {
+  FieldErrors errors;
+  auto get = [&](const char* k) {
+    auto it = in.find(k);
+    std::string v = it == in.end() ? "" : it->second;
+    auto b = v.find_first_not_of(" \t");
+    return b == std::string::npos ? std::string() : v.substr(b, v.find_last_not_of(" \t") - b + 1);
+  };
+  for (const char* k : {"address", "il", "ilce"}) {
+    std::string v = get(k);
+    int n = utf8_length(v);
+    if (n <= 0 || n > (std::string(k) == "address" ? 256 : 64)) errors[k] = n == 0 ? "apply.error.required" : "apply.error.too_long";
+    details[k] = v;
+  }
+  std::string postal = get("postal_code");
+  if (postal.size() != 5 || postal.find_first_not_of("0123456789") != std::string::npos)
+    errors["postal_code"] = "apply.error.postal_code";
+  details["postal_code"] = postal;
+  std::string email = get("email");
+  try {
+    check_email(email);
+    h.email = email;
+  } catch (const UserError&) {
+    errors["email"] = "apply.error.email";
+  }
+  try {
+    h.mobile = normalise_mobile(get("mobile"));
+  } catch (const UserError&) {
+    errors["mobile"] = "apply.error.mobile";
+  }
+  for (const char* k : {"work_phone", "home_phone"}) {
+    std::string v = get(k);
+    details[k] = v;
+    if (v.empty()) continue;
+    try {
+      details[k] = normalise_phone(v);
+    } catch (const UserError&) {
+      errors[k] = "apply.error.phone";
+    }
+  }
+  std::string ext = get("work_ext");
+  if (ext.size() > 6 || ext.find_first_not_of("0123456789") != std::string::npos) errors["work_ext"] = "apply.error.digits";
+  details["work_ext"] = ext;
+  std::string channel = get("channel");
+  if (channel != "email" && channel != "sms" && channel != "both") errors["channel"] = "apply.error.choose";
+  else h.channel = channel;
+  return errors;
+}
+
+}  // namespace
+
+const char* to_string(CertState state) {
+  switch (state) {
+    case CertState::on_hold: return "on_hold";
+    case CertState::active: return "active";
+    case CertState::suspended: return "suspended";
+    case CertState::revoked: return "revoked";
+    case CertState::expired: return "expired";
+  }
+  return "?";
+}
+
+HolderDesk::HolderDesk(ca::CertificateAuthority& ca, notify::Notifications& notifications, HolderSettings settings)
+    : ca_(ca), notifications_(notifications), settings_(std::move(settings)) {}
+
+store::HolderRecord HolderDesk::log_in(const std::string& id, const std::string& word) {
+  Lockout lockout(ca_, settings_.word_failures, 0);
+  std::string scope = scope_of(id);
+  if (lockout.locked(scope)) throw UserError("holder.blocked");
+  auto holder = store::HolderRepository(ca_.database()).find(id);
+  // An unknown number costs a hash too: timing does not tell who has a certificate.
+  static const std::string kDummy = hash_secret("tugra-no-such-holder");
+  bool ok = verify_secret(holder ? holder->security_word_hash : kDummy, word) && holder;
+  if (!ok) {
+    if (lockout.fail(scope, "holder.login_failed", id.substr(0, 20), "portal")) throw UserError("holder.blocked");
+    throw UserError("holder.bad_login");
+  }
+  lockout.clear(scope);
+  return *holder;
+}
+
+bool HolderDesk::blocked(const std::string& tckn) { return Lockout(ca_, settings_.word_failures, 0).locked(scope_of(tckn)); }
+
+void HolderDesk::unblock(const std::string& tckn, const std::string& actor) {
+  Lockout lockout(ca_, settings_.word_failures, 0);
+  if (!lockout.locked(scope_of(tckn))) throw UserError("holder.not_blocked", {{"tckn", tckn}});
+  ca_.write([&] {
+    store::FailureRepository(ca_.database()).clear(scope_of(tckn));
+    ca_.record("holder.unblocked", tckn, "{}", actor);
+  });
+  ca_.checkpoint();
+}
+
+std::optional<store::HolderRecord> HolderDesk::find(const std::string& tckn) {
+  return store::HolderRepository(ca_.database()).find(tckn);
+}
+
+std::vector<HolderCertificate> HolderDesk::certificates(const std::string& tckn) {
+  auto& db = ca_.database();
+  std::vector<HolderCertificate> out;
+  auto cards = store::CardRepository(db).list(tckn);
+  std::int64_t now = now_seconds();
+  for (auto& rec : ca_.list(tckn)) {
+    if (rec.status == store::CertStatus::pending) continue;
+    HolderCertificate c;
+    c.record = rec;
+    if (rec.status == store::CertStatus::revoked) c.state = CertState::revoked;
+    else if (rec.not_after < now) c.state = CertState::expired;
+    else if (rec.status == store::CertStatus::suspended)
+      c.state = store::ActivationRepository(db).activated(rec.serial) ? CertState::suspended : CertState::on_hold;
+    for (const auto& card : cards)
+      if (card.certificate_serial == rec.serial) c.card_serial = card.serial;
+    if (rec.renews) {
+      // Seed 001 "ÖNEMLİ": the new certificate waits until the one it renews is no longer valid.
+      auto old = ca_.find(*rec.renews);
+      if (old && old->status != store::CertStatus::revoked && old->not_after >= now) c.blocked_by = old->serial;
+    }
+    out.push_back(std::move(c));
+  }
+  return out;
+}
+
+HolderCertificate HolderDesk::certificate(const std::string& tckn, const std::string& serial) {
+  for (auto& c : certificates(tckn))
+    if (c.record.serial == serial) return c;
+  throw UserError("holder.no_certificate", {{"serial", serial.substr(0, 40)}});
+}
+
+void HolderDesk::change(const store::HolderRecord& h, const std::string& serial, const char* action, int reason) {
+  auto c = certificate(h.tckn, serial);
+  std::string what = action;
+  ca::StatusOptions options;
+  options.actor = actor_of(h.tckn);
+  if (what == "activate") {
+    if (c.state != CertState::on_hold) throw UserError("holder.not_on_hold");
+    if (!c.blocked_by.empty()) {
+      auto old = ca_.find(c.blocked_by);
+      throw UserError("holder.renewal_blocked",
+                      {{"serial", c.blocked_by}, {"until", format_time(old ? old->not_after : 0, "%d.%m.%Y")}});
+    }
+    options.also = [&](const store::CertificateRecord&) {
+      store::ActivationRepository(ca_.database()).insert(serial, h.tckn);
+    };
+    ca_.unsuspend(serial, options);
+  } else if (what == "suspend") {
+    if (c.state != CertState::active) throw UserError("holder.not_active");
+    ca_.suspend(serial, options);
+  } else if (what == "unsuspend") {
+    if (c.state != CertState::suspended) throw UserError("holder.not_suspended");
+    ca_.unsuspend(serial, options);
+  } else {
+    if (c.state == CertState::revoked) throw UserError("ca.already_revoked", {{"serial", serial}});
+    ca_.revoke(serial, reason, options);
+  }
+  ca_.checkpoint();
+  tell(h, message("notify.holder_" + what, {{"name", h.given_name + " " + h.surname}, {"serial", serial}}));
+}
+
+void HolderDesk::activate(const store::HolderRecord& h, const std::string& serial) { change(h, serial, "activate"); }
+void HolderDesk::suspend(const store::HolderRecord& h, const std::string& serial) { change(h, serial, "suspend"); }
+void HolderDesk::unsuspend(const store::HolderRecord& h, const std::string& serial) { change(h, serial, "unsuspend"); }
+
+void HolderDesk::revoke(const store::HolderRecord& h, const std::string& serial, int reason) {
+  // The reasons a holder may give (RFC 5280): unspecified, keyCompromise,
+  // affiliationChanged, superseded, cessationOfOperation.
+  if (reason != 0 && reason != 1 && reason != 3 && reason != 4 && reason != 5) throw UserError("holder.bad_reason");
+  change(h, serial, "revoke", reason);
+}
+
+FieldErrors HolderDesk::update(store::HolderRecord& h, const FormValues& input, bool& word_changed) {
+  word_changed = false;
+  store::HolderRecord updated = h;
+  auto details = nlohmann::json::parse(h.details, nullptr, false);
+  if (!details.is_object()) details = nlohmann::json::object();
+  FieldErrors errors = check_contact(input, updated, details);
+  auto value = [&](const char* k) {
+    auto it = input.find(k);
+    return it == input.end() ? std::string() : it->second;
+  };
+  std::string word = value("security_word"), again = value("security_word2");
+  bool change_word = !value("change_word").empty();
+  if (change_word) {
+    std::string problem = security_word_problem(word, {h.tckn, h.given_name, h.surname, "", ""});
+    if (word.empty()) errors["security_word"] = "apply.error.required";
+    else if (!problem.empty()) errors["security_word"] = problem;
+    else if (word != again) errors["security_word2"] = "apply.error.word_mismatch";
+  }
+  if (!errors.empty()) return errors;
+  updated.details = details.dump();
+  std::string hash = change_word ? hash_secret(word) : "";
+  ca_.write([&] {
+    store::HolderRepository repo(ca_.database());
+    repo.update_contact(updated);
+    ca_.record("holder.details_updated", h.tckn, "{}", actor_of(h.tckn));
+    if (change_word) {
+      repo.set_security_word(h.tckn, hash);
+      store::ResetLinkRepository(ca_.database()).void_all(h.tckn);
+      ca_.record("holder.security_word_changed", h.tckn, "{}", actor_of(h.tckn));
+    }
+  });
+  ca_.checkpoint();
+  h = *find(h.tckn);
+  word_changed = change_word;
+  tell(h, message(change_word ? "notify.holder_word_changed" : "notify.holder_details", {{"name", h.given_name + " " + h.surname}}));
+  return {};
+}
+
+std::optional<CardSecrets> HolderDesk::secrets(const std::string& tckn) {
+  HolderSecrets vault(ca_.database(), ca_.config().path("secrets.master_key_file"));
+  auto secret = vault.latest(tckn);
+  if (!secret) return std::nullopt;
+  CardSecrets out{"", *secret};
+  for (const auto& card : store::CardRepository(ca_.database()).list(tckn))
+    if (card.request_id == secret->request_id) out.card_serial = card.serial;
+  if (!settings_.holder_keeps_puk) out.secret.puk.clear();
+  ca_.write([&] {
+    ca_.record("holder.pin_puk_viewed", tckn, nlohmann::json{{"card", out.card_serial}}.dump(), actor_of(tckn));
+  });
+  ca_.checkpoint();
+  return out;
+}
+
+int HolderDesk::delete_secrets(const std::string& tckn) {
+  HolderSecrets vault(ca_.database(), ca_.config().path("secrets.master_key_file"));
+  int deleted = 0;
+  ca_.write([&] {
+    deleted = vault.destroy(tckn);
+    ca_.record("holder.pin_puk_deleted", tckn, nlohmann::json{{"records", deleted}}.dump(), actor_of(tckn));
+  });
+  ca_.checkpoint();
+  vault.purge();
+  return deleted;
+}
+
+std::string HolderDesk::authorize_unlock(const store::HolderRecord& h, const std::string& new_pin) {
+  if (new_pin.size() != 6 || new_pin.find_first_not_of("0123456789") != std::string::npos)
+    throw UserError("card.pin_format");
+  std::string card_serial;
+  for (const auto& c : certificates(h.tckn))
+    if (!c.card_serial.empty() && (c.state == CertState::active || c.state == CertState::on_hold ||
+                                   c.state == CertState::suspended))
+      card_serial = c.card_serial;
+  if (card_serial.empty()) throw UserError("holder.no_card");
+  std::string token = new_token();
+  MasterKey master(ca_.config().path("secrets.master_key_file"));
+  store::UnlockAuthorization u;
+  u.tckn = h.tckn;
+  u.card_serial = card_serial;
+  u.token_hash = token_hash(token);
+  u.sealed_pin = master.seal(as_bytes(new_pin), "tugra-unlock:" + h.tckn + ":" + card_serial);
+  u.expires_at = now_seconds() + settings_.unlock_seconds;
+  ca_.write([&] {
+    store::UnlockRepository(ca_.database()).insert(u);
+    ca_.record("card.unlock_authorized", h.tckn, nlohmann::json{{"card", card_serial}, {"authorization", u.id}}.dump(),
+               actor_of(h.tckn));
+  });
+  ca_.checkpoint();
+  return token;
+}
+
+void HolderDesk::request_reset(const std::string& id) {
+  auto holder = find(id);
+  if (!holder) return;  // the page says the same thing either way
+  std::int64_t now = now_seconds();
+  store::ResetLinkRepository links(ca_.database());
+  if (links.recent(holder->tckn, now - 3600) >= kResetLinksPerHour) return;
+  std::string token = new_token();
+  ca_.write([&] {
+    links.void_all(holder->tckn);
+    links.insert({token_hash(token), holder->tckn, now + settings_.reset_link_seconds, 0, now});
+    ca_.record("holder.reset_link_sent", holder->tckn, "{}", "portal");
+  });
+  ca_.checkpoint();
+  std::string link = settings_.public_base_url + "/bireysel/sozcuk/yenile?t=" + token;
+  notifications_.email(holder->email, message("notify.reset_subject"),
+                       message("notify.reset_body", {{"name", holder->given_name + " " + holder->surname},
+                                                     {"link", link},
+                                                     {"minutes", std::to_string(settings_.reset_link_seconds / 60)}}));
+}
+
+std::optional<std::string> HolderDesk::reset_holder(const std::string& token) {
+  if (token.empty() || token.size() > 64) return std::nullopt;
+  auto link = store::ResetLinkRepository(ca_.database()).find(token_hash(token));
+  if (!link || link->used_at != 0 || link->expires_at < now_seconds()) return std::nullopt;
+  return link->tckn;
+}
+
+FieldErrors HolderDesk::reset_word(const std::string& token, const std::string& word, const std::string& again) {
+  auto tckn = reset_holder(token);
+  if (!tckn) throw UserError("holder.bad_link");
+  auto h = find(*tckn);
+  if (!h) throw UserError("holder.bad_link");
+  FieldErrors errors;
+  std::string problem = security_word_problem(word, {h->tckn, h->given_name, h->surname, "", ""});
+  if (word.empty()) errors["security_word"] = "apply.error.required";
+  else if (!problem.empty()) errors["security_word"] = problem;
+  else if (word != again) errors["security_word2"] = "apply.error.word_mismatch";
+  if (!errors.empty()) return errors;
+  std::string hash = hash_secret(word);
+  bool used = false;
+  ca_.write([&] {
+    store::ResetLinkRepository links(ca_.database());
+    used = links.use(token_hash(token));
+    if (!used) return;
+    store::HolderRepository(ca_.database()).set_security_word(h->tckn, hash);
+    links.void_all(h->tckn);
+    ca_.record("holder.security_word_reset", h->tckn, "{}", actor_of(h->tckn));
+  });
+  if (!used) throw UserError("holder.bad_link");
+  ca_.checkpoint();
+  tell(*h, message("notify.holder_word_changed", {{"name", h->given_name + " " + h->surname}}));
+  return {};
+}
+
+void HolderDesk::tell(const store::HolderRecord& h, const std::string& body) {
+  try {
+    notifications_.preferred(h.channel, h.mobile, h.email, message("notify.holder_subject"), body);
+  } catch (const UserError& e) {
+    std::fprintf(stderr, "tugra: notification to holder %s failed: %s\n", h.tckn.c_str(), e.what());
+  }
+}
+
+}  // namespace tugra::ra

@@ -1,0 +1,86 @@
+#include "web/sms_confirmation.hpp"
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <sodium.h>
+
+#include "common/bytes.hpp"
+#include "common/clock.hpp"
+#include "crypto/openssl.hpp"
+#include "notify/notifier.hpp"
+#include "ra/contact.hpp"
+
+namespace tugra::web {
+namespace {
+
+constexpr int kCodesPerSession = 3;
+
+std::string code_hash(const std::string& session_id, const std::string& code) {
+  return hex_encode(ossl::digest(EVP_sha256(), as_bytes(session_id + ":" + code)));
+}
+
+Data flow_data(const SmsFlow& flow) {
+  Data d = flow.frame;
+  d.set("send_path", flow.send_path);
+  d.set("code_path", flow.code_path);
+  if (flow.holder) d.set("holder", true);
+  return d;
+}
+
+}  // namespace
+
+Response sms_page(Exchange& ex, const SmsFlow& flow, const std::string& mobile) {
+  Data d = flow_data(flow);
+  d.set("phone", ra::mask_phone(mobile));
+  return ex.page("sms_confirm", d, ex.text("web.sms.title"));
+}
+
+Response send_sms_code(Exchange& ex, Session& s, const SmsFlow& flow, const std::string& mobile) {
+  if (s.sms_sent >= kCodesPerSession) return ex.error_page(429, "web.sms.too_many");
+  std::string code;
+  for (int i = 0; i < 6; ++i) code += static_cast<char>('0' + randombytes_uniform(10));
+  s.sms_code_hash = code_hash(s.id, code);
+  s.sms_expires = now_seconds() + ex.portal.settings.sms_code_seconds;
+  s.sms_attempts_left = ex.portal.settings.sms_code_attempts;
+  ++s.sms_sent;
+  ex.portal.backends.with([&](Backend& b) {
+    b.notifications->sms(mobile, message("notify.sms_code", {{"code", code},
+                                                             {"minutes", std::to_string(ex.portal.settings.sms_code_seconds / 60)}}));
+  });
+  sodium_memzero(code.data(), code.size());
+  return Response::redirect(flow.code_path);
+}
+
+Response sms_code_page(Exchange& ex, Session& s, const SmsFlow& flow, const std::string& error, int status) {
+  Data d = flow_data(flow);
+  std::int64_t left = std::max<std::int64_t>(0, s.sms_expires - now_seconds());
+  d.set("seconds", std::to_string(left));
+  if (left == 0) d.set("expired", true);
+  if (!error.empty()) d.set("error", error);
+  return ex.page("sms_code", d, ex.text("web.sms.code_title"), status);
+}
+
+CodeCheck check_sms_code(Exchange& ex, Session& s, const SmsFlow& flow, Response& page) {
+  if (s.sms_code_hash.empty()) return CodeCheck::none;
+  if (s.sms_expires < now_seconds()) {
+    s.sms_code_hash.clear();
+    page = sms_code_page(ex, s, flow, ex.text("web.sms.code_expired"), 400);
+    return CodeCheck::expired;
+  }
+  std::string typed = code_hash(s.id, ex.field("code"));
+  if (typed.size() == s.sms_code_hash.size() &&
+      CRYPTO_memcmp(typed.data(), s.sms_code_hash.data(), typed.size()) == 0) {
+    s.sms_code_hash.clear();
+    return CodeCheck::ok;
+  }
+  if (--s.sms_attempts_left <= 0) {
+    s.sms_code_hash.clear();
+    s.sms_expires = 0;
+    page = sms_code_page(ex, s, flow, ex.text("web.sms.code_void"), 400);
+  } else {
+    page = sms_code_page(ex, s, flow, ex.text("web.sms.code_wrong", {{"left", std::to_string(s.sms_attempts_left)}}), 400);
+  }
+  return CodeCheck::wrong;
+}
+
+}  // namespace tugra::web

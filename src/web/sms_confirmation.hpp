@@ -1,0 +1,30 @@
+// The SMS confirmation both journeys share (seed 000 steps 3/6-4/6, seeds
+// 002-004 "SMS Onay Ekranı" and "SMS Onay Kodu Giriş Ekranı"): the masked
+// number and "Onay", then the code with the seconds left, a few attempts
+// per code and a few codes per session. Only the code's hash is kept.
+#pragma once
+
+#include <string>
+
+#include "web/portal_internal.hpp"
+
+namespace tugra::web {
+
+struct SmsFlow {
+  std::string send_path;  // POST here sends a code; GET shows the number
+  std::string code_path;  // POST here checks the code
+  bool holder = false;    // the holder's texts instead of the application's
+  Data frame;             // breadcrumbs / step of the journey
+};
+
+Response sms_page(Exchange& ex, const SmsFlow& flow, const std::string& mobile);
+// Sends a new code; a redirect to the code page, or an error page after
+// three codes in one session.
+Response send_sms_code(Exchange& ex, Session& s, const SmsFlow& flow, const std::string& mobile);
+Response sms_code_page(Exchange& ex, Session& s, const SmsFlow& flow, const std::string& error = "", int status = 200);
+
+enum class CodeCheck { ok, none, expired, wrong };
+// Checks the typed code; on `expired` or `wrong` the answer page is in `page`.
+CodeCheck check_sms_code(Exchange& ex, Session& s, const SmsFlow& flow, Response& page);
+
+}  // namespace tugra::web
