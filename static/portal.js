@@ -22,4 +22,14 @@ document.addEventListener("DOMContentLoaded", () => {
     };
     tick();
   }
+  // The holder's session ends after the idle time the server keeps it:
+  // warn two minutes before, then go to the log-in page.
+  const warning = document.getElementById("session-warning");
+  if (warning) {
+    const total = parseInt(warning.dataset.seconds, 10) || 0;
+    if (total > 0) {
+      setTimeout(() => { warning.hidden = false; }, Math.max(0, total - 120) * 1000);
+      setTimeout(() => { window.location.href = "/bireysel/giris?expired=1"; }, total * 1000);
+    }
+  }
 });

@@ -13,6 +13,7 @@
 #include "notify/notifier.hpp"
 #include "ra/contact.hpp"
 #include "ra/drivers.hpp"
+#include "ra/holder_desk.hpp"
 #include "ra/institutions.hpp"
 #include "ra/password_hash.hpp"
 #include "store/portal_records.hpp"
@@ -54,6 +55,8 @@ constexpr DemoPerson kDemoPeople[] = {
 constexpr const char* kDemoOfficerUser = "ali.camli";
 constexpr const char* kDemoOfficerPassword = "Demo-Parola-2026";
 constexpr const char* kDemoOfficerTotp = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
+constexpr const char* kDemoOperatorUser = "cagri.merkezi";
+constexpr const char* kDemoOperatorTotp = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ";
 
 void seed_demo(Context& ctx) {
   auto ca = open_ca(ctx);
@@ -73,6 +76,10 @@ void seed_demo(Context& ctx) {
   report(ra::import_staff(*ca, institution.id, staff));
   auto officer = ra::add_officer(*ca, institution.id, kDemoOfficerUser, tckn_from_prefix(kDemoPeople[0].prefix),
                                  "Ali Nafiz Çamlı", kDemoOfficerPassword, kDemoOfficerTotp);
+  // The provider's own call centre, whose operators unblock holders.
+  auto provider = ra::add_institution(*ca, ca->config().str("ca.organization") + " ESHS", "");
+  ra::add_officer(*ca, provider.id, kDemoOperatorUser, tckn_from_prefix("999000009"), "Çağrı Merkezi Operatörü",
+                  kDemoOfficerPassword, kDemoOperatorTotp, "operator");
 
   ra::DriverCatalog catalog(*ca);
   struct DemoDriver {
@@ -107,6 +114,10 @@ void seed_demo(Context& ctx) {
             << message("demo.officer", {{"username", kDemoOfficerUser},
                                         {"password", kDemoOfficerPassword},
                                         {"secret", officer.totp_secret}})
+            << "\n"
+            << message("demo.operator", {{"username", kDemoOperatorUser},
+                                         {"password", kDemoOfficerPassword},
+                                         {"secret", kDemoOperatorTotp}})
             << "\n";
   for (const auto& p : kDemoPeople)
     std::cout << "  " << tckn_from_prefix(p.prefix) << "  " << p.given << " " << p.surname << "  " << p.birth_place
@@ -131,7 +142,7 @@ void add_portal_commands(CLI::App& app, Context& ctx) {
   institution->require_subcommand(1);
   static std::string name, address, username, tckn, full_name, staff_file;
   static std::int64_t institution_id = 0;
-  static bool password_stdin = false, json = false;
+  static bool password_stdin = false, json = false, as_operator = false;
   auto* add = institution->add_subcommand("add", "Register an institution");
   add->add_option("--name", name, "Institution name (as printed on forms)")->required();
   add->add_option("--address", address, "Postal address");
@@ -166,10 +177,13 @@ void add_portal_commands(CLI::App& app, Context& ctx) {
       ->required();
   officer->add_option("--name", full_name, "Full name as shown to applicants")->required();
   officer->add_flag("--password-stdin", password_stdin, "Read the password from standard input instead of the terminal");
+  officer->add_flag("--operator", as_operator,
+                    "A call-centre operator (the /operator page: unblocking holders) instead of an institution officer");
   officer->callback([&ctx] {
     auto ca = open_ca(ctx);
     std::string password = SecretInput(password_stdin).read("institution.password_prompt", true);
-    auto created = ra::add_officer(*ca, institution_id, username, tckn, full_name, password);
+    auto created = ra::add_officer(*ca, institution_id, username, tckn, full_name, password, "",
+                                   as_operator ? "operator" : "officer");
     std::cout << message("institution.officer_added", {{"username", username}}) << "\n  " << created.totp_secret
               << "\n";
   });
@@ -246,6 +260,21 @@ void add_portal_commands(CLI::App& app, Context& ctx) {
     }
     if (json) std::cout << out.dump(2) << "\n";
     else if (messages.empty()) std::cout << message("outbox.none") << "\n";
+  });
+
+  static std::string unblock_tckn;
+  auto* holder = app.get_subcommand("holder");
+  auto* unblock = holder->add_subcommand(
+      "unblock", "Lift the block on a holder's log-in after 3 wrong security words (call centre; audited)");
+  unblock->add_option("--tckn", unblock_tckn, "The holder's identity number")->required();
+  unblock->callback([&ctx] {
+    auto ca = open_ca(ctx);
+    const auto& config = ca->config();
+    notify::Notifications notifications(config, ca->database());
+    ra::HolderSettings settings;
+    settings.word_failures = static_cast<int>(config.integer("portal.holder_word_failures"));
+    ra::HolderDesk(*ca, notifications, settings).unblock(unblock_tckn, ctx.actor());
+    std::cout << message("holder.unblocked", {{"tckn", unblock_tckn}}) << "\n";
   });
 
   static std::string sms_to, email_to;

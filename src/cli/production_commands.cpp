@@ -163,7 +163,7 @@ void add_production_commands(CLI::App& app, Context& ctx) {
     print_shipment(ra::Shipments(*ca).update(tracking, new_state, note), false);
   });
 
-  auto* holder = app.add_subcommand("holder", "Holder support: PIN/PUK records");
+  auto* holder = app.add_subcommand("holder", "Holder support: PIN/PUK records, blocked log-ins");
   holder->require_subcommand(1);
   static std::string tckn;
   static bool erase = false;

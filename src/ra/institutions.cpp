@@ -146,7 +146,8 @@ store::Institution add_institution(ca::CertificateAuthority& ca, const std::stri
 
 NewOfficer add_officer(ca::CertificateAuthority& ca, std::int64_t institution_id, const std::string& username,
                        const std::string& tckn, const std::string& full_name, const std::string& password,
-                       const std::string& totp_secret) {
+                       const std::string& totp_secret, const std::string& role) {
+  if (role != "officer" && role != "operator") throw UserError("institution.bad_role", {{"role", role}});
   if (!store::InstitutionRepository(ca.database()).find(institution_id))
     throw UserError("institution.not_found", {{"id", std::to_string(institution_id)}});
   if (!is_valid_tckn(tckn)) throw UserError("ca.invalid_tckn", {{"tckn", tckn}});
@@ -166,12 +167,14 @@ NewOfficer add_officer(ca::CertificateAuthority& ca, std::int64_t institution_id
   o.username = username;
   o.tckn = tckn;
   o.full_name = trim(full_name);
+  o.role = role;
   o.password_hash = hash_secret(password);
   o.totp_secret = master.seal(secret, totp_associated_data(username));
   sodium_memzero(secret.data(), secret.size());
   ca.write([&] {
     store::OfficerRepository(ca.database()).insert(o);
-    ca.record("officer.added", username, nlohmann::json{{"institution", institution_id}, {"tckn", tckn}}.dump());
+    ca.record("officer.added", username,
+              nlohmann::json{{"institution", institution_id}, {"tckn", tckn}, {"role", role}}.dump());
   });
   ca.checkpoint();
   return out;

@@ -36,9 +36,11 @@ struct NewOfficer {
 };
 // The password needs at least 10 characters; the TOTP secret is random
 // unless `totp_secret` (base32, demo data) is given.
+// `role`: "officer" (the institution's console) or "operator" (the call
+// centre's page, for the provider's own staff).
 NewOfficer add_officer(ca::CertificateAuthority& ca, std::int64_t institution_id, const std::string& username,
                        const std::string& tckn, const std::string& full_name, const std::string& password,
-                       const std::string& totp_secret = "");
+                       const std::string& totp_secret = "", const std::string& role = "officer");
 
 // Officer log-in: password, then the TOTP code. Five failures in a row lock
 // the account for the lock-out time; each failure is audited.

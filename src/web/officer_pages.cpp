@@ -71,14 +71,20 @@ Response post_code(Exchange& ex) {
   ex.end_session();
   Session* fresh = ex.session(true);
   fresh->officer_id = officer;
-  return Response::redirect("/kurum");
+  bool is_operator = ex.portal.backends.with([&](Backend& b) {
+    auto o = store::OfficerRepository(b.ca->database()).find(officer);
+    return o && o->role == "operator";
+  });
+  return Response::redirect(is_operator ? "/operator" : "/kurum");
 }
 
 // The logged-in officer, or nullopt.
 std::optional<store::Officer> officer(Exchange& ex, Backend& b) {
   Session* s = ex.session(false);
   if (!s || !s->officer_id) return std::nullopt;
-  return store::OfficerRepository(b.ca->database()).find(s->officer_id);
+  auto o = store::OfficerRepository(b.ca->database()).find(s->officer_id);
+  if (!o || o->role != "officer") return std::nullopt;  // operators have their own page
+  return o;
 }
 
 Data application_row(Exchange& ex, const store::Application& a) {

@@ -8,6 +8,7 @@
 #include "common/error.hpp"
 #include "notify/notifier.hpp"
 #include "ra/applications.hpp"
+#include "ra/holder_desk.hpp"
 #include "ra/identity_registry.hpp"
 #include "ra/password_hash.hpp"
 #include "web/portal_internal.hpp"
@@ -99,11 +100,18 @@ BackendPool::BackendPool(const Config& config, int size) {
   ra::DeskSettings desk;
   desk.identity_failures = static_cast<int>(config.integer("portal.identity_failures"));
   desk.lockout_seconds = config.integer("portal.lockout_minutes") * 60;
+  ra::HolderSettings holder;
+  holder.word_failures = static_cast<int>(config.integer("portal.holder_word_failures"));
+  holder.reset_link_seconds = config.integer("portal.reset_link_minutes") * 60;
+  holder.unlock_seconds = config.integer("portal.unlock_minutes") * 60;
+  holder.holder_keeps_puk = config.boolean("card.holder_keeps_puk");
+  holder.public_base_url = config.str("service.public_base_url");
   for (int i = 0; i < size; ++i) {
     auto b = std::make_unique<Backend>();
     b->ca = ca::CertificateAuthority::open(config, "portal");
     b->notifications = std::make_unique<notify::Notifications>(config, b->ca->database());
     b->desk = std::make_unique<ra::ApplicationDesk>(*b->ca, *b->notifications, desk);
+    b->holders = std::make_unique<ra::HolderDesk>(*b->ca, *b->notifications, holder);
     idle_.push_back(b.get());
     all_.push_back(std::move(b));
   }
@@ -153,10 +161,13 @@ PortalState::PortalState(const Config& cfg)
   settings.sms_code_seconds = cfg.integer("portal.sms_code_seconds");
   settings.sms_code_attempts = static_cast<int>(cfg.integer("portal.sms_code_attempts"));
   settings.call_centre = cfg.str("portal.call_centre");
+  settings.session_seconds = cfg.integer("portal.session_minutes") * 60;
   ra::set_hash_cost(ra::HashCost::from_config(cfg));
   add_public_pages(*this);
   add_application_pages(*this);
   add_officer_pages(*this);
+  add_holder_pages(*this);
+  add_operator_pages(*this);
 }
 
 // --- exchange --------------------------------------------------------------------

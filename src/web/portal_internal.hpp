@@ -28,6 +28,7 @@ class Notifications;
 }
 namespace tugra::ra {
 class ApplicationDesk;
+class HolderDesk;
 }
 
 namespace tugra::web {
@@ -41,6 +42,7 @@ struct Backend {
   std::unique_ptr<ca::CertificateAuthority> ca;
   std::unique_ptr<notify::Notifications> notifications;
   std::unique_ptr<ra::ApplicationDesk> desk;
+  std::unique_ptr<ra::HolderDesk> holders;
   ~Backend();
 };
 
@@ -90,6 +92,7 @@ struct PortalSettings {
   std::int64_t captcha_seconds = 300, sms_code_seconds = 300;
   int sms_code_attempts = 3;
   std::string call_centre;
+  std::int64_t session_seconds = 1200;
 };
 
 class Exchange;
@@ -148,6 +151,8 @@ class Exchange {
 void add_public_pages(PortalState& portal);
 void add_application_pages(PortalState& portal);
 void add_officer_pages(PortalState& portal);
+void add_holder_pages(PortalState& portal);
+void add_operator_pages(PortalState& portal);
 
 // "<a>/<b>" templates and static files embedded in the binary.
 const std::string& template_text(const std::string& name);

@@ -35,10 +35,6 @@ Response static_file(Exchange& ex) {
 Response home(Exchange& ex) { return ex.page("home", Data{}, ex.text("web.home.title")); }
 
 Response help_institution(Exchange& ex) { return ex.page("help_institution", Data{}, ex.text("web.help.institution_title")); }
-// The holder's portal is not part of this installation yet; the tile says so
-// instead of leading nowhere.
-Response holder_soon(Exchange& ex) { return ex.page("holder_soon", Data{}, ex.text("web.home.tile_bireysel")); }
-
 Response help_staff(Exchange& ex) { return ex.page("help_staff", Data{}, ex.text("web.help.staff_title")); }
 
 // A new captcha for this session (the previous one can no longer be used).
@@ -183,7 +179,6 @@ void add_public_pages(PortalState& p) {
   p.routes["GET /"] = home;
   p.routes["GET /kurum/bilgi"] = help_institution;
   p.routes["GET /personel/bilgi"] = help_staff;
-  p.routes["GET /bireysel"] = holder_soon;
   p.routes["GET /captcha.png"] = captcha;
   p.routes["GET /surucu"] = drivers;
   p.routes["GET /gonderi"] = shipment;

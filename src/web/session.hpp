@@ -37,6 +37,13 @@ struct Session {
   int sms_attempts_left = 0;
   int sms_sent = 0;
 
+  // The holder's portal (seeds 001-004): the security word was right
+  // (pending), then the SMS code; the epoch ends the session when the
+  // holder changes the security word anywhere.
+  std::string holder_pending, holder_tckn, holder_mobile;
+  std::int64_t holder_epoch = 0;
+  std::string unlock_token;  // shown once after Kilit Çözme
+
   // The officer console: the password was right (pending), then the code.
   std::int64_t officer_pending = 0;
   std::int64_t officer_id = 0;

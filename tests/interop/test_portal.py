@@ -3,110 +3,20 @@ as a browser would (cookies, CSRF tokens, redirects), with what it emits
 checked outside the server: pdftotext on the printed form, the outbox,
 `tugra production run` making the card, the audit chain, and the SMTP and
 HTTP-SMS adapters delivering to real servers on loopback."""
-import base64
 import hashlib
-import hmac
-import html
-from http.cookiejar import CookieJar
 import json
 import re
-import struct
-import subprocess
 import time
 import unittest
 import urllib.parse
-import urllib.request
 
 import harness
 from harness import http, run
 from loopback_servers import SmsGateway, SmtpServer
+from portal_client import (PortalSteps, ALI, AYSE, CAGRI, ISMAIL, OFFICER, SUKRU, TOTP_SECRET, WORD, Browser, errors_in,
+                           form_fields, tckn, totp)
 
-TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"  # the demo officer's (tugra demo seed)
-OFFICER = ("ali.camli", "Demo-Parola-2026")
-CAGRI = {"tckn": "99900000210", "sicil_no": "1234567890", "given_name": "çağrı ışıl", "surname": "Öztürk",
-         "birth_place": "izmir", "birth_date": "30.09.1988"}
-ALI = {"tckn": "99900000142", "sicil_no": "1001", "given_name": "Ali Nafiz", "surname": "ÇAMLI",
-       "birth_place": "Ankara", "birth_date": "12.04.1975"}
-SUKRU = {"tckn": "99900000388", "sicil_no": "2002", "given_name": "Şükrü", "surname": "Güldoğan",
-         "birth_place": "Muğla", "birth_date": "05.01.1969"}
-ISMAIL = {"tckn": "99900000456", "sicil_no": "2003", "given_name": "İsmail", "surname": "Ağaoğlu",
-          "birth_place": "Kocaeli", "birth_date": "24.12.1992"}
-AYSE = {"tckn": "99900000524", "sicil_no": "2004", "given_name": "Ayşe", "surname": "Yılmaz",
-        "birth_place": "Bursa", "birth_date": "15.06.1985"}
-WORD = "Gizli2026Söz"
-
-
-def form_fields(mobile="0532 123 45 67", **overrides):
-    fields = {"reader_type": "mini", "years": "3", "app_type": "new", "publish": "yes", "limit": "50000",
-              "unit": "Bilgi İşlem", "title": "Uzman", "address": "Gebze Yerleşkesi", "il": "Kocaeli",
-              "ilce": "Gebze", "postal_code": "41470", "email": "basvuru@example.org", "work_phone": "0262 555 11 11",
-              "work_ext": "102", "mobile": mobile, "operator": "vodafone", "home_phone": "", "channel": "both",
-              "security_word": WORD, "security_word2": WORD}
-    fields.update(overrides)
-    return fields
-
-
-def tckn(nine):
-    """The valid identity number starting with these nine digits."""
-    d = [int(c) for c in nine]
-    tenth = (7 * sum(d[0:9:2]) - sum(d[1:8:2])) % 10
-    return nine + str(tenth) + str((sum(d) + tenth) % 10)
-
-
-def totp(secret, at=None):
-    key = base64.b32decode(secret)
-    mac = hmac.new(key, struct.pack(">Q", int(at or time.time()) // 30), hashlib.sha1).digest()
-    offset = mac[-1] & 15
-    return "%06d" % ((struct.unpack(">I", mac[offset:offset + 4])[0] & 0x7FFFFFFF) % 1000000)
-
-
-class NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args):
-        return None
-
-
-class Browser:
-    """Cookies, the CSRF token of the last page, and redirects seen one by one."""
-
-    def __init__(self, base, accept_language="tr"):
-        self.base = base
-        self.jar = CookieJar()
-        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar), NoRedirect)
-        self.csrf = ""
-        self.headers = {"Accept-Language": accept_language}
-
-    def get(self, path):
-        status, headers, body = http(self.base + path, headers=self.headers, opener=self.opener)
-        text = body.decode(errors="replace")
-        m = re.search(r'name="csrf" value="([^"]+)"', text)
-        if m:
-            self.csrf = m.group(1)
-        return status, headers, text
-
-    def post(self, path, fields, csrf=True):
-        data = dict(fields)
-        if csrf:
-            data["csrf"] = self.csrf
-        body = urllib.parse.urlencode(data).encode()
-        headers = dict(self.headers, **{"Content-Type": "application/x-www-form-urlencoded"})
-        status, h, raw = http(self.base + path, data=body, headers=headers, opener=self.opener)
-        text = raw.decode(errors="replace")
-        m = re.search(r'name="csrf" value="([^"]+)"', text)
-        if m:
-            self.csrf = m.group(1)
-        return status, h.get("Location", ""), text
-
-    def captcha(self):
-        status, _, png = http(self.base + "/captcha.png", headers=self.headers, opener=self.opener)
-        assert status == 200 and png.startswith(b"\x89PNG"), status
-        return "abcde"  # portal.captcha_fixed (demo mode), typed in lower case
-
-
-def errors_in(page):
-    return [html.unescape(e) for e in re.findall(r'class="error">([^<]*)<', page)]
-
-
-class Portal(unittest.TestCase):
+class Portal(PortalSteps, unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.home = harness.Home(TUGRA_PORTAL_DEMO="true", TUGRA_PORTAL_CAPTCHA_FIXED="ABCDE",
@@ -124,55 +34,6 @@ class Portal(unittest.TestCase):
         cls.home.remove()
 
     # --- helpers ---------------------------------------------------------------
-
-    def audit_count(self):
-        return len(self.home.tugra("audit", "list", "--limit", "100000").stdout.splitlines())
-
-    def sms_code(self, number="+905321234567"):
-        messages = json.loads(self.home.tugra("outbox", "--to", number, "--limit", "1", "--json").stdout)
-        return re.search(r"\b(\d{6})\b", messages[0]["body"]).group(1)
-
-    def log_in(self, person, browser=None):
-        b = browser or Browser(self.base)
-        b.get("/basvuru")
-        answer = b.captcha()
-        status, location, page = b.post("/basvuru", dict(person, captcha=answer))
-        return b, status, location, page
-
-    def apply(self, person, mobile="0532 123 45 67"):
-        """Steps 1/6 to 6/6 with a wet signature; returns the browser."""
-        b, status, location, page = self.log_in(person)
-        self.assertEqual((status, location), (303, "/basvuru/form"), errors_in(page) or re.findall(r"general-error\">([^<]*)", page))
-        b.get("/basvuru/form")
-        status, location, page = b.post("/basvuru/form", form_fields(mobile=mobile))
-        self.assertEqual((status, location), (303, "/basvuru/sms"), errors_in(page))
-        status, _, page = b.get("/basvuru/sms")
-        self.assertIn("53* *** ** **", page)
-        self.assertIn("Adım : 3/6", page)
-        self.assertEqual(b.post("/basvuru/sms", {})[:2], (303, "/basvuru/sms/kod"))
-        status, _, page = b.get("/basvuru/sms/kod")
-        self.assertRegex(page, r'data-seconds="[1-4]"')
-        digits = "".join(c for c in mobile if c.isdigit())
-        code = self.sms_code("+90" + digits[-10:])
-        self.assertEqual(b.post("/basvuru/sms/kod", {"code": code})[:2], (303, "/basvuru/yontem"))
-        status, _, page = b.get("/basvuru/yontem")
-        self.assertIn("Adım : 5/6", page)
-        self.assertRegex(page, r"<button type=\"button\" disabled[^>]*>E-İmzalı Başvuru")
-        self.assertEqual(b.post("/basvuru/yontem", {})[:2], (303, "/basvuru/islak"))
-        return b
-
-    def officer(self):
-        b = Browser(self.base)
-        b.get("/kurum/giris")
-        self.assertEqual(b.post("/kurum/giris", {"username": OFFICER[0], "password": OFFICER[1]})[:2],
-                         (303, "/kurum/dogrulama"))
-        b.get("/kurum/dogrulama")
-        self.assertEqual(b.post("/kurum/dogrulama", {"code": totp(TOTP_SECRET)})[:2], (303, "/kurum"))
-        b.get("/kurum")
-        return b
-
-    def application_id(self, tckn):
-        return int(self.home.sql(f"SELECT id FROM applications WHERE tckn = '{tckn}' ORDER BY id DESC LIMIT 1"))
 
     # --- the journey ---------------------------------------------------------------
 
