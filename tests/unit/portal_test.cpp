@@ -3,6 +3,9 @@
 // rules, masking, the e-mail wire format, CSRF tokens and captchas.
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <thread>
+
 #include "common/csv.hpp"
 #include "common/error.hpp"
 #include "common/tckn.hpp"
@@ -143,6 +146,16 @@ TEST(Session, CsrfTokensAreBoundToTheSession) {
   EXPECT_EQ(store.find(a), nullptr);
   web::SessionStore other(60);
   EXPECT_FALSE(other.csrf_ok(b, store.csrf_token(b)));  // another process's key
+}
+
+TEST(Session, EndsAfterTheIdleTime) {
+  web::SessionStore store(1);
+  std::string id = web::SessionStore::new_id();
+  store.ensure(id)->holder_tckn = "99900000210";
+  ASSERT_NE(store.find(id), nullptr);
+  std::this_thread::sleep_for(std::chrono::milliseconds(2100));  // past the idle time, not a timing assertion
+  EXPECT_EQ(store.find(id), nullptr);
+  EXPECT_EQ(store.ensure(id)->holder_tckn, "");  // a fresh session under the old id holds nothing
 }
 
 TEST(Captcha, PngAndCaseInsensitiveAnswer) {
