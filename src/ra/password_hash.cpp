@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "common/config.hpp"
+#include "common/error.hpp"
 
 namespace tugra::ra {
 namespace {
@@ -15,13 +16,20 @@ std::mutex g_mutex;
 std::condition_variable g_turn;
 HashCost g_cost;
 int g_running = 0;
+int g_waiting = 0;
 
 // Holds one of the `concurrency` places for the time of one hash.
 class Turn {
  public:
   Turn() {
     std::unique_lock lock(g_mutex);
-    g_turn.wait(lock, [] { return g_running < std::max(1, g_cost.concurrency); });
+    auto free = [] { return g_running < std::max(1, g_cost.concurrency); };
+    if (!free()) {
+      if (g_waiting >= g_cost.max_waiting) throw UserError("portal.busy");
+      ++g_waiting;
+      g_turn.wait(lock, free);
+      --g_waiting;
+    }
     ++g_running;
     cost_ = g_cost;
   }
@@ -45,6 +53,7 @@ HashCost HashCost::from_config(const Config& config) {
   c.ops = static_cast<unsigned long long>(config.integer("portal.argon2_ops"));
   c.memory_kib = static_cast<unsigned long long>(config.integer("portal.argon2_memory_kib"));
   c.concurrency = static_cast<int>(config.integer("portal.argon2_concurrency"));
+  c.max_waiting = static_cast<int>(config.integer("portal.argon2_queue"));
   return c;
 }
 

@@ -37,6 +37,7 @@ Response post_login(Exchange& ex) {
     s->officer_id = 0;
     return Response::redirect("/kurum/dogrulama");
   } catch (const UserError& e) {
+    rethrow_if_busy(e);
     return login_page(ex, e.text(ex.lang), username, 400);
   }
 }
@@ -63,6 +64,7 @@ Response post_code(Exchange& ex) {
       ra::OfficerAuth(*b.ca).second_factor(*officer, ex.field("code"));
     });
   } catch (const UserError& e) {
+    rethrow_if_busy(e);
     if (e.key() == "kurum.locked") s->officer_pending = 0;
     return code_page(ex, e.text(ex.lang), 400);
   }
@@ -173,6 +175,7 @@ Response post_action(Exchange& ex) {
     });
     if (!logged_in) return Response::redirect("/kurum/giris");
   } catch (const UserError& e) {
+    rethrow_if_busy(e);
     return detail_page(ex, e.text(ex.lang), 400);
   }
   return Response::redirect("/kurum/basvuru/" + std::to_string(id));

@@ -153,7 +153,7 @@ PortalState::PortalState(const Config& cfg)
     : config(cfg),
       sessions(cfg.integer("portal.session_minutes") * 60),
       post_limiter(static_cast<int>(cfg.integer("portal.posts_per_minute"))),
-      backends(cfg, static_cast<int>(std::max<long long>(1, cfg.integer("service.threads")))) {
+      backends(cfg, static_cast<int>(std::max<long long>(1, cfg.integer("portal.threads")))) {
   settings.demo = cfg.boolean("portal.demo");
   settings.captcha_fixed = cfg.str("portal.captcha_fixed");
   if (!settings.captcha_fixed.empty() && !settings.demo) throw UserError("portal.fixed_captcha_needs_demo");
@@ -335,6 +335,8 @@ std::optional<Response> Portal::handle(const Request& request) {
   } catch (const UserError& e) {
     Data d;
     d.set("message", e.text(ex.lang));
+    if (e.key() == "portal.busy")
+      return ex.finish(ex.page("error", d, ex.text("web.error_title"), 503).with("Retry-After", "2"));
     return ex.finish(ex.page("error", d, ex.text("web.error_title"), 400));
   } catch (const std::exception& e) {
     std::fprintf(stderr, "tugra portal: %s %s failed: %s\n", request.method.c_str(), request.path.c_str(), e.what());

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "common/config.hpp"
+#include "common/error.hpp"
 #include "common/messages.hpp"
 #include "common/url.hpp"
 #include "web/http.hpp"
@@ -146,6 +147,12 @@ class Exchange {
   std::shared_ptr<Session> session_;
   std::unique_lock<std::mutex> session_lock_;
 };
+
+// A page that shows a refusal next to its form lets "too busy" through: the
+// portal answers that with 503 and Retry-After instead.
+inline void rethrow_if_busy(const std::exception& e) {
+  if (const auto* u = dynamic_cast<const UserError*>(&e); u && u->key() == "portal.busy") throw *u;
+}
 
 // The page groups; each adds its routes.
 void add_public_pages(PortalState& portal);

@@ -4,6 +4,10 @@
 #include <restinio/tls.hpp>
 
 #include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <mutex>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
@@ -42,6 +46,51 @@ const char* reason_phrase(int status) {
 
 std::string http_date(std::int64_t unix_seconds) { return format_time(unix_seconds, "%a, %d %b %Y %H:%M:%S GMT"); }
 
+// Portal pages run on these threads, off the HTTP threads: they wait on the
+// database and on Argon2id, which must never hold up OCSP and CRL answers
+// (or the portal's own cheap pages) behind a burst of log-ins.
+class WorkQueue {
+ public:
+  explicit WorkQueue(int threads) {
+    for (int i = 0; i < threads; ++i)
+      threads_.emplace_back([this] {
+        for (;;) {
+          std::function<void()> job;
+          {
+            std::unique_lock lock(mutex_);
+            ready_.wait(lock, [this] { return stopping_ || !jobs_.empty(); });
+            if (jobs_.empty()) return;
+            job = std::move(jobs_.front());
+            jobs_.pop_front();
+          }
+          job();
+        }
+      });
+  }
+  ~WorkQueue() {
+    {
+      std::lock_guard lock(mutex_);
+      stopping_ = true;
+    }
+    ready_.notify_all();
+    for (auto& t : threads_) t.join();
+  }
+  void post(std::function<void()> job) {
+    {
+      std::lock_guard lock(mutex_);
+      jobs_.push_back(std::move(job));
+    }
+    ready_.notify_one();
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable ready_;
+  std::deque<std::function<void()>> jobs_;
+  bool stopping_ = false;
+  std::vector<std::thread> threads_;
+};
+
 // Everything a handler needs to answer, log and count a request.
 struct Context {
   StatusService* status;  // null without the status role
@@ -50,6 +99,7 @@ struct Context {
   std::size_t max_body;
   std::atomic<int>& in_flight;
   bool tls;
+  WorkQueue* portal_queue;  // with the portal role
 
   template <typename Headers = std::initializer_list<std::pair<const char*, std::string>>>
   restinio::request_handling_status_t send(const restinio::request_handle_t& req, Route route,
@@ -176,22 +226,30 @@ std::optional<restinio::request_handling_status_t> handle_status(Context& ctx, c
 // Portal pages: the request copied into the portal's own plain types.
 restinio::request_handling_status_t handle_portal(Context& ctx, const restinio::request_handle_t& req,
                                                   Clock::time_point start) {
-  Request r;
-  r.method = req->header().method().c_str();
-  r.path = std::string(req->header().path());
-  r.query = std::string(req->header().query());
-  r.body = req->body();
-  r.remote_ip = req->remote_endpoint().address().to_string();
-  r.tls = ctx.tls;
-  r.header = [&req](std::string_view name) { return req->header().get_field_or(name, ""); };
-  auto answer = ctx.portal->handle(r);
-  if (!answer)
-    return ctx.send(req, Route::other, restinio::status_not_found(), "text/plain; charset=utf-8", "not found\n", {},
-                    start);
-  restinio::http_status_line_t line{restinio::http_status_code_t{static_cast<std::uint16_t>(answer->status)},
-                                    reason_phrase(answer->status)};
-  return ctx.send(req, Route::portal, std::move(line), answer->content_type.c_str(), std::move(answer->body),
-                  answer->headers, start);
+  // The request is answered from a portal thread; it counts as in flight
+  // until then, so a graceful stop waits for it.
+  ++ctx.in_flight;
+  ctx.portal_queue->post([&ctx, req, start] {
+    Request r;
+    r.method = req->header().method().c_str();
+    r.path = std::string(req->header().path());
+    r.query = std::string(req->header().query());
+    r.body = req->body();
+    r.remote_ip = req->remote_endpoint().address().to_string();
+    r.tls = ctx.tls;
+    r.header = [&req](std::string_view name) { return req->header().get_field_or(name, ""); };
+    auto answer = ctx.portal->handle(r);
+    if (!answer) {
+      ctx.send(req, Route::other, restinio::status_not_found(), "text/plain; charset=utf-8", "not found\n", {}, start);
+    } else {
+      restinio::http_status_line_t line{restinio::http_status_code_t{static_cast<std::uint16_t>(answer->status)},
+                                        reason_phrase(answer->status)};
+      ctx.send(req, Route::portal, std::move(line), answer->content_type.c_str(), std::move(answer->body),
+               answer->headers, start);
+    }
+    --ctx.in_flight;
+  });
+  return restinio::request_accepted();
 }
 
 restinio::request_handling_status_t handle(Context& ctx, const restinio::request_handle_t& req) {
@@ -247,11 +305,15 @@ void serve(const Config& config, const ServeOptions& options) {
     status->start();
   }
   std::unique_ptr<Portal> portal;
-  if (portal_role) portal = std::make_unique<Portal>(config);
+  std::unique_ptr<WorkQueue> portal_queue;
+  if (portal_role) {
+    portal = std::make_unique<Portal>(config);
+    portal_queue = std::make_unique<WorkQueue>(static_cast<int>(std::max<long long>(1, config.integer("portal.threads"))));
+  }
   Metrics metrics;
   std::atomic<int> in_flight{0};
   Context ctx{status.get(), portal.get(), metrics, static_cast<std::size_t>(config.integer("service.max_body_bytes")),
-              in_flight, tls};
+              in_flight, tls, portal_queue.get()};
 
   int threads = static_cast<int>(std::max<long long>(1, config.integer("service.threads")));
   using namespace std::chrono_literals;
@@ -352,6 +414,7 @@ void serve(const Config& config, const ServeOptions& options) {
   running = false;
   flusher.join();
   std::fflush(stdout);
+  portal_queue.reset();  // every job is done: in_flight reached 0 before the stop
   if (status) status->stop();
   if (failure) std::rethrow_exception(failure);
 }

@@ -15,6 +15,7 @@
 #include "ra/applications.hpp"
 #include "ra/contact.hpp"
 #include "ra/institutions.hpp"
+#include "ra/password_hash.hpp"
 #include "ra/totp.hpp"
 #include "web/captcha.hpp"
 #include "web/session.hpp"
@@ -156,6 +157,28 @@ TEST(Session, EndsAfterTheIdleTime) {
   std::this_thread::sleep_for(std::chrono::milliseconds(2100));  // past the idle time, not a timing assertion
   EXPECT_EQ(store.find(id), nullptr);
   EXPECT_EQ(store.ensure(id)->holder_tckn, "");  // a fresh session under the old id holds nothing
+}
+
+TEST(PasswordHash, VerifiesAndRefusesWhenTooManyWait) {
+  ra::set_hash_cost({1, 8192, 1, 8});
+  std::string hash = ra::hash_secret("Gizli2026Söz");
+  EXPECT_EQ(hash.rfind("$argon2id$", 0), 0u);
+  EXPECT_TRUE(ra::verify_secret(hash, "Gizli2026Söz"));
+  EXPECT_FALSE(ra::verify_secret(hash, "Gizli2026Soz"));
+  EXPECT_FALSE(ra::verify_secret("not a hash", "x"));
+  // One slow hash running, nobody may wait: the next is refused at once
+  // rather than holding its thread.
+  ra::set_hash_cost({24, 65536, 1, 0});
+  std::thread slow([] { (void)ra::hash_secret("slow"); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(150));  // let it start; it runs for about a second
+  try {
+    (void)ra::hash_secret("next");
+    ADD_FAILURE() << "a second hash ran while the first was running";
+  } catch (const UserError& e) {
+    EXPECT_EQ(e.key(), "portal.busy");
+  }
+  slow.join();
+  ra::set_hash_cost({1, 8192, 1, 8});
 }
 
 TEST(Captcha, PngAndCaseInsensitiveAnswer) {
