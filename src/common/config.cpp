@@ -109,9 +109,10 @@ constexpr KeyInfo kKeys[] = {
      "Wrong security words before a holder's log-in is blocked (until the call centre unblocks it)."},
     {"portal.reset_link_minutes", Type::integer, "60", "How long a \"Güvenlik Sözcüğümü Unuttum\" link works."},
     {"portal.unlock_minutes", Type::integer, "15", "How long a card unlock authorisation waits for the card agent."},
-    {"portal.argon2_queue", Type::integer, "8",
-     "Log-ins that may wait for a hash; beyond that the page says to try again in a moment."},
-    {"portal.threads", Type::integer, "16",
+    {"portal.argon2_queue", Type::integer, "2",
+     "Log-ins that may wait for a hash (keep it below portal.threads minus argon2_concurrency, so a thread "
+     "stays free for other pages); beyond that the page says to try again in a moment."},
+    {"portal.threads", Type::integer, "4",
      "Threads that answer portal pages (database work, hashing) so the HTTP threads never wait."},
     {"portal.call_centre", Type::string, "444 5 576", "Call centre number shown on the pages."},
     {"notify.sms", Type::string, "outbox", "SMS adapter: \"outbox\" (database) or \"http\" (a gateway)."},

@@ -21,11 +21,13 @@ int g_waiting = 0;
 // Holds one of the `concurrency` places for the time of one hash.
 class Turn {
  public:
-  Turn() {
+  // `may_refuse`: a log-in (they come in bursts) is refused when too many
+  // wait; a new security word (a form just filled in) always waits its turn.
+  explicit Turn(bool may_refuse) {
     std::unique_lock lock(g_mutex);
     auto free = [] { return g_running < std::max(1, g_cost.concurrency); };
     if (!free()) {
-      if (g_waiting >= g_cost.max_waiting) throw UserError("portal.busy");
+      if (may_refuse && g_waiting >= g_cost.max_waiting) throw UserError("portal.busy");
       ++g_waiting;
       g_turn.wait(lock, free);
       --g_waiting;
@@ -64,7 +66,7 @@ void set_hash_cost(const HashCost& cost) {
 
 std::string hash_secret(const std::string& secret) {
   if (sodium_init() < 0) throw std::runtime_error("libsodium could not be initialised");
-  Turn turn;
+  Turn turn(false);
   char out[crypto_pwhash_STRBYTES];
   if (crypto_pwhash_str_alg(out, secret.data(), secret.size(), turn.cost().ops, turn.cost().memory_kib * 1024,
                             crypto_pwhash_ALG_ARGON2ID13) != 0)
@@ -75,7 +77,7 @@ std::string hash_secret(const std::string& secret) {
 bool verify_secret(const std::string& hash, const std::string& secret) {
   if (hash.empty() || hash.size() >= crypto_pwhash_STRBYTES) return false;
   if (sodium_init() < 0) throw std::runtime_error("libsodium could not be initialised");
-  Turn turn;
+  Turn turn(true);
   // The parameters come from the stored hash, so a cost change keeps old hashes valid.
   return crypto_pwhash_str_verify(hash.c_str(), secret.data(), secret.size()) == 0;
 }

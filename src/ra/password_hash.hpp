@@ -2,8 +2,9 @@
 // passwords. The cost is set so one hash takes 50-100 ms here (see
 // docs/PERFORMANCE.md), and at most `concurrency` hashes run at once, so a
 // burst of logins waits its turn instead of starving every other request;
-// when too many already wait, the next is refused at once (the page says to
-// try again in a moment) so that waiting log-ins never hold every thread.
+// when too many log-ins already wait, the next is refused at once (the page
+// says to try again in a moment) so that waiting log-ins never hold every
+// thread. A new security word (a form just filled in) always waits its turn.
 #pragma once
 
 #include <string>
@@ -18,7 +19,7 @@ struct HashCost {
   unsigned long long ops = 2;
   unsigned long long memory_kib = 65536;
   int concurrency = 1;
-  int max_waiting = 8;  // beyond this many waiting, UserError("portal.busy") at once
+  int max_waiting = 2;  // beyond this many waiting, UserError("portal.busy") at once
   static HashCost from_config(const Config& config);
 };
 

@@ -166,14 +166,14 @@ TEST(PasswordHash, VerifiesAndRefusesWhenTooManyWait) {
   EXPECT_TRUE(ra::verify_secret(hash, "Gizli2026Söz"));
   EXPECT_FALSE(ra::verify_secret(hash, "Gizli2026Soz"));
   EXPECT_FALSE(ra::verify_secret("not a hash", "x"));
-  // One slow hash running, nobody may wait: the next is refused at once
-  // rather than holding its thread.
+  // One slow hash running, nobody may wait: a log-in is refused at once
+  // rather than holding its thread (a new security word would wait).
   ra::set_hash_cost({24, 65536, 1, 0});
   std::thread slow([] { (void)ra::hash_secret("slow"); });
   std::this_thread::sleep_for(std::chrono::milliseconds(150));  // let it start; it runs for about a second
   try {
-    (void)ra::hash_secret("next");
-    ADD_FAILURE() << "a second hash ran while the first was running";
+    (void)ra::verify_secret(hash, "next");
+    ADD_FAILURE() << "a log-in waited while the first hash was running";
   } catch (const UserError& e) {
     EXPECT_EQ(e.key(), "portal.busy");
   }
