@@ -160,4 +160,11 @@ void Transaction::restore_durability() {
   }
 }
 
+std::int64_t next_id(Database& db, const std::string& table) {
+  long long max_id = 0;
+  soci::indicator ind = soci::i_null;
+  db.sql() << "SELECT MAX(id) FROM " + table, soci::into(max_id, ind);
+  return (ind == soci::i_ok ? max_id : 0) + 1;
+}
+
 }  // namespace tugra::store

@@ -3,6 +3,7 @@
 // see SOCI; everything above talks to repositories.
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <string>
@@ -45,6 +46,10 @@ class Database {
   bool sqlite_full_sync_ = true;
   std::map<std::string, std::unique_ptr<soci::statement>> prepared_;
 };
+
+// The next id of a table with a BIGINT `id` key: MAX(id) + 1, inside the
+// caller's write transaction (writers are serialised, so two never collide).
+std::int64_t next_id(Database& db, const std::string& table);
 
 // How a commit reaches the disk. `full` syncs before the commit returns.
 // `relaxed` survives a crash of the process but may be lost to a power cut;

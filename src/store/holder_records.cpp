@@ -101,10 +101,7 @@ int ResetLinkRepository::recent(const std::string& tckn, std::int64_t since) {
 }
 
 void UnlockRepository::insert(UnlockAuthorization& u) {
-  long long max_id = 0;
-  soci::indicator ind = soci::i_null;
-  db_.sql() << "SELECT MAX(id) FROM unlock_authorizations", soci::into(max_id, ind);
-  u.id = (ind == soci::i_ok ? max_id : 0) + 1;
+  u.id = next_id(db_, "unlock_authorizations");
   u.created_at = now_seconds();
   long long id = u.id, expires = u.expires_at, created = u.created_at;
   db_.sql() << "INSERT INTO unlock_authorizations (id, tckn, card_serial, token_hash, sealed_pin, expires_at, "

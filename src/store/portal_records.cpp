@@ -6,17 +6,6 @@
 #include "store/database.hpp"
 
 namespace tugra::store {
-namespace {
-
-// Ids are assigned inside the caller's write transaction (writers are serialised).
-long long next_id(Database& db, const std::string& table) {
-  long long max_id = 0;
-  soci::indicator ind = soci::i_null;
-  db.sql() << "SELECT MAX(id) FROM " + table, soci::into(max_id, ind);
-  return (ind == soci::i_ok ? max_id : 0) + 1;
-}
-
-}  // namespace
 
 // --- registry -------------------------------------------------------------
 

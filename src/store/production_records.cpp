@@ -38,10 +38,7 @@ std::vector<ProductionRequest> select_requests(Database& db, const std::string& 
 }  // namespace
 
 std::int64_t ProductionRepository::insert(ProductionRequest& r) {
-  long long max_id = 0;
-  soci::indicator ind = soci::i_null;
-  db_.sql() << "SELECT MAX(id) FROM production_requests", soci::into(max_id, ind);
-  r.id = (ind == soci::i_ok ? max_id : 0) + 1;
+  r.id = next_id(db_, "production_requests");
   r.created_at = r.updated_at = now_seconds();
   long long id = r.id, created = r.created_at;
   db_.sql() << "INSERT INTO production_requests (id, tckn, given_name, surname, phone, email, years, "
