@@ -3,6 +3,7 @@
 #include <restinio/all.hpp>
 #include <restinio/tls.hpp>
 
+#include <array>
 #include <atomic>
 #include <condition_variable>
 #include <deque>
@@ -44,7 +45,36 @@ const char* reason_phrase(int status) {
   }
 }
 
+// The access log's time stamp, formatted once a second per thread, not per request.
+const std::string& log_time() {
+  thread_local std::int64_t second = -1;
+  thread_local std::string text;
+  std::int64_t now = now_seconds();
+  if (now != second) {
+    second = now;
+    text = format_utc(now);
+  }
+  return text;
+}
+
 std::string http_date(std::int64_t unix_seconds) { return format_time(unix_seconds, "%a, %d %b %Y %H:%M:%S GMT"); }
+
+// Pre-signed responses share a few thisUpdate/nextUpdate times: their header
+// texts are kept per thread (a small direct-mapped table) instead of being
+// formatted for every answer.
+const std::string& cached_http_date(std::int64_t unix_seconds) {
+  struct Entry {
+    std::int64_t at = -1;
+    std::string text;
+  };
+  thread_local std::array<Entry, 16> table;
+  Entry& e = table[static_cast<std::size_t>(unix_seconds) % table.size()];
+  if (e.at != unix_seconds) {
+    e.at = unix_seconds;
+    e.text = http_date(unix_seconds);
+  }
+  return e.text;
+}
 
 // Portal pages run on these threads, off the HTTP threads: they wait on the
 // database and on Argon2id, which must never hold up OCSP and CRL answers
@@ -99,7 +129,8 @@ struct Context {
   std::size_t max_body;
   std::atomic<int>& in_flight;
   bool tls;
-  WorkQueue* portal_queue;  // with the portal role
+  WorkQueue* portal_queue;   // with the portal role
+  WorkQueue* signing_queue;  // with the status role
 
   template <typename Headers = std::initializer_list<std::pair<const char*, std::string>>>
   restinio::request_handling_status_t send(const restinio::request_handle_t& req, Route route,
@@ -117,7 +148,7 @@ struct Context {
     metrics.observe(route, code, seconds);
     std::string target(req->header().path());
     if (target.size() > 80) target = target.substr(0, 77) + "...";
-    std::fprintf(stdout, "%s %s %s %d %zu %.3fms\n", format_utc(now_seconds()).c_str(),
+    std::fprintf(stdout, "%s %s %s %d %zu %.3fms\n", log_time().c_str(),
                  req->header().method().c_str(), target.c_str(), code, size,
                  seconds * 1000);
     return restinio::request_accepted();
@@ -130,19 +161,32 @@ struct InFlight {
   ~InFlight() { --n; }
 };
 
-restinio::request_handling_status_t answer_ocsp(Context& ctx, const restinio::request_handle_t& req, ByteView der,
-                                                Clock::time_point start) {
-  auto reply = ctx.status->ocsp(der);
+restinio::request_handling_status_t send_ocsp(Context& ctx, const restinio::request_handle_t& req,
+                                              StatusService::OcspReply reply, Clock::time_point start) {
   if (reply.cacheable) {
     std::int64_t max_age = std::max<std::int64_t>(0, reply.next_update - now_seconds());
     return ctx.send(req, Route::ocsp, restinio::status_ok(), "application/ocsp-response", std::move(reply.der),
                     {{"Cache-Control", "public, max-age=" + std::to_string(max_age) + ", no-transform"},
-                     {"Last-Modified", http_date(reply.this_update)},
-                     {"Expires", http_date(reply.next_update)}},
+                     {"Last-Modified", cached_http_date(reply.this_update)},
+                     {"Expires", cached_http_date(reply.next_update)}},
                     start);
   }
   return ctx.send(req, Route::ocsp, restinio::status_ok(), "application/ocsp-response", std::move(reply.der),
                   {{"Cache-Control", "no-store"}}, start);
+}
+
+// A pre-signed answer goes out from the HTTP thread; one that must be signed
+// now (a nonce) is signed on the signing threads, so signatures use every
+// core while the HTTP thread keeps accepting.
+restinio::request_handling_status_t answer_ocsp(Context& ctx, const restinio::request_handle_t& req, ByteView der,
+                                                Clock::time_point start) {
+  if (auto hit = ctx.status->cached(der)) return send_ocsp(ctx, req, std::move(*hit), start);
+  ++ctx.in_flight;
+  ctx.signing_queue->post([&ctx, req, request = Bytes(der.begin(), der.end()), start] {
+    send_ocsp(ctx, req, ctx.status->sign(request), start);
+    --ctx.in_flight;
+  });
+  return restinio::request_accepted();
 }
 
 restinio::request_handling_status_t handle_metrics(Context& ctx, const restinio::request_handle_t& req,
@@ -300,9 +344,11 @@ void serve(const Config& config, const ServeOptions& options) {
   bool tls = !tls_cert.empty();
 
   std::unique_ptr<StatusService> status;
+  std::unique_ptr<WorkQueue> signing_queue;
   if (status_role) {
     status = std::make_unique<StatusService>(config);
     status->start();
+    signing_queue = std::make_unique<WorkQueue>(static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
   }
   std::unique_ptr<Portal> portal;
   std::unique_ptr<WorkQueue> portal_queue;
@@ -313,9 +359,11 @@ void serve(const Config& config, const ServeOptions& options) {
   Metrics metrics;
   std::atomic<int> in_flight{0};
   Context ctx{status.get(), portal.get(), metrics, static_cast<std::size_t>(config.integer("service.max_body_bytes")),
-              in_flight, tls, portal_queue.get()};
+              in_flight, tls, portal_queue.get(), signing_queue.get()};
 
-  int threads = static_cast<int>(std::max<long long>(1, config.integer("service.threads")));
+  long long configured = config.integer("service.threads");
+  int threads = static_cast<int>(configured > 0 ? configured
+                                                 : std::max(1u, std::thread::hardware_concurrency() / 2));
   using namespace std::chrono_literals;
   restinio::asio_ns::io_context ioctx;
   auto settings = [&](auto&& base) {
@@ -415,6 +463,7 @@ void serve(const Config& config, const ServeOptions& options) {
   flusher.join();
   std::fflush(stdout);
   portal_queue.reset();  // every job is done: in_flight reached 0 before the stop
+  signing_queue.reset();
   if (status) status->stop();
   if (failure) std::rethrow_exception(failure);
 }

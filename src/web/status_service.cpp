@@ -121,7 +121,7 @@ void StatusService::presign(const std::string& serial) {
   }
 }
 
-StatusService::OcspReply StatusService::ocsp(ByteView request) {
+std::optional<StatusService::OcspReply> StatusService::cached(ByteView request) {
   std::string_view request_text(reinterpret_cast<const char*>(request.data()), request.size());
   std::string key;
   {
@@ -129,24 +129,25 @@ StatusService::OcspReply StatusService::ocsp(ByteView request) {
     if (auto known = request_keys_.find(request_text); known != request_keys_.end()) {
       if (auto hit = fresh(known->second)) {
         counters_.ocsp_cache_hits++;
-        return *hit;
+        return hit;
       }
-      key = known->second;
+      return std::nullopt;
     }
   }
-  if (key.empty()) {
-    // First sight of these bytes: is it one CertID without a nonce?
-    key = key_of(ca::OcspResponder::cache_key(request));
-    if (!key.empty()) {
-      std::lock_guard lock(cache_mutex_);
-      if (request_keys_.size() > 1000000) request_keys_.clear();  // bounded against junk requests
-      request_keys_.emplace(request_text, key);
-      if (auto hit = fresh(key)) {
-        counters_.ocsp_cache_hits++;
-        return *hit;
-      }
-    }
+  // First sight of these bytes: is it one CertID without a nonce?
+  key = key_of(ca::OcspResponder::cache_key(request));
+  if (key.empty()) return std::nullopt;
+  std::lock_guard lock(cache_mutex_);
+  if (request_keys_.size() > 1000000) request_keys_.clear();  // bounded against junk requests
+  request_keys_.emplace(request_text, key);
+  if (auto hit = fresh(key)) {
+    counters_.ocsp_cache_hits++;
+    return hit;
   }
+  return std::nullopt;
+}
+
+StatusService::OcspReply StatusService::sign(ByteView request) {
   counters_.ocsp_cache_misses++;
   auto answer = responder_->respond(request, [this](const std::string& s) { return lookup(s); }, now_seconds());
   counters_.ocsp_live_signatures++;
@@ -154,6 +155,11 @@ StatusService::OcspReply StatusService::ocsp(ByteView request) {
     store(key_of(answer.cert_id), {to_string(answer.der), answer.cert_id, answer.serials.front(), answer.this_update,
                                    answer.next_update});
   return {to_string(answer.der), answer.cacheable, answer.this_update, answer.next_update};
+}
+
+StatusService::OcspReply StatusService::ocsp(ByteView request) {
+  if (auto hit = cached(request)) return *hit;
+  return sign(request);
 }
 
 std::shared_ptr<const CrlSnapshot> StatusService::crl(const std::string& ca) const {

@@ -58,7 +58,12 @@ class StatusService {
     std::int64_t this_update = 0;
     std::int64_t next_update = 0;
   };
-  OcspReply ocsp(ByteView request);
+  OcspReply ocsp(ByteView request);  // cached(), else sign()
+  // The pre-signed answer when there is a fresh one (memory only, fast).
+  std::optional<OcspReply> cached(ByteView request);
+  // Everything else: parsed, looked up and signed now (nonce requests,
+  // malformed ones, a first request for a serial).
+  OcspReply sign(ByteView request);
   std::shared_ptr<const CrlSnapshot> crl(const std::string& ca) const;
   const std::string& ca_certificate(const std::string& ca) const;  // DER; empty when unknown
   StatusCounters& counters() { return counters_; }
