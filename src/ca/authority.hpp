@@ -70,6 +70,8 @@ class CertificateAuthority {
 
   // Builds, signs, stores and returns a new full CRL of "nes" or "root".
   store::CrlRecord publish_crl(const std::string& authority_id);
+  // A delta CRL of "nes" against its newest full CRL (a full one if none).
+  store::CrlRecord publish_delta_crl(const std::string& authority_id);
 
   std::optional<store::CertificateRecord> find(const std::string& serial);
   std::vector<store::CertificateRecord> list(const std::string& tckn);

@@ -4,11 +4,23 @@
 
 #include "ca/authority.hpp"
 #include "ca/crl_builder.hpp"
+#include "ca/revocation.hpp"
 #include "common/clock.hpp"
 #include "common/error.hpp"
 #include "crypto/openssl.hpp"
 
 namespace tugra::ca {
+
+namespace {
+
+// With crl.full_every_minutes set, full CRLs of the NES CA point relying
+// parties at the delta CRLs published between them (FreshestCRL).
+std::string freshest_url(const Config& config, const std::string& authority_id) {
+  if (authority_id != "nes" || config.integer("crl.full_every_minutes") <= 0) return "";
+  return config.str("service.public_base_url") + "/crl/nes-delta.crl";
+}
+
+}  // namespace
 
 store::CrlRecord CertificateAuthority::publish_crl(const std::string& authority_id) {
   if (authority_id != "nes" && authority_id != "root") throw UserError("crl.unknown_ca", {{"ca", authority_id}});
@@ -19,19 +31,55 @@ store::CrlRecord CertificateAuthority::publish_crl(const std::string& authority_
   write([&] {
     // Inside the write transaction: the number cannot be taken by another process.
     store::CrlRepository crls(*db_);
+    store::CertificateRepository certs(*db_);
+    std::int64_t change_seq = certs.latest_change_seq();
     std::vector<CrlEntry> entries;
-    for (const auto& row : store::CertificateRepository(*db_).revoked(authority_id))
+    for (const auto& row : certs.revoked(authority_id))
       entries.push_back({row.serial, row.revoked_at, row.reason < 0 ? 0 : row.reason});
     std::int64_t now = now_seconds();
     std::int64_t validity = authority_id == "nes" ? config_.integer("crl.nes_hours") * 3600
                                                   : config_.integer("crl.root_days") * 86400;
     CrlParams params{crls.next_number(authority_id), now, now + validity,
-                     ossl::unix_seconds(X509_get0_notBefore(issuer.get()))};
+                     ossl::unix_seconds(X509_get0_notBefore(issuer.get())), 0, freshest_url(config_, authority_id)};
     crl = {authority_id, params.number, params.this_update, params.next_update,
-           static_cast<std::int64_t>(entries.size()), base64_encode(build_crl(key, issuer.get(), params, entries))};
+           static_cast<std::int64_t>(entries.size()), base64_encode(build_crl(key, issuer.get(), params, entries)), 0,
+           change_seq};
     crls.insert(crl);
     record("crl.published", authority_id,
            nlohmann::json{{"number", crl.number}, {"entries", crl.entries}, {"next_update", crl.next_update}}.dump());
+  });
+  return crl;
+}
+
+store::CrlRecord CertificateAuthority::publish_delta_crl(const std::string& authority_id) {
+  if (authority_id != "nes") throw UserError("crl.unknown_ca", {{"ca", authority_id}});
+  auto base = store::CrlRepository(*db_).latest(authority_id);
+  if (!base) return publish_crl(authority_id);
+  auto issuer = ossl::cert_from_der(base64_decode(authority(authority_id).certificate.value_or("")));
+  const Signer& key = signer(authority_id);
+
+  store::CrlRecord crl;
+  write([&] {
+    store::CrlRepository crls(*db_);
+    std::int64_t now = now_seconds();
+    // What changed after the base: revoked and suspended certificates with
+    // their reasons, and lifted suspensions as removeFromCRL (RFC 5280 §5.3.1).
+    std::vector<CrlEntry> entries;
+    for (const auto& row : store::CertificateRepository(*db_).changed_since(base->change_seq, 10000000)) {
+      if (row.issuer != authority_id) continue;
+      if (row.status == store::CertStatus::revoked || row.status == store::CertStatus::suspended)
+        entries.push_back({row.serial, row.revoked_at, row.reason < 0 ? 0 : row.reason});
+      else if (row.status == store::CertStatus::valid)
+        entries.push_back({row.serial, now, kReasonRemoveFromCrl});
+    }
+    CrlParams params{crls.next_number(authority_id), now, base->next_update,
+                     ossl::unix_seconds(X509_get0_notBefore(issuer.get())), base->number, ""};
+    crl = {authority_id, params.number, params.this_update, params.next_update,
+           static_cast<std::int64_t>(entries.size()), base64_encode(build_crl(key, issuer.get(), params, entries)),
+           base->number, 0};
+    crls.insert(crl);
+    record("crl.delta_published", authority_id,
+           nlohmann::json{{"number", crl.number}, {"base", base->number}, {"entries", crl.entries}}.dump());
   });
   return crl;
 }

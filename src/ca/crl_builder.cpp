@@ -33,7 +33,8 @@ Bytes build_crl(const Signer& signer, const X509* issuer, const CrlParams& p, co
   revoked.reserve(entries.size() * 48);
   Bytes reason_ext[11];
   static const Bytes reason_code = der::oid("2.5.29.21"), aki = der::oid("2.5.29.35"),
-                     crl_number = der::oid("2.5.29.20"), expired_certs_on_crl = der::oid("2.5.29.60");
+                     crl_number = der::oid("2.5.29.20"), expired_certs_on_crl = der::oid("2.5.29.60"),
+                     delta_indicator = der::oid("2.5.29.27"), freshest_crl = der::oid("2.5.29.46");
   for (int r = 1; r <= 10; ++r) reason_ext[r] = der::tlv(0x30, der::extension(reason_code, false, der::enumerated(r)));
   for (const auto& e : entries) {
     Bytes entry = der::unsigned_integer(hex_decode(e.serial));
@@ -45,6 +46,13 @@ Bytes build_crl(const Signer& signer, const X509* issuer, const CrlParams& p, co
   Bytes extensions = der::extension(aki, false, authority_key_identifier(issuer));
   der::append(extensions, der::extension(crl_number, false, der::integer(p.number)));
   der::append(extensions, der::extension(expired_certs_on_crl, false, der::generalized_time(p.expired_certs_on_crl_since)));
+  if (p.delta_base > 0) der::append(extensions, der::extension(delta_indicator, true, der::integer(p.delta_base)));
+  if (!p.freshest_crl_url.empty()) {
+    // CRLDistributionPoints syntax: SEQUENCE { DistributionPoint { [0] { [0] fullName { [6] URI } } } }
+    Bytes uri = der::tlv(0x86, as_bytes(p.freshest_crl_url));
+    der::append(extensions, der::extension(freshest_crl, false,
+                                           der::tlv(0x30, der::tlv(0x30, der::tlv(0xA0, der::tlv(0xA0, uri))))));
+  }
 
   Bytes tbs = der::integer(1);  // v2
   der::append(tbs, signer.algorithm_identifier());

@@ -21,7 +21,8 @@ namespace tugra::ca {
 struct CrlEntry {
   std::string serial;  // upper-case hex
   std::int64_t revoked_at;
-  int reason;  // RFC 5280 CRLReason; 0 (unspecified) is written as no reasonCode, as §5.3.1 asks
+  int reason;  // RFC 5280 CRLReason; 0 (unspecified) is written as no reasonCode, as §5.3.1 asks;
+               // 8 (removeFromCRL) in a delta CRL: a suspension lifted since the base
 };
 
 struct CrlParams {
@@ -31,6 +32,11 @@ struct CrlParams {
   // Revoked certificates stay listed after they expire; the CRL says so with
   // ExpiredCertsOnCRL (X.509 2019) from this date.
   std::int64_t expired_certs_on_crl_since;
+  // A delta CRL (RFC 5280 §5.2.4): the number of its base full CRL, written
+  // as the critical DeltaCRLIndicator; 0 for a full CRL.
+  std::int64_t delta_base = 0;
+  // A full CRL: where its delta CRLs are (FreshestCRL, §5.2.6); empty: none.
+  std::string freshest_crl_url;
 };
 
 Bytes build_crl(const Signer& signer, const X509* issuer, const CrlParams& params, const std::vector<CrlEntry>& entries);

@@ -6,6 +6,7 @@
 namespace tugra::ca {
 
 inline constexpr int kReasonCertificateHold = 6;
+inline constexpr int kReasonRemoveFromCrl = 8;  // delta CRLs only: a suspension was lifted
 
 // Reasons a holder's certificate may be revoked with: unspecified,
 // keyCompromise, affiliationChanged, superseded, cessationOfOperation,

@@ -38,6 +38,9 @@ constexpr KeyInfo kKeys[] = {
      "How often the server looks for status changes made by any process."},
     {"crl.nes_hours", Type::integer, "24", "nextUpdate of the NES CA's CRL, in hours after thisUpdate."},
     {"crl.root_days", Type::integer, "365", "nextUpdate of the root CA's CRL, in days (at most a year)."},
+    {"crl.full_every_minutes", Type::integer, "0",
+     "0: a full CRL after every status change. N: full CRLs at most every N minutes (and before "
+     "nextUpdate), a delta CRL (/crl/nes-delta.crl) after every change in between."},
     {"crl.debounce_seconds", Type::integer, "2",
      "A new CRL follows a status change after this quiet time (several changes make one CRL)."},
     {"ocsp.validity_hours", Type::integer, "12",

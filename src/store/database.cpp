@@ -75,6 +75,8 @@ int Database::schema_version() {
   return ind == soci::i_ok ? version : 0;
 }
 
+// One statement per ';' at the end of a line; a comment after the ';' would
+// hide it, so migrations keep comments on lines of their own.
 static std::vector<std::string> split_statements(std::string_view script) {
   std::vector<std::string> out;
   std::string current;

@@ -264,11 +264,19 @@ std::int64_t CertificateRepository::count() {
 }
 
 void CrlRepository::insert(const CrlRecord& r) {
-  long long number = r.number, this_update = r.this_update, next_update = r.next_update, entries = r.entries;
-  db_.sql() << "INSERT INTO crls (issuer, number, this_update, next_update, entries, der) "
-               "VALUES (:issuer, :number, :this_update, :next_update, :entries, :der)",
+  long long number = r.number, this_update = r.this_update, next_update = r.next_update, entries = r.entries,
+            base = r.delta_base, seq = r.change_seq;
+  db_.sql() << "INSERT INTO crls (issuer, number, this_update, next_update, entries, der, delta_base, change_seq) "
+               "VALUES (:issuer, :number, :this_update, :next_update, :entries, :der, :base, :seq)",
       soci::use(r.issuer), soci::use(number), soci::use(this_update), soci::use(next_update), soci::use(entries),
-      soci::use(r.der);
+      soci::use(r.der), soci::use(base), soci::use(seq);
+}
+
+std::int64_t CertificateRepository::latest_change_seq() {
+  long long seq = 0;
+  soci::indicator ind = soci::i_null;
+  db_.sql() << "SELECT MAX(change_seq) FROM certificates", soci::into(seq, ind);
+  return ind == soci::i_ok ? seq : 0;
 }
 
 std::int64_t CrlRepository::latest_number(const std::string& issuer) {
@@ -280,20 +288,31 @@ std::int64_t CrlRepository::latest_number(const std::string& issuer) {
 
 std::int64_t CrlRepository::next_number(const std::string& issuer) { return latest_number(issuer) + 1; }
 
-std::optional<CrlRecord> CrlRepository::latest(const std::string& issuer) {
+namespace {
+std::optional<CrlRecord> latest_crl(Database& db, const std::string& issuer, bool delta) {
   CrlRecord r;
   r.issuer = issuer;
-  long long number = 0, this_update = 0, next_update = 0, entries = 0;
-  db_.sql() << "SELECT number, this_update, next_update, entries, der FROM crls WHERE issuer = :issuer "
-               "ORDER BY number DESC LIMIT 1",
+  long long number = 0, this_update = 0, next_update = 0, entries = 0, base = 0, seq = 0;
+  db.sql() << std::string("SELECT number, this_update, next_update, entries, der, delta_base, change_seq FROM crls "
+                          "WHERE issuer = :issuer AND delta_base ") +
+                  (delta ? "> 0" : "= 0") + " ORDER BY number DESC LIMIT 1",
       soci::use(issuer), soci::into(number), soci::into(this_update), soci::into(next_update), soci::into(entries),
-      soci::into(r.der);
-  if (!db_.sql().got_data()) return std::nullopt;
+      soci::into(r.der), soci::into(base), soci::into(seq);
+  if (!db.sql().got_data()) return std::nullopt;
   r.number = number;
   r.this_update = this_update;
   r.next_update = next_update;
   r.entries = entries;
+  r.delta_base = base;
+  r.change_seq = seq;
   return r;
+}
+}  // namespace
+
+std::optional<CrlRecord> CrlRepository::latest(const std::string& issuer) { return latest_crl(db_, issuer, false); }
+
+std::optional<CrlRecord> CrlRepository::latest_delta(const std::string& issuer) {
+  return latest_crl(db_, issuer, true);
 }
 
 }  // namespace tugra::store

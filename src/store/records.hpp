@@ -90,6 +90,8 @@ class CertificateRepository {
   std::vector<StatusRow> changed_since(std::int64_t after_seq, std::int64_t limit);
   // Revoked and suspended certificates of `issuer`, for a CRL.
   std::vector<StatusRow> revoked(const std::string& issuer);
+  // The newest change_seq of any certificate (0 when none).
+  std::int64_t latest_change_seq();
 
  private:
   std::vector<CertificateRecord> select(const std::string& where, const std::string& param);
@@ -103,6 +105,8 @@ struct CrlRecord {
   std::int64_t next_update = 0;
   std::int64_t entries = 0;
   std::string der;  // base64
+  std::int64_t delta_base = 0;  // a delta CRL: the number of its base full CRL
+  std::int64_t change_seq = 0;  // a full CRL: the newest certificate change it includes
 };
 
 class CrlRepository {
@@ -110,7 +114,8 @@ class CrlRepository {
   explicit CrlRepository(Database& db) : db_(db) {}
   void insert(const CrlRecord& record);
   std::int64_t next_number(const std::string& issuer);
-  std::optional<CrlRecord> latest(const std::string& issuer);
+  std::optional<CrlRecord> latest(const std::string& issuer);        // the newest full CRL
+  std::optional<CrlRecord> latest_delta(const std::string& issuer);  // the newest delta CRL
   // The newest CRL number of `issuer` without loading the CRL (0 when none).
   std::int64_t latest_number(const std::string& issuer);
 

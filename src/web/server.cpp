@@ -198,7 +198,7 @@ restinio::request_handling_status_t handle_metrics(Context& ctx, const restinio:
       std::to_string(c.ocsp_cache_misses) + "\n# TYPE tugra_ocsp_live_signatures_total counter\n" +
       "tugra_ocsp_live_signatures_total " + std::to_string(c.ocsp_live_signatures) + "\n" +
       "# HELP tugra_crl_age_seconds Seconds since the current CRL's thisUpdate.\n# TYPE tugra_crl_age_seconds gauge\n";
-  for (const char* ca : {"nes", "root"})
+  for (const char* ca : {"nes", "root", "nes-delta"})
     if (auto crl = ctx.status->crl(ca))
       extra += std::string("tugra_crl_age_seconds{ca=\"") + ca + "\"} " + std::to_string(now_seconds() - crl->this_update) +
                "\ntugra_crl_number{ca=\"" + ca + "\"} " + std::to_string(crl->number) + "\n";
@@ -252,7 +252,7 @@ std::optional<restinio::request_handling_status_t> handle_status(Context& ctx, c
                       "request too large\n", {}, start);
     return answer_ocsp(ctx, req, as_bytes(req->body()), start);
   }
-  if (get && (path == "/crl/nes.crl" || path == "/crl/root.crl"))
+  if (get && (path == "/crl/nes.crl" || path == "/crl/root.crl" || path == "/crl/nes-delta.crl"))
     return handle_crl(ctx, req, std::string(path.substr(5, path.size() - 9)), start);
   if (get && (path == "/ca/nes.crt" || path == "/ca/root.crt"))
     return ctx.send(req, Route::ca, restinio::status_ok(), "application/pkix-cert",

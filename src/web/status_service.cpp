@@ -50,6 +50,7 @@ void StatusService::start() {
     apply(rows);
   }
   for (const char* id : {"nes", "root"}) refresh_crl(id, false);
+  if (config_.integer("crl.full_every_minutes") > 0) refresh_delta(false);
   ready_ = true;
   thread_ = std::thread([this] { run(); });
 }
@@ -187,6 +188,17 @@ void StatusService::refresh_crl(const std::string& ca, bool force) {
   crls_[ca] = std::move(snapshot);
 }
 
+void StatusService::refresh_delta(bool force) {
+  auto full = crl("nes");
+  auto latest = store::CrlRepository(ca_->database()).latest_delta("nes");
+  if (force || !latest || !full || latest->delta_base != full->number) latest = ca_->publish_delta_crl("nes");
+  auto snapshot = std::make_shared<CrlSnapshot>(CrlSnapshot{to_string(base64_decode(latest->der)), latest->number,
+                                                            latest->this_update, latest->next_update,
+                                                            latest->delta_base});
+  std::lock_guard lock(crl_mutex_);
+  crls_["nes-delta"] = std::move(snapshot);
+}
+
 void StatusService::poll() {
   auto rows = store::CertificateRepository(ca_->database()).changed_since(last_change_seq_, 100000);
   if (!rows.empty()) apply(rows);
@@ -198,13 +210,21 @@ void StatusService::poll() {
     publish = crl_dirty_since_ && now - crl_dirty_since_ >= config_.integer("crl.debounce_seconds");
     if (publish) crl_dirty_since_ = 0;
   }
+  // With deltas, a change makes a delta CRL and a full one only when the
+  // full one is older than crl.full_every_minutes.
+  std::int64_t full_every = config_.integer("crl.full_every_minutes") * 60;
   for (std::string id : {"nes", "root"}) {
     auto current = crl(id);
-    bool force = publish && id == "nes";
+    bool force = publish && id == "nes" && (full_every <= 0 || !current || now - current->this_update >= full_every);
     bool stale = !current || now >= current->this_update + (current->next_update - current->this_update) / 2;
     // Another process (`tugra crl generate`) may have published a newer one.
     bool newer = current && store::CrlRepository(ca_->database()).latest_number(id) > current->number;
     if (force || stale || newer) refresh_crl(id, force);
+  }
+  if (full_every > 0) {
+    auto delta = crl("nes-delta");
+    auto full = crl("nes");
+    if (publish || !delta || (full && delta->delta_base != full->number)) refresh_delta(publish);
   }
 
   // Re-sign cached responses at half their validity, oldest first. A queue

@@ -32,6 +32,7 @@ struct CrlSnapshot {
   std::int64_t number = 0;
   std::int64_t this_update = 0;
   std::int64_t next_update = 0;
+  std::int64_t delta_base = 0;  // a delta CRL: its base full CRL's number
 };
 
 struct StatusCounters {
@@ -64,6 +65,7 @@ class StatusService {
   // Everything else: parsed, looked up and signed now (nonce requests,
   // malformed ones, a first request for a serial).
   OcspReply sign(ByteView request);
+  // "nes", "root", or "nes-delta" (with crl.full_every_minutes); null when none.
   std::shared_ptr<const CrlSnapshot> crl(const std::string& ca) const;
   const std::string& ca_certificate(const std::string& ca) const;  // DER; empty when unknown
   StatusCounters& counters() { return counters_; }
@@ -74,6 +76,8 @@ class StatusService {
   void apply(const std::vector<store::CertificateRepository::StatusRow>& rows);
   void presign(const std::string& serial);
   void refresh_crl(const std::string& ca, bool force);
+  // The delta CRL ("nes-delta") against the current full NES CRL.
+  void refresh_delta(bool force);
   void run();
 
   Config config_;
