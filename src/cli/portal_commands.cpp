@@ -16,6 +16,7 @@
 #include "ra/holder_desk.hpp"
 #include "ra/institutions.hpp"
 #include "ra/password_hash.hpp"
+#include "ra/totp.hpp"
 #include "store/portal_records.hpp"
 
 namespace tugra::cli {
@@ -300,6 +301,10 @@ void add_portal_commands(CLI::App& app, Context& ctx) {
   demo->require_subcommand(1);
   demo->add_subcommand("seed", "Load TEST KURUM, its officer Ali Nafiz Çamlı, synthetic people and drivers")
       ->callback([&ctx] { seed_demo(ctx); });
+  static std::string totp_secret = kDemoOfficerTotp;
+  auto* code = demo->add_subcommand("totp", "The current second-factor code of a demo account (default: the officer)");
+  code->add_option("--secret", totp_secret, "Base32 TOTP key")->capture_default_str();
+  code->callback([] { std::cout << ra::totp_code(ra::base32_decode(totp_secret), now_seconds()) << "\n"; });
 }
 
 }  // namespace tugra::cli
