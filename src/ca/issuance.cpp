@@ -77,7 +77,7 @@ IssueResult CertificateAuthority::issue(const IssueRequest& req) {
                             {"renews", renews ? nlohmann::json(*renews) : nlohmann::json()}};
   std::string request_text = request.dump();
   std::string request_key = req.request_id ? "id:" + *req.request_id
-                                           : "sha256:" + hex_encode(ossl::digest(EVP_sha256(), as_bytes(request_text)));
+                                           : "sha256:" + ossl::sha256_hex(as_bytes(request_text));
 
   // A retry of an earlier request gets the same certificate, not a second one.
   if (auto existing = certs.find_by_request_key(request_key)) {

@@ -1,6 +1,6 @@
 #include "ca/lint.hpp"
 
-#include "common/turkish.hpp"
+#include "common/text.hpp"
 
 #include <openssl/ec.h>
 #include <openssl/x509v3.h>

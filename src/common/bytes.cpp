@@ -65,6 +65,13 @@ Bytes base64_decode(std::string_view text) {
   return out;
 }
 
+std::string base64url_encode(ByteView data) {
+  std::string s = base64_encode(data);
+  for (auto& c : s) c = c == '+' ? '-' : c == '/' ? '_' : c;
+  while (!s.empty() && s.back() == '=') s.pop_back();
+  return s;
+}
+
 Bytes random_bytes(std::size_t n) {
   Bytes out(n);
   if (n > 0 && RAND_bytes(out.data(), static_cast<int>(n)) != 1)

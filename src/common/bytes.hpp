@@ -25,6 +25,8 @@ std::string base64_encode(ByteView data);
 // Accepts standard base64 with or without padding; throws std::invalid_argument.
 Bytes base64_decode(std::string_view text);
 
+// Base64 with '-' and '_' and no padding (RFC 4648 §5): safe in URLs and cookies.
+std::string base64url_encode(ByteView data);
 Bytes random_bytes(std::size_t n);
 
 }  // namespace tugra

@@ -3,7 +3,7 @@
 #include <cctype>
 #include <stdexcept>
 
-#include "common/turkish.hpp"
+#include "common/text.hpp"
 
 namespace tugra {
 namespace {

@@ -35,6 +35,8 @@ Bytes digest(const EVP_MD* md, ByteView data) {
   return out;
 }
 
+std::string sha256_hex(ByteView data) { return hex_encode(digest(EVP_sha256(), data)); }
+
 std::int64_t unix_seconds(const ASN1_TIME* time) {
   std::tm tm{};
   if (ASN1_TIME_to_tm(time, &tm) != 1) throw Error("ASN1_TIME_to_tm");

@@ -62,6 +62,8 @@ class Error : public std::runtime_error {
 };
 
 Bytes digest(const EVP_MD* md, ByteView data);
+// Lower-case hex of the SHA-256 of `data` (fingerprints, stored token hashes).
+std::string sha256_hex(ByteView data);
 std::int64_t unix_seconds(const ASN1_TIME* time);
 
 // DER <-> objects.

@@ -8,7 +8,7 @@
 #include "common/clock.hpp"
 #include "common/error.hpp"
 #include "common/tckn.hpp"
-#include "common/turkish.hpp"
+#include "common/text.hpp"
 #include "notify/notifier.hpp"
 #include "ra/contact.hpp"
 #include "ra/identity_registry.hpp"
@@ -29,12 +29,6 @@ bool one_of(const std::string& v, std::initializer_list<const char*> allowed) {
   for (const char* a : allowed)
     if (v == a) return true;
   return false;
-}
-
-std::string trim(const std::string& v) {
-  auto b = v.find_first_not_of(" \t\r\n");
-  if (b == std::string::npos) return "";
-  return v.substr(b, v.find_last_not_of(" \t\r\n") - b + 1);
 }
 
 std::string field(const FormValues& m, const std::string& key) {

@@ -5,7 +5,7 @@
 #include "ca/authority.hpp"
 #include "common/error.hpp"
 #include "common/files.hpp"
-#include "common/turkish.hpp"
+#include "common/text.hpp"
 #include "crypto/openssl.hpp"
 
 namespace tugra::ra {
@@ -35,7 +35,7 @@ store::DriverRecord DriverCatalog::add(store::DriverRecord d, const std::filesys
     throw UserError("drivers.bad_field");
   if (d.bits != 32 && d.bits != 64) throw UserError("drivers.bad_bits");
   std::string data = read_file(file);
-  d.sha256 = hex_encode(ossl::digest(EVP_sha256(), as_bytes(data)));
+  d.sha256 = ossl::sha256_hex(as_bytes(data));
   d.size = static_cast<std::int64_t>(data.size());
   d.file_name = d.sha256.substr(0, 16) + "-" + safe_file_name(file.filename().string());
   std::filesystem::create_directories(dir_);

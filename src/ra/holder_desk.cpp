@@ -1,6 +1,5 @@
 #include "ra/holder_desk.hpp"
 
-#include <openssl/evp.h>
 #include <sodium.h>
 
 #include <cstdio>
@@ -10,7 +9,7 @@
 #include "common/bytes.hpp"
 #include "common/clock.hpp"
 #include "common/error.hpp"
-#include "common/turkish.hpp"
+#include "common/text.hpp"
 #include "crypto/openssl.hpp"
 #include "notify/notifier.hpp"
 #include "ra/contact.hpp"
@@ -25,15 +24,10 @@ namespace {
 constexpr int kResetLinksPerHour = 3;
 
 std::string token_hash(const std::string& token) {
-  return hex_encode(ossl::digest(EVP_sha256(), as_bytes(token)));
+  return ossl::sha256_hex(as_bytes(token));
 }
 
-std::string new_token() {
-  std::string t = base64_encode(random_bytes(32));
-  for (auto& c : t) c = c == '+' ? '-' : c == '/' ? '_' : c;
-  while (!t.empty() && t.back() == '=') t.pop_back();
-  return t;
-}
+std::string new_token() { return base64url_encode(random_bytes(32)); }
 
 std::string actor_of(const std::string& tckn) { return "holder:" + tckn; }
 
@@ -45,9 +39,7 @@ FieldErrors check_contact(const FormValues& in, store::HolderRecord& h, nlohmann
   FieldErrors errors;
   auto get = [&](const char* k) {
     auto it = in.find(k);
-    std::string v = it == in.end() ? "" : it->second;
-    auto b = v.find_first_not_of(" \t");
-    return b == std::string::npos ? std::string() : v.substr(b, v.find_last_not_of(" \t") - b + 1);
+    return it == in.end() ? std::string() : trim(it->second);
   };
   for (const char* k : {"address", "il", "ilce"}) {
     std::string v = get(k);

@@ -10,7 +10,7 @@
 #include "common/csv.hpp"
 #include "common/error.hpp"
 #include "common/tckn.hpp"
-#include "common/turkish.hpp"
+#include "common/text.hpp"
 #include "ra/lockout.hpp"
 #include "ra/master_key.hpp"
 #include "ra/password_hash.hpp"
@@ -40,11 +40,6 @@ std::vector<CsvRow> data_rows(const std::string& csv_text) {
   return rows;
 }
 
-std::string trim(const std::string& s) {
-  auto b = s.find_first_not_of(" \t");
-  if (b == std::string::npos) return "";
-  return s.substr(b, s.find_last_not_of(" \t") - b + 1);
-}
 
 }  // namespace
 

@@ -142,7 +142,7 @@ void Production::personalise(store::ProductionRequest& r, ProductionTimes& times
     step(r, "device.key_generated",
          nlohmann::json{{"request", r.id},
                         {"card", r.card_serial},
-                        {"public_key_sha256", hex_encode(ossl::digest(EVP_sha256(), *key))}}
+                        {"public_key_sha256", ossl::sha256_hex(*key)}}
              .dump());
     fault_point("production.key_generated");
   }

@@ -40,7 +40,7 @@ std::string AuditLog::record_hash(const AuditRecord& r) {
   append_field(canonical, r.subject);
   append_field(canonical, r.details);
   append_field(canonical, r.prev_hash);
-  return hex_encode(ossl::digest(EVP_sha256(), as_bytes(canonical)));
+  return ossl::sha256_hex(as_bytes(canonical));
 }
 
 AuditRecord AuditLog::append(const AuditEvent& event) {

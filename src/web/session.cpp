@@ -8,21 +8,10 @@
 #include "common/clock.hpp"
 
 namespace tugra::web {
-namespace {
-
-std::string base64url(ByteView data) {
-  std::string s = base64_encode(data);
-  for (auto& c : s) c = c == '+' ? '-' : c == '/' ? '_' : c;
-  while (!s.empty() && s.back() == '=') s.pop_back();
-  return s;
-}
-
-}  // namespace
-
 SessionStore::SessionStore(std::int64_t idle_seconds, std::size_t max_sessions)
     : idle_seconds_(idle_seconds), max_sessions_(max_sessions), csrf_key_(to_string(random_bytes(32))) {}
 
-std::string SessionStore::new_id() { return base64url(random_bytes(32)); }
+std::string SessionStore::new_id() { return base64url_encode(random_bytes(32)); }
 
 std::shared_ptr<Session> SessionStore::find(const std::string& id) {
   if (id.size() != 43) return nullptr;
@@ -79,7 +68,7 @@ std::string SessionStore::csrf_token(const std::string& id) const {
   unsigned len = 0;
   HMAC(EVP_sha256(), csrf_key_.data(), static_cast<int>(csrf_key_.size()),
        reinterpret_cast<const unsigned char*>(id.data()), id.size(), mac, &len);
-  return base64url(ByteView(mac, len));
+  return base64url_encode(ByteView(mac, len));
 }
 
 bool SessionStore::csrf_ok(const std::string& id, const std::string& token) const {

@@ -1,7 +1,6 @@
 #include "web/sms_confirmation.hpp"
 
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
 #include <sodium.h>
 
 #include "common/bytes.hpp"
@@ -16,7 +15,7 @@ namespace {
 constexpr int kCodesPerSession = 3;
 
 std::string code_hash(const std::string& session_id, const std::string& code) {
-  return hex_encode(ossl::digest(EVP_sha256(), as_bytes(session_id + ":" + code)));
+  return ossl::sha256_hex(as_bytes(session_id + ":" + code));
 }
 
 Data flow_data(const SmsFlow& flow) {

@@ -7,7 +7,7 @@
 #include <stdexcept>
 #include <string_view>
 
-#include "common/turkish.hpp"
+#include "common/text.hpp"
 #include "common/url.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {

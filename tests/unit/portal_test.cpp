@@ -9,7 +9,7 @@
 #include "common/csv.hpp"
 #include "common/error.hpp"
 #include "common/tckn.hpp"
-#include "common/turkish.hpp"
+#include "common/text.hpp"
 #include "common/url.hpp"
 #include "notify/adapters.hpp"
 #include "ra/applications.hpp"

@@ -1,5 +1,6 @@
-// Turkish text rules the portal needs: upper case with the dotted and dotless
-// i (i -> İ, ı -> I), and names compared the way a clerk would compare them.
+// Text as people type it: UTF-8 length, surrounding blanks, and the Turkish
+// rules the portal needs: upper case with the dotted and dotless i (i -> İ,
+// ı -> I), and names compared the way a clerk would compare them.
 #pragma once
 
 #include <string>
@@ -10,6 +11,8 @@ namespace tugra {
 // Upper case of UTF-8 text under Turkish rules (ASCII and the Turkish letters
 // ç ğ ı i ö ş ü; other characters are kept as they are).
 std::string turkish_upper(std::string_view text);
+// Without leading and trailing spaces, tabs and line ends.
+std::string trim(std::string_view text);
 // Trimmed, inner runs of spaces made one, Turkish upper case.
 std::string normalise_name(std::string_view text);
 // Number of UTF-8 characters; -1 when the text is not valid UTF-8 or holds a

@@ -1,4 +1,4 @@
-#include "common/turkish.hpp"
+#include "common/text.hpp"
 
 namespace tugra {
 
@@ -47,6 +47,12 @@ std::string turkish_upper(std::string_view text) {
     if (!replaced) out += text[i++];
   }
   return out;
+}
+
+std::string trim(std::string_view text) {
+  auto b = text.find_first_not_of(" \t\r\n");
+  if (b == std::string_view::npos) return "";
+  return std::string(text.substr(b, text.find_last_not_of(" \t\r\n") - b + 1));
 }
 
 std::string normalise_name(std::string_view text) {
