@@ -80,6 +80,13 @@ std::string security_word_problem(const std::string& word, const store::Person& 
   return "";
 }
 
+FieldErrors new_security_word_errors(const std::string& word, const std::string& again, const store::Person& person) {
+  if (word.empty()) return {{"security_word", "apply.error.required"}};
+  if (std::string problem = security_word_problem(word, person); !problem.empty()) return {{"security_word", problem}};
+  if (word != again) return {{"security_word2", "apply.error.word_mismatch"}};
+  return {};
+}
+
 FormValues form_values(const store::Application& application) {
   FormValues out;
   auto j = nlohmann::json::parse(application.form, nullptr, false);
@@ -162,26 +169,12 @@ FieldErrors ApplicationDesk::save_form(store::Application& a, const Applicant& a
     if (!one_of(v, allowed)) errors[name] = "apply.error.choose";
     form[name] = v;
   };
-  auto text = [&](const char* name, int max, bool required) {
+  auto text = [&](const char* name, int max) {
     std::string v = field(input, name);
     int n = utf8_length(v);
     if (n < 0 || n > max) errors[name] = "apply.error.too_long";
-    else if (required && n == 0) errors[name] = "apply.error.required";
+    else if (n == 0) errors[name] = "apply.error.required";
     form[name] = v;
-    return v;
-  };
-  auto phone = [&](const char* name, bool required, bool mobile) {
-    std::string v = field(input, name);
-    form[name] = v;
-    if (v.empty()) {
-      if (required) errors[name] = "apply.error.required";
-      return;
-    }
-    try {
-      form[name] = mobile ? normalise_mobile(v) : normalise_phone(v);
-    } catch (const UserError&) {
-      errors[name] = mobile ? "apply.error.mobile" : "apply.error.phone";
-    }
   };
 
   choice("reader_type", {"mini", "desktop"});
@@ -189,7 +182,6 @@ FieldErrors ApplicationDesk::save_form(store::Application& a, const Applicant& a
   choice("app_type", {"new", "renewal", "lost", "other"});
   choice("publish", {"yes", "no"});
   choice("operator", {"turkcell", "vodafone", "turktelekom"});
-  choice("channel", {"email", "sms", "both"});
   std::string limit = field(input, "limit");
   form["limit"] = limit;
   if (!limit.empty()) {
@@ -200,38 +192,17 @@ FieldErrors ApplicationDesk::save_form(store::Application& a, const Applicant& a
       errors["limit"] = "apply.error.limit";
     }
   }
-  text("unit", 128, true);
-  text("title", 128, true);
-  text("address", 256, true);
-  text("il", 64, true);
-  text("ilce", 64, true);
-  std::string postal = text("postal_code", 5, true);
-  if (!errors.count("postal_code") && (postal.size() != 5 || postal.find_first_not_of("0123456789") != std::string::npos))
-    errors["postal_code"] = "apply.error.postal_code";
-  std::string email = text("email", 254, true);
-  if (!errors.count("email")) {
-    try {
-      check_email(email);
-    } catch (const UserError&) {
-      errors["email"] = "apply.error.email";
-    }
-  }
-  phone("work_phone", false, false);
-  std::string ext = text("work_ext", 6, false);
-  if (ext.find_first_not_of("0123456789") != std::string::npos) errors["work_ext"] = "apply.error.digits";
-  phone("mobile", true, true);
-  phone("home_phone", false, false);
+  text("unit", 128);
+  text("title", 128);
+  FormValues contact;
+  errors.merge(check_contact_fields(input, contact));
+  for (const auto& [name, value] : contact) form[name] = value;
 
   // The security word: required the first time, kept when left empty later.
   std::string word = input.count("security_word") ? input.at("security_word") : "";
   std::string again = input.count("security_word2") ? input.at("security_word2") : "";
   bool keep_word = word.empty() && again.empty() && !a.security_word_hash.empty();
-  if (!keep_word) {
-    std::string problem = security_word_problem(word, applicant.person);
-    if (word.empty()) errors["security_word"] = "apply.error.required";
-    else if (!problem.empty()) errors["security_word"] = problem;
-    else if (word != again) errors["security_word2"] = "apply.error.word_mismatch";
-  }
+  if (!keep_word) errors.merge(new_security_word_errors(word, again, applicant.person));
   if (!errors.empty()) return errors;
 
   for (const auto& [key, value] : identity_values(applicant)) form[key] = value;
@@ -328,12 +299,10 @@ store::Application ApplicationDesk::approve(const store::Officer& officer, std::
   auto request = production_request_for(ca_, order);
   // The holder's account for the Bireysel İşlemler portal: the security word
   // chosen on the form, and the contact details.
-  store::HolderRecord holder{a.tckn, v["given_name"], v["surname"], a.security_word_hash, v["mobile"], v["email"],
-                             v["channel"], nlohmann::json{{"address", v["address"]}, {"il", v["il"]},
-                                                          {"ilce", v["ilce"]}, {"postal_code", v["postal_code"]},
-                                                          {"work_phone", v["work_phone"]}, {"work_ext", v["work_ext"]},
-                                                          {"home_phone", v["home_phone"]}}.dump(),
-                             0, 0};
+  nlohmann::json details = nlohmann::json::object();
+  for (const char* k : kContactDetails) details[k] = v[k];
+  store::HolderRecord holder{a.tckn,      v["given_name"], v["surname"],    a.security_word_hash, v["mobile"],
+                             v["email"], v["channel"],    details.dump(), 0,                    0};
   a.state = "approved";
   a.decided_by = officer.id;
   a.decided_at = now_seconds();

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "ra/contact.hpp"
 #include "store/portal_records.hpp"
 
 namespace tugra::ca {
@@ -35,9 +36,6 @@ struct Applicant {
   store::Institution institution;
 };
 
-// Field name -> catalog key of what is wrong with it.
-using FieldErrors = std::map<std::string, std::string>;
-using FormValues = std::map<std::string, std::string>;
 
 struct DeskSettings {
   int identity_failures = 5;           // wrong identity claims for one TCKN before a lock-out
@@ -94,6 +92,9 @@ FormValues form_values(const store::Application& application);
 // The security word rules: 8 to 32 characters, letters and digits, not the
 // TCKN or the name. Returns a catalog key, empty when it is acceptable.
 std::string security_word_problem(const std::string& word, const store::Person& person);
+// A new security word typed twice (the form, Bilgi Güncelle, the reset
+// link): errors for "security_word" / "security_word2", none when it is good.
+FieldErrors new_security_word_errors(const std::string& word, const std::string& again, const store::Person& person);
 // "A…9": the first and last characters, as the printed form shows them.
 std::string security_word_hint(const std::string& word);
 

@@ -1,6 +1,7 @@
 #include "ra/contact.hpp"
 
 #include "common/error.hpp"
+#include "common/text.hpp"
 
 namespace tugra::ra {
 
@@ -41,6 +42,44 @@ std::string mask_email(const std::string& email) {
   auto at = email.find('@');
   if (at == std::string::npos || at == 0) return "***";
   return email.substr(0, 1) + "***" + email.substr(at);
+}
+
+FieldErrors check_contact_fields(const FormValues& input, FormValues& out) {
+  FieldErrors errors;
+  auto value = [&](const char* name) {
+    auto it = input.find(name);
+    return out[name] = it == input.end() ? "" : trim(it->second);
+  };
+  for (auto [name, max] : {std::pair{"address", 256}, {"il", 64}, {"ilce", 64}}) {
+    int n = utf8_length(value(name));
+    if (n < 0 || n > max) errors[name] = "apply.error.too_long";
+    else if (n == 0) errors[name] = "apply.error.required";
+  }
+  std::string postal = value("postal_code");
+  if (postal.size() != 5 || postal.find_first_not_of("0123456789") != std::string::npos)
+    errors["postal_code"] = "apply.error.postal_code";
+  try {
+    check_email(value("email"));
+  } catch (const UserError&) {
+    errors["email"] = "apply.error.email";
+  }
+  for (auto [name, mobile] : {std::pair{"work_phone", false}, {"home_phone", false}, {"mobile", true}}) {
+    std::string v = value(name);
+    if (v.empty()) {
+      if (mobile) errors[name] = "apply.error.required";
+      continue;
+    }
+    try {
+      out[name] = mobile ? normalise_mobile(v) : normalise_phone(v);
+    } catch (const UserError&) {
+      errors[name] = mobile ? "apply.error.mobile" : "apply.error.phone";
+    }
+  }
+  std::string ext = value("work_ext");
+  if (ext.size() > 6 || ext.find_first_not_of("0123456789") != std::string::npos) errors["work_ext"] = "apply.error.digits";
+  std::string channel = value("channel");
+  if (channel != "email" && channel != "sms" && channel != "both") errors["channel"] = "apply.error.choose";
+  return errors;
 }
 
 }  // namespace tugra::ra

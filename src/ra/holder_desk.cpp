@@ -33,55 +33,6 @@ std::string actor_of(const std::string& tckn) { return "holder:" + tckn; }
 
 std::string scope_of(const std::string& id) { return "holder:" + id.substr(0, 20); }
 
-// The contact fields a holder keeps current (Bilgi Güncelle), with the
-// application form's rules.
-FieldErrors check_contact(const FormValues& in, store::HolderRecord& h, nlohmann::json& details) {
-  FieldErrors errors;
-  auto get = [&](const char* k) {
-    auto it = in.find(k);
-    return it == in.end() ? std::string() : trim(it->second);
-  };
-  for (const char* k : {"address", "il", "ilce"}) {
-    std::string v = get(k);
-    int n = utf8_length(v);
-    if (n <= 0 || n > (std::string(k) == "address" ? 256 : 64)) errors[k] = n == 0 ? "apply.error.required" : "apply.error.too_long";
-    details[k] = v;
-  }
-  std::string postal = get("postal_code");
-  if (postal.size() != 5 || postal.find_first_not_of("0123456789") != std::string::npos)
-    errors["postal_code"] = "apply.error.postal_code";
-  details["postal_code"] = postal;
-  std::string email = get("email");
-  try {
-    check_email(email);
-    h.email = email;
-  } catch (const UserError&) {
-    errors["email"] = "apply.error.email";
-  }
-  try {
-    h.mobile = normalise_mobile(get("mobile"));
-  } catch (const UserError&) {
-    errors["mobile"] = "apply.error.mobile";
-  }
-  for (const char* k : {"work_phone", "home_phone"}) {
-    std::string v = get(k);
-    details[k] = v;
-    if (v.empty()) continue;
-    try {
-      details[k] = normalise_phone(v);
-    } catch (const UserError&) {
-      errors[k] = "apply.error.phone";
-    }
-  }
-  std::string ext = get("work_ext");
-  if (ext.size() > 6 || ext.find_first_not_of("0123456789") != std::string::npos) errors["work_ext"] = "apply.error.digits";
-  details["work_ext"] = ext;
-  std::string channel = get("channel");
-  if (channel != "email" && channel != "sms" && channel != "both") errors["channel"] = "apply.error.choose";
-  else h.channel = channel;
-  return errors;
-}
-
 }  // namespace
 
 const char* to_string(CertState state) {
@@ -204,22 +155,21 @@ void HolderDesk::revoke(const store::HolderRecord& h, const std::string& serial,
 
 FieldErrors HolderDesk::update(store::HolderRecord& h, const FormValues& input, bool& word_changed) {
   word_changed = false;
-  store::HolderRecord updated = h;
-  auto details = nlohmann::json::parse(h.details, nullptr, false);
-  if (!details.is_object()) details = nlohmann::json::object();
-  FieldErrors errors = check_contact(input, updated, details);
+  FormValues contact;
+  FieldErrors errors = check_contact_fields(input, contact);
   auto value = [&](const char* k) {
     auto it = input.find(k);
     return it == input.end() ? std::string() : it->second;
   };
   std::string word = value("security_word"), again = value("security_word2");
   bool change_word = !value("change_word").empty();
-  if (change_word) {
-    std::string problem = security_word_problem(word, {h.tckn, h.given_name, h.surname, "", ""});
-    if (word.empty()) errors["security_word"] = "apply.error.required";
-    else if (!problem.empty()) errors["security_word"] = problem;
-    else if (word != again) errors["security_word2"] = "apply.error.word_mismatch";
-  }
+  if (change_word) errors.merge(new_security_word_errors(word, again, {h.tckn, h.given_name, h.surname, "", ""}));
+  store::HolderRecord updated = h;
+  updated.email = contact["email"];
+  updated.mobile = contact["mobile"];
+  updated.channel = contact["channel"];
+  nlohmann::json details = nlohmann::json::object();
+  for (const char* k : kContactDetails) details[k] = contact[k];
   if (!errors.empty()) return errors;
   updated.details = details.dump();
   std::string hash = change_word ? hash_secret(word) : "";
@@ -325,11 +275,7 @@ FieldErrors HolderDesk::reset_word(const std::string& token, const std::string& 
   if (!tckn) throw UserError("holder.bad_link");
   auto h = find(*tckn);
   if (!h) throw UserError("holder.bad_link");
-  FieldErrors errors;
-  std::string problem = security_word_problem(word, {h->tckn, h->given_name, h->surname, "", ""});
-  if (word.empty()) errors["security_word"] = "apply.error.required";
-  else if (!problem.empty()) errors["security_word"] = problem;
-  else if (word != again) errors["security_word2"] = "apply.error.word_mismatch";
+  FieldErrors errors = new_security_word_errors(word, again, {h->tckn, h->given_name, h->surname, "", ""});
   if (!errors.empty()) return errors;
   std::string hash = hash_secret(word);
   bool used = false;
