@@ -182,10 +182,7 @@ store::Officer OfficerAuth::password(const std::string& username, const std::str
   std::string scope = "officer:" + username.substr(0, 64);
   if (lockout.locked(scope)) throw UserError("kurum.locked");
   auto officer = store::OfficerRepository(ca_.database()).find_by_username(username);
-  // An unknown name costs a hash too, so timing does not tell names apart.
-  static const std::string kDummy = hash_secret("tugra-no-such-officer");
-  bool ok = verify_secret(officer ? officer->password_hash : kDummy, password) && officer;
-  if (!ok) {
+  if (!verify_log_in(officer ? &officer->password_hash : nullptr, password)) {
     lockout.fail(scope, "officer.login_failed", username.substr(0, 64), "portal");
     throw UserError("kurum.bad_login");
   }

@@ -29,5 +29,9 @@ void set_hash_cost(const HashCost& cost);
 std::string hash_secret(const std::string& secret);
 // Compares in constant time; false for a malformed hash too.
 bool verify_secret(const std::string& hash, const std::string& secret);
+// A log-in: `hash` is the account's, null when there is no such account. A
+// hash is computed either way, so the time taken does not tell whether the
+// account exists; false without one.
+bool verify_log_in(const std::string* hash, const std::string& secret);
 
 }  // namespace tugra::ra

@@ -166,6 +166,9 @@ TEST(PasswordHash, VerifiesAndRefusesWhenTooManyWait) {
   EXPECT_TRUE(ra::verify_secret(hash, "Gizli2026Söz"));
   EXPECT_FALSE(ra::verify_secret(hash, "Gizli2026Soz"));
   EXPECT_FALSE(ra::verify_secret("not a hash", "x"));
+  EXPECT_TRUE(ra::verify_log_in(&hash, "Gizli2026Söz"));
+  EXPECT_FALSE(ra::verify_log_in(&hash, "wrong"));
+  EXPECT_FALSE(ra::verify_log_in(nullptr, "Gizli2026Söz"));  // no account: a hash is spent, the answer is no
   // One slow hash running, nobody may wait: a log-in is refused at once
   // rather than holding its thread (a new security word would wait).
   ra::set_hash_cost({24, 65536, 1, 0});
