@@ -15,7 +15,6 @@
 #include "ra/contact.hpp"
 #include "ra/institutions.hpp"
 #include "web/application_pdf.hpp"
-#include "web/captcha.hpp"
 #include "web/portal_internal.hpp"
 #include "web/sms_confirmation.hpp"
 
@@ -70,12 +69,7 @@ Response post_login(Exchange& ex) {
   std::map<std::string, std::string> values, errors;
   for (const char* f : kIdentityFields) values[f] = ex.field(f);
   Session* s = ex.session(true);
-  // The captcha is used up by this attempt whatever its outcome.
-  std::string answer = s->captcha_answer;
-  bool captcha_alive = s->captcha_expires >= now_seconds();
-  s->captcha_answer.clear();
-  if (answer.empty() || !captcha_alive) errors["captcha"] = "web.apply.captcha_expired";
-  else if (!captcha_matches(answer, ex.field("captcha"))) errors["captcha"] = "web.apply.captcha_wrong";
+  if (std::string problem = ex.captcha_problem(*s); !problem.empty()) errors["captcha"] = problem;
   for (const char* f : kIdentityFields)
     if (values[f].empty()) errors[f] = "apply.error.required";
   std::string birth_date = ra::parse_birth_date(values["birth_date"]);

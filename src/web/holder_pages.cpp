@@ -10,7 +10,6 @@
 #include "common/error.hpp"
 #include "ra/holder_desk.hpp"
 #include "ra/institutions.hpp"
-#include "web/captcha.hpp"
 #include "web/pin_puk_pdf.hpp"
 #include "web/portal_internal.hpp"
 #include "web/sms_confirmation.hpp"
@@ -87,18 +86,10 @@ Response login_page(Exchange& ex, const std::string& id, const std::string& erro
 
 Response show_login(Exchange& ex) { return login_page(ex, "", ""); }
 
-// The captcha of this session, used up by this attempt whatever its outcome.
-bool captcha_passed(Exchange& ex, Session& s) {
-  std::string answer = s.captcha_answer;
-  bool alive = s.captcha_expires >= now_seconds();
-  s.captcha_answer.clear();
-  return !answer.empty() && alive && captcha_matches(answer, ex.field("captcha"));
-}
-
 Response post_login(Exchange& ex) {
   std::string id = ex.field("id");
   Session* s = ex.session(true);
-  if (!captcha_passed(ex, *s)) return login_page(ex, id, ex.text("web.apply.captcha_wrong"), 400);
+  if (std::string problem = ex.captcha_problem(*s); !problem.empty()) return login_page(ex, id, ex.text(problem), 400);
   try {
     auto h = ex.portal.backends.with([&](Backend& b) { return b.holders->log_in(id, ex.field("security_word")); });
     // A new session id once the security word is right.
@@ -439,7 +430,7 @@ Response show_forgot(Exchange& ex) { return forgot_page(ex, "", ""); }
 Response post_forgot(Exchange& ex) {
   std::string id = ex.field("id");
   Session* s = ex.session(true);
-  if (!captcha_passed(ex, *s)) return forgot_page(ex, id, ex.text("web.apply.captcha_wrong"), 400);
+  if (std::string problem = ex.captcha_problem(*s); !problem.empty()) return forgot_page(ex, id, ex.text(problem), 400);
   if (id.empty() || id.size() > 20) return forgot_page(ex, id, ex.text("web.holder.id_required"), 400);
   ex.portal.backends.with([&](Backend& b) { b.holders->request_reset(id); });
   // The same words whether or not the number is a holder's.

@@ -57,11 +57,13 @@ Response show_code(Exchange& ex) {
 Response post_code(Exchange& ex) {
   Session* s = ex.session(false);
   if (!s || !s->officer_pending) return Response::redirect("/kurum/giris");
+  std::string role;
   try {
-    ex.portal.backends.with([&](Backend& b) {
+    role = ex.portal.backends.with([&](Backend& b) {
       auto officer = store::OfficerRepository(b.ca->database()).find(s->officer_pending);
       if (!officer) throw UserError("kurum.bad_login");
       ra::OfficerAuth(*b.ca).second_factor(*officer, ex.field("code"));
+      return officer->role;
     });
   } catch (const UserError& e) {
     rethrow_if_busy(e);
@@ -73,21 +75,10 @@ Response post_code(Exchange& ex) {
   ex.end_session();
   Session* fresh = ex.session(true);
   fresh->officer_id = officer;
-  bool is_operator = ex.portal.backends.with([&](Backend& b) {
-    auto o = store::OfficerRepository(b.ca->database()).find(officer);
-    return o && o->role == "operator";
-  });
-  return Response::redirect(is_operator ? "/operator" : "/kurum");
+  return Response::redirect(role == "operator" ? "/operator" : "/kurum");
 }
 
-// The logged-in officer, or nullopt.
-std::optional<store::Officer> officer(Exchange& ex, Backend& b) {
-  Session* s = ex.session(false);
-  if (!s || !s->officer_id) return std::nullopt;
-  auto o = store::OfficerRepository(b.ca->database()).find(s->officer_id);
-  if (!o || o->role != "officer") return std::nullopt;  // operators have their own page
-  return o;
-}
+std::optional<store::Officer> officer(Exchange& ex, Backend& b) { return logged_in(ex, b, "officer"); }
 
 Data application_row(Exchange& ex, const store::Application& a) {
   auto v = ra::form_values(a);
@@ -187,6 +178,14 @@ Response logout(Exchange& ex) {
 }
 
 }  // namespace
+
+std::optional<store::Officer> logged_in(Exchange& ex, Backend& b, const std::string& role) {
+  Session* s = ex.session(false);
+  if (!s || !s->officer_id) return std::nullopt;
+  auto o = store::OfficerRepository(b.ca->database()).find(s->officer_id);
+  if (!o || o->role != role) return std::nullopt;
+  return o;
+}
 
 void add_officer_pages(PortalState& p) {
   p.routes["GET /kurum"] = list_page;

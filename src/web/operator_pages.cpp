@@ -10,13 +10,7 @@
 namespace tugra::web {
 namespace {
 
-std::optional<store::Officer> logged_in_operator(Exchange& ex, Backend& b) {
-  Session* s = ex.session(false);
-  if (!s || !s->officer_id) return std::nullopt;
-  auto o = store::OfficerRepository(b.ca->database()).find(s->officer_id);
-  if (!o || o->role != "operator") return std::nullopt;
-  return o;
-}
+std::optional<store::Officer> logged_in_operator(Exchange& ex, Backend& b) { return logged_in(ex, b, "operator"); }
 
 Response page(Exchange& ex, const store::Officer& o, const std::string& message, bool error, int status = 200) {
   Data d;

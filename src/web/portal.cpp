@@ -11,6 +11,7 @@
 #include "ra/holder_desk.hpp"
 #include "ra/identity_registry.hpp"
 #include "ra/password_hash.hpp"
+#include "web/captcha.hpp"
 #include "web/portal_internal.hpp"
 
 namespace tugra::embedded {
@@ -227,6 +228,14 @@ void Exchange::end_session() {
   portal.sessions.destroy(session_id);
   session_id = SessionStore::new_id();
   set_session_cookie = true;
+}
+
+std::string Exchange::captcha_problem(Session& s) {
+  std::string answer = std::move(s.captcha_answer);
+  s.captcha_answer.clear();
+  if (answer.empty() || s.captcha_expires < now_seconds()) return "web.apply.captcha_expired";
+  if (!captcha_matches(answer, field("captcha"))) return "web.apply.captcha_wrong";
+  return "";
 }
 
 Data Exchange::values_data(const std::map<std::string, std::string>& values) {

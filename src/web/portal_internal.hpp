@@ -19,6 +19,7 @@
 #include "common/messages.hpp"
 #include "common/url.hpp"
 #include "web/http.hpp"
+#include "store/portal_records.hpp"
 #include "web/session.hpp"
 
 namespace tugra::ca {
@@ -132,6 +133,10 @@ class Exchange {
   // of the request.
   Session* session(bool create);
   void end_session();
+  // Checks the "captcha" field against the session's captcha, which this
+  // attempt uses up whatever its outcome: "" when right, else the catalog
+  // key (expired or wrong).
+  std::string captcha_problem(Session& s);
 
   // A page: `content` template inside the layout. `data` gets the CSRF
   // token and the language links; the texts (t.*) are put into the
@@ -153,6 +158,10 @@ class Exchange {
 inline void rethrow_if_busy(const std::exception& e) {
   if (const auto* u = dynamic_cast<const UserError*>(&e); u && u->key() == "portal.busy") throw *u;
 }
+
+// The officer or operator logged in to this session with `role` ("officer":
+// the institution console, "operator": the call centre page), or nullopt.
+std::optional<store::Officer> logged_in(Exchange& ex, Backend& b, const std::string& role);
 
 // The page groups; each adds its routes.
 void add_public_pages(PortalState& portal);
