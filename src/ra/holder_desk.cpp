@@ -46,8 +46,14 @@ const char* to_string(CertState state) {
   return "?";
 }
 
-HolderDesk::HolderDesk(ca::CertificateAuthority& ca, notify::Notifications& notifications, HolderSettings settings)
-    : ca_(ca), notifications_(notifications), settings_(std::move(settings)) {}
+HolderDesk::HolderDesk(ca::CertificateAuthority& ca, notify::Notifications& notifications, HolderSettings settings,
+                       std::shared_ptr<const MasterKey> master_key)
+    : ca_(ca),
+      notifications_(notifications),
+      settings_(std::move(settings)),
+      master_key_(master_key ? std::move(master_key)
+                             : std::make_shared<const MasterKey>(ca.config().path("secrets.master_key_file"))),
+      vault_(ca.database(), master_key_) {}
 
 store::HolderRecord HolderDesk::log_in(const std::string& id, const std::string& word) {
   Lockout lockout(ca_, settings_.word_failures, 0);
@@ -189,8 +195,7 @@ FieldErrors HolderDesk::update(store::HolderRecord& h, const FormValues& input, 
 }
 
 std::optional<CardSecrets> HolderDesk::secrets(const std::string& tckn) {
-  HolderSecrets vault(ca_.database(), ca_.config().path("secrets.master_key_file"));
-  auto secret = vault.latest(tckn);
+  auto secret = vault_.latest(tckn);
   if (!secret) return std::nullopt;
   CardSecrets out{"", *secret};
   for (const auto& card : store::CardRepository(ca_.database()).list(tckn))
@@ -204,14 +209,13 @@ std::optional<CardSecrets> HolderDesk::secrets(const std::string& tckn) {
 }
 
 int HolderDesk::delete_secrets(const std::string& tckn) {
-  HolderSecrets vault(ca_.database(), ca_.config().path("secrets.master_key_file"));
   int deleted = 0;
   ca_.write([&] {
-    deleted = vault.destroy(tckn);
+    deleted = vault_.destroy(tckn);
     ca_.record("holder.pin_puk_deleted", tckn, nlohmann::json{{"records", deleted}}.dump(), actor_of(tckn));
   });
   ca_.checkpoint();
-  vault.purge();
+  vault_.purge();
   return deleted;
 }
 
@@ -225,12 +229,11 @@ std::string HolderDesk::authorize_unlock(const store::HolderRecord& h, const std
       card_serial = c.card_serial;
   if (card_serial.empty()) throw UserError("holder.no_card");
   std::string token = new_token();
-  MasterKey master(ca_.config().path("secrets.master_key_file"));
   store::UnlockAuthorization u;
   u.tckn = h.tckn;
   u.card_serial = card_serial;
   u.token_hash = token_hash(token);
-  u.sealed_pin = master.seal(as_bytes(new_pin), "tugra-unlock:" + h.tckn + ":" + card_serial);
+  u.sealed_pin = master_key_->seal(as_bytes(new_pin), "tugra-unlock:" + h.tckn + ":" + card_serial);
   u.expires_at = now_seconds() + settings_.unlock_seconds;
   ca_.write([&] {
     store::UnlockRepository(ca_.database()).insert(u);

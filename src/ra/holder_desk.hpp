@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -44,7 +45,10 @@ struct CardSecrets {
 
 class HolderDesk {
  public:
-  HolderDesk(ca::CertificateAuthority& ca, notify::Notifications& notifications, HolderSettings settings);
+  // `master_key` seals PIN/PUK records and unlock authorisations; loaded
+  // from secrets.master_key_file when null.
+  HolderDesk(ca::CertificateAuthority& ca, notify::Notifications& notifications, HolderSettings settings,
+             std::shared_ptr<const MasterKey> master_key = nullptr);
 
   // Şifreli Giriş. UserError("holder.bad_login") for a wrong word or an
   // unknown number alike; "holder.blocked" after `word_failures` wrong words
@@ -87,6 +91,8 @@ class HolderDesk {
   ca::CertificateAuthority& ca_;
   notify::Notifications& notifications_;
   HolderSettings settings_;
+  std::shared_ptr<const MasterKey> master_key_;
+  HolderSecrets vault_;
 };
 
 }  // namespace tugra::ra

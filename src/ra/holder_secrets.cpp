@@ -34,7 +34,10 @@ PinPuk random_pin_puk() {
 }
 
 HolderSecrets::HolderSecrets(store::Database& db, const std::filesystem::path& master_key_file)
-    : db_(db), master_key_(std::make_unique<MasterKey>(master_key_file)) {}
+    : HolderSecrets(db, std::make_shared<const MasterKey>(master_key_file)) {}
+
+HolderSecrets::HolderSecrets(store::Database& db, std::shared_ptr<const MasterKey> master_key)
+    : db_(db), master_key_(std::move(master_key)) {}
 
 HolderSecrets::~HolderSecrets() = default;
 

@@ -34,6 +34,8 @@ class HolderSecrets {
  public:
   // The master key file is created (32 random bytes, mode 0600) if missing.
   HolderSecrets(store::Database& db, const std::filesystem::path& master_key_file);
+  // With a master key already loaded (a long-running process loads it once).
+  HolderSecrets(store::Database& db, std::shared_ptr<const MasterKey> master_key);
   ~HolderSecrets();
   HolderSecrets(const HolderSecrets&) = delete;
   HolderSecrets& operator=(const HolderSecrets&) = delete;
@@ -56,7 +58,7 @@ class HolderSecrets {
   std::optional<PinPuk> open(const std::optional<store::SecretRecord>& row) const;
 
   store::Database& db_;
-  std::unique_ptr<MasterKey> master_key_;
+  std::shared_ptr<const MasterKey> master_key_;
 };
 
 }  // namespace tugra::ra

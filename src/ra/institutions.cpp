@@ -175,7 +175,10 @@ NewOfficer add_officer(ca::CertificateAuthority& ca, std::int64_t institution_id
   return out;
 }
 
-OfficerAuth::OfficerAuth(ca::CertificateAuthority& ca) : ca_(ca) {}
+OfficerAuth::OfficerAuth(ca::CertificateAuthority& ca, std::shared_ptr<const MasterKey> master_key)
+    : ca_(ca),
+      master_key_(master_key ? std::move(master_key)
+                             : std::make_shared<const MasterKey>(ca.config().path("secrets.master_key_file"))) {}
 
 store::Officer OfficerAuth::password(const std::string& username, const std::string& password) {
   Lockout lockout(ca_, kOfficerFailures, kOfficerLockSeconds);
@@ -193,8 +196,7 @@ void OfficerAuth::second_factor(const store::Officer& officer, const std::string
   Lockout lockout(ca_, kOfficerFailures, kOfficerLockSeconds);
   std::string scope = "officer:" + officer.username;
   if (lockout.locked(scope)) throw UserError("kurum.locked");
-  MasterKey master(ca_.config().path("secrets.master_key_file"));
-  Bytes secret = master.unseal(officer.totp_secret, totp_associated_data(officer.username));
+  Bytes secret = master_key_->unseal(officer.totp_secret, totp_associated_data(officer.username));
   bool ok = totp_verify(secret, code, now_seconds()) >= 0;
   sodium_memzero(secret.data(), secret.size());
   if (!ok) {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -14,6 +15,8 @@ class CertificateAuthority;
 }
 
 namespace tugra::ra {
+
+class MasterKey;
 
 // A CSV import is all or nothing: every bad row is reported by line and
 // nothing is written unless all rows are good.
@@ -46,7 +49,8 @@ NewOfficer add_officer(ca::CertificateAuthority& ca, std::int64_t institution_id
 // the account for the lock-out time; each failure is audited.
 class OfficerAuth {
  public:
-  explicit OfficerAuth(ca::CertificateAuthority& ca);
+  // `master_key` unseals the TOTP keys; loaded from secrets.master_key_file when null.
+  explicit OfficerAuth(ca::CertificateAuthority& ca, std::shared_ptr<const MasterKey> master_key = nullptr);
   // UserError("kurum.bad_login") for an unknown name or a wrong password
   // (the same answer for both), "kurum.locked" while locked.
   store::Officer password(const std::string& username, const std::string& password);
@@ -55,6 +59,7 @@ class OfficerAuth {
 
  private:
   ca::CertificateAuthority& ca_;
+  std::shared_ptr<const MasterKey> master_key_;
 };
 
 // YYYY-MM-DD from "1980-03-15" or "15.03.1980"; empty when not a real date.

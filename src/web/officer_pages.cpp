@@ -32,7 +32,7 @@ Response post_login(Exchange& ex) {
   Session* s = ex.session(true);
   try {
     auto officer = ex.portal.backends.with(
-        [&](Backend& b) { return ra::OfficerAuth(*b.ca).password(username, ex.field("password")); });
+        [&](Backend& b) { return b.officers->password(username, ex.field("password")); });
     s->officer_pending = officer.id;
     s->officer_id = 0;
     return Response::redirect("/kurum/dogrulama");
@@ -62,7 +62,7 @@ Response post_code(Exchange& ex) {
     role = ex.portal.backends.with([&](Backend& b) {
       auto officer = store::OfficerRepository(b.ca->database()).find(s->officer_pending);
       if (!officer) throw UserError("kurum.bad_login");
-      ra::OfficerAuth(*b.ca).second_factor(*officer, ex.field("code"));
+      b.officers->second_factor(*officer, ex.field("code"));
       return officer->role;
     });
   } catch (const UserError& e) {

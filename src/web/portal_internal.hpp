@@ -31,6 +31,7 @@ class Notifications;
 namespace tugra::ra {
 class ApplicationDesk;
 class HolderDesk;
+class OfficerAuth;
 }
 
 namespace tugra::web {
@@ -45,6 +46,7 @@ struct Backend {
   std::unique_ptr<notify::Notifications> notifications;
   std::unique_ptr<ra::ApplicationDesk> desk;
   std::unique_ptr<ra::HolderDesk> holders;
+  std::unique_ptr<ra::OfficerAuth> officers;
   ~Backend();
 };
 
