@@ -158,11 +158,6 @@ StatusService::OcspReply StatusService::sign(ByteView request) {
   return {to_string(answer.der), answer.cacheable, answer.this_update, answer.next_update};
 }
 
-StatusService::OcspReply StatusService::ocsp(ByteView request) {
-  if (auto hit = cached(request)) return *hit;
-  return sign(request);
-}
-
 std::shared_ptr<const CrlSnapshot> StatusService::crl(const std::string& ca) const {
   std::lock_guard lock(crl_mutex_);
   auto it = crls_.find(ca);

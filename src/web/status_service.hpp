@@ -59,7 +59,6 @@ class StatusService {
     std::int64_t this_update = 0;
     std::int64_t next_update = 0;
   };
-  OcspReply ocsp(ByteView request);  // cached(), else sign()
   // The pre-signed answer when there is a fresh one (memory only, fast).
   std::optional<OcspReply> cached(ByteView request);
   // Everything else: parsed, looked up and signed now (nonce requests,
