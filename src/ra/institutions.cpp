@@ -3,6 +3,8 @@
 #include <sodium.h>
 
 #include <cstdio>
+#include <optional>
+#include <utility>
 #include <nlohmann/json.hpp>
 
 #include "ca/authority.hpp"
@@ -58,72 +60,76 @@ std::string parse_birth_date(const std::string& text) {
   return out;
 }
 
-ImportReport import_registry(ca::CertificateAuthority& ca, const std::string& csv_text) {
+namespace {
+
+// What is wrong with a row: the catalog key and the value it names.
+using Problem = std::optional<std::pair<const char*, std::string>>;
+
+// The all-or-nothing import both lists share: every row of `columns` fields
+// is read by `parse` (which fills `problem` for a bad row); when no row is
+// bad, `save` writes them all in one transaction.
+template <typename Record, typename Parse, typename Save>
+ImportReport import_rows(ca::CertificateAuthority& ca, const std::string& csv_text, std::size_t columns, Parse parse,
+                         Save save) {
   ImportReport report;
-  std::vector<store::Person> people;
+  std::vector<Record> records;
   for (const auto& row : data_rows(csv_text)) {
     ++report.rows;
-    auto bad = [&](const std::string& key, const std::string& value) {
-      report.errors.emplace_back(row.line, message(key, {{"value", value}}));
-    };
-    if (row.fields.size() != 5) {
-      bad("import.field_count", std::to_string(row.fields.size()) + "/5");
-      continue;
+    Problem problem;
+    if (row.fields.size() != columns) {
+      problem.emplace("import.field_count", std::to_string(row.fields.size()) + "/" + std::to_string(columns));
+    } else {
+      Record r = parse(row.fields, problem);
+      if (!problem) records.push_back(std::move(r));
     }
-    store::Person p{trim(row.fields[0]), normalise_name(row.fields[1]), normalise_name(row.fields[2]),
-                    normalise_name(row.fields[3]), parse_birth_date(trim(row.fields[4]))};
-    if (!is_valid_tckn(p.tckn)) bad("import.bad_tckn", p.tckn);
-    else if (!text_ok(p.given_name, 64) || !text_ok(p.surname, 64) || !text_ok(p.birth_place, 64))
-      bad("import.bad_name", row.fields[1] + " " + row.fields[2]);
-    else if (p.birth_date.empty()) bad("import.bad_date", row.fields[4]);
-    else people.push_back(std::move(p));
+    if (problem) report.errors.emplace_back(row.line, message(problem->first, {{"value", problem->second}}));
   }
   if (!report.errors.empty()) return report;
-  ca.write([&] {
+  ca.write([&] { save(records); });
+  ca.checkpoint();
+  report.imported = static_cast<int>(records.size());
+  return report;
+}
+
+}  // namespace
+
+ImportReport import_registry(ca::CertificateAuthority& ca, const std::string& csv_text) {
+  auto parse = [](const std::vector<std::string>& f, Problem& problem) {
+    store::Person p{trim(f[0]), normalise_name(f[1]), normalise_name(f[2]), normalise_name(f[3]),
+                    parse_birth_date(trim(f[4]))};
+    if (!is_valid_tckn(p.tckn)) problem.emplace("import.bad_tckn", p.tckn);
+    else if (!text_ok(p.given_name, 64) || !text_ok(p.surname, 64) || !text_ok(p.birth_place, 64))
+      problem.emplace("import.bad_name", f[1] + " " + f[2]);
+    else if (p.birth_date.empty()) problem.emplace("import.bad_date", f[4]);
+    return p;
+  };
+  return import_rows<store::Person>(ca, csv_text, 5, parse, [&](const std::vector<store::Person>& people) {
     store::RegistryRepository repo(ca.database());
     for (const auto& p : people) repo.upsert(p);
     ca.record("registry.imported", "registry", nlohmann::json{{"people", people.size()}}.dump());
   });
-  ca.checkpoint();
-  report.imported = static_cast<int>(people.size());
-  return report;
 }
 
 ImportReport import_staff(ca::CertificateAuthority& ca, std::int64_t institution_id, const std::string& csv_text) {
-  auto institution = store::InstitutionRepository(ca.database()).find(institution_id);
-  if (!institution) throw UserError("institution.not_found", {{"id", std::to_string(institution_id)}});
-  ImportReport report;
-  std::vector<store::StaffMember> staff;
-  for (const auto& row : data_rows(csv_text)) {
-    ++report.rows;
-    auto bad = [&](const std::string& key, const std::string& value) {
-      report.errors.emplace_back(row.line, message(key, {{"value", value}}));
-    };
-    if (row.fields.size() != 8) {
-      bad("import.field_count", std::to_string(row.fields.size()) + "/8");
-      continue;
-    }
-    store::StaffMember s{institution_id, trim(row.fields[0]), trim(row.fields[1]), trim(row.fields[2]),
-                         trim(row.fields[3]), trim(row.fields[4]), normalise_name(row.fields[5]),
-                         normalise_name(row.fields[6]), trim(row.fields[7])};
+  if (!store::InstitutionRepository(ca.database()).find(institution_id))
+    throw UserError("institution.not_found", {{"id", std::to_string(institution_id)}});
+  auto parse = [institution_id](const std::vector<std::string>& f, Problem& problem) {
+    store::StaffMember s{institution_id, trim(f[0]),          trim(f[1]),          trim(f[2]), trim(f[3]),
+                         trim(f[4]),     normalise_name(f[5]), normalise_name(f[6]), trim(f[7])};
     bool postal_ok = s.postal_code.size() == 5 && s.postal_code.find_first_not_of("0123456789") == std::string::npos;
-    if (!is_valid_tckn(s.tckn)) bad("import.bad_tckn", s.tckn);
-    else if (!text_ok(s.sicil_no, 32)) bad("import.bad_sicil", s.sicil_no);
+    if (!is_valid_tckn(s.tckn)) problem.emplace("import.bad_tckn", s.tckn);
+    else if (!text_ok(s.sicil_no, 32)) problem.emplace("import.bad_sicil", s.sicil_no);
     else if (!text_ok(s.unit, 128) || !text_ok(s.title, 128) || !text_ok(s.address, 256) || !text_ok(s.il, 64) ||
              !text_ok(s.ilce, 64))
-      bad("import.missing_field", row.fields[2]);
-    else if (!postal_ok) bad("import.bad_postal_code", s.postal_code);
-    else staff.push_back(std::move(s));
-  }
-  if (!report.errors.empty()) return report;
-  ca.write([&] {
+      problem.emplace("import.missing_field", f[2]);
+    else if (!postal_ok) problem.emplace("import.bad_postal_code", s.postal_code);
+    return s;
+  };
+  return import_rows<store::StaffMember>(ca, csv_text, 8, parse, [&](const std::vector<store::StaffMember>& staff) {
     store::StaffRepository repo(ca.database());
     for (const auto& s : staff) repo.upsert(s);
     ca.record("staff.imported", std::to_string(institution_id), nlohmann::json{{"staff", staff.size()}}.dump());
   });
-  ca.checkpoint();
-  report.imported = static_cast<int>(staff.size());
-  return report;
 }
 
 store::Institution add_institution(ca::CertificateAuthority& ca, const std::string& name, const std::string& address) {
