@@ -11,7 +11,6 @@
 #include <vector>
 
 #include "common/config.hpp"
-#include "common/error.hpp"
 #include "ra/password_hash.hpp"
 
 int main(int argc, char** argv) {
@@ -40,7 +39,7 @@ int main(int argc, char** argv) {
       try {
         (void)tugra::ra::verify_secret(hash, "wrong");
         ++answered;
-      } catch (const tugra::UserError&) {
+      } catch (const tugra::ra::Busy&) {
         ++refused;
       }
     });

@@ -7,7 +7,6 @@
 #include <stdexcept>
 
 #include "common/config.hpp"
-#include "common/error.hpp"
 
 namespace tugra::ra {
 namespace {
@@ -27,7 +26,7 @@ class Turn {
     std::unique_lock lock(g_mutex);
     auto free = [] { return g_running < std::max(1, g_cost.concurrency); };
     if (!free()) {
-      if (may_refuse && g_waiting >= g_cost.max_waiting) throw UserError("portal.busy");
+      if (may_refuse && g_waiting >= g_cost.max_waiting) throw Busy();
       ++g_waiting;
       g_turn.wait(lock, free);
       --g_waiting;

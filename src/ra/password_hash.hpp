@@ -7,6 +7,7 @@
 // thread. A new security word (a form just filled in) always waits its turn.
 #pragma once
 
+#include <stdexcept>
 #include <string>
 
 namespace tugra {
@@ -15,11 +16,19 @@ class Config;
 
 namespace tugra::ra {
 
+// A log-in refused because too many already wait for a hash. Not a
+// UserError: pages that show a refusal beside their form let it through, and
+// the portal answers it with 503 and Retry-After.
+class Busy : public std::runtime_error {
+ public:
+  Busy() : std::runtime_error("too many log-ins are waiting for a hash") {}
+};
+
 struct HashCost {
   unsigned long long ops = 2;
   unsigned long long memory_kib = 65536;
   int concurrency = 1;
-  int max_waiting = 2;  // beyond this many waiting, UserError("portal.busy") at once
+  int max_waiting = 2;  // beyond this many waiting, Busy at once
   static HashCost from_config(const Config& config);
 };
 

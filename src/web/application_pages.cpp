@@ -92,7 +92,6 @@ Response post_login(Exchange& ex) {
     fresh->application_id = application.id;
     return Response::redirect("/basvuru/form");
   } catch (const UserError& e) {
-    rethrow_if_busy(e);
     if (e.key() == "ca.invalid_tckn") {
       errors["tckn"] = "apply.error.tckn";
       return login_form(ex, values, errors, "", 400);

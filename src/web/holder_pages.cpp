@@ -100,7 +100,6 @@ Response post_login(Exchange& ex) {
     fresh->holder_epoch = h.session_epoch;
     return Response::redirect("/bireysel/sms");
   } catch (const UserError& e) {
-    rethrow_if_busy(e);
     return login_page(ex, id, e.text(ex.lang), 400);
   }
 }
@@ -211,7 +210,6 @@ Response status_action(Exchange& ex, const std::string& name, const std::string&
   try {
     ex.portal.backends.with([&](Backend& b) { action(*b.holders, *h); });
   } catch (const UserError& e) {
-    rethrow_if_busy(e);
     return certificates_page(ex, *h, name, title_key, e.text(ex.lang), 400);
   }
   return Response::redirect("/bireysel/menu?ok=" + done);
@@ -398,7 +396,6 @@ Response post_unlock(Exchange& ex) {
         [&](Backend& b) { return b.holders->authorize_unlock(*h, ex.field("new_pin")); });
     ex.session(false)->unlock_token = token;
   } catch (const UserError& e) {
-    rethrow_if_busy(e);
     return unlock_page(ex, *h, e.text(ex.lang), 400);
   }
   return Response::redirect("/bireysel/kilit-coz");
@@ -460,7 +457,6 @@ Response post_reset(Exchange& ex) {
     });
     if (!errors.empty()) return reset_page(ex, token, errors, 400);
   } catch (const UserError& e) {
-    rethrow_if_busy(e);
     return ex.error_page(400, e.key());
   }
   return result_page(ex, "web.holder.reset_done");

@@ -37,7 +37,6 @@ Response post_login(Exchange& ex) {
     s->officer_id = 0;
     return Response::redirect("/kurum/dogrulama");
   } catch (const UserError& e) {
-    rethrow_if_busy(e);
     return login_page(ex, e.text(ex.lang), username, 400);
   }
 }
@@ -66,7 +65,6 @@ Response post_code(Exchange& ex) {
       return officer->role;
     });
   } catch (const UserError& e) {
-    rethrow_if_busy(e);
     if (e.key() == "kurum.locked") s->officer_pending = 0;
     return code_page(ex, e.text(ex.lang), 400);
   }
@@ -166,7 +164,6 @@ Response post_action(Exchange& ex) {
     });
     if (!logged_in) return Response::redirect("/kurum/giris");
   } catch (const UserError& e) {
-    rethrow_if_busy(e);
     return detail_page(ex, e.text(ex.lang), 400);
   }
   return Response::redirect("/kurum/basvuru/" + std::to_string(id));

@@ -33,7 +33,6 @@ Response unblock(Exchange& ex) {
       if (o) b.holders->unblock(ex.field("tckn"), "operator:" + o->username);
     });
   } catch (const UserError& e) {
-    rethrow_if_busy(e);
     return page(ex, *o, e.text(ex.lang), true, 400);
   }
   if (!o) return Response::redirect("/kurum/giris");

@@ -347,11 +347,11 @@ std::optional<Response> Portal::handle(const Request& request) {
         return ex.finish(ex.error_page(403, "web.error.csrf"));
     }
     return ex.finish((*handler)(ex));
+  } catch (const ra::Busy&) {
+    return ex.finish(ex.error_page(503, "portal.busy").with("Retry-After", "2"));
   } catch (const UserError& e) {
     Data d;
     d.set("message", e.text(ex.lang));
-    if (e.key() == "portal.busy")
-      return ex.finish(ex.page("error", d, ex.text("web.error_title"), 503).with("Retry-After", "2"));
     return ex.finish(ex.page("error", d, ex.text("web.error_title"), 400));
   } catch (const std::exception& e) {
     std::fprintf(stderr, "tugra portal: %s %s failed: %s\n", request.method.c_str(), request.path.c_str(), e.what());

@@ -155,12 +155,6 @@ class Exchange {
   std::unique_lock<std::mutex> session_lock_;
 };
 
-// A page that shows a refusal next to its form lets "too busy" through: the
-// portal answers that with 503 and Retry-After instead.
-inline void rethrow_if_busy(const std::exception& e) {
-  if (const auto* u = dynamic_cast<const UserError*>(&e); u && u->key() == "portal.busy") throw *u;
-}
-
 // The officer or operator logged in to this session with `role` ("officer":
 // the institution console, "operator": the call centre page), or nullopt.
 std::optional<store::Officer> logged_in(Exchange& ex, Backend& b, const std::string& role);

@@ -3,6 +3,7 @@ as a browser would (cookies, CSRF tokens, redirects), with what it emits
 checked outside the server: pdftotext on the printed form, the outbox,
 `tugra production run` making the card, the audit chain, and the SMTP and
 HTTP-SMS adapters delivering to real servers on loopback."""
+import concurrent.futures
 import hashlib
 import json
 import re
@@ -293,6 +294,30 @@ class Portal(PortalSteps, unittest.TestCase):
         self.assertEqual(http(self.base + "/surucu/indir/99999")[0], 404)
         _, _, page = b.get("/gonderi?no=123456789012")
         self.assertIn("Gönderi numarası 12 rakamdan oluşur", page)
+
+    def test_log_ins_beyond_the_hash_queue_are_told_to_come_back(self):
+        # One slow hash at a time and nobody may wait: of log-ins arriving
+        # together, all but one get 503 with Retry-After, and the page says why.
+        server = harness.Server(self.home, TUGRA_PORTAL_ARGON2_QUEUE="0", TUGRA_PORTAL_ARGON2_OPS="16",
+                                TUGRA_PORTAL_ARGON2_MEMORY_KIB="65536")
+        try:
+            browsers = [Browser(server.base) for _ in range(4)]
+            for b in browsers:
+                b.get("/kurum/giris")
+            answers = []
+            for _ in range(3):
+                with concurrent.futures.ThreadPoolExecutor(len(browsers)) as pool:
+                    answers += list(pool.map(lambda b: b.post("/kurum/giris", {"username": "no.such.officer",
+                                                                              "password": "wrong-password"}),
+                                             browsers))
+                if any(status == 503 for status, _, _ in answers):
+                    break
+            busy = [page for status, _, page in answers if status == 503]
+            self.assertTrue(busy, [status for status, _, _ in answers])
+            self.assertIn("çok yoğun", busy[0])
+            self.assertTrue(any(status == 400 for status, _, _ in answers))  # the one that got its turn
+        finally:
+            server.stop()
 
     def test_demo_outbox_page_and_fixed_captcha_needs_demo(self):
         status, _, page = Browser(self.base).get("/dev/outbox")
