@@ -339,8 +339,7 @@ Response show_pin_puk(Exchange& ex) {
     d.set("has_secrets", true);
   }
   if (!ex.param("deleted").empty()) d.set("deleted", true);
-  Response r = ex.page("holder_pinpuk", d, ex.text("web.holder.pinpuk_title"));
-  return r;
+  return ex.page("holder_pinpuk", d, ex.text("web.holder.pinpuk_title"));
 }
 
 Response pin_puk_pdf(Exchange& ex) {
