@@ -12,6 +12,7 @@
 #include <string>
 
 #include "ca/authority.hpp"
+#include "store/ledger.hpp"
 #include "crypto/openssl.hpp"
 #include "crypto/software_signer.hpp"
 
@@ -104,13 +105,14 @@ int main(int argc, char** argv) {
   std::filesystem::remove_all(home);
   ::setenv("TUGRA_CA_KEY_ALGORITHM", algorithm.c_str(), 1);
   ca::CertificateAuthority::initialize(Config::load(home), "bench");
-  auto ca = ca::CertificateAuthority::open(Config::load(home), "bench");
+  auto ledger = store::Ledger::open(Config::load(home), "bench");
+  auto ca = ca::CertificateAuthority::open(Config::load(home), *ledger);
 
   auto holder = SoftwareSigner::generate(parse_key_algorithm("ecdsa-p256"));
   std::string pem = "-----BEGIN PUBLIC KEY-----\n" + base64_encode(holder->public_key_der()) + "\n-----END PUBLIC KEY-----\n";
 
   std::printf("bench/issue: %d certificates, CA key %s, database %s (synchronous=%s)\n", count, algorithm.c_str(),
-              ca->database().engine() == store::Engine::sqlite ? "SQLite" : "PostgreSQL",
+              ledger->database().engine() == store::Engine::sqlite ? "SQLite" : "PostgreSQL",
               Config::load(home).str("database.sqlite_synchronous").c_str());
 
   Rates token = measure(*ca, ca->take_signer_for_benchmark("nes"), pem, count, "pkcs11");
@@ -123,6 +125,7 @@ int main(int argc, char** argv) {
                 r.certificates_per_second, 100 * r.certificates_per_second / r.raw_signs_per_second,
                 100 * r.cpu_ratio, 100 * r.signing_share);
   ca.reset();
+  ledger.reset();
   std::filesystem::remove_all(home);
   return 0;
 }

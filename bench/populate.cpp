@@ -12,6 +12,8 @@
 #include <string>
 
 #include "ca/authority.hpp"
+#include "ca/certificates.hpp"
+#include "store/ledger.hpp"
 #include "ca/revocation.hpp"
 #include "common/clock.hpp"
 #include "crypto/software_signer.hpp"
@@ -35,12 +37,13 @@ int main(int argc, char** argv) {
   long revoked_every = std::stol(argv[3]);
   bool bulk = argc > 5 && std::string(argv[5]) == "--bulk";
   std::ofstream index(argv[4]);
-  auto ca = ca::CertificateAuthority::open(config, "bench");
+  auto ledger = store::Ledger::open(config, "bench");
+  auto ca = ca::CertificateAuthority::open(config, *ledger);
   std::int64_t now = now_seconds();
 
   if (bulk) {
     // Revoked rows only, in one transaction: what a CRL of COUNT entries needs.
-    auto& db = ca->database();
+    auto& db = ledger->database();
     store::Transaction tx(db);
     store::CertificateRepository certs(db);
     for (long i = 0; i < count; ++i) {
@@ -75,7 +78,7 @@ int main(int argc, char** argv) {
     req.request_id = "populate-" + std::to_string(i);
     auto r = ca->issue(req).record;
     bool revoke = revoked_every > 0 && i % revoked_every == 0;
-    if (revoke) ca->revoke(r.serial, 1);
+    if (revoke) ca::Certificates(*ledger).revoke(r.serial, 1);
     index << (revoke ? "R\t" : "V\t") << openssl_time(r.not_after) << "\t"
           << (revoke ? openssl_time(now_seconds()) + ",keyCompromise" : "") << "\t" << r.serial
           << "\tunknown\t/CN=bench\n";

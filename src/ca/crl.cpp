@@ -28,10 +28,10 @@ store::CrlRecord CertificateAuthority::publish_crl(const std::string& authority_
   const Signer& key = signer(authority_id);
 
   store::CrlRecord crl;
-  write([&] {
+  ledger_.write([&] {
     // Inside the write transaction: the number cannot be taken by another process.
-    store::CrlRepository crls(*db_);
-    store::CertificateRepository certs(*db_);
+    store::CrlRepository crls(ledger_.database());
+    store::CertificateRepository certs(ledger_.database());
     std::int64_t change_seq = certs.latest_change_seq();
     std::vector<CrlEntry> entries;
     for (const auto& row : certs.revoked(authority_id))
@@ -45,7 +45,7 @@ store::CrlRecord CertificateAuthority::publish_crl(const std::string& authority_
            static_cast<std::int64_t>(entries.size()), base64_encode(build_crl(key, issuer.get(), params, entries)), 0,
            change_seq};
     crls.insert(crl);
-    record("crl.published", authority_id,
+    ledger_.record("crl.published", authority_id,
            nlohmann::json{{"number", crl.number}, {"entries", crl.entries}, {"next_update", crl.next_update}}.dump());
   });
   return crl;
@@ -53,19 +53,19 @@ store::CrlRecord CertificateAuthority::publish_crl(const std::string& authority_
 
 store::CrlRecord CertificateAuthority::publish_delta_crl(const std::string& authority_id) {
   if (authority_id != "nes") throw UserError("crl.unknown_ca", {{"ca", authority_id}});
-  auto base = store::CrlRepository(*db_).latest(authority_id);
+  auto base = store::CrlRepository(ledger_.database()).latest(authority_id);
   if (!base) return publish_crl(authority_id);
   auto issuer = ossl::cert_from_der(base64_decode(authority(authority_id).certificate.value_or("")));
   const Signer& key = signer(authority_id);
 
   store::CrlRecord crl;
-  write([&] {
-    store::CrlRepository crls(*db_);
+  ledger_.write([&] {
+    store::CrlRepository crls(ledger_.database());
     std::int64_t now = now_seconds();
     // What changed after the base: revoked and suspended certificates with
     // their reasons, and lifted suspensions as removeFromCRL (RFC 5280 §5.3.1).
     std::vector<CrlEntry> entries;
-    for (const auto& row : store::CertificateRepository(*db_).changed_since(base->change_seq, 10000000)) {
+    for (const auto& row : store::CertificateRepository(ledger_.database()).changed_since(base->change_seq, 10000000)) {
       if (row.issuer != authority_id) continue;
       if (row.status == store::CertStatus::revoked || row.status == store::CertStatus::suspended)
         entries.push_back({row.serial, row.revoked_at, row.reason < 0 ? 0 : row.reason});
@@ -78,7 +78,7 @@ store::CrlRecord CertificateAuthority::publish_delta_crl(const std::string& auth
            static_cast<std::int64_t>(entries.size()), base64_encode(build_crl(key, issuer.get(), params, entries)),
            base->number, 0};
     crls.insert(crl);
-    record("crl.delta_published", authority_id,
+    ledger_.record("crl.delta_published", authority_id,
            nlohmann::json{{"number", crl.number}, {"base", base->number}, {"entries", crl.entries}}.dump());
   });
   return crl;

@@ -1,17 +1,20 @@
-// `tugra init`: the key ceremony of a new home. Keys are generated in the
-// token, then the root certifies itself and the issuing CA, and the issuing
-// CA certifies its OCSP responder; all of it is recorded in one transaction.
+// `tugra init`: the key ceremony of a new home. Each key is generated in the
+// token of its duty (root and issuing keys in the CA token, the OCSP
+// responder key in the status token, the audit key in the audit token),
+// then the root certifies itself and the issuing CA, and the issuing CA
+// certifies its OCSP responder; all of it is recorded in one transaction,
+// and the first CRLs are published so a status server has them at once.
 #include <nlohmann/json.hpp>
 
 #include <filesystem>
 
 #include "ca/authority.hpp"
-#include "ca/ca_token.hpp"
 #include "ca/lint.hpp"
 #include "common/clock.hpp"
 #include "common/error.hpp"
 #include "common/files.hpp"
 #include "crypto/openssl.hpp"
+#include "crypto/duty_token.hpp"
 #include "crypto/token.hpp"
 
 namespace tugra::ca {
@@ -22,6 +25,7 @@ struct KeyPlan {
   const char* kind;
   const char* label;
   std::string algorithm;
+  Duty duty;
 };
 
 }  // namespace
@@ -32,10 +36,13 @@ std::unique_ptr<CertificateAuthority> CertificateAuthority::initialize(const Con
   if (!std::filesystem::exists(config_file)) write_file_atomic(config_file, Config::default_file_text(), 0600);
   Config config = Config::load(given.home());
 
-  std::unique_ptr<CertificateAuthority> ca(new CertificateAuthority(config, actor));
-  if (!store::AuthorityRepository(*ca->db_).all().empty())
+  auto ledger = store::Ledger::open(config, actor);
+  std::unique_ptr<CertificateAuthority> ca(new CertificateAuthority(config, *ledger));
+  ca->own_ledger_ = std::move(ledger);
+  auto& db = ca->ledger_.database();
+  if (!store::AuthorityRepository(db).all().empty())
     throw UserError("ca.exists", {{"home", config.home().string()}});
-  parse_key_algorithm(config.str("ca.key_algorithm"));  // fail before touching the token
+  parse_key_algorithm(config.str("ca.key_algorithm"));  // fail before touching a token
   parse_key_algorithm(config.str("ca.ocsp_key_algorithm"));
   for (const char* key : {"ca.root_name", "ca.issuing_name", "ca.ocsp_name", "ca.organization"}) {
     try {
@@ -45,23 +52,27 @@ std::unique_ptr<CertificateAuthority> CertificateAuthority::initialize(const Con
     }
   }
 
-  ca->token_ = create_ca_token(config);
-  Token& token = *ca->token_;
+  // One token per duty, each with its own PIN.
+  std::unique_ptr<Token> tokens[3];
+  for (Duty duty : {Duty::ca, Duty::status, Duty::audit})
+    tokens[static_cast<int>(duty)] = create_duty_token(config, duty);
   const KeyPlan plans[] = {
-      {"root", "root-ca", "tugra-root", config.str("ca.key_algorithm")},
-      {"nes", "issuing-ca", "tugra-nes", config.str("ca.key_algorithm")},
-      {"nes-ocsp", "ocsp-responder", "tugra-nes-ocsp", config.str("ca.ocsp_key_algorithm")},
-      {"audit", "audit", "tugra-audit", "ecdsa-p256"},
+      {"root", "root-ca", "tugra-root", config.str("ca.key_algorithm"), Duty::ca},
+      {"nes", "issuing-ca", "tugra-nes", config.str("ca.key_algorithm"), Duty::ca},
+      {"nes-ocsp", "ocsp-responder", "tugra-nes-ocsp", config.str("ca.ocsp_key_algorithm"), Duty::status},
+      {"audit", "audit", "tugra-audit", "ecdsa-p256", Duty::audit},
   };
   // A key left by an init that crashed before recording anything is reused:
   // it was never certified, and deleting keys is no job for an automatic step.
   std::vector<std::pair<Bytes, bool>> keys;
   for (const auto& plan : plans) {
+    Token& token = *tokens[static_cast<int>(plan.duty)];
     bool existed = token.has_key(plan.label);
     keys.emplace_back(existed ? token.public_key(plan.label)
                               : token.generate_key(parse_key_algorithm(plan.algorithm).key, plan.label),
                       existed);
   }
+  Token& token = *tokens[static_cast<int>(Duty::ca)];
 
   const auto& s = ca->settings_;
   std::int64_t now = now_seconds();
@@ -88,8 +99,8 @@ std::unique_ptr<CertificateAuthority> CertificateAuthority::initialize(const Con
 
   const Bytes* certs[] = {&root_der, &nes_der, &ocsp_der, nullptr};
   const X509* objects[] = {root.get(), nes.get(), ocsp.get(), nullptr};
-  ca->write([&] {
-    store::AuthorityRepository authorities(*ca->db_);
+  ca->ledger_.write([&] {
+    store::AuthorityRepository authorities(db);
     for (std::size_t i = 0; i < std::size(plans); ++i) {
       const auto& plan = plans[i];
       store::AuthorityRecord a;
@@ -102,20 +113,25 @@ std::unique_ptr<CertificateAuthority> CertificateAuthority::initialize(const Con
       if (certs[i]) a.certificate = base64_encode(*certs[i]);
       a.created_at = now;
       authorities.insert(a);
-      ca->record("ca.key_generated", plan.id,
-                 nlohmann::json{{"label", plan.label}, {"algorithm", plan.algorithm}, {"reused", keys[i].second}}.dump());
+      ca->ledger_.record("ca.key_generated", plan.id,
+                         nlohmann::json{{"label", plan.label},
+                                        {"algorithm", plan.algorithm},
+                                        {"token", duty_name(plan.duty)},
+                                        {"reused", keys[i].second}}.dump());
       if (objects[i]) {
         ossl::Ptr<BIGNUM, BN_free> serial(ASN1_INTEGER_to_BN(X509_get0_serialNumber(objects[i]), nullptr));
         char* hex = BN_bn2hex(serial.get());
-        ca->record("ca.authority_certified", plan.id, nlohmann::json{{"subject", a.subject}, {"serial", hex}}.dump());
+        ca->ledger_.record("ca.authority_certified", plan.id, nlohmann::json{{"subject", a.subject}, {"serial", hex}}.dump());
         OPENSSL_free(hex);
       }
     }
-    ca->record("ca.initialized", config.home().string(),
+    ca->ledger_.record("ca.initialized", config.home().string(),
                nlohmann::json{{"key_algorithm", config.str("ca.key_algorithm")},
                               {"module", config.str("pkcs11.module")}}.dump());
   });
-  ca->checkpoint();
+  ca->token_ = std::move(tokens[static_cast<int>(Duty::ca)]);
+  for (const char* id : {"nes", "root"}) ca->publish_crl(id);
+  ca->ledger_.checkpoint();
   return ca;
 }
 

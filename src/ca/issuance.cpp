@@ -5,6 +5,8 @@
 #include <nlohmann/json.hpp>
 
 #include "ca/authority.hpp"
+#include "ca/certificates.hpp"
+#include "ca/nes_policy.hpp"
 #include "ca/lint.hpp"
 #include "ca/revocation.hpp"
 #include "common/clock.hpp"
@@ -50,14 +52,14 @@ ossl::PublicKey request_public_key(const IssueRequest& req) {
 
 IssueResult CertificateAuthority::issue(const IssueRequest& req) {
   check_holder(req.holder);
-  if (req.years != 3 && req.years != 5) throw UserError("ca.bad_years", {{"years", std::to_string(req.years)}});
+  if (!nes_policy::allowed_years(req.years)) throw UserError("ca.bad_years", {{"years", std::to_string(req.years)}});
   std::optional<MonetaryLimit> limit;
   if (req.limit) limit = parse_limit(*req.limit, settings_.currency);
   ossl::PublicKey key = request_public_key(req);
   check_key_strength(key.pkey());
   Bytes spki = key.der();
 
-  store::CertificateRepository certs(*db_);
+  store::CertificateRepository certs(ledger_.database());
   std::optional<std::string> renews;
   if (req.renews) {
     renews = normalize_serial(*req.renews);
@@ -114,9 +116,9 @@ IssueResult CertificateAuthority::issue(const IssueRequest& req) {
   intent.request = request_text;
   intent.tbs = base64_encode(builder.tbs(nes.scheme()));
 
-  write([&] {
+  ledger_.write([&] {
     certs.insert_intent(intent);
-    record("certificate.intent", intent.serial,
+    ledger_.record("certificate.intent", intent.serial,
            nlohmann::json{{"tckn", intent.tckn}, {"request_key", request_key}}.dump());
   });
   fault_point("issue.after_intent");
@@ -142,8 +144,8 @@ store::CertificateRecord CertificateAuthority::finish_issuance(const store::Cert
 
   bool suspended = nlohmann::json::parse(intent.request).value("suspended", false);
   store::CertificateRecord done = intent;
-  write([&] {
-    store::CertificateRepository certs(*db_);
+  ledger_.write([&] {
+    store::CertificateRepository certs(ledger_.database());
     done.status = suspended ? store::CertStatus::suspended : store::CertStatus::valid;
     done.certificate = base64_encode(der);
     if (suspended) {
@@ -159,7 +161,7 @@ store::CertificateRecord CertificateAuthority::finish_issuance(const store::Cert
     nlohmann::json details = {{"tckn", done.tckn}, {"status", store::to_string(done.status)},
                               {"not_after", done.not_after}, {"recovered", recovered}};
     if (done.renews) details["renews"] = *done.renews;
-    certs.mark_changed(done.serial, record("certificate.issued", done.serial, details.dump()).seq);
+    certs.mark_changed(done.serial, ledger_.record("certificate.issued", done.serial, details.dump()).seq);
   },
         // The intent is already on disk: if a power cut loses this commit,
         // recover_pending() signs the same TBSCertificate again.
@@ -167,13 +169,17 @@ store::CertificateRecord CertificateAuthority::finish_issuance(const store::Cert
   return done;
 }
 
-int CertificateAuthority::recover_pending() {
-  auto pending = store::CertificateRepository(*db_).pending();
+int CertificateAuthority::recover_pending(std::int64_t min_age_seconds) {
+  auto pending = store::CertificateRepository(ledger_.database()).pending();
+  std::int64_t now = now_seconds();
+  int done = 0;
   for (const auto& intent : pending) {
+    if (min_age_seconds > 0 && intent.created_at > now - min_age_seconds) continue;
     Bytes der;
     finish_issuance(intent, true, der);
+    ++done;
   }
-  return static_cast<int>(pending.size());
+  return done;
 }
 
 }  // namespace tugra::ca

@@ -1,4 +1,5 @@
 #include "ca/lint.hpp"
+#include "ca/nes_policy.hpp"
 
 #include "common/text.hpp"
 
@@ -99,8 +100,12 @@ std::vector<std::string> lint_nes_certificate(const X509* cert, const ProfileSet
   // an unsigned certificate under construction may have filled too early.
   ossl::Ptr<ASN1_BIT_STRING, ASN1_BIT_STRING_free> ku(
       static_cast<ASN1_BIT_STRING*>(X509_get_ext_d2i(cert, NID_key_usage, nullptr, nullptr)));
-  bool ku_exact = ku && ASN1_BIT_STRING_get_bit(ku.get(), 0) && ASN1_BIT_STRING_get_bit(ku.get(), 1);
-  for (int bit = 2; ku_exact && bit < 9; ++bit) ku_exact = !ASN1_BIT_STRING_get_bit(ku.get(), bit);
+  bool ku_exact = ku != nullptr;
+  for (int bit = 0; ku_exact && bit < 9; ++bit) {
+    bool wanted = false;
+    for (int b : nes_policy::kKeyUsageBits) wanted |= b == bit;
+    ku_exact = (ASN1_BIT_STRING_get_bit(ku.get(), bit) != 0) == wanted;
+  }
   require(has_extension(cert, NID_key_usage, &critical) && critical && ku_exact, "lint.key_usage");
   ossl::Ptr<BASIC_CONSTRAINTS, BASIC_CONSTRAINTS_free> bc(
       static_cast<BASIC_CONSTRAINTS*>(X509_get_ext_d2i(cert, NID_basic_constraints, nullptr, nullptr)));
@@ -130,11 +135,11 @@ std::vector<std::string> lint_nes_certificate(const X509* cert, const ProfileSet
   ossl::Ptr<ASN1_OBJECT, ASN1_OBJECT_free> qc_oid(OBJ_txt2obj(oid::qc_statements, 1));
   require(X509_get_ext_by_OBJ(cert, qc_oid.get(), -1) >= 0, "lint.qc_statements");
 
-  // Lifetime: at most 5 years (the longest the application offers).
+  // Lifetime: at most the longest the policy offers.
   const ASN1_TIME* nb = X509_get0_notBefore(cert);
   const ASN1_TIME* na = X509_get0_notAfter(cert);
   int days = 0, secs = 0;
-  require(ASN1_TIME_diff(&days, &secs, nb, na) == 1 && days > 0 && days <= 5 * 366, "lint.validity");
+  require(ASN1_TIME_diff(&days, &secs, nb, na) == 1 && days > 0 && days <= nes_policy::max_validity_days(), "lint.validity");
 
   try {
     check_key_strength(subject_key);

@@ -1,4 +1,5 @@
 #include "ca/profile.hpp"
+#include "ca/nes_policy.hpp"
 
 #include <openssl/x509v3.h>
 
@@ -143,7 +144,7 @@ NesProfile::NesProfile(const ProfileSettings& s, const X509* issuing) : settings
     if (!ext) throw ossl::Error(std::string("extension ") + OBJ_nid2sn(nid) + "=" + value);
     return ext;
   };
-  key_usage_ = make(NID_key_usage, "critical,digitalSignature,nonRepudiation");
+  key_usage_ = make(NID_key_usage, nes_policy::kKeyUsage);
   basic_constraints_ = make(NID_basic_constraints, "CA:FALSE");
   authority_key_id_ = make(NID_authority_key_identifier, "keyid:always");
   auto list = policies(s, true, s.etsi_qcp_policy);

@@ -1,7 +1,7 @@
 // tugra audit verify | audit list
 #include <iostream>
 
-#include "ca/authority.hpp"
+#include "store/ledger.hpp"
 #include "cli/context.hpp"
 #include "common/clock.hpp"
 #include "common/error.hpp"
@@ -16,8 +16,10 @@ void add_audit_commands(CLI::App& app, Context& ctx) {
                       "Check every record's hash and link and every checkpoint's signature; exit 0 when intact, "
                       "1 naming the first bad record otherwise")
       ->callback([&ctx] {
-        auto ca = ca::CertificateAuthority::open(ctx.config(), ctx.actor());
-        auto result = ca->audit().verify(ca->audit_public_key());
+        auto ledger = ctx.ledger();
+        // The audit key's public half from the audit token itself, not from
+        // the database an attacker may have rewritten.
+        auto result = ledger->audit().verify(ledger->audit_public_key());
         if (!result.ok) {
           std::cout << message("audit.verify_failed",
                                {{"seq", std::to_string(result.first_bad_seq)}, {"problem", message(result.problem)}})
@@ -34,8 +36,8 @@ void add_audit_commands(CLI::App& app, Context& ctx) {
   list->add_option("--after", after, "Start after this sequence number");
   list->add_option("--limit", limit, "At most this many records")->default_val(100);
   list->callback([&ctx] {
-    auto ca = ca::CertificateAuthority::open(ctx.config(), ctx.actor());
-    for (const auto& r : ca->audit().list(after, limit))
+    auto ledger = ctx.ledger();
+    for (const auto& r : ledger->audit().list(after, limit))
       std::cout << r.seq << "\t" << format_utc(r.at / 1000000) << "\t" << r.event << "\t" << r.actor << "\t"
                 << r.subject << "\t" << r.details << "\n";
   });

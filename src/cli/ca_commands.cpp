@@ -4,6 +4,8 @@
 #include <iostream>
 
 #include "ca/authority.hpp"
+#include "ca/certificates.hpp"
+#include "ca/nes_policy.hpp"
 #include "ca/revocation.hpp"
 #include "cli/context.hpp"
 #include "common/clock.hpp"
@@ -38,6 +40,18 @@ void print_record(const store::CertificateRecord& r) {
   if (r.renews) line("renews", *r.renews);
 }
 
+// The issuing CA, then the root, from the stored authority records (no token needed).
+std::string chain_pem(store::Database& db) {
+  std::string pem;
+  store::AuthorityRepository authorities(db);
+  for (const char* id : {"nes", "root"}) {
+    auto a = authorities.find(id);
+    if (!a || !a->certificate) throw UserError("ca.not_initialized", {{"home", ""}});
+    pem += ossl::to_pem(ossl::cert_from_der(base64_decode(*a->certificate)).get());
+  }
+  return pem;
+}
+
 std::string pem_of(const store::CertificateRecord& r) {
   return ossl::to_pem(ossl::cert_from_der(base64_decode(r.certificate.value_or(""))).get());
 }
@@ -49,17 +63,25 @@ void add_ca_commands(CLI::App& app, Context& ctx) {
   init->callback([&ctx] {
     Config config = Config::load(resolve_home(ctx.home_flag));
     auto ca = ca::CertificateAuthority::initialize(config, ctx.actor());
+    auto token_line = [&](const char* duty, const char* section) {
+      return message("cli.init_token", {{"duty", duty},
+                                        {"label", config.str(std::string(section) + ".token_label")},
+                                        {"pin_file", config.path(std::string(section) + ".pin_file").string()}});
+    };
     std::cout << message("cli.init_done", {{"home", config.home().string()}}) << "\n"
               << message("cli.init_root", {{"subject", ca->authority("root").subject}}) << "\n"
               << message("cli.init_nes", {{"subject", ca->authority("nes").subject}}) << "\n"
-              << message("cli.init_ocsp", {{"subject", ca->authority("nes-ocsp").subject}}) << "\n";
+              << message("cli.init_ocsp", {{"subject", ca->authority("nes-ocsp").subject}}) << "\n"
+              << token_line("ca", "pkcs11") << "\n"
+              << token_line("status", "status_token") << "\n"
+              << token_line("audit", "audit_token") << "\n";
   });
 
   auto* cmd = app.add_subcommand("ca", "Certificate authority: issue, list, show, revoke, suspend");
   cmd->require_subcommand(1);
 
   cmd->add_subcommand("chain", "Print the issuing CA and root CA certificates (PEM)")->callback([&ctx] {
-    std::cout << ca::CertificateAuthority::open(ctx.config(), ctx.actor())->chain_pem();
+    std::cout << chain_pem(ctx.ledger()->database());
   });
 
   static std::string serial_arg;
@@ -69,8 +91,8 @@ void add_ca_commands(CLI::App& app, Context& ctx) {
   show->add_flag("--json", json, "Machine-readable output");
   show->add_flag("--pem", pem, "Print the certificate itself (PEM)");
   show->callback([&ctx] {
-    auto ca = ca::CertificateAuthority::open(ctx.config(), ctx.actor());
-    auto rec = ca->find(serial_arg);
+    auto ledger = ctx.ledger();
+    auto rec = ca::Certificates(*ledger).find(serial_arg);
     if (!rec) throw UserError("ca.not_found", {{"serial", serial_arg}});
     if (pem && rec->certificate)
       std::cout << pem_of(*rec);
@@ -85,8 +107,8 @@ void add_ca_commands(CLI::App& app, Context& ctx) {
   list->add_option("--tckn", tckn_filter, "Only this person's certificates");
   list->add_flag("--json", json, "Machine-readable output");
   list->callback([&ctx] {
-    auto ca = ca::CertificateAuthority::open(ctx.config(), ctx.actor());
-    auto rows = ca->list(tckn_filter);
+    auto ledger = ctx.ledger();
+    auto rows = ca::Certificates(*ledger).list(tckn_filter);
     if (json) {
       nlohmann::json out = nlohmann::json::array();
       for (const auto& r : rows) out.push_back(to_json(r));
@@ -112,7 +134,7 @@ void add_ca_commands(CLI::App& app, Context& ctx) {
   auto* pk = issue->add_option("--public-key", public_key_file, "Public key file (PEM/DER SubjectPublicKeyInfo)");
   auto* csr = issue->add_option("--csr", csr_file, "PKCS#10 request file (PEM/DER); its signature must verify");
   pk->excludes(csr);
-  issue->add_option("--years", req.years, "Lifetime: 3 or 5 years")->default_val(3);
+  issue->add_option("--years", req.years, "Lifetime: 3 or 5 years")->default_val(ca::nes_policy::kDefaultYears);
   issue->add_option("--limit", limit, "Monetary limit (Maddi Sınır) in TRY, e.g. 50000");
   issue->add_flag("--suspended", req.suspended, "Issue on hold (for a card awaiting activation)");
   issue->add_option("--renews", renews, "Serial of the certificate this one renews");
@@ -127,8 +149,8 @@ void add_ca_commands(CLI::App& app, Context& ctx) {
     if (!limit.empty()) req.limit = limit;
     if (!renews.empty()) req.renews = renews;
     if (!request_id.empty()) req.request_id = request_id;
-    auto ca = ca::CertificateAuthority::open(ctx.config(), ctx.actor());
-    auto result = ca->issue(req);
+    auto session = ctx.open_ca();
+    auto result = session.ca->issue(req);
     std::string text = ossl::to_pem(ossl::cert_from_der(result.der).get());
     if (result.existed) std::cerr << message("cli.already_issued", {{"serial", result.record.serial}}) << "\n";
     if (out_file.empty()) {
@@ -149,21 +171,21 @@ void add_ca_commands(CLI::App& app, Context& ctx) {
       ->required();
   revoke->callback([&ctx] {
     int code = ca::parse_revocation_reason(reason);  // before opening anything: bad input changes nothing
-    auto r = ca::CertificateAuthority::open(ctx.config(), ctx.actor())->revoke(serial_arg, code);
+    auto r = ca::Certificates(*ctx.ledger()).revoke(serial_arg, code);
     std::cout << message("cli.status_changed", {{"serial", r.serial}, {"status", status_text(r.status)}}) << "\n";
   });
 
   auto* suspend = cmd->add_subcommand("suspend", "Suspend a certificate (certificateHold); it can be lifted");
   suspend->add_option("SERIAL", serial_arg, "Serial number (hex)")->required();
   suspend->callback([&ctx] {
-    auto r = ca::CertificateAuthority::open(ctx.config(), ctx.actor())->suspend(serial_arg);
+    auto r = ca::Certificates(*ctx.ledger()).suspend(serial_arg);
     std::cout << message("cli.status_changed", {{"serial", r.serial}, {"status", status_text(r.status)}}) << "\n";
   });
 
   auto* unsuspend = cmd->add_subcommand("unsuspend", "Lift the suspension of a certificate");
   unsuspend->add_option("SERIAL", serial_arg, "Serial number (hex)")->required();
   unsuspend->callback([&ctx] {
-    auto r = ca::CertificateAuthority::open(ctx.config(), ctx.actor())->unsuspend(serial_arg);
+    auto r = ca::Certificates(*ctx.ledger()).unsuspend(serial_arg);
     std::cout << message("cli.status_changed", {{"serial", r.serial}, {"status", status_text(r.status)}}) << "\n";
   });
 }

@@ -7,7 +7,9 @@
 #include <iostream>
 #include <iterator>
 
-#include "ca/ca_token.hpp"
+#include "ca/authority.hpp"
+#include "crypto/duty_token.hpp"
+#include "store/ledger.hpp"
 #include "common/error.hpp"
 #include "common/files.hpp"
 
@@ -16,6 +18,29 @@ namespace tugra::cli {
 std::string Context::actor() const {
   const char* user = std::getenv("USER");
   return "cli:" + (user && *user ? std::string(user) : "uid" + std::to_string(::getuid()));
+}
+
+CaSession::CaSession(std::unique_ptr<store::Ledger> l, std::unique_ptr<ca::CertificateAuthority> c)
+    : ledger(std::move(l)), ca(std::move(c)) {}
+CaSession::CaSession(CaSession&&) noexcept = default;
+CaSession::~CaSession() {
+  ca.reset();  // before the ledger it writes through
+}
+
+std::unique_ptr<store::Ledger> Context::ledger() const {
+  Config c = config();
+  if (!std::filesystem::exists(c.home() / "tugra.toml"))
+    throw UserError("ca.not_initialized", {{"home", c.home().string()}});
+  return store::Ledger::open(c, actor());
+}
+
+CaSession Context::open_ca() const {
+  Config c = config();
+  auto l = ledger();
+  auto authority = ca::CertificateAuthority::open(c, *l);
+  // The CA token now: a host without its PIN is told so before anything is read or written.
+  authority->signer_for("nes");
+  return CaSession(std::move(l), std::move(authority));
 }
 
 std::string Context::card_module(const std::optional<std::string>& flag) const {
@@ -29,7 +54,7 @@ std::string Context::card_module(const std::optional<std::string>& flag) const {
   if (std::filesystem::path(module).filename() == "libtugra-vcard.so") prepare_virtual_cards(c);
   // The CA's own module used as a card writer (SoftHSM2 in tests and
   // demonstrations): load it the CA's way, so it reads the home's settings.
-  if (module == c.str("pkcs11.module")) ca::load_ca_module(c);
+  if (module == c.str("pkcs11.module")) load_duty_module(c, Duty::ca);
   return module;
 }
 

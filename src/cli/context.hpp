@@ -4,12 +4,30 @@
 
 #include <CLI/CLI.hpp>
 
+#include <memory>
 #include <optional>
 #include <string>
 
 #include "common/config.hpp"
 
+namespace tugra::ca {
+class CertificateAuthority;
+}
+namespace tugra::store {
+class Ledger;
+}
+
 namespace tugra::cli {
+
+// The CA of the home, over a ledger of its own (for commands that sign
+// with CA keys: issue, CRLs, production).
+struct CaSession {
+  std::unique_ptr<store::Ledger> ledger;
+  std::unique_ptr<ca::CertificateAuthority> ca;
+  CaSession(std::unique_ptr<store::Ledger> l, std::unique_ptr<ca::CertificateAuthority> c);
+  CaSession(CaSession&&) noexcept;
+  ~CaSession();
+};
 
 struct Context {
   std::optional<std::string> home_flag;
@@ -17,6 +35,11 @@ struct Context {
   Config config() const { return Config::load(resolve_home(home_flag)); }
   // "cli:<user>" — the operator as the audit log records them.
   std::string actor() const;
+  // The initialised home's ledger: its database, and the audit key (from
+  // the audit token) at the first write. No CA token.
+  std::unique_ptr<store::Ledger> ledger() const;
+  // The home's CA: needs the CA token's PIN (UserError "token.no_pin" otherwise).
+  CaSession open_ca() const;
   // The PKCS#11 module of the card readers: --module, else card.module,
   // else the virtual card built beside this binary (whose card directory is
   // then card.vcard_dir unless TUGRA_VCARD_DIR says otherwise).

@@ -3,7 +3,6 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
-#include "ca/authority.hpp"
 #include "cli/context.hpp"
 #include "cli/secret_input.hpp"
 #include "common/clock.hpp"
@@ -14,18 +13,26 @@
 #include "ra/contact.hpp"
 #include "ra/drivers.hpp"
 #include "ra/holder_desk.hpp"
+#include "ra/master_key.hpp"
+#include "ra/office.hpp"
 #include "ra/institutions.hpp"
 #include "ra/password_hash.hpp"
 #include "ra/totp.hpp"
+#include "store/ledger.hpp"
 #include "store/portal_records.hpp"
 
 namespace tugra::cli {
 namespace {
 
-std::unique_ptr<ca::CertificateAuthority> open_ca(Context& ctx) {
-  auto config = ctx.config();
-  ra::set_hash_cost(ra::HashCost::from_config(config));
-  return ca::CertificateAuthority::open(config, ctx.actor());
+// The home's ledger, with the configured hash cost for passwords.
+std::unique_ptr<store::Ledger> open_ledger(Context& ctx) {
+  ra::set_hash_cost(ra::HashCost::from_config(ctx.config()));
+  return ctx.ledger();
+}
+
+ra::MasterKey master_key(const Config& config) { return ra::MasterKey(config.path("secrets.master_key_file")); }
+ra::DriverCatalog driver_catalog(store::Ledger& ledger, const Config& config) {
+  return ra::DriverCatalog(ledger, config.home() / "drivers");
 }
 
 // Prints an import's outcome; exits with 1 when rows were refused.
@@ -60,12 +67,14 @@ constexpr const char* kDemoOperatorUser = "cagri.merkezi";
 constexpr const char* kDemoOperatorTotp = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ";
 
 void seed_demo(Context& ctx) {
-  auto ca = open_ca(ctx);
-  if (store::InstitutionRepository(ca->database()).find_by_name("TEST KURUM")) {
+  auto ledger = open_ledger(ctx);
+  auto config = ctx.config();
+  auto& l = *ledger;
+  if (store::InstitutionRepository(l.database()).find_by_name("TEST KURUM")) {
     std::cout << message("demo.already") << "\n";
     return;
   }
-  auto institution = ra::add_institution(*ca, "TEST KURUM", "Kamu Sertifikasyon Caddesi No 1, Gebze");
+  auto institution = ra::add_institution(l, "TEST KURUM", "Kamu Sertifikasyon Caddesi No 1, Gebze");
   std::string registry = "tckn,ad,soyad,dogum_yeri,dogum_tarihi\n";
   std::string staff = "tckn,sicil,birim,unvan,adres,il,ilce,posta_kodu\n";
   for (const auto& p : kDemoPeople) {
@@ -73,16 +82,17 @@ void seed_demo(Context& ctx) {
     registry += tckn + "," + p.given + "," + p.surname + "," + p.birth_place + "," + p.birth_date + "\n";
     staff += tckn + "," + p.sicil + "," + p.unit + "," + p.title + ",\"Gebze Yerleşkesi, Blok A\",Kocaeli,Gebze,41470\n";
   }
-  report(ra::import_registry(*ca, registry));
-  report(ra::import_staff(*ca, institution.id, staff));
-  auto officer = ra::add_officer(*ca, institution.id, kDemoOfficerUser, tckn_from_prefix(kDemoPeople[0].prefix),
-                                 "Ali Nafiz Çamlı", kDemoOfficerPassword, kDemoOfficerTotp);
+  report(ra::import_registry(l, registry));
+  report(ra::import_staff(l, institution.id, staff));
+  auto master = master_key(config);
+  auto officer = ra::add_officer(l, institution.id, kDemoOfficerUser, tckn_from_prefix(kDemoPeople[0].prefix),
+                                 "Ali Nafiz Çamlı", kDemoOfficerPassword, master, kDemoOfficerTotp);
   // The provider's own call centre, whose operators unblock holders.
-  auto provider = ra::add_institution(*ca, ca->config().str("ca.organization") + " ESHS", "");
-  ra::add_officer(*ca, provider.id, kDemoOperatorUser, tckn_from_prefix("999000009"), "Çağrı Merkezi Operatörü",
-                  kDemoOfficerPassword, kDemoOperatorTotp, "operator");
+  auto provider = ra::add_institution(l, config.str("ca.organization") + " ESHS", "");
+  ra::add_officer(l, provider.id, kDemoOperatorUser, tckn_from_prefix("999000009"), "Çağrı Merkezi Operatörü",
+                  kDemoOfficerPassword, master, kDemoOperatorTotp, "operator");
 
-  ra::DriverCatalog catalog(*ca);
+  auto catalog = driver_catalog(l, config);
   struct DemoDriver {
     const char *os, *version;
     int bits;
@@ -95,7 +105,7 @@ void seed_demo(Context& ctx) {
       {"Linux", "Debian 12", 64, "*", "AKIS Akıllı Kart", "AKIS PKCS#11 Modülü (Debian 12)", "akis-debian12-amd64.txt"},
       {"Linux", "Debian 12", 64, "Omnikey USB", "*", "Omnikey CCID (Debian 12)", "omnikey-debian12-amd64.txt"},
   };
-  auto dir = ca->config().home() / "demo-drivers";
+  auto dir = config.home() / "demo-drivers";
   std::filesystem::create_directories(dir);
   for (const auto& d : drivers) {
     write_file_atomic(dir / d.file, std::string("Tugra demo driver placeholder: ") + d.name + "\n");
@@ -135,8 +145,7 @@ void add_portal_commands(CLI::App& app, Context& ctx) {
       "import", "Import people from CSV: TCKN, ad, soyad, doğum yeri, doğum tarihi (all rows or none)");
   import->add_option("file", registry_file, "CSV file ('-' for standard input)")->required();
   import->callback([&ctx] {
-    auto ca = open_ca(ctx);
-    report(ra::import_registry(*ca, read_input(registry_file)));
+    report(ra::import_registry(*open_ledger(ctx), read_input(registry_file)));
   });
 
   auto* institution = app.add_subcommand("institution", "Institutions, their officers and staff lists");
@@ -148,18 +157,17 @@ void add_portal_commands(CLI::App& app, Context& ctx) {
   add->add_option("--name", name, "Institution name (as printed on forms)")->required();
   add->add_option("--address", address, "Postal address");
   add->callback([&ctx] {
-    auto ca = open_ca(ctx);
-    auto i = ra::add_institution(*ca, name, address);
+    auto i = ra::add_institution(*open_ledger(ctx), name, address);
     std::cout << message("institution.added", {{"id", std::to_string(i.id)}, {"name", i.name}}) << "\n";
   });
   auto* list = institution->add_subcommand("list", "List institutions and their officers");
   list->add_flag("--json", json, "Machine-readable output");
   list->callback([&ctx] {
-    auto ca = open_ca(ctx);
+    auto ledger = open_ledger(ctx);
     nlohmann::json out = nlohmann::json::array();
-    for (const auto& i : store::InstitutionRepository(ca->database()).list()) {
+    for (const auto& i : store::InstitutionRepository(ledger->database()).list()) {
       nlohmann::json officers = nlohmann::json::array();
-      for (const auto& o : store::OfficerRepository(ca->database()).for_institution(i.id))
+      for (const auto& o : store::OfficerRepository(ledger->database()).for_institution(i.id))
         officers.push_back({{"username", o.username}, {"name", o.full_name}, {"tckn", o.tckn}});
       out.push_back({{"id", i.id}, {"name", i.name}, {"address", i.address}, {"officers", officers}});
       if (!json) {
@@ -181,10 +189,10 @@ void add_portal_commands(CLI::App& app, Context& ctx) {
   officer->add_flag("--operator", as_operator,
                     "A call-centre operator (the /operator page: unblocking holders) instead of an institution officer");
   officer->callback([&ctx] {
-    auto ca = open_ca(ctx);
+    auto ledger = open_ledger(ctx);
     std::string password = SecretInput(password_stdin).read("institution.password_prompt", true);
-    auto created = ra::add_officer(*ca, institution_id, username, tckn, full_name, password, "",
-                                   as_operator ? "operator" : "officer");
+    auto created = ra::add_officer(*ledger, institution_id, username, tckn, full_name, password,
+                                   master_key(ctx.config()), "", as_operator ? "operator" : "officer");
     std::cout << message("institution.officer_added", {{"username", username}}) << "\n  " << created.totp_secret
               << "\n";
   });
@@ -193,8 +201,7 @@ void add_portal_commands(CLI::App& app, Context& ctx) {
   staff->add_option("--institution", institution_id, "Institution id")->required();
   staff->add_option("file", staff_file, "CSV file ('-' for standard input)")->required();
   staff->callback([&ctx] {
-    auto ca = open_ca(ctx);
-    report(ra::import_staff(*ca, institution_id, read_input(staff_file)));
+    report(ra::import_staff(*open_ledger(ctx), institution_id, read_input(staff_file)));
   });
 
   auto* drivers = app.add_subcommand("drivers", "The driver catalog of the Sürücü Yükleme Servisi");
@@ -211,8 +218,8 @@ void add_portal_commands(CLI::App& app, Context& ctx) {
   dadd->add_option("--name", driver.name, "Name shown on the download page")->required();
   dadd->add_option("file", driver_file, "The driver file")->required();
   dadd->callback([&ctx] {
-    auto ca = open_ca(ctx);
-    auto d = ra::DriverCatalog(*ca).add(driver, driver_file);
+    auto ledger = open_ledger(ctx);
+    auto d = driver_catalog(*ledger, ctx.config()).add(driver, driver_file);
     std::cout << message("drivers.added", {{"id", std::to_string(d.id)}, {"name", d.name},
                                            {"size", std::to_string(d.size)}, {"sha256", d.sha256}})
               << "\n";
@@ -220,8 +227,8 @@ void add_portal_commands(CLI::App& app, Context& ctx) {
   auto* dlist = drivers->add_subcommand("list", "List the catalog");
   dlist->add_flag("--json", json, "Machine-readable output");
   dlist->callback([&ctx] {
-    auto ca = open_ca(ctx);
-    auto all = ra::DriverCatalog(*ca).list();
+    auto ledger = open_ledger(ctx);
+    auto all = driver_catalog(*ledger, ctx.config()).list();
     nlohmann::json out = nlohmann::json::array();
     for (const auto& d : all) {
       out.push_back({{"id", d.id}, {"os", d.os}, {"os_version", d.os_version}, {"bits", d.bits}, {"reader", d.reader},
@@ -236,8 +243,8 @@ void add_portal_commands(CLI::App& app, Context& ctx) {
   auto* dremove = drivers->add_subcommand("remove", "Remove a driver from the catalog");
   dremove->add_option("id", driver_id, "Driver id")->required();
   dremove->callback([&ctx] {
-    auto ca = open_ca(ctx);
-    ra::DriverCatalog(*ca).remove(driver_id);
+    auto ledger = open_ledger(ctx);
+    driver_catalog(*ledger, ctx.config()).remove(driver_id);
     std::cout << message("drivers.removed", {{"id", std::to_string(driver_id)}}) << "\n";
   });
 
@@ -269,12 +276,12 @@ void add_portal_commands(CLI::App& app, Context& ctx) {
       "unblock", "Lift the block on a holder's log-in after 3 wrong security words (call centre; audited)");
   unblock->add_option("--tckn", unblock_tckn, "The holder's identity number")->required();
   unblock->callback([&ctx] {
-    auto ca = open_ca(ctx);
-    const auto& config = ca->config();
-    notify::Notifications notifications(config, ca->database());
-    ra::HolderSettings settings;
-    settings.word_failures = static_cast<int>(config.integer("portal.holder_word_failures"));
-    ra::HolderDesk(*ca, notifications, settings).unblock(unblock_tckn, ctx.actor());
+    auto ledger = open_ledger(ctx);
+    auto config = ctx.config();
+    notify::Notifications notifications(config, ledger->database());
+    ra::HolderDesk(*ledger, notifications, ra::holder_settings(config),
+                   std::make_shared<const ra::MasterKey>(config.path("secrets.master_key_file")))
+        .unblock(unblock_tckn, ctx.actor());
     std::cout << message("holder.unblocked", {{"tckn", unblock_tckn}}) << "\n";
   });
 

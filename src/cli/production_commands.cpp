@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "ca/authority.hpp"
+#include "store/ledger.hpp"
 #include "card/card_reader.hpp"
 #include "cli/context.hpp"
 #include "common/clock.hpp"
@@ -74,8 +75,7 @@ void add_production_commands(CLI::App& app, Context& ctx) {
   enqueue->add_option("--limit", limit, "Monetary limit (QcLimitValue), e.g. 50000");
   enqueue->callback([&ctx] {
     order.limit = limit;
-    auto ca = ca::CertificateAuthority::open(ctx.config(), ctx.actor());
-    auto r = ra::enqueue_production(*ca, order);
+    auto r = ra::enqueue_production(*ctx.ledger(), order, ctx.config().str("profile.currency"));
     std::cout << message("production.queued", {{"id", std::to_string(r.id)}}) << "\n";
   });
 
@@ -89,10 +89,10 @@ void add_production_commands(CLI::App& app, Context& ctx) {
   run->callback([&ctx] {
     Config config = ctx.config();
     RunLock lock(config.home() / "production.lock");
-    auto ca = ca::CertificateAuthority::open(config, ctx.actor());
+    auto session = ctx.open_ca();
     auto reader = card::CardReader::open(ctx.card_module(module));
-    ra::HolderSecrets secrets(ca->database(), config.path("secrets.master_key_file"));
-    ra::Production producer(*ca, reader, secrets, card_key_type(config));
+    ra::HolderSecrets secrets(session.ledger->database(), config.path("secrets.master_key_file"));
+    ra::Production producer(*session.ca, reader, secrets, card_key_type(config));
     auto start = std::chrono::steady_clock::now();
     auto report = producer.run(batch, [](const ra::ProductionProgress& p) {
       const auto& r = *p.request;
@@ -126,16 +126,23 @@ void add_production_commands(CLI::App& app, Context& ctx) {
   list->add_option("--state", state, "queued, in_progress, done or failed");
   list->add_flag("--json", json, "Machine-readable output");
   list->callback([&ctx] {
-    auto ca = ca::CertificateAuthority::open(ctx.config(), ctx.actor());
+    std::optional<store::ProductionState> filter;
+    if (!state.empty()) {
+      store::ProductionState parsed;
+      if (!store::try_parse_production_state(state, parsed)) throw UserError("production.unknown_state", {{"state", state}});
+      filter = parsed;
+    }
+    auto ledger = ctx.ledger();
     nlohmann::json out = nlohmann::json::array();
-    for (const auto& r : store::ProductionRepository(ca->database()).list(state)) {
+    for (const auto& r : store::ProductionRepository(ledger->database()).list(filter)) {
+      std::string state_name = store::to_string(r.state);
       if (json) {
-        out.push_back({{"id", r.id}, {"tckn", r.tckn}, {"state", r.state}, {"card", r.card_serial},
+        out.push_back({{"id", r.id}, {"tckn", r.tckn}, {"state", state_name}, {"card", r.card_serial},
                        {"certificate", r.certificate_serial}, {"tracking_number", r.tracking_number},
                        {"attempt", r.attempt}, {"error", r.error}});
       } else {
         std::cout << r.id << "\t" << r.tckn << "\t" << r.given_name << " " << r.surname << "\t"
-                  << message("production.state." + r.state) << "\t" << (r.card_serial.empty() ? "-" : r.card_serial)
+                  << message("production.state." + state_name) << "\t" << (r.card_serial.empty() ? "-" : r.card_serial)
                   << "\t" << (r.tracking_number.empty() ? "-" : r.tracking_number) << "\n";
       }
     }
@@ -149,8 +156,8 @@ void add_production_commands(CLI::App& app, Context& ctx) {
   show->add_option("TRACKING", tracking, "Tracking number (12 digits)")->required();
   show->add_flag("--json", json, "Machine-readable output");
   show->callback([&ctx] {
-    auto ca = ca::CertificateAuthority::open(ctx.config(), ctx.actor());
-    auto s = ra::Shipments(*ca).find(tracking);
+    auto ledger = ctx.ledger();
+    auto s = ra::Shipments(*ledger).find(tracking);
     if (!s) throw UserError("shipment.not_found", {{"number", tracking}});
     print_shipment(*s, json);
   });
@@ -159,8 +166,8 @@ void add_production_commands(CLI::App& app, Context& ctx) {
   update->add_option("--state", new_state, "shipped or delivered")->required();
   update->add_option("--note", note, "e.g. the carrier's reference");
   update->callback([&ctx] {
-    auto ca = ca::CertificateAuthority::open(ctx.config(), ctx.actor());
-    print_shipment(ra::Shipments(*ca).update(tracking, new_state, note), false);
+    auto ledger = ctx.ledger();
+    print_shipment(ra::Shipments(*ledger).update(tracking, new_state, note), false);
   });
 
   auto* holder = app.add_subcommand("holder", "Holder support: PIN/PUK records, blocked log-ins");
@@ -173,24 +180,24 @@ void add_production_commands(CLI::App& app, Context& ctx) {
   pin_puk->add_flag("--delete", erase, "Delete every PIN/PUK record of the holder, beyond recovery");
   pin_puk->add_flag("--json", json, "Machine-readable output");
   pin_puk->callback([&ctx] {
-    auto ca = ca::CertificateAuthority::open(ctx.config(), ctx.actor());
-    ra::HolderSecrets secrets(ca->database(), ca->config().path("secrets.master_key_file"));
+    auto ledger = ctx.ledger();
+    ra::HolderSecrets secrets(ledger->database(), ctx.config().path("secrets.master_key_file"));
     if (erase) {
       int n = 0;
-      ca->write([&] {
+      ledger->write([&] {
         n = secrets.destroy(tckn);
-        ca->record("holder.pin_puk.deleted", tckn, nlohmann::json{{"records", n}}.dump());
+        ledger->record("holder.pin_puk.deleted", tckn, nlohmann::json{{"records", n}}.dump());
       });
       secrets.purge();
-      ca->checkpoint();
+      ledger->checkpoint();
       std::cout << message("holder.deleted", {{"count", std::to_string(n)}}) << "\n";
       return;
     }
     auto secret = secrets.latest(tckn);
-    ca->write([&] {
-      ca->record("holder.pin_puk.viewed", tckn, nlohmann::json{{"found", secret.has_value()}}.dump());
+    ledger->write([&] {
+      ledger->record("holder.pin_puk.viewed", tckn, nlohmann::json{{"found", secret.has_value()}}.dump());
     });
-    ca->checkpoint();
+    ledger->checkpoint();
     if (!secret) throw UserError("holder.no_secret", {{"tckn", tckn}});
     if (json) {
       std::cout << nlohmann::json{{"pin", secret->pin}, {"puk", secret->puk}, {"request", secret->request_id}}.dump()

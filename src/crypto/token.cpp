@@ -159,6 +159,13 @@ std::unique_ptr<Token> Token::open(std::shared_ptr<pkcs11::Module> module, std::
   return token;
 }
 
+std::unique_ptr<Token> Token::open_slot(std::shared_ptr<pkcs11::Module> module, CK_SLOT_ID slot,
+                                        std::string_view pin) {
+  std::unique_ptr<Token> token(new Token(std::move(module), slot));
+  token->session_.login(CKU_USER, pin);
+  return token;
+}
+
 std::optional<CK_OBJECT_HANDLE> Token::find(CK_OBJECT_CLASS cls, std::string_view key_label) {
   pkcs11::Template match;
   match.add(CKA_CLASS, cls).add(CKA_LABEL, key_label);

@@ -53,6 +53,9 @@ class Token {
   // Opens the token labelled `label` in `module` and logs in with `pin`.
   static std::unique_ptr<Token> open(std::shared_ptr<pkcs11::Module> module,
                                      std::string_view label, std::string_view pin);
+  // Opens the token in `slot` (for modules whose tokens share a label).
+  static std::unique_ptr<Token> open_slot(std::shared_ptr<pkcs11::Module> module, CK_SLOT_ID slot,
+                                          std::string_view pin);
 
   bool has_key(std::string_view key_label);
   // Generates a key pair on the token; refuses if the label is taken.

@@ -3,7 +3,9 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
-#include "ca/authority.hpp"
+#include "ca/certificates.hpp"
+#include "ca/nes_policy.hpp"
+#include "store/ledger.hpp"
 #include "ca/qc_statements.hpp"
 #include "common/clock.hpp"
 #include "common/error.hpp"
@@ -21,8 +23,9 @@ namespace tugra::ra {
 namespace {
 
 // The states in which the applicant may still update and reprint the form.
-bool open_for_update(const std::string& state) {
-  return state == "draft" || state == "confirmed" || state == "submitted";
+bool open_for_update(store::ApplicationState state) {
+  using S = store::ApplicationState;
+  return state == S::draft || state == S::confirmed || state == S::submitted;
 }
 
 bool one_of(const std::string& v, std::initializer_list<const char*> allowed) {
@@ -96,22 +99,22 @@ FormValues form_values(const store::Application& application) {
   return out;
 }
 
-ApplicationDesk::ApplicationDesk(ca::CertificateAuthority& ca, notify::Notifications& notifications,
+ApplicationDesk::ApplicationDesk(store::Ledger& ledger, notify::Notifications& notifications,
                                  DeskSettings settings, std::unique_ptr<IdentityRegistry> registry)
-    : ca_(ca),
+    : ledger_(ledger),
       notifications_(notifications),
       settings_(settings),
-      registry_(registry ? std::move(registry) : std::make_unique<LocalRegistry>(ca.database())) {}
+      registry_(registry ? std::move(registry) : std::make_unique<LocalRegistry>(ledger.database())) {}
 
 ApplicationDesk::~ApplicationDesk() = default;
 
 Applicant ApplicationDesk::identify(const IdentityClaim& claim) {
   if (!is_valid_tckn(claim.tckn)) throw UserError("ca.invalid_tckn", {{"tckn", claim.tckn.substr(0, 11)}});
-  Lockout lockout(ca_, settings_.identity_failures, settings_.lockout_seconds);
+  Lockout lockout(ledger_, settings_.identity_failures, settings_.lockout_seconds);
   std::string scope = "apply:" + claim.tckn;
   if (lockout.locked(scope)) throw UserError("apply.locked");
 
-  auto& db = ca_.database();
+  auto& db = ledger_.database();
   auto person = registry_->find(claim.tckn);
   auto staff = store::StaffRepository(db).find(claim.tckn, trim(claim.sicil_no));
   bool match = person && staff && normalise_name(claim.given_name) == person->given_name &&
@@ -130,9 +133,9 @@ Applicant ApplicationDesk::identify(const IdentityClaim& claim) {
 }
 
 store::Application ApplicationDesk::open(const Applicant& applicant) {
-  auto last = store::ApplicationRepository(ca_.database()).latest(applicant.person.tckn);
+  auto last = store::ApplicationRepository(ledger_.database()).latest(applicant.person.tckn);
   if (last && open_for_update(last->state)) return *last;
-  if (last && last->state == "received") throw UserError("apply.in_process");
+  if (last && last->state == store::ApplicationState::received) throw UserError("apply.in_process");
   store::Application a;
   a.tckn = applicant.person.tckn;
   a.institution_id = applicant.institution.id;
@@ -145,7 +148,7 @@ FormValues ApplicationDesk::values(const Applicant& applicant, const store::Appl
     if (v.find(key) == v.end()) v[key] = value;
   };
   def("reader_type", "mini");
-  def("years", "3");
+  def("years", std::to_string(ca::nes_policy::kDefaultYears));
   def("app_type", "new");
   def("publish", "yes");
   def("channel", "both");
@@ -178,7 +181,13 @@ FieldErrors ApplicationDesk::save_form(store::Application& a, const Applicant& a
   };
 
   choice("reader_type", {"mini", "desktop"});
-  choice("years", {"3", "5"});
+  {
+    std::string years = field(input, "years");
+    bool offered = false;
+    for (const auto& y : ca::nes_policy::year_choices()) offered |= years == y;
+    if (!offered) errors["years"] = "apply.error.choose";
+    form["years"] = years;
+  }
   choice("app_type", {"new", "renewal", "lost", "other"});
   choice("publish", {"yes", "no"});
   choice("operator", {"turkcell", "vodafone", "turktelekom"});
@@ -187,7 +196,7 @@ FieldErrors ApplicationDesk::save_form(store::Application& a, const Applicant& a
   if (!limit.empty()) {
     try {
       if (limit.size() > 15) throw UserError("apply.error.limit");
-      ca::parse_limit(limit, ca_.config().str("profile.currency"));
+      ca::parse_limit(limit, settings_.currency);
     } catch (const UserError&) {
       errors["limit"] = "apply.error.limit";
     }
@@ -212,49 +221,51 @@ FieldErrors ApplicationDesk::save_form(store::Application& a, const Applicant& a
     a.security_word_hash = hash_secret(word);
     a.security_word_hint = security_word_hint(word);
   }
-  a.state = "draft";  // a changed form is confirmed by SMS again
+  auto from = a.state;
+  a.state = store::ApplicationState::draft;  // a changed form is confirmed by SMS again
   bool created = a.id == 0;
-  save(a, created ? "application.created" : "application.updated", "applicant:" + a.tckn);
+  save(a, from, created ? "application.created" : "application.updated", "applicant:" + a.tckn);
   return {};
 }
 
 void ApplicationDesk::confirm(store::Application& a) {
-  if (a.state != "draft") throw UserError("apply.in_process");
-  a.state = "confirmed";
-  save(a, "application.confirmed", "applicant:" + a.tckn,
+  if (a.state != store::ApplicationState::draft) throw UserError("apply.in_process");
+  a.state = store::ApplicationState::confirmed;
+  save(a, store::ApplicationState::draft, "application.confirmed", "applicant:" + a.tckn,
        nlohmann::json{{"mobile", form_values(a)["mobile"]}}.dump());
 }
 
 void ApplicationDesk::choose_wet_signature(store::Application& a) {
-  if (a.state != "confirmed" && a.state != "submitted") throw UserError("apply.not_confirmed");
-  a.state = "submitted";
-  save(a, "application.submitted", "applicant:" + a.tckn, R"({"signature":"wet"})");
+  if (a.state != store::ApplicationState::confirmed && a.state != store::ApplicationState::submitted) throw UserError("apply.not_confirmed");
+  auto from = a.state;
+  a.state = store::ApplicationState::submitted;
+  save(a, from, "application.submitted", "applicant:" + a.tckn, R"({"signature":"wet"})");
 }
 
 std::optional<store::Officer> ApplicationDesk::officer_of(std::int64_t institution_id) {
-  auto officers = store::OfficerRepository(ca_.database()).for_institution(institution_id);
+  auto officers = store::OfficerRepository(ledger_.database()).for_institution(institution_id);
   if (officers.empty()) return std::nullopt;
   return officers.front();
 }
 
-void ApplicationDesk::save(store::Application& a, const char* event, const std::string& actor,
-                           const std::string& details) {
-  ca_.write([&] {
-    store::ApplicationRepository repo(ca_.database());
+void ApplicationDesk::save(store::Application& a, store::ApplicationState from, const char* event,
+                           const std::string& actor, const std::string& details) {
+  ledger_.write([&] {
+    store::ApplicationRepository repo(ledger_.database());
     if (a.id == 0) repo.insert(a);
-    else repo.update(a);
-    ca_.record(event, a.tckn, details.size() > 2 ? details : nlohmann::json{{"application", a.id}}.dump(), actor);
+    else if (!repo.update(a, from)) throw UserError("application.state_changed", {{"id", std::to_string(a.id)}});
+    ledger_.record(event, a.tckn, details.size() > 2 ? details : nlohmann::json{{"application", a.id}}.dump(), actor);
   });
-  ca_.checkpoint();
+  ledger_.checkpoint();
 }
 
 std::vector<store::Application> ApplicationDesk::list(const store::Officer& officer) {
-  return store::ApplicationRepository(ca_.database()).for_institution(officer.institution_id);
+  return store::ApplicationRepository(ledger_.database()).for_institution(officer.institution_id);
 }
 
 store::Application ApplicationDesk::get(const store::Officer& officer, std::int64_t id) {
-  auto a = store::ApplicationRepository(ca_.database()).find(id);
-  if (!a || a->institution_id != officer.institution_id || a->state == "draft")
+  auto a = store::ApplicationRepository(ledger_.database()).find(id);
+  if (!a || a->institution_id != officer.institution_id || a->state == store::ApplicationState::draft)
     throw UserError("kurum.no_application", {{"id", std::to_string(id)}});
   return *a;
 }
@@ -262,15 +273,15 @@ store::Application ApplicationDesk::get(const store::Officer& officer, std::int6
 store::Application ApplicationDesk::receive(const store::Officer& officer, std::int64_t id,
                                             const std::string& receipt_no) {
   auto a = get(officer, id);
-  if (a.state != "submitted") throw UserError("kurum.wrong_state");
+  if (a.state != store::ApplicationState::submitted) throw UserError("kurum.wrong_state");
   std::string receipt = trim(receipt_no);
   if (receipt.empty() || receipt.size() > 32 ||
       receipt.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-/") != std::string::npos)
     throw UserError("kurum.bad_receipt");
-  a.state = "received";
+  a.state = store::ApplicationState::received;
   a.receipt_no = receipt;
   a.form_received_at = now_seconds();
-  save(a, "application.form_received", "officer:" + officer.username,
+  save(a, store::ApplicationState::submitted, "application.form_received", "officer:" + officer.username,
        nlohmann::json{{"application", a.id}, {"receipt", receipt}}.dump());
   return a;
 }
@@ -278,7 +289,7 @@ store::Application ApplicationDesk::receive(const store::Officer& officer, std::
 store::Application ApplicationDesk::approve(const store::Officer& officer, std::int64_t id) {
   auto a = get(officer, id);
   if (a.tckn == officer.tckn) throw UserError("kurum.own_application");
-  if (a.state != "received") throw UserError("kurum.wrong_state");
+  if (a.state != store::ApplicationState::received) throw UserError("kurum.wrong_state");
   auto v = form_values(a);
   ProductionOrder order;
   order.tckn = a.tckn;
@@ -286,36 +297,41 @@ store::Application ApplicationDesk::approve(const store::Officer& officer, std::
   order.surname = v["surname"];
   order.phone = v["mobile"];
   order.email = v["email"];
-  order.years = v["years"] == "5" ? 5 : 3;
+  order.years = ca::nes_policy::kDefaultYears;
+  for (int y : ca::nes_policy::kYears)
+    if (v["years"] == std::to_string(y)) order.years = y;
   if (!v["limit"].empty()) order.limit = v["limit"];
   if (v["app_type"] == "renewal") {
     // The newest certificate still valid is the one this renews; the new
     // card cannot be activated while it lasts.
     std::int64_t now = now_seconds();
-    for (const auto& c : ca_.list(a.tckn))
+    for (const auto& c : ca::Certificates(ledger_).list(a.tckn))
       if (c.status != store::CertStatus::revoked && c.status != store::CertStatus::pending && c.not_after >= now)
         order.renews = c.serial;
   }
-  auto request = production_request_for(ca_, order);
+  auto request = production_request_for(order, settings_.currency);
   // The holder's account for the Bireysel İşlemler portal: the security word
   // chosen on the form, and the contact details.
   nlohmann::json details = nlohmann::json::object();
   for (const char* k : kContactDetails) details[k] = v[k];
   store::HolderRecord holder{a.tckn,      v["given_name"], v["surname"],    a.security_word_hash, v["mobile"],
                              v["email"], v["channel"],    details.dump(), 0,                    0};
-  a.state = "approved";
+  a.state = store::ApplicationState::approved;
   a.decided_by = officer.id;
   a.decided_at = now_seconds();
-  ca_.write([&] {
-    queue_production_request(ca_, request);
-    store::HolderRepository(ca_.database()).upsert(holder);
+  ledger_.write([&] {
+    queue_production_request(ledger_, request);
+    store::HolderRepository(ledger_.database()).upsert(holder);
     a.production_request_id = request.id;
-    store::ApplicationRepository(ca_.database()).update(a);
-    ca_.record("application.approved", a.tckn,
+    // Only one decision: a concurrent approval or rejection that committed
+    // first leaves the row out of 'received', and this one rolls back.
+    if (!store::ApplicationRepository(ledger_.database()).update(a, store::ApplicationState::received))
+      throw UserError("application.state_changed", {{"id", std::to_string(a.id)}});
+    ledger_.record("application.approved", a.tckn,
                nlohmann::json{{"application", a.id}, {"production_request", request.id}}.dump(),
                "officer:" + officer.username);
   });
-  ca_.checkpoint();
+  ledger_.checkpoint();
   tell_applicant(a, "notify.approved");
   return a;
 }
@@ -323,15 +339,16 @@ store::Application ApplicationDesk::approve(const store::Officer& officer, std::
 store::Application ApplicationDesk::reject(const store::Officer& officer, std::int64_t id, const std::string& reason) {
   auto a = get(officer, id);
   if (a.tckn == officer.tckn) throw UserError("kurum.own_application");
-  if (a.state != "submitted" && a.state != "received") throw UserError("kurum.wrong_state");
+  if (a.state != store::ApplicationState::submitted && a.state != store::ApplicationState::received) throw UserError("kurum.wrong_state");
+  auto from = a.state;
   std::string why = trim(reason);
   int n = utf8_length(why);
   if (n <= 0 || n > 500) throw UserError("kurum.reason_required");
-  a.state = "rejected";
+  a.state = store::ApplicationState::rejected;
   a.reject_reason = why;
   a.decided_by = officer.id;
   a.decided_at = now_seconds();
-  save(a, "application.rejected", "officer:" + officer.username,
+  save(a, from, "application.rejected", "officer:" + officer.username,
        nlohmann::json{{"application", a.id}, {"reason", why}}.dump());
   tell_applicant(a, "notify.rejected", why);
   return a;

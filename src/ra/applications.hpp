@@ -15,8 +15,8 @@
 #include "ra/contact.hpp"
 #include "store/portal_records.hpp"
 
-namespace tugra::ca {
-class CertificateAuthority;
+namespace tugra::store {
+class Ledger;
 }
 namespace tugra::notify {
 class Notifications;
@@ -40,12 +40,13 @@ struct Applicant {
 struct DeskSettings {
   int identity_failures = 5;           // wrong identity claims for one TCKN before a lock-out
   std::int64_t lockout_seconds = 1800;
+  std::string currency = "TRY";        // of the monetary limit (profile.currency)
 };
 
 class ApplicationDesk {
  public:
   // `registry` answers step 1/6; the local table when null.
-  ApplicationDesk(ca::CertificateAuthority& ca, notify::Notifications& notifications, DeskSettings settings,
+  ApplicationDesk(store::Ledger& ledger, notify::Notifications& notifications, DeskSettings settings,
                   std::unique_ptr<IdentityRegistry> registry = nullptr);
   ~ApplicationDesk();
 
@@ -78,10 +79,13 @@ class ApplicationDesk {
   store::Application reject(const store::Officer& officer, std::int64_t id, const std::string& reason);
 
  private:
-  void save(store::Application& a, const char* event, const std::string& actor, const std::string& details = "{}");
+  // Inserts a new application or moves a stored one on from `from`;
+  // UserError("application.state_changed") when another writer moved it first.
+  void save(store::Application& a, store::ApplicationState from, const char* event, const std::string& actor,
+            const std::string& details = "{}");
   void tell_applicant(const store::Application& a, const std::string& key, const std::string& reason = "");
 
-  ca::CertificateAuthority& ca_;
+  store::Ledger& ledger_;
   notify::Notifications& notifications_;
   DeskSettings settings_;
   std::unique_ptr<IdentityRegistry> registry_;

@@ -2,7 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "ca/authority.hpp"
+#include "ca/certificates.hpp"
+#include "store/ledger.hpp"
 #include "common/error.hpp"
 #include "common/files.hpp"
 #include "common/text.hpp"
@@ -27,7 +28,8 @@ std::string safe_file_name(const std::string& name) {
 
 }  // namespace
 
-DriverCatalog::DriverCatalog(ca::CertificateAuthority& ca) : ca_(ca), dir_(ca.config().home() / "drivers") {}
+DriverCatalog::DriverCatalog(store::Ledger& ledger, std::filesystem::path dir)
+    : ledger_(ledger), dir_(std::move(dir)) {}
 
 store::DriverRecord DriverCatalog::add(store::DriverRecord d, const std::filesystem::path& file) {
   if (!std::filesystem::is_regular_file(file)) throw UserError("drivers.no_file", {{"file", file.string()}});
@@ -40,29 +42,29 @@ store::DriverRecord DriverCatalog::add(store::DriverRecord d, const std::filesys
   d.file_name = d.sha256.substr(0, 16) + "-" + safe_file_name(file.filename().string());
   std::filesystem::create_directories(dir_);
   write_file_atomic(dir_ / d.file_name, data);
-  ca_.write([&] {
-    store::DriverRepository(ca_.database()).insert(d);
-    ca_.record("driver.added", std::to_string(d.id),
+  ledger_.write([&] {
+    store::DriverRepository(ledger_.database()).insert(d);
+    ledger_.record("driver.added", std::to_string(d.id),
                nlohmann::json{{"name", d.name}, {"file", d.file_name}, {"sha256", d.sha256}}.dump());
   });
-  ca_.checkpoint();
+  ledger_.checkpoint();
   return d;
 }
 
 void DriverCatalog::remove(std::int64_t id) {
-  auto d = store::DriverRepository(ca_.database()).find(id);
+  auto d = store::DriverRepository(ledger_.database()).find(id);
   if (!d) throw UserError("drivers.not_found", {{"id", std::to_string(id)}});
-  ca_.write([&] {
-    store::DriverRepository(ca_.database()).remove(id);
-    ca_.record("driver.removed", std::to_string(id), nlohmann::json{{"name", d->name}}.dump());
+  ledger_.write([&] {
+    store::DriverRepository(ledger_.database()).remove(id);
+    ledger_.record("driver.removed", std::to_string(id), nlohmann::json{{"name", d->name}}.dump());
   });
-  ca_.checkpoint();
+  ledger_.checkpoint();
   // The file goes after the row: a crash in between leaves an unused file, never a dead link.
   std::error_code ec;
   std::filesystem::remove(dir_ / d->file_name, ec);
 }
 
-std::vector<store::DriverRecord> DriverCatalog::list() { return store::DriverRepository(ca_.database()).list(); }
+std::vector<store::DriverRecord> DriverCatalog::list() { return store::DriverRepository(ledger_.database()).list(); }
 
 std::vector<store::DriverRecord> DriverCatalog::find(const DriverQuery& q) {
   std::vector<store::DriverRecord> out;

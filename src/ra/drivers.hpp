@@ -10,8 +10,8 @@
 
 #include "store/portal_records.hpp"
 
-namespace tugra::ca {
-class CertificateAuthority;
+namespace tugra::store {
+class Ledger;
 }
 
 namespace tugra::ra {
@@ -23,7 +23,8 @@ struct DriverQuery {
 
 class DriverCatalog {
  public:
-  explicit DriverCatalog(ca::CertificateAuthority& ca);
+  // `dir` holds the driver files (the home's drivers/).
+  DriverCatalog(store::Ledger& ledger, std::filesystem::path dir);
   // Copies `file` into the catalog; UserError on a missing file or bad fields.
   store::DriverRecord add(store::DriverRecord fields, const std::filesystem::path& file);
   void remove(std::int64_t id);
@@ -33,7 +34,7 @@ class DriverCatalog {
   std::filesystem::path file_of(const store::DriverRecord& d) const;
 
  private:
-  ca::CertificateAuthority& ca_;
+  store::Ledger& ledger_;
   std::filesystem::path dir_;
 };
 

@@ -5,7 +5,8 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
-#include "ca/authority.hpp"
+#include "ca/certificates.hpp"
+#include "store/ledger.hpp"
 #include "common/bytes.hpp"
 #include "common/clock.hpp"
 #include "common/error.hpp"
@@ -46,20 +47,19 @@ const char* to_string(CertState state) {
   return "?";
 }
 
-HolderDesk::HolderDesk(ca::CertificateAuthority& ca, notify::Notifications& notifications, HolderSettings settings,
+HolderDesk::HolderDesk(store::Ledger& ledger, notify::Notifications& notifications, HolderSettings settings,
                        std::shared_ptr<const MasterKey> master_key)
-    : ca_(ca),
+    : ledger_(ledger),
       notifications_(notifications),
       settings_(std::move(settings)),
-      master_key_(master_key ? std::move(master_key)
-                             : std::make_shared<const MasterKey>(ca.config().path("secrets.master_key_file"))),
-      vault_(ca.database(), master_key_) {}
+      master_key_(std::move(master_key)),
+      vault_(ledger.database(), master_key_) {}
 
 store::HolderRecord HolderDesk::log_in(const std::string& id, const std::string& word) {
-  Lockout lockout(ca_, settings_.word_failures, 0);
+  Lockout lockout(ledger_, settings_.word_failures, 0);
   std::string scope = scope_of(id);
   if (lockout.locked(scope)) throw UserError("holder.blocked");
-  auto holder = store::HolderRepository(ca_.database()).find(id);
+  auto holder = store::HolderRepository(ledger_.database()).find(id);
   // An unknown number costs a hash too: timing does not tell who has a certificate.
   if (!verify_log_in(holder ? &holder->security_word_hash : nullptr, word)) {
     if (lockout.fail(scope, "holder.login_failed", id.substr(0, 20), "portal")) throw UserError("holder.blocked");
@@ -69,28 +69,28 @@ store::HolderRecord HolderDesk::log_in(const std::string& id, const std::string&
   return *holder;
 }
 
-bool HolderDesk::blocked(const std::string& tckn) { return Lockout(ca_, settings_.word_failures, 0).locked(scope_of(tckn)); }
+bool HolderDesk::blocked(const std::string& tckn) { return Lockout(ledger_, settings_.word_failures, 0).locked(scope_of(tckn)); }
 
 void HolderDesk::unblock(const std::string& tckn, const std::string& actor) {
-  Lockout lockout(ca_, settings_.word_failures, 0);
+  Lockout lockout(ledger_, settings_.word_failures, 0);
   if (!lockout.locked(scope_of(tckn))) throw UserError("holder.not_blocked", {{"tckn", tckn}});
-  ca_.write([&] {
-    store::FailureRepository(ca_.database()).clear(scope_of(tckn));
-    ca_.record("holder.unblocked", tckn, "{}", actor);
+  ledger_.write([&] {
+    store::FailureRepository(ledger_.database()).clear(scope_of(tckn));
+    ledger_.record("holder.unblocked", tckn, "{}", actor);
   });
-  ca_.checkpoint();
+  ledger_.checkpoint();
 }
 
 std::optional<store::HolderRecord> HolderDesk::find(const std::string& tckn) {
-  return store::HolderRepository(ca_.database()).find(tckn);
+  return store::HolderRepository(ledger_.database()).find(tckn);
 }
 
 std::vector<HolderCertificate> HolderDesk::certificates(const std::string& tckn) {
-  auto& db = ca_.database();
+  auto& db = ledger_.database();
   std::vector<HolderCertificate> out;
   auto cards = store::CardRepository(db).list(tckn);
   std::int64_t now = now_seconds();
-  for (auto& rec : ca_.list(tckn)) {
+  for (auto& rec : ca::Certificates(ledger_).list(tckn)) {
     if (rec.status == store::CertStatus::pending) continue;
     HolderCertificate c;
     c.record = rec;
@@ -102,7 +102,7 @@ std::vector<HolderCertificate> HolderDesk::certificates(const std::string& tckn)
       if (card.certificate_serial == rec.serial) c.card_serial = card.serial;
     if (rec.renews) {
       // Seed 001 "ÖNEMLİ": the new certificate waits until the one it renews is no longer valid.
-      auto old = ca_.find(*rec.renews);
+      auto old = ca::Certificates(ledger_).find(*rec.renews);
       if (old && old->status != store::CertStatus::revoked && old->not_after >= now) c.blocked_by = old->serial;
     }
     out.push_back(std::move(c));
@@ -124,25 +124,25 @@ void HolderDesk::change(const store::HolderRecord& h, const std::string& serial,
   if (what == "activate") {
     if (c.state != CertState::on_hold) throw UserError("holder.not_on_hold");
     if (!c.blocked_by.empty()) {
-      auto old = ca_.find(c.blocked_by);
+      auto old = ca::Certificates(ledger_).find(c.blocked_by);
       throw UserError("holder.renewal_blocked",
                       {{"serial", c.blocked_by}, {"until", format_time(old ? old->not_after : 0, "%d.%m.%Y")}});
     }
     options.also = [&](const store::CertificateRecord&) {
-      store::ActivationRepository(ca_.database()).insert(serial, h.tckn);
+      store::ActivationRepository(ledger_.database()).insert(serial, h.tckn);
     };
-    ca_.unsuspend(serial, options);
+    ca::Certificates(ledger_).unsuspend(serial, options);
   } else if (what == "suspend") {
     if (c.state != CertState::active) throw UserError("holder.not_active");
-    ca_.suspend(serial, options);
+    ca::Certificates(ledger_).suspend(serial, options);
   } else if (what == "unsuspend") {
     if (c.state != CertState::suspended) throw UserError("holder.not_suspended");
-    ca_.unsuspend(serial, options);
+    ca::Certificates(ledger_).unsuspend(serial, options);
   } else {
     if (c.state == CertState::revoked) throw UserError("ca.already_revoked", {{"serial", serial}});
-    ca_.revoke(serial, reason, options);
+    ca::Certificates(ledger_).revoke(serial, reason, options);
   }
-  ca_.checkpoint();
+  ledger_.checkpoint();
   tell(h, message("notify.holder_" + what, {{"name", h.given_name + " " + h.surname}, {"serial", serial}}));
 }
 
@@ -177,17 +177,17 @@ FieldErrors HolderDesk::update(store::HolderRecord& h, const FormValues& input, 
   if (!errors.empty()) return errors;
   updated.details = details.dump();
   std::string hash = change_word ? hash_secret(word) : "";
-  ca_.write([&] {
-    store::HolderRepository repo(ca_.database());
+  ledger_.write([&] {
+    store::HolderRepository repo(ledger_.database());
     repo.update_contact(updated);
-    ca_.record("holder.details_updated", h.tckn, "{}", actor_of(h.tckn));
+    ledger_.record("holder.details_updated", h.tckn, "{}", actor_of(h.tckn));
     if (change_word) {
       repo.set_security_word(h.tckn, hash);
-      store::ResetLinkRepository(ca_.database()).void_all(h.tckn);
-      ca_.record("holder.security_word_changed", h.tckn, "{}", actor_of(h.tckn));
+      store::ResetLinkRepository(ledger_.database()).void_all(h.tckn);
+      ledger_.record("holder.security_word_changed", h.tckn, "{}", actor_of(h.tckn));
     }
   });
-  ca_.checkpoint();
+  ledger_.checkpoint();
   h = *find(h.tckn);
   word_changed = change_word;
   tell(h, message(change_word ? "notify.holder_word_changed" : "notify.holder_details", {{"name", h.given_name + " " + h.surname}}));
@@ -198,23 +198,23 @@ std::optional<CardSecrets> HolderDesk::secrets(const std::string& tckn) {
   auto secret = vault_.latest(tckn);
   if (!secret) return std::nullopt;
   CardSecrets out{"", *secret};
-  for (const auto& card : store::CardRepository(ca_.database()).list(tckn))
+  for (const auto& card : store::CardRepository(ledger_.database()).list(tckn))
     if (card.request_id == secret->request_id) out.card_serial = card.serial;
   if (!settings_.holder_keeps_puk) out.secret.puk.clear();
-  ca_.write([&] {
-    ca_.record("holder.pin_puk_viewed", tckn, nlohmann::json{{"card", out.card_serial}}.dump(), actor_of(tckn));
+  ledger_.write([&] {
+    ledger_.record("holder.pin_puk_viewed", tckn, nlohmann::json{{"card", out.card_serial}}.dump(), actor_of(tckn));
   });
-  ca_.checkpoint();
+  ledger_.checkpoint();
   return out;
 }
 
 int HolderDesk::delete_secrets(const std::string& tckn) {
   int deleted = 0;
-  ca_.write([&] {
+  ledger_.write([&] {
     deleted = vault_.destroy(tckn);
-    ca_.record("holder.pin_puk_deleted", tckn, nlohmann::json{{"records", deleted}}.dump(), actor_of(tckn));
+    ledger_.record("holder.pin_puk_deleted", tckn, nlohmann::json{{"records", deleted}}.dump(), actor_of(tckn));
   });
-  ca_.checkpoint();
+  ledger_.checkpoint();
   vault_.purge();
   return deleted;
 }
@@ -235,12 +235,12 @@ std::string HolderDesk::authorize_unlock(const store::HolderRecord& h, const std
   u.token_hash = token_hash(token);
   u.sealed_pin = master_key_->seal(as_bytes(new_pin), "tugra-unlock:" + h.tckn + ":" + card_serial);
   u.expires_at = now_seconds() + settings_.unlock_seconds;
-  ca_.write([&] {
-    store::UnlockRepository(ca_.database()).insert(u);
-    ca_.record("card.unlock_authorized", h.tckn, nlohmann::json{{"card", card_serial}, {"authorization", u.id}}.dump(),
+  ledger_.write([&] {
+    store::UnlockRepository(ledger_.database()).insert(u);
+    ledger_.record("card.unlock_authorized", h.tckn, nlohmann::json{{"card", card_serial}, {"authorization", u.id}}.dump(),
                actor_of(h.tckn));
   });
-  ca_.checkpoint();
+  ledger_.checkpoint();
   return token;
 }
 
@@ -248,15 +248,15 @@ void HolderDesk::request_reset(const std::string& id) {
   auto holder = find(id);
   if (!holder) return;  // the page says the same thing either way
   std::int64_t now = now_seconds();
-  store::ResetLinkRepository links(ca_.database());
+  store::ResetLinkRepository links(ledger_.database());
   if (links.recent(holder->tckn, now - 3600) >= kResetLinksPerHour) return;
   std::string token = new_token();
-  ca_.write([&] {
+  ledger_.write([&] {
     links.void_all(holder->tckn);
     links.insert({token_hash(token), holder->tckn, now + settings_.reset_link_seconds, 0, now});
-    ca_.record("holder.reset_link_sent", holder->tckn, "{}", "portal");
+    ledger_.record("holder.reset_link_sent", holder->tckn, "{}", "portal");
   });
-  ca_.checkpoint();
+  ledger_.checkpoint();
   std::string link = settings_.public_base_url + "/bireysel/sozcuk/yenile?t=" + token;
   notifications_.email(holder->email, message("notify.reset_subject"),
                        message("notify.reset_body", {{"name", holder->given_name + " " + holder->surname},
@@ -266,7 +266,7 @@ void HolderDesk::request_reset(const std::string& id) {
 
 std::optional<std::string> HolderDesk::reset_holder(const std::string& token) {
   if (token.empty() || token.size() > 64) return std::nullopt;
-  auto link = store::ResetLinkRepository(ca_.database()).find(token_hash(token));
+  auto link = store::ResetLinkRepository(ledger_.database()).find(token_hash(token));
   if (!link || link->used_at != 0 || link->expires_at < now_seconds()) return std::nullopt;
   return link->tckn;
 }
@@ -280,16 +280,16 @@ FieldErrors HolderDesk::reset_word(const std::string& token, const std::string& 
   if (!errors.empty()) return errors;
   std::string hash = hash_secret(word);
   bool used = false;
-  ca_.write([&] {
-    store::ResetLinkRepository links(ca_.database());
+  ledger_.write([&] {
+    store::ResetLinkRepository links(ledger_.database());
     used = links.use(token_hash(token));
     if (!used) return;
-    store::HolderRepository(ca_.database()).set_security_word(h->tckn, hash);
+    store::HolderRepository(ledger_.database()).set_security_word(h->tckn, hash);
     links.void_all(h->tckn);
-    ca_.record("holder.security_word_reset", h->tckn, "{}", actor_of(h->tckn));
+    ledger_.record("holder.security_word_reset", h->tckn, "{}", actor_of(h->tckn));
   });
   if (!used) throw UserError("holder.bad_link");
-  ca_.checkpoint();
+  ledger_.checkpoint();
   tell(*h, message("notify.holder_word_changed", {{"name", h->given_name + " " + h->surname}}));
   return {};
 }

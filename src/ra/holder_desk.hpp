@@ -45,10 +45,9 @@ struct CardSecrets {
 
 class HolderDesk {
  public:
-  // `master_key` seals PIN/PUK records and unlock authorisations; loaded
-  // from secrets.master_key_file when null.
-  HolderDesk(ca::CertificateAuthority& ca, notify::Notifications& notifications, HolderSettings settings,
-             std::shared_ptr<const MasterKey> master_key = nullptr);
+  // `master_key` seals PIN/PUK records and unlock authorisations.
+  HolderDesk(store::Ledger& ledger, notify::Notifications& notifications, HolderSettings settings,
+             std::shared_ptr<const MasterKey> master_key);
 
   // Şifreli Giriş. UserError("holder.bad_login") for a wrong word or an
   // unknown number alike; "holder.blocked" after `word_failures` wrong words
@@ -88,7 +87,7 @@ class HolderDesk {
   void change(const store::HolderRecord& h, const std::string& serial, const char* action, int reason = 0);
   void tell(const store::HolderRecord& h, const std::string& body);
 
-  ca::CertificateAuthority& ca_;
+  store::Ledger& ledger_;
   notify::Notifications& notifications_;
   HolderSettings settings_;
   std::shared_ptr<const MasterKey> master_key_;

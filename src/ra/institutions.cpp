@@ -7,7 +7,8 @@
 #include <utility>
 #include <nlohmann/json.hpp>
 
-#include "ca/authority.hpp"
+#include "ca/certificates.hpp"
+#include "store/ledger.hpp"
 #include "common/clock.hpp"
 #include "common/csv.hpp"
 #include "common/error.hpp"
@@ -69,7 +70,7 @@ using Problem = std::optional<std::pair<const char*, std::string>>;
 // is read by `parse` (which fills `problem` for a bad row); when no row is
 // bad, `save` writes them all in one transaction.
 template <typename Record, typename Parse, typename Save>
-ImportReport import_rows(ca::CertificateAuthority& ca, const std::string& csv_text, std::size_t columns, Parse parse,
+ImportReport import_rows(store::Ledger& ledger, const std::string& csv_text, std::size_t columns, Parse parse,
                          Save save) {
   ImportReport report;
   std::vector<Record> records;
@@ -85,15 +86,15 @@ ImportReport import_rows(ca::CertificateAuthority& ca, const std::string& csv_te
     if (problem) report.errors.emplace_back(row.line, message(problem->first, {{"value", problem->second}}));
   }
   if (!report.errors.empty()) return report;
-  ca.write([&] { save(records); });
-  ca.checkpoint();
+  ledger.write([&] { save(records); });
+  ledger.checkpoint();
   report.imported = static_cast<int>(records.size());
   return report;
 }
 
 }  // namespace
 
-ImportReport import_registry(ca::CertificateAuthority& ca, const std::string& csv_text) {
+ImportReport import_registry(store::Ledger& ledger, const std::string& csv_text) {
   auto parse = [](const std::vector<std::string>& f, Problem& problem) {
     store::Person p{trim(f[0]), normalise_name(f[1]), normalise_name(f[2]), normalise_name(f[3]),
                     parse_birth_date(trim(f[4]))};
@@ -103,15 +104,15 @@ ImportReport import_registry(ca::CertificateAuthority& ca, const std::string& cs
     else if (p.birth_date.empty()) problem.emplace("import.bad_date", f[4]);
     return p;
   };
-  return import_rows<store::Person>(ca, csv_text, 5, parse, [&](const std::vector<store::Person>& people) {
-    store::RegistryRepository repo(ca.database());
+  return import_rows<store::Person>(ledger, csv_text, 5, parse, [&](const std::vector<store::Person>& people) {
+    store::RegistryRepository repo(ledger.database());
     for (const auto& p : people) repo.upsert(p);
-    ca.record("registry.imported", "registry", nlohmann::json{{"people", people.size()}}.dump());
+    ledger.record("registry.imported", "registry", nlohmann::json{{"people", people.size()}}.dump());
   });
 }
 
-ImportReport import_staff(ca::CertificateAuthority& ca, std::int64_t institution_id, const std::string& csv_text) {
-  if (!store::InstitutionRepository(ca.database()).find(institution_id))
+ImportReport import_staff(store::Ledger& ledger, std::int64_t institution_id, const std::string& csv_text) {
+  if (!store::InstitutionRepository(ledger.database()).find(institution_id))
     throw UserError("institution.not_found", {{"id", std::to_string(institution_id)}});
   auto parse = [institution_id](const std::vector<std::string>& f, Problem& problem) {
     store::StaffMember s{institution_id, trim(f[0]),          trim(f[1]),          trim(f[2]), trim(f[3]),
@@ -125,44 +126,43 @@ ImportReport import_staff(ca::CertificateAuthority& ca, std::int64_t institution
     else if (!postal_ok) problem.emplace("import.bad_postal_code", s.postal_code);
     return s;
   };
-  return import_rows<store::StaffMember>(ca, csv_text, 8, parse, [&](const std::vector<store::StaffMember>& staff) {
-    store::StaffRepository repo(ca.database());
+  return import_rows<store::StaffMember>(ledger, csv_text, 8, parse, [&](const std::vector<store::StaffMember>& staff) {
+    store::StaffRepository repo(ledger.database());
     for (const auto& s : staff) repo.upsert(s);
-    ca.record("staff.imported", std::to_string(institution_id), nlohmann::json{{"staff", staff.size()}}.dump());
+    ledger.record("staff.imported", std::to_string(institution_id), nlohmann::json{{"staff", staff.size()}}.dump());
   });
 }
 
-store::Institution add_institution(ca::CertificateAuthority& ca, const std::string& name, const std::string& address) {
+store::Institution add_institution(store::Ledger& ledger, const std::string& name, const std::string& address) {
   store::Institution i{0, trim(name), trim(address), 0};
   if (!text_ok(i.name, 128)) throw UserError("institution.bad_name");
-  if (store::InstitutionRepository(ca.database()).find_by_name(i.name))
+  if (store::InstitutionRepository(ledger.database()).find_by_name(i.name))
     throw UserError("institution.exists", {{"name", i.name}});
-  ca.write([&] {
-    store::InstitutionRepository(ca.database()).insert(i);
-    ca.record("institution.added", std::to_string(i.id), nlohmann::json{{"name", i.name}}.dump());
+  ledger.write([&] {
+    store::InstitutionRepository(ledger.database()).insert(i);
+    ledger.record("institution.added", std::to_string(i.id), nlohmann::json{{"name", i.name}}.dump());
   });
-  ca.checkpoint();
+  ledger.checkpoint();
   return i;
 }
 
-NewOfficer add_officer(ca::CertificateAuthority& ca, std::int64_t institution_id, const std::string& username,
+NewOfficer add_officer(store::Ledger& ledger, std::int64_t institution_id, const std::string& username,
                        const std::string& tckn, const std::string& full_name, const std::string& password,
-                       const std::string& totp_secret, const std::string& role) {
+                       const MasterKey& master, const std::string& totp_secret, const std::string& role) {
   if (role != "officer" && role != "operator") throw UserError("institution.bad_role", {{"role", role}});
-  if (!store::InstitutionRepository(ca.database()).find(institution_id))
+  if (!store::InstitutionRepository(ledger.database()).find(institution_id))
     throw UserError("institution.not_found", {{"id", std::to_string(institution_id)}});
   if (!is_valid_tckn(tckn)) throw UserError("ca.invalid_tckn", {{"tckn", tckn}});
   if (username.empty() || username.size() > 64 || username.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789._-") != std::string::npos)
     throw UserError("institution.bad_username", {{"username", username}});
   if (!text_ok(full_name, 128)) throw UserError("institution.bad_name");
   if (utf8_length(password) < 10) throw UserError("institution.weak_password");
-  if (store::OfficerRepository(ca.database()).find_by_username(username))
+  if (store::OfficerRepository(ledger.database()).find_by_username(username))
     throw UserError("institution.officer_exists", {{"username", username}});
 
   NewOfficer out;
   Bytes secret = totp_secret.empty() ? random_bytes(20) : base32_decode(totp_secret);
   out.totp_secret = base32_encode(secret);
-  MasterKey master(ca.config().path("secrets.master_key_file"));
   store::Officer& o = out.officer;
   o.institution_id = institution_id;
   o.username = username;
@@ -172,25 +172,23 @@ NewOfficer add_officer(ca::CertificateAuthority& ca, std::int64_t institution_id
   o.password_hash = hash_secret(password);
   o.totp_secret = master.seal(secret, totp_associated_data(username));
   sodium_memzero(secret.data(), secret.size());
-  ca.write([&] {
-    store::OfficerRepository(ca.database()).insert(o);
-    ca.record("officer.added", username,
+  ledger.write([&] {
+    store::OfficerRepository(ledger.database()).insert(o);
+    ledger.record("officer.added", username,
               nlohmann::json{{"institution", institution_id}, {"tckn", tckn}, {"role", role}}.dump());
   });
-  ca.checkpoint();
+  ledger.checkpoint();
   return out;
 }
 
-OfficerAuth::OfficerAuth(ca::CertificateAuthority& ca, std::shared_ptr<const MasterKey> master_key)
-    : ca_(ca),
-      master_key_(master_key ? std::move(master_key)
-                             : std::make_shared<const MasterKey>(ca.config().path("secrets.master_key_file"))) {}
+OfficerAuth::OfficerAuth(store::Ledger& ledger, std::shared_ptr<const MasterKey> master_key)
+    : ledger_(ledger), master_key_(std::move(master_key)) {}
 
 store::Officer OfficerAuth::password(const std::string& username, const std::string& password) {
-  Lockout lockout(ca_, kOfficerFailures, kOfficerLockSeconds);
+  Lockout lockout(ledger_, kOfficerFailures, kOfficerLockSeconds);
   std::string scope = "officer:" + username.substr(0, 64);
   if (lockout.locked(scope)) throw UserError("kurum.locked");
-  auto officer = store::OfficerRepository(ca_.database()).find_by_username(username);
+  auto officer = store::OfficerRepository(ledger_.database()).find_by_username(username);
   if (!verify_log_in(officer ? &officer->password_hash : nullptr, password)) {
     lockout.fail(scope, "officer.login_failed", username.substr(0, 64), "portal");
     throw UserError("kurum.bad_login");
@@ -199,7 +197,7 @@ store::Officer OfficerAuth::password(const std::string& username, const std::str
 }
 
 void OfficerAuth::second_factor(const store::Officer& officer, const std::string& code) {
-  Lockout lockout(ca_, kOfficerFailures, kOfficerLockSeconds);
+  Lockout lockout(ledger_, kOfficerFailures, kOfficerLockSeconds);
   std::string scope = "officer:" + officer.username;
   if (lockout.locked(scope)) throw UserError("kurum.locked");
   Bytes secret = master_key_->unseal(officer.totp_secret, totp_associated_data(officer.username));
@@ -210,8 +208,8 @@ void OfficerAuth::second_factor(const store::Officer& officer, const std::string
     throw UserError("kurum.bad_code");
   }
   lockout.clear(scope);
-  ca_.write([&] { ca_.record("officer.login", officer.username, "{}", "officer:" + officer.username); });
-  ca_.checkpoint();
+  ledger_.write([&] { ledger_.record("officer.login", officer.username, "{}", "officer:" + officer.username); });
+  ledger_.checkpoint();
 }
 
 }  // namespace tugra::ra

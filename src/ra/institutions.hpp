@@ -10,8 +10,8 @@
 
 #include "store/portal_records.hpp"
 
-namespace tugra::ca {
-class CertificateAuthority;
+namespace tugra::store {
+class Ledger;
 }
 
 namespace tugra::ra {
@@ -27,11 +27,11 @@ struct ImportReport {
 };
 
 // Columns: TCKN, ad, soyad, doğum yeri, doğum tarihi (YYYY-MM-DD or DD.MM.YYYY).
-ImportReport import_registry(ca::CertificateAuthority& ca, const std::string& csv_text);
+ImportReport import_registry(store::Ledger& ledger, const std::string& csv_text);
 // Columns: TCKN, sicil no, birim, unvan, adres, il, ilçe, posta kodu.
-ImportReport import_staff(ca::CertificateAuthority& ca, std::int64_t institution_id, const std::string& csv_text);
+ImportReport import_staff(store::Ledger& ledger, std::int64_t institution_id, const std::string& csv_text);
 
-store::Institution add_institution(ca::CertificateAuthority& ca, const std::string& name, const std::string& address);
+store::Institution add_institution(store::Ledger& ledger, const std::string& name, const std::string& address);
 
 struct NewOfficer {
   store::Officer officer;
@@ -41,16 +41,17 @@ struct NewOfficer {
 // unless `totp_secret` (base32, demo data) is given.
 // `role`: "officer" (the institution's console) or "operator" (the call
 // centre's page, for the provider's own staff).
-NewOfficer add_officer(ca::CertificateAuthority& ca, std::int64_t institution_id, const std::string& username,
+NewOfficer add_officer(store::Ledger& ledger, std::int64_t institution_id, const std::string& username,
                        const std::string& tckn, const std::string& full_name, const std::string& password,
-                       const std::string& totp_secret = "", const std::string& role = "officer");
+                       const MasterKey& master_key, const std::string& totp_secret = "",
+                       const std::string& role = "officer");
 
 // Officer log-in: password, then the TOTP code. Five failures in a row lock
 // the account for the lock-out time; each failure is audited.
 class OfficerAuth {
  public:
-  // `master_key` unseals the TOTP keys; loaded from secrets.master_key_file when null.
-  explicit OfficerAuth(ca::CertificateAuthority& ca, std::shared_ptr<const MasterKey> master_key = nullptr);
+  // `master_key` unseals the TOTP keys.
+  OfficerAuth(store::Ledger& ledger, std::shared_ptr<const MasterKey> master_key);
   // UserError("kurum.bad_login") for an unknown name or a wrong password
   // (the same answer for both), "kurum.locked" while locked.
   store::Officer password(const std::string& username, const std::string& password);
@@ -58,7 +59,7 @@ class OfficerAuth {
   void second_factor(const store::Officer& officer, const std::string& code);
 
  private:
-  ca::CertificateAuthority& ca_;
+  store::Ledger& ledger_;
   std::shared_ptr<const MasterKey> master_key_;
 };
 

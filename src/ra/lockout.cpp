@@ -3,26 +3,27 @@
 #include <limits>
 #include <nlohmann/json.hpp>
 
-#include "ca/authority.hpp"
+#include "ca/certificates.hpp"
+#include "store/ledger.hpp"
 #include "common/clock.hpp"
 #include "store/portal_records.hpp"
 
 namespace tugra::ra {
 
 bool Lockout::locked(const std::string& scope) {
-  auto c = store::FailureRepository(ca_.database()).get(scope);
+  auto c = store::FailureRepository(ledger_.database()).get(scope);
   return c.locked_until > now_seconds();
 }
 
 int Lockout::failures(const std::string& scope) {
-  return store::FailureRepository(ca_.database()).get(scope).failures;
+  return store::FailureRepository(ledger_.database()).get(scope).failures;
 }
 
 bool Lockout::fail(const std::string& scope, const std::string& event, const std::string& subject,
                    const std::string& actor) {
   bool now_locked = false;
-  ca_.write([&] {
-    store::FailureRepository repo(ca_.database());
+  ledger_.write([&] {
+    store::FailureRepository repo(ledger_.database());
     auto c = repo.get(scope);
     if (c.locked_until != 0 && c.locked_until <= now_seconds()) c = {};  // an expired lock starts afresh
     ++c.failures;
@@ -31,17 +32,17 @@ bool Lockout::fail(const std::string& scope, const std::string& event, const std
       now_locked = true;
     }
     repo.put(scope, c);
-    ca_.record(event, subject, nlohmann::json{{"failures", c.failures}, {"locked", c.locked_until != 0}}.dump(),
+    ledger_.record(event, subject, nlohmann::json{{"failures", c.failures}, {"locked", c.locked_until != 0}}.dump(),
                actor);
   });
-  ca_.checkpoint();
+  ledger_.checkpoint();
   return now_locked;
 }
 
 void Lockout::clear(const std::string& scope) {
-  store::FailureRepository repo(ca_.database());
+  store::FailureRepository repo(ledger_.database());
   if (repo.get(scope).failures == 0) return;
-  ca_.write([&] { repo.clear(scope); });
+  ledger_.write([&] { repo.clear(scope); });
 }
 
 }  // namespace tugra::ra

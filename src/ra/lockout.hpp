@@ -7,8 +7,8 @@
 #include <cstdint>
 #include <string>
 
-namespace tugra::ca {
-class CertificateAuthority;
+namespace tugra::store {
+class Ledger;
 }
 
 namespace tugra::ra {
@@ -17,8 +17,8 @@ class Lockout {
  public:
   // After `limit` failures the scope is locked for `lock_seconds`; 0 locks
   // it until an operator clears it.
-  Lockout(ca::CertificateAuthority& ca, int limit, std::int64_t lock_seconds)
-      : ca_(ca), limit_(limit), lock_seconds_(lock_seconds) {}
+  Lockout(store::Ledger& ledger, int limit, std::int64_t lock_seconds)
+      : ledger_(ledger), limit_(limit), lock_seconds_(lock_seconds) {}
 
   bool locked(const std::string& scope);
   // Counts a failure and audits it as `event` about `subject`; true when
@@ -30,7 +30,7 @@ class Lockout {
   int failures(const std::string& scope);
 
  private:
-  ca::CertificateAuthority& ca_;
+  store::Ledger& ledger_;
   int limit_;
   std::int64_t lock_seconds_;
 };

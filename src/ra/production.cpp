@@ -4,6 +4,9 @@
 #include <nlohmann/json.hpp>
 
 #include "ca/authority.hpp"
+#include "ca/certificates.hpp"
+#include "ca/nes_policy.hpp"
+#include "store/ledger.hpp"
 #include "ca/lint.hpp"
 #include "ca/qc_statements.hpp"
 #include "ca/revocation.hpp"
@@ -36,16 +39,16 @@ std::string label_for(const store::ProductionRequest& r) { return "Tugra NES " +
 
 Production::Production(ca::CertificateAuthority& ca, const card::CardReader& reader, HolderSecrets& secrets,
                        KeyType key_type)
-    : ca_(ca), reader_(reader), secrets_(secrets), key_type_(key_type) {}
+    : ca_(ca), ledger_(ca.ledger()), reader_(reader), secrets_(secrets), key_type_(key_type) {}
 
 std::string Production::issue_request_id(const store::ProductionRequest& r) {
   return "production-" + std::to_string(r.id) + "-" + std::to_string(r.attempt);
 }
 
-store::ProductionRequest production_request_for(ca::CertificateAuthority& ca, const ProductionOrder& order) {
+store::ProductionRequest production_request_for(const ProductionOrder& order, const std::string& currency) {
   ca::check_holder({order.tckn, order.given_name, order.surname, std::nullopt});
-  if (order.years != 3 && order.years != 5) throw UserError("production.bad_years", {{"years", std::to_string(order.years)}});
-  if (order.limit) ca::parse_limit(*order.limit, ca.config().str("profile.currency"));
+  if (!ca::nes_policy::allowed_years(order.years)) throw UserError("production.bad_years", {{"years", std::to_string(order.years)}});
+  if (order.limit) ca::parse_limit(*order.limit, currency);
   check_email(order.email);
   store::ProductionRequest r;
   r.tckn = order.tckn;
@@ -59,22 +62,28 @@ store::ProductionRequest production_request_for(ca::CertificateAuthority& ca, co
   return r;
 }
 
-void queue_production_request(ca::CertificateAuthority& ca, store::ProductionRequest& r) {
-  store::ProductionRepository(ca.database()).insert(r);
-  ca.record("production.queued", r.tckn, nlohmann::json{{"request", r.id}, {"years", r.years}}.dump());
+void queue_production_request(store::Ledger& ledger, store::ProductionRequest& r) {
+  store::ProductionRepository(ledger.database()).insert(r);
+  ledger.record("production.queued", r.tckn, nlohmann::json{{"request", r.id}, {"years", r.years}}.dump());
 }
 
-store::ProductionRequest enqueue_production(ca::CertificateAuthority& ca, const ProductionOrder& order) {
-  auto r = production_request_for(ca, order);
-  ca.write([&] { queue_production_request(ca, r); });
-  ca.checkpoint();
+store::ProductionRequest enqueue_production(store::Ledger& ledger, const ProductionOrder& order,
+                                            const std::string& currency) {
+  auto r = production_request_for(order, currency);
+  ledger.write([&] { queue_production_request(ledger, r); });
+  ledger.checkpoint();
   return r;
 }
 
+void Production::save(const store::ProductionRequest& r, store::ProductionState expected) {
+  if (!store::ProductionRepository(ledger_.database()).update(r, expected))
+    throw UserError("production.state_changed", {{"request", std::to_string(r.id)}});
+}
+
 void Production::step(const store::ProductionRequest& r, const char* event, const std::string& details) {
-  ca_.write([&] {
-    store::ProductionRepository(ca_.database()).update(r);
-    ca_.record(event, r.tckn, details);
+  ledger_.write([&] {
+    save(r, store::ProductionState::in_progress);
+    ledger_.record(event, r.tckn, details);
   });
 }
 
@@ -82,13 +91,13 @@ void Production::claim(store::ProductionRequest& r) {
   auto blank = card::CardWriter(reader_).blank_card();
   if (!blank) throw UserError("production.no_blank_card");
   PinPuk secret = random_pin_puk();
-  r.state = "in_progress";
+  r.state = store::ProductionState::in_progress;
   r.card_label = label_for(r);
   r.card_serial = blank->serial;  // a hint: some modules give the serial only at initialisation
-  ca_.write([&] {
+  ledger_.write([&] {
     secrets_.store(r.id, r.tckn, secret);
-    store::ProductionRepository(ca_.database()).update(r);
-    ca_.record("device.claimed", r.tckn,
+    save(r, store::ProductionState::queued);
+    ledger_.record("device.claimed", r.tckn,
                nlohmann::json{{"request", r.id}, {"card", r.card_serial}, {"label", r.card_label}}.dump());
   });
   fault_point("production.claimed");
@@ -96,7 +105,7 @@ void Production::claim(store::ProductionRequest& r) {
 
 void Production::personalise(store::ProductionRequest& r, ProductionTimes& times) {
   auto start = Clock::now();
-  if (r.state == "queued") claim(r);
+  if (r.state == store::ProductionState::queued) claim(r);
   auto secret = secrets_.for_request(r.id);
   if (!secret) throw UserError("production.secret_missing", {{"request", std::to_string(r.id)}});
   times.storage += since(start);
@@ -111,10 +120,10 @@ void Production::personalise(store::ProductionRequest& r, ProductionTimes& times
     }
   }
 
-  auto cert = ca_.find_by_request_id(issue_request_id(r));
+  auto cert = ca::Certificates(ledger_).find_by_request_id(issue_request_id(r));
   if (cert && (!key || !same_key(*cert, *key))) {
     // Issued for a key the card no longer holds: never let it be used.
-    if (cert->status != store::CertStatus::revoked) ca_.revoke(cert->serial, kReasonSuperseded);
+    if (cert->status != store::CertStatus::revoked) ca::Certificates(ledger_).revoke(cert->serial, kReasonSuperseded);
     r.attempt += 1;
     step(r, "device.certificate_abandoned",
          nlohmann::json{{"request", r.id}, {"certificate", cert->serial}}.dump());
@@ -170,59 +179,63 @@ void Production::personalise(store::ProductionRequest& r, ProductionTimes& times
     fault_point("production.certificate_written");
   }
 
-  r.state = "done";
-  r.certificate_serial = cert->serial;
-  r.tracking_number = new_tracking_number();
-  ca_.write([&] {
-    auto& db = ca_.database();
-    store::CardRepository(db).insert({r.card_serial, r.id, r.tckn, cert->serial, r.card_label, 0});
+  store::ProductionRequest done = r;
+  done.state = store::ProductionState::done;
+  done.certificate_serial = cert->serial;
+  done.tracking_number = new_tracking_number();
+  ledger_.write([&] {
+    auto& db = ledger_.database();
+    store::CardRepository(db).insert({done.card_serial, done.id, done.tckn, cert->serial, done.card_label, 0});
     store::ShipmentRecord shipment;
-    shipment.tracking_number = r.tracking_number;
-    shipment.request_id = r.id;
-    shipment.card_serial = r.card_serial;
+    shipment.tracking_number = done.tracking_number;
+    shipment.request_id = done.id;
+    shipment.card_serial = done.card_serial;
     shipment.state = "preparing";
     shipment.created_at = shipment.updated_at = now_seconds();
     store::ShipmentRepository(db).insert(shipment);
-    store::ProductionRepository(db).update(r);
-    ca_.record("device.personalised", r.tckn,
-               nlohmann::json{{"request", r.id}, {"card", r.card_serial}, {"certificate", cert->serial}}.dump());
-    ca_.record("shipment.created", r.tracking_number,
-               nlohmann::json{{"request", r.id}, {"card", r.card_serial}}.dump());
+    save(done, store::ProductionState::in_progress);
+    ledger_.record("device.personalised", done.tckn,
+                   nlohmann::json{{"request", done.id}, {"card", done.card_serial}, {"certificate", cert->serial}}
+                       .dump());
+    ledger_.record("shipment.created", done.tracking_number,
+                   nlohmann::json{{"request", done.id}, {"card", done.card_serial}}.dump());
   });
+  r = done;
   times.storage += since(start);
   fault_point("production.completed");
 }
 
 void Production::fail(store::ProductionRequest& r, const std::string& why) {
-  if (auto cert = ca_.find_by_request_id(issue_request_id(r)); cert && cert->status != store::CertStatus::revoked)
-    ca_.revoke(cert->serial, kReasonSuperseded);
-  r.state = "failed";
+  if (auto cert = ca::Certificates(ledger_).find_by_request_id(issue_request_id(r)); cert && cert->status != store::CertStatus::revoked)
+    ca::Certificates(ledger_).revoke(cert->serial, kReasonSuperseded);
+  store::ProductionState was = r.state;
+  r.state = store::ProductionState::failed;
   r.error = why;
-  ca_.write([&] {
+  ledger_.write([&] {
     secrets_.destroy_request(r.id);
-    store::ProductionRepository(ca_.database()).update(r);
-    ca_.record("device.failed", r.tckn, nlohmann::json{{"request", r.id}, {"card", r.card_serial}, {"error", why}}.dump());
+    save(r, was);
+    ledger_.record("device.failed", r.tckn, nlohmann::json{{"request", r.id}, {"card", r.card_serial}, {"error", why}}.dump());
   });
   secrets_.purge();
 }
 
 ProductionReport Production::run(int batch, const std::function<void(const ProductionProgress&)>& progress) {
   ProductionReport report;
-  auto requests = store::ProductionRepository(ca_.database()).next(batch);
+  auto requests = store::ProductionRepository(ledger_.database()).next(batch);
   int index = 0;
   for (auto& r : requests) {
     ProductionProgress p;
     p.index = ++index;
     p.total = static_cast<int>(requests.size());
     p.request = &r;
-    p.resumed = r.state == "in_progress";
+    p.resumed = r.state == store::ProductionState::in_progress;
     report.resumed += p.resumed;
     try {
       personalise(r, report.times);
       ++report.done;
     } catch (const UserError& e) {
       if (e.key() == "production.no_blank_card") {
-        ca_.checkpoint();
+        ledger_.checkpoint();
         throw;
       }
       fail(r, e.what());
@@ -231,7 +244,7 @@ ProductionReport Production::run(int batch, const std::function<void(const Produ
     }
     if (progress) progress(p);
   }
-  ca_.checkpoint();
+  ledger_.checkpoint();
   return report;
 }
 

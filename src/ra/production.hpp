@@ -27,6 +27,9 @@
 namespace tugra::ca {
 class CertificateAuthority;
 }
+namespace tugra::store {
+class Ledger;
+}
 namespace tugra::card {
 class CardReader;
 }
@@ -66,15 +69,17 @@ struct ProductionProgress {
 
 // Checks the order (TCKN, names, phone, e-mail, years, limit) and queues it;
 // no card is touched until a production run.
-store::ProductionRequest enqueue_production(ca::CertificateAuthority& ca, const ProductionOrder& order);
+store::ProductionRequest enqueue_production(store::Ledger& ledger, const ProductionOrder& order,
+                                            const std::string& currency);
 // The same in two halves, for a caller that queues inside its own write
 // transaction (an officer's approval): the checked request, then the insert
 // and its audit record.
-store::ProductionRequest production_request_for(ca::CertificateAuthority& ca, const ProductionOrder& order);
-void queue_production_request(ca::CertificateAuthority& ca, store::ProductionRequest& r);
+store::ProductionRequest production_request_for(const ProductionOrder& order, const std::string& currency);
+void queue_production_request(store::Ledger& ledger, store::ProductionRequest& r);
 
 class Production {
  public:
+  // Issues through `ca` (the CA token must be at hand) and writes through its ledger.
   Production(ca::CertificateAuthority& ca, const card::CardReader& reader, HolderSecrets& secrets, KeyType key_type);
 
   // Personalises up to `batch` cards: interrupted requests first, then the queue.
@@ -88,8 +93,11 @@ class Production {
   void personalise(store::ProductionRequest& r, ProductionTimes& times);
   void fail(store::ProductionRequest& r, const std::string& why);
   void step(const store::ProductionRequest& r, const char* event, const std::string& details);
+  // Writes the request's new state if it is still in `expected`.
+  void save(const store::ProductionRequest& r, store::ProductionState expected);
 
   ca::CertificateAuthority& ca_;
+  store::Ledger& ledger_;
   const card::CardReader& reader_;
   HolderSecrets& secrets_;
   KeyType key_type_;

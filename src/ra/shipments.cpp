@@ -5,7 +5,8 @@
 #include <array>
 #include <nlohmann/json.hpp>
 
-#include "ca/authority.hpp"
+#include "ca/certificates.hpp"
+#include "store/ledger.hpp"
 #include "common/clock.hpp"
 #include "common/error.hpp"
 
@@ -54,26 +55,26 @@ std::string parse_shipment_state(const std::string& text) {
 
 std::optional<store::ShipmentRecord> Shipments::find(const std::string& tracking_number) {
   if (!valid_tracking_number(tracking_number)) throw UserError("shipment.bad_number", {{"number", tracking_number}});
-  return store::ShipmentRepository(ca_.database()).find(tracking_number);
+  return store::ShipmentRepository(ledger_.database()).find(tracking_number);
 }
 
 store::ShipmentRecord Shipments::update(const std::string& tracking_number, const std::string& state_text,
                                         const std::string& note) {
   std::string state = parse_shipment_state(state_text);
   if (!valid_tracking_number(tracking_number)) throw UserError("shipment.bad_number", {{"number", tracking_number}});
-  ca_.write([&] {
-    store::ShipmentRepository repo(ca_.database());
+  ledger_.write([&] {
+    store::ShipmentRepository repo(ledger_.database());
     auto current = repo.find(tracking_number);
     if (!current) throw UserError("shipment.not_found", {{"number", tracking_number}});
     if (rank(state) <= rank(current->state))
       throw UserError("shipment.backwards", {{"from", message("shipment.state." + current->state)},
                                               {"to", message("shipment.state." + state)}});
     repo.set_state(tracking_number, state, note, now_seconds());
-    ca_.record("shipment.updated", tracking_number,
+    ledger_.record("shipment.updated", tracking_number,
                nlohmann::json{{"from", current->state}, {"to", state}, {"note", note}}.dump());
   });
-  ca_.checkpoint();
-  return *store::ShipmentRepository(ca_.database()).find(tracking_number);
+  ledger_.checkpoint();
+  return *store::ShipmentRepository(ledger_.database()).find(tracking_number);
 }
 
 }  // namespace tugra::ra

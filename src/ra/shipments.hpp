@@ -9,8 +9,8 @@
 
 #include "store/production_records.hpp"
 
-namespace tugra::ca {
-class CertificateAuthority;
+namespace tugra::store {
+class Ledger;
 }
 
 namespace tugra::ra {
@@ -25,13 +25,13 @@ std::string parse_shipment_state(const std::string& text);
 
 class Shipments {
  public:
-  explicit Shipments(ca::CertificateAuthority& ca) : ca_(ca) {}
+  explicit Shipments(store::Ledger& ledger) : ledger_(ledger) {}
   std::optional<store::ShipmentRecord> find(const std::string& tracking_number);
   store::ShipmentRecord update(const std::string& tracking_number, const std::string& state,
                                const std::string& note);
 
  private:
-  ca::CertificateAuthority& ca_;
+  store::Ledger& ledger_;
 };
 
 }  // namespace tugra::ra

@@ -151,22 +151,29 @@ void ApplicationRepository::insert(Application& a) {
   a.id = next_id(db_, "applications");
   a.created_at = a.updated_at = now_seconds();
   long long id = a.id, inst = a.institution_id, created = a.created_at;
+  std::string state = to_string(a.state);
   db_.sql() << "INSERT INTO applications (id, tckn, institution_id, state, form, created_at, updated_at) "
                "VALUES (:id, :t, :i, :s, :f, :c, :u)",
-      soci::use(id), soci::use(a.tckn), soci::use(inst), soci::use(a.state), soci::use(a.form), soci::use(created),
+      soci::use(id), soci::use(a.tckn), soci::use(inst), soci::use(state), soci::use(a.form), soci::use(created),
       soci::use(created);
-  update(a);
+  update(a, a.state);
 }
 
-void ApplicationRepository::update(const Application& a) {
+bool ApplicationRepository::update(const Application& a, ApplicationState expected) {
+  if (a.id == 0 || (expected != a.state && !allowed(expected, a.state))) return false;
   long long id = a.id, received = a.form_received_at, by = a.decided_by, at = a.decided_at,
             request = a.production_request_id, now = now_seconds();
-  db_.sql() << "UPDATE applications SET state = :s, form = :f, security_word_hash = :h, security_word_hint = :hint, "
-               "receipt_no = :r, form_received_at = :fr, decided_by = :by, decided_at = :at, reject_reason = :why, "
-               "production_request_id = :pr, updated_at = :now WHERE id = :id",
-      soci::use(a.state), soci::use(a.form), soci::use(a.security_word_hash), soci::use(a.security_word_hint),
-      soci::use(a.receipt_no), soci::use(received), soci::use(by), soci::use(at), soci::use(a.reject_reason),
-      soci::use(request), soci::use(now), soci::use(id);
+  std::string state = to_string(a.state), was = to_string(expected);
+  soci::statement st =
+      (db_.sql().prepare << "UPDATE applications SET state = :s, form = :f, security_word_hash = :h, "
+                            "security_word_hint = :hint, receipt_no = :r, form_received_at = :fr, decided_by = :by, "
+                            "decided_at = :at, reject_reason = :why, production_request_id = :pr, updated_at = :now "
+                            "WHERE id = :id AND state = :expected",
+       soci::use(state), soci::use(a.form), soci::use(a.security_word_hash), soci::use(a.security_word_hint),
+       soci::use(a.receipt_no), soci::use(received), soci::use(by), soci::use(at), soci::use(a.reject_reason),
+       soci::use(request), soci::use(now), soci::use(id), soci::use(was));
+  st.execute(true);
+  return st.get_affected_rows() == 1;
 }
 
 namespace {
@@ -174,18 +181,20 @@ template <typename Param>
 std::vector<Application> select_applications(Database& db, const std::string& where, Param param) {
   std::vector<Application> out;
   Application a;
+  std::string state;
   long long id = 0, inst = 0, received = 0, by = 0, at = 0, request = 0, created = 0, updated = 0;
   soci::statement st =
       (db.sql().prepare << "SELECT id, tckn, institution_id, state, form, security_word_hash, security_word_hint, "
                            "receipt_no, form_received_at, decided_by, decided_at, reject_reason, "
                            "production_request_id, created_at, updated_at FROM applications " + where,
-       soci::use(param), soci::into(id), soci::into(a.tckn), soci::into(inst), soci::into(a.state),
+       soci::use(param), soci::into(id), soci::into(a.tckn), soci::into(inst), soci::into(state),
        soci::into(a.form), soci::into(a.security_word_hash), soci::into(a.security_word_hint),
        soci::into(a.receipt_no), soci::into(received), soci::into(by), soci::into(at), soci::into(a.reject_reason),
        soci::into(request), soci::into(created), soci::into(updated));
   st.execute();
   while (st.fetch()) {
     a.id = id;
+    a.state = parse_application_state(state);
     a.institution_id = inst;
     a.form_received_at = received;
     a.decided_by = by;

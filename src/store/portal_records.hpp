@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "store/states.hpp"
+
 namespace tugra::store {
 
 class Database;
@@ -83,7 +85,7 @@ struct Application {
   std::int64_t id = 0;
   std::string tckn;
   std::int64_t institution_id = 0;
-  std::string state = "draft";  // draft | confirmed | submitted | received | approved | rejected
+  ApplicationState state = ApplicationState::draft;
   std::string form = "{}";      // JSON of step 2/6
   std::string security_word_hash, security_word_hint, receipt_no;
   std::int64_t form_received_at = 0, decided_by = 0, decided_at = 0;
@@ -95,7 +97,9 @@ class ApplicationRepository {
  public:
   explicit ApplicationRepository(Database& db) : db_(db) {}
   void insert(Application& a);  // assigns the id
-  void update(const Application& a);
+  // Writes `a` if the stored row is still in `expected` and may move to
+  // a.state (staying in a state is allowed); false, nothing written, otherwise.
+  bool update(const Application& a, ApplicationState expected);
   std::optional<Application> find(std::int64_t id);
   std::optional<Application> latest(const std::string& tckn);
   std::vector<Application> for_institution(std::int64_t institution_id);

@@ -17,17 +17,19 @@ template <typename Param>
 std::vector<ProductionRequest> select_requests(Database& db, const std::string& where, Param p, int limit) {
   std::vector<ProductionRequest> out;
   ProductionRequest r;
+  std::string state;
   long long id = 0, created = 0, updated = 0;
   soci::statement st =
       (db.sql().prepare << kRequestColumns + where, soci::use(p), soci::use(limit), soci::into(id),
        soci::into(r.tckn), soci::into(r.given_name), soci::into(r.surname), soci::into(r.phone),
-       soci::into(r.email), soci::into(r.years), soci::into(r.monetary_limit), soci::into(r.renews), soci::into(r.state),
+       soci::into(r.email), soci::into(r.years), soci::into(r.monetary_limit), soci::into(r.renews), soci::into(state),
        soci::into(r.attempt), soci::into(r.card_label), soci::into(r.card_serial),
        soci::into(r.certificate_serial), soci::into(r.tracking_number), soci::into(r.error), soci::into(created),
        soci::into(updated));
   st.execute();
   while (st.fetch()) {
     r.id = id;
+    r.state = parse_production_state(state);
     r.created_at = created;
     r.updated_at = updated;
     out.push_back(r);
@@ -41,23 +43,29 @@ std::int64_t ProductionRepository::insert(ProductionRequest& r) {
   r.id = next_id(db_, "production_requests");
   r.created_at = r.updated_at = now_seconds();
   long long id = r.id, created = r.created_at;
+  std::string state = to_string(r.state);
   db_.sql() << "INSERT INTO production_requests (id, tckn, given_name, surname, phone, email, years, "
                "monetary_limit, renews, state, attempt, created_at, updated_at) VALUES (:id, :tckn, :given, :surname, "
                ":phone, :email, :years, :limit, :renews, :state, :attempt, :created, :updated)",
       soci::use(id), soci::use(r.tckn), soci::use(r.given_name), soci::use(r.surname), soci::use(r.phone),
-      soci::use(r.email), soci::use(r.years), soci::use(r.monetary_limit), soci::use(r.renews), soci::use(r.state),
+      soci::use(r.email), soci::use(r.years), soci::use(r.monetary_limit), soci::use(r.renews), soci::use(state),
       soci::use(r.attempt), soci::use(created), soci::use(created);
   return r.id;
 }
 
-void ProductionRepository::update(const ProductionRequest& r) {
+bool ProductionRepository::update(const ProductionRequest& r, ProductionState expected) {
+  if (!allowed(expected, r.state)) return false;
   long long id = r.id, now = now_seconds();
-  db_.sql() << "UPDATE production_requests SET state = :state, attempt = :attempt, card_label = :label, "
-               "card_serial = :card, certificate_serial = :cert, tracking_number = :tracking, error = :error, "
-               "updated_at = :now WHERE id = :id",
-      soci::use(r.state), soci::use(r.attempt), soci::use(r.card_label), soci::use(r.card_serial),
-      soci::use(r.certificate_serial), soci::use(r.tracking_number), soci::use(r.error), soci::use(now),
-      soci::use(id);
+  std::string state = to_string(r.state), was = to_string(expected);
+  soci::statement st =
+      (db_.sql().prepare << "UPDATE production_requests SET state = :state, attempt = :attempt, card_label = :label, "
+                            "card_serial = :card, certificate_serial = :cert, tracking_number = :tracking, "
+                            "error = :error, updated_at = :now WHERE id = :id AND state = :expected",
+       soci::use(state), soci::use(r.attempt), soci::use(r.card_label), soci::use(r.card_serial),
+       soci::use(r.certificate_serial), soci::use(r.tracking_number), soci::use(r.error), soci::use(now),
+       soci::use(id), soci::use(was));
+  st.execute(true);
+  return st.get_affected_rows() == 1;
 }
 
 std::vector<ProductionRequest> ProductionRepository::next(int limit) {
@@ -70,9 +78,9 @@ std::vector<ProductionRequest> ProductionRepository::next(int limit) {
   return rows;
 }
 
-std::vector<ProductionRequest> ProductionRepository::list(const std::string& state) {
-  if (state.empty()) return select_requests(db_, "WHERE state LIKE :p ORDER BY id LIMIT :n", std::string("%"), 1000000);
-  return select_requests(db_, "WHERE state = :p ORDER BY id LIMIT :n", state, 1000000);
+std::vector<ProductionRequest> ProductionRepository::list(std::optional<ProductionState> state) {
+  if (!state) return select_requests(db_, "WHERE state LIKE :p ORDER BY id LIMIT :n", std::string("%"), 1000000);
+  return select_requests(db_, "WHERE state = :p ORDER BY id LIMIT :n", std::string(to_string(*state)), 1000000);
 }
 
 void CardRepository::insert(const CardRecord& r) {

@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "store/states.hpp"
+
 namespace tugra::store {
 
 class Database;
@@ -18,7 +20,7 @@ struct ProductionRequest {
   int years = 3;
   std::string monetary_limit;  // "" for none
   std::string renews;          // "" unless a renewal
-  std::string state = "queued";
+  ProductionState state = ProductionState::queued;
   int attempt = 1;
   std::string card_label, card_serial, certificate_serial, tracking_number, error;
   std::int64_t created_at = 0, updated_at = 0;
@@ -29,10 +31,12 @@ class ProductionRepository {
   explicit ProductionRepository(Database& db) : db_(db) {}
   // Assigns the next id (inside the caller's write transaction).
   std::int64_t insert(ProductionRequest& r);
-  void update(const ProductionRequest& r);  // every column but id and created_at
+  // Every column but id and created_at, if the request is still in
+  // `expected` and may move to r.state; false (nothing written) otherwise.
+  bool update(const ProductionRequest& r, ProductionState expected);
   // In-progress requests first (a crash left them), then the queue, oldest first.
   std::vector<ProductionRequest> next(int limit);
-  std::vector<ProductionRequest> list(const std::string& state);
+  std::vector<ProductionRequest> list(std::optional<ProductionState> state);  // every state when empty
 
  private:
   Database& db_;

@@ -10,22 +10,6 @@
 
 namespace tugra::store {
 
-const char* to_string(CertStatus status) {
-  switch (status) {
-    case CertStatus::pending: return "pending";
-    case CertStatus::valid: return "valid";
-    case CertStatus::suspended: return "suspended";
-    case CertStatus::revoked: return "revoked";
-  }
-  return "?";
-}
-
-CertStatus parse_cert_status(const std::string& text) {
-  for (auto s : {CertStatus::pending, CertStatus::valid, CertStatus::suspended, CertStatus::revoked})
-    if (text == to_string(s)) return s;
-  throw std::runtime_error("store: unknown certificate status " + text);
-}
-
 namespace {
 
 // Binds an optional value for writing: the indicator says NULL when empty.
@@ -106,16 +90,17 @@ bool CertificateRepository::complete(const std::string& serial, const std::strin
                          soci::use(why.value, why.ind), soci::use(now), soci::use(serial)) == 1;
 }
 
-void CertificateRepository::set_status(const std::string& serial, CertStatus status,
+bool CertificateRepository::set_status(const std::string& serial, CertStatus expected, CertStatus status,
                                        std::optional<std::int64_t> revoked_at, std::optional<int> reason) {
   OptionalIn<long long> at(revoked_at ? std::optional<long long>(*revoked_at) : std::nullopt);
   OptionalIn<int> why(reason);
-  std::string s = to_string(status);
+  std::string s = to_string(status), was = to_string(expected);
   long long now = now_seconds();
-  db_.sql() << "UPDATE certificates SET status = :status, revoked_at = :at, revocation_reason = :reason, "
-               "updated_at = :now WHERE serial = :serial",
-      soci::use(s), soci::use(at.value, at.ind), soci::use(why.value, why.ind), soci::use(now),
-      soci::use(serial);
+  return change_prepared(db_,
+                         "UPDATE certificates SET status = :status, revoked_at = :at, revocation_reason = :reason, "
+                         "updated_at = :now WHERE serial = :serial AND status = :expected",
+                         soci::use(s), soci::use(at.value, at.ind), soci::use(why.value, why.ind), soci::use(now),
+                         soci::use(serial), soci::use(was)) == 1;
 }
 
 namespace {

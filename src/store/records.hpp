@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "store/states.hpp"
+
 namespace tugra::store {
 
 class Database;
@@ -22,9 +24,6 @@ struct AuthorityRecord {
   std::int64_t created_at = 0;
 };
 
-enum class CertStatus { pending, valid, suspended, revoked };
-const char* to_string(CertStatus status);
-CertStatus parse_cert_status(const std::string& text);
 
 struct CertificateRecord {
   std::string serial;  // upper-case hex, no leading zero byte
@@ -64,8 +63,10 @@ class CertificateRepository {
   // intent was already completed (by another process).
   bool complete(const std::string& serial, const std::string& certificate, CertStatus status,
                 std::optional<std::int64_t> revoked_at, std::optional<int> reason);
-  void set_status(const std::string& serial, CertStatus status, std::optional<std::int64_t> revoked_at,
-                  std::optional<int> reason);
+  // Moves a certificate from `expected` to `status`; false (and nothing
+  // changed) when it is no longer in `expected` (another writer won).
+  bool set_status(const std::string& serial, CertStatus expected, CertStatus status,
+                  std::optional<std::int64_t> revoked_at, std::optional<int> reason);
   std::optional<CertificateRecord> find(const std::string& serial);
   std::optional<CertificateRecord> find_by_request_key(const std::string& key);
   // Newest first; empty `tckn` lists everyone's.

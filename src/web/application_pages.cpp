@@ -5,12 +5,10 @@
 //   /basvuru/sms/kod    4/6 code entry with the seconds left
 //   /basvuru/yontem     5/6 signing method
 //   /basvuru/islak      6/6 wet signature: the PDF and whom to hand it to
-#include "ca/authority.hpp"
 #include "common/bytes.hpp"
 #include "common/clock.hpp"
 #include "common/error.hpp"
 #include "crypto/openssl.hpp"
-#include "notify/notifier.hpp"
 #include "ra/applications.hpp"
 #include "ra/contact.hpp"
 #include "ra/institutions.hpp"
@@ -45,10 +43,10 @@ std::optional<Journey> journey(Exchange& ex) {
   Journey j{s, {}};
   ex.portal.backends.with([&](Backend& b) {
     if (s->application_id) {
-      auto a = store::ApplicationRepository(b.ca->database()).find(s->application_id);
+      auto a = b.application(s->application_id);
       if (a) j.application = *a;
     }
-    if (j.application.id == 0) j.application = b.desk->open(*s->applicant);
+    if (j.application.id == 0) j.application = b.applications().open(*s->applicant);
   });
   return j;
 }
@@ -81,8 +79,8 @@ Response post_login(Exchange& ex) {
                           values["birth_place"], birth_date};
   try {
     auto [applicant, application] = ex.portal.backends.with([&](Backend& b) {
-      auto who = b.desk->identify(claim);
-      return std::pair{who, b.desk->open(who)};
+      auto who = b.applications().identify(claim);
+      return std::pair{who, b.applications().open(who)};
     });
     // A new session id once the identity is known: an id planted before
     // the log-in is worth nothing.
@@ -113,7 +111,7 @@ Response form_page(Exchange& ex, const Journey& j, const ra::FormValues& values,
 Response show_form(Exchange& ex) {
   auto j = journey(ex);
   if (!j) return Response::redirect("/basvuru");
-  auto values = ex.portal.backends.with([&](Backend& b) { return b.desk->values(*j->session->applicant, j->application); });
+  auto values = ex.portal.backends.with([&](Backend& b) { return b.applications().values(*j->session->applicant, j->application); });
   return form_page(ex, *j, values, {});
 }
 
@@ -125,8 +123,8 @@ Response post_form(Exchange& ex) {
   input["security_word"] = ex.field("security_word");
   input["security_word2"] = ex.field("security_word2");
   auto [errors, values] = ex.portal.backends.with([&](Backend& b) {
-    auto errs = b.desk->save_form(j->application, *j->session->applicant, input);
-    ra::FormValues shown = b.desk->values(*j->session->applicant, j->application);
+    auto errs = b.applications().save_form(j->application, *j->session->applicant, input);
+    ra::FormValues shown = b.applications().values(*j->session->applicant, j->application);
     if (!errs.empty())
       for (const char* f : kFormFields) shown[f] = input[f];  // what was typed stays on the page
     return std::pair{errs, shown};
@@ -144,7 +142,7 @@ const SmsFlow& apply_sms_flow(int step) {
 }
 
 // Step 3/6 needs a saved form that the SMS code has not confirmed yet.
-bool awaiting_sms(const Journey& j) { return j.application.state == "draft" && j.application.id != 0; }
+bool awaiting_sms(const Journey& j) { return j.application.state == store::ApplicationState::draft && j.application.id != 0; }
 
 Response show_sms(Exchange& ex) {
   auto j = journey(ex);
@@ -182,14 +180,14 @@ Response post_code(Exchange& ex) {
     case CodeCheck::wrong: return page;
     case CodeCheck::ok: break;
   }
-  ex.portal.backends.with([&](Backend& b) { b.desk->confirm(j->application); });
+  ex.portal.backends.with([&](Backend& b) { b.applications().confirm(j->application); });
   return Response::redirect("/basvuru/yontem");
 }
 
 Response show_method(Exchange& ex) {
   auto j = journey(ex);
   if (!j) return Response::redirect("/basvuru");
-  if (j->application.state != "confirmed" && j->application.state != "submitted")
+  if (j->application.state != store::ApplicationState::confirmed && j->application.state != store::ApplicationState::submitted)
     return Response::redirect("/basvuru/form");
   return ex.page("apply_method", step_data(5), ex.text("web.apply.method_title"));
 }
@@ -197,20 +195,20 @@ Response show_method(Exchange& ex) {
 Response post_method(Exchange& ex) {
   auto j = journey(ex);
   if (!j) return Response::redirect("/basvuru");
-  ex.portal.backends.with([&](Backend& b) { b.desk->choose_wet_signature(j->application); });
+  ex.portal.backends.with([&](Backend& b) { b.applications().choose_wet_signature(j->application); });
   return Response::redirect("/basvuru/islak");
 }
 
 std::string officer_text(Backend& b, std::int64_t institution_id) {
-  auto officer = b.desk->officer_of(institution_id);
-  auto institution = store::InstitutionRepository(b.ca->database()).find(institution_id);
+  auto officer = b.applications().officer_of(institution_id);
+  auto institution = b.institution(institution_id);
   return (officer ? officer->full_name : "-") + " (" + (institution ? institution->name : "") + ")";
 }
 
 Response show_wet(Exchange& ex) {
   auto j = journey(ex);
   if (!j) return Response::redirect("/basvuru");
-  if (j->application.state != "submitted") return Response::redirect("/basvuru/yontem");
+  if (j->application.state != store::ApplicationState::submitted) return Response::redirect("/basvuru/yontem");
   Data d = step_data(6);
   d.set("officer", ex.portal.backends.with([&](Backend& b) { return officer_text(b, j->application.institution_id); }));
   d.set("application_id", std::to_string(j->application.id));
@@ -220,7 +218,7 @@ Response show_wet(Exchange& ex) {
 Response application_pdf(Exchange& ex) {
   auto j = journey(ex);
   if (!j) return Response::redirect("/basvuru");
-  if (j->application.state != "submitted") return Response::redirect("/basvuru/yontem");
+  if (j->application.state != store::ApplicationState::submitted) return Response::redirect("/basvuru/yontem");
   ApplicationPrint print;
   print.application_id = j->application.id;
   print.form = ra::form_values(j->application);

@@ -5,7 +5,7 @@
 //   /bireysel/sms, /sms/kod     SMS Onay Ekranı, SMS Onay Kodu Giriş Ekranı
 //   /bireysel/menu              İşlemler Menüsü, and one page per action
 //   /bireysel/sozcuk/...        Güvenlik Sözcüğümü Unuttum: request, e-mail link, new word
-#include "ca/authority.hpp"
+#include "common/bytes.hpp"
 #include "common/clock.hpp"
 #include "common/error.hpp"
 #include "ra/holder_desk.hpp"
@@ -48,7 +48,7 @@ Data menu_frame(Exchange& ex, const store::HolderRecord& h) {
 std::optional<store::HolderRecord> holder(Exchange& ex) {
   Session* s = ex.session(false);
   if (!s || s->holder_tckn.empty()) return std::nullopt;
-  auto h = ex.portal.backends.with([&](Backend& b) { return b.holders->find(s->holder_tckn); });
+  auto h = ex.portal.backends.with([&](Backend& b) { return b.holders().find(s->holder_tckn); });
   if (!h || h->session_epoch != s->holder_epoch) {
     ex.end_session();
     return std::nullopt;
@@ -91,7 +91,7 @@ Response post_login(Exchange& ex) {
   Session* s = ex.session(true);
   if (std::string problem = ex.captcha_problem(*s); !problem.empty()) return login_page(ex, id, ex.text(problem), 400);
   try {
-    auto h = ex.portal.backends.with([&](Backend& b) { return b.holders->log_in(id, ex.field("security_word")); });
+    auto h = ex.portal.backends.with([&](Backend& b) { return b.holders().log_in(id, ex.field("security_word")); });
     // A new session id once the security word is right.
     ex.end_session();
     Session* fresh = ex.session(true);
@@ -141,8 +141,7 @@ Response post_code(Exchange& ex) {
   s->holder_tckn = s->holder_pending;
   s->holder_pending.clear();
   ex.portal.backends.with([&](Backend& b) {
-    b.ca->write([&] { b.ca->record("holder.login", s->holder_tckn, "{}", "holder:" + s->holder_tckn); });
-    b.ca->checkpoint();
+    b.record_holder_login(s->holder_tckn);
   });
   return Response::redirect("/bireysel/menu");
 }
@@ -163,7 +162,7 @@ Response menu(Exchange& ex) {
 Response certificates_page(Exchange& ex, const store::HolderRecord& h, const std::string& name,
                            const std::string& title_key, const std::string& error = "", int status = 200) {
   Data d = menu_frame(ex, h);
-  auto certs = ex.portal.backends.with([&](Backend& b) { return b.holders->certificates(h.tckn); });
+  auto certs = ex.portal.backends.with([&](Backend& b) { return b.holders().certificates(h.tckn); });
   Data rows{Data::type::list};
   bool any_on_hold = false, any_active = false, any_suspended = false, any_open = false;
   for (const auto& c : certs) {
@@ -208,7 +207,7 @@ Response status_action(Exchange& ex, const std::string& name, const std::string&
   auto h = holder(ex);
   if (!h) return to_login();
   try {
-    ex.portal.backends.with([&](Backend& b) { action(*b.holders, *h); });
+    ex.portal.backends.with([&](Backend& b) { action(b.holders(), *h); });
   } catch (const UserError& e) {
     return certificates_page(ex, *h, name, title_key, e.text(ex.lang), 400);
   }
@@ -256,7 +255,7 @@ Response certificate_details(Exchange& ex) {
     return ex.error_page(404, "web.error.not_found");
   std::optional<ra::HolderCertificate> c;
   try {
-    c = ex.portal.backends.with([&](Backend& b) { return b.holders->certificate(h->tckn, serial); });
+    c = ex.portal.backends.with([&](Backend& b) { return b.holders().certificate(h->tckn, serial); });
   } catch (const UserError&) {
     return ex.error_page(404, "web.error.not_found");
   }
@@ -314,7 +313,7 @@ Response post_update(Exchange& ex) {
   input["security_word"] = ex.field("security_word");
   input["security_word2"] = ex.field("security_word2");
   bool word_changed = false;
-  auto errors = ex.portal.backends.with([&](Backend& b) { return b.holders->update(*h, input, word_changed); });
+  auto errors = ex.portal.backends.with([&](Backend& b) { return b.holders().update(*h, input, word_changed); });
   if (!errors.empty()) {
     std::map<std::string, std::string> values(input.begin(), input.end());
     values.erase("security_word");
@@ -330,7 +329,7 @@ Response post_update(Exchange& ex) {
 Response show_pin_puk(Exchange& ex) {
   auto h = holder(ex);
   if (!h) return to_login();
-  auto secrets = ex.portal.backends.with([&](Backend& b) { return b.holders->secrets(h->tckn); });
+  auto secrets = ex.portal.backends.with([&](Backend& b) { return b.holders().secrets(h->tckn); });
   Data d = menu_frame(ex, *h);
   if (secrets) {
     d.set("card_serial", secrets->card_serial);
@@ -345,7 +344,7 @@ Response show_pin_puk(Exchange& ex) {
 Response pin_puk_pdf(Exchange& ex) {
   auto h = holder(ex);
   if (!h) return to_login();
-  auto secrets = ex.portal.backends.with([&](Backend& b) { return b.holders->secrets(h->tckn); });
+  auto secrets = ex.portal.backends.with([&](Backend& b) { return b.holders().secrets(h->tckn); });
   if (!secrets) return Response::redirect("/bireysel/pin-puk");
   Response r;
   r.content_type = "application/pdf";
@@ -364,7 +363,7 @@ Response delete_pin_puk(Exchange& ex) {
     d.set("error", ex.text("web.holder.pinpuk_confirm_needed"));
     return ex.page("holder_pinpuk", d, ex.text("web.holder.pinpuk_title"), 400);
   }
-  ex.portal.backends.with([&](Backend& b) { return b.holders->delete_secrets(h->tckn); });
+  ex.portal.backends.with([&](Backend& b) { return b.holders().delete_secrets(h->tckn); });
   return Response::redirect("/bireysel/pin-puk?deleted=1");
 }
 
@@ -392,7 +391,7 @@ Response post_unlock(Exchange& ex) {
   if (!h) return to_login();
   try {
     std::string token = ex.portal.backends.with(
-        [&](Backend& b) { return b.holders->authorize_unlock(*h, ex.field("new_pin")); });
+        [&](Backend& b) { return b.holders().authorize_unlock(*h, ex.field("new_pin")); });
     ex.session(false)->unlock_token = token;
   } catch (const UserError& e) {
     return unlock_page(ex, *h, e.text(ex.lang), 400);
@@ -428,7 +427,7 @@ Response post_forgot(Exchange& ex) {
   Session* s = ex.session(true);
   if (std::string problem = ex.captcha_problem(*s); !problem.empty()) return forgot_page(ex, id, ex.text(problem), 400);
   if (id.empty() || id.size() > 20) return forgot_page(ex, id, ex.text("web.holder.id_required"), 400);
-  ex.portal.backends.with([&](Backend& b) { b.holders->request_reset(id); });
+  ex.portal.backends.with([&](Backend& b) { b.holders().request_reset(id); });
   // The same words whether or not the number is a holder's.
   return result_page(ex, "web.holder.reset_sent");
 }
@@ -443,7 +442,7 @@ Response reset_page(Exchange& ex, const std::string& token, const std::map<std::
 
 Response show_reset(Exchange& ex) {
   std::string token = ex.param("t");
-  bool valid = ex.portal.backends.with([&](Backend& b) { return b.holders->reset_holder(token).has_value(); });
+  bool valid = ex.portal.backends.with([&](Backend& b) { return b.holders().reset_holder(token).has_value(); });
   if (!valid) return ex.error_page(400, "holder.bad_link");
   return reset_page(ex, token, {});
 }
@@ -452,7 +451,7 @@ Response post_reset(Exchange& ex) {
   std::string token = ex.field("t");
   try {
     auto errors = ex.portal.backends.with([&](Backend& b) {
-      return b.holders->reset_word(token, ex.field("security_word"), ex.field("security_word2"));
+      return b.holders().reset_word(token, ex.field("security_word"), ex.field("security_word2"));
     });
     if (!errors.empty()) return reset_page(ex, token, errors, 400);
   } catch (const UserError& e) {

@@ -2,7 +2,6 @@
 // the institution's applications; recording the wet-signed form and the
 // payment receipt (dekont); approval (into the card production queue) or
 // rejection with a reason.
-#include "ca/authority.hpp"
 #include "common/clock.hpp"
 #include "common/error.hpp"
 #include "ra/applications.hpp"
@@ -32,7 +31,7 @@ Response post_login(Exchange& ex) {
   Session* s = ex.session(true);
   try {
     auto officer = ex.portal.backends.with(
-        [&](Backend& b) { return b.officers->password(username, ex.field("password")); });
+        [&](Backend& b) { return b.officers().password(username, ex.field("password")); });
     s->officer_pending = officer.id;
     s->officer_id = 0;
     return Response::redirect("/kurum/dogrulama");
@@ -59,9 +58,9 @@ Response post_code(Exchange& ex) {
   std::string role;
   try {
     role = ex.portal.backends.with([&](Backend& b) {
-      auto officer = store::OfficerRepository(b.ca->database()).find(s->officer_pending);
+      auto officer = b.officer(s->officer_pending);
       if (!officer) throw UserError("kurum.bad_login");
-      b.officers->second_factor(*officer, ex.field("code"));
+      b.officers().second_factor(*officer, ex.field("code"));
       return officer->role;
     });
   } catch (const UserError& e) {
@@ -84,8 +83,8 @@ Data application_row(Exchange& ex, const store::Application& a) {
   row.set("id", std::to_string(a.id));
   row.set("tckn", a.tckn);
   row.set("name", v["given_name"] + " " + v["surname"]);
-  row.set("state", ex.text("web.state." + a.state));
-  row.set("state_code", a.state);
+  row.set("state", ex.text(std::string("web.state.") + store::to_string(a.state)));
+  row.set("state_code", std::string(store::to_string(a.state)));
   row.set("updated", format_time(a.updated_at, "%d.%m.%Y %H:%M"));
   return row;
 }
@@ -96,10 +95,10 @@ Response list_page(Exchange& ex) {
     if (!o) return std::nullopt;
     Data d = kurum_data();
     d.set("officer", o->full_name);
-    auto institution = store::InstitutionRepository(b.ca->database()).find(o->institution_id);
+    auto institution = b.institution(o->institution_id);
     d.set("institution", institution ? institution->name : "");
     Data rows{Data::type::list};
-    auto apps = b.desk->list(*o);
+    auto apps = b.applications().list(*o);
     for (const auto& a : apps) rows.push_back(application_row(ex, a));
     d.set("applications", rows);
     if (apps.empty()) d.set("none", true);
@@ -122,7 +121,7 @@ Response detail_page(Exchange& ex, const std::string& error = "", int status = 2
   auto result = ex.portal.backends.with([&](Backend& b) -> std::optional<Data> {
     auto o = officer(ex, b);
     if (!o) return std::nullopt;
-    auto a = b.desk->get(*o, id);
+    auto a = b.applications().get(*o, id);
     Data d = kurum_data();
     d.set("a", application_row(ex, a));
     auto values = ra::form_values(a);
@@ -130,9 +129,9 @@ Response detail_page(Exchange& ex, const std::string& error = "", int status = 2
     d.set("v", Exchange::values_data(values));
     d.set("receipt_no", a.receipt_no);
     d.set("reject_reason", a.reject_reason);
-    if (a.state == "submitted") d.set("can_receive", true);
-    if (a.state == "received" && a.tckn != o->tckn) d.set("can_approve", true);
-    if ((a.state == "submitted" || a.state == "received") && a.tckn != o->tckn) d.set("can_reject", true);
+    if (a.state == store::ApplicationState::submitted) d.set("can_receive", true);
+    if (a.state == store::ApplicationState::received && a.tckn != o->tckn) d.set("can_approve", true);
+    if ((a.state == store::ApplicationState::submitted || a.state == store::ApplicationState::received) && a.tckn != o->tckn) d.set("can_reject", true);
     if (a.tckn == o->tckn) d.set("own", true);
     if (a.production_request_id) d.set("production_request", std::to_string(a.production_request_id));
     if (!error.empty()) d.set("error", error);
@@ -156,9 +155,9 @@ Response post_action(Exchange& ex) {
     bool logged_in = ex.portal.backends.with([&](Backend& b) {
       auto o = officer(ex, b);
       if (!o) return false;
-      if (action == "teslim") b.desk->receive(*o, id, ex.field("receipt_no"));
-      else if (action == "onay") b.desk->approve(*o, id);
-      else if (action == "red") b.desk->reject(*o, id, ex.field("reason"));
+      if (action == "teslim") b.applications().receive(*o, id, ex.field("receipt_no"));
+      else if (action == "onay") b.applications().approve(*o, id);
+      else if (action == "red") b.applications().reject(*o, id, ex.field("reason"));
       else throw UserError("kurum.no_application", {{"id", std::to_string(id)}});
       return true;
     });
@@ -179,7 +178,7 @@ Response logout(Exchange& ex) {
 std::optional<store::Officer> logged_in(Exchange& ex, Backend& b, const std::string& role) {
   Session* s = ex.session(false);
   if (!s || !s->officer_id) return std::nullopt;
-  auto o = store::OfficerRepository(b.ca->database()).find(s->officer_id);
+  auto o = b.officer(s->officer_id);
   if (!o || o->role != role) return std::nullopt;
   return o;
 }

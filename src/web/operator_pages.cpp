@@ -2,7 +2,6 @@
 // blocked after wrong security words (seed 002: "3 kez hatalı girilen
 // şifreler ... bloke olacaktır"). Operators log in like institution officers
 // (password + TOTP) with the operator role.
-#include "ca/authority.hpp"
 #include "common/error.hpp"
 #include "ra/holder_desk.hpp"
 #include "web/portal_internal.hpp"
@@ -30,7 +29,7 @@ Response unblock(Exchange& ex) {
   try {
     ex.portal.backends.with([&](Backend& b) {
       o = logged_in_operator(ex, b);
-      if (o) b.holders->unblock(ex.field("tckn"), "operator:" + o->username);
+      if (o) b.holders().unblock(ex.field("tckn"), "operator:" + o->username);
     });
   } catch (const UserError& e) {
     return page(ex, *o, e.text(ex.lang), true, 400);

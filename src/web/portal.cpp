@@ -3,13 +3,8 @@
 #include <chrono>
 #include <cstdio>
 
-#include "ca/authority.hpp"
 #include "common/clock.hpp"
 #include "common/error.hpp"
-#include "notify/notifier.hpp"
-#include "ra/applications.hpp"
-#include "ra/holder_desk.hpp"
-#include "ra/institutions.hpp"
 #include "ra/master_key.hpp"
 #include "ra/identity_registry.hpp"
 #include "ra/password_hash.hpp"
@@ -97,28 +92,12 @@ const std::string& template_text(const std::string& name) {
 
 // --- backends ------------------------------------------------------------------
 
-Backend::~Backend() = default;
-
 BackendPool::BackendPool(const Config& config, int size) {
-  ra::DeskSettings desk;
-  desk.identity_failures = static_cast<int>(config.integer("portal.identity_failures"));
-  desk.lockout_seconds = config.integer("portal.lockout_minutes") * 60;
-  ra::HolderSettings holder;
-  holder.word_failures = static_cast<int>(config.integer("portal.holder_word_failures"));
-  holder.reset_link_seconds = config.integer("portal.reset_link_minutes") * 60;
-  holder.unlock_seconds = config.integer("portal.unlock_minutes") * 60;
-  holder.holder_keeps_puk = config.boolean("card.holder_keeps_puk");
-  holder.public_base_url = config.str("service.public_base_url");
   // The master key is read once and shared (it unseals officers' TOTP keys,
   // holders' PIN/PUK and seals unlock authorisations).
   auto master_key = std::make_shared<const ra::MasterKey>(config.path("secrets.master_key_file"));
   for (int i = 0; i < size; ++i) {
-    auto b = std::make_unique<Backend>();
-    b->ca = ca::CertificateAuthority::open(config, "portal");
-    b->notifications = std::make_unique<notify::Notifications>(config, b->ca->database());
-    b->desk = std::make_unique<ra::ApplicationDesk>(*b->ca, *b->notifications, desk);
-    b->holders = std::make_unique<ra::HolderDesk>(*b->ca, *b->notifications, holder, master_key);
-    b->officers = std::make_unique<ra::OfficerAuth>(*b->ca, master_key);
+    auto b = std::make_unique<Backend>(config, master_key, "portal");
     idle_.push_back(b.get());
     all_.push_back(std::move(b));
   }

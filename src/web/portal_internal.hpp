@@ -19,36 +19,17 @@
 #include "common/messages.hpp"
 #include "common/url.hpp"
 #include "web/http.hpp"
-#include "store/portal_records.hpp"
+#include "ra/office.hpp"
 #include "web/session.hpp"
-
-namespace tugra::ca {
-class CertificateAuthority;
-}
-namespace tugra::notify {
-class Notifications;
-}
-namespace tugra::ra {
-class ApplicationDesk;
-class HolderDesk;
-class OfficerAuth;
-}
 
 namespace tugra::web {
 
 using Data = kainjow::mustache::data;
 
-// One database connection with what works on it. Requests borrow one from
-// the pool for the time they need it (writers are serialised by the
-// database anyway).
-struct Backend {
-  std::unique_ptr<ca::CertificateAuthority> ca;
-  std::unique_ptr<notify::Notifications> notifications;
-  std::unique_ptr<ra::ApplicationDesk> desk;
-  std::unique_ptr<ra::HolderDesk> holders;
-  std::unique_ptr<ra::OfficerAuth> officers;
-  ~Backend();
-};
+// One database connection with every desk that works on it (ra::Office).
+// Requests borrow one from the pool for the time they need it (writers are
+// serialised by the database anyway).
+using Backend = ra::Office;
 
 class BackendPool {
  public:

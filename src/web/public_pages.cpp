@@ -3,12 +3,10 @@
 // tracking, the captcha image, static files and (demo mode) the outbox.
 #include <set>
 
-#include "ca/authority.hpp"
 #include "common/clock.hpp"
 #include "common/files.hpp"
 #include "ra/drivers.hpp"
 #include "ra/shipments.hpp"
-#include "store/portal_records.hpp"
 #include "web/captcha.hpp"
 #include "web/portal_internal.hpp"
 
@@ -66,7 +64,7 @@ Response drivers(Exchange& ex) {
   q.bits = bits == "32" ? 32 : bits == "64" ? 64 : 0;
   bool searched = !ex.param("show").empty();
   auto [all, found] = ex.portal.backends.with([&](Backend& b) {
-    ra::DriverCatalog catalog(*b.ca);
+    auto& catalog = b.drivers();
     return std::pair{catalog.list(), searched ? catalog.find(q) : std::vector<store::DriverRecord>{}};
   });
   std::set<std::string> oses, versions, readers, cards;
@@ -108,8 +106,8 @@ Response driver_download(Exchange& ex) {
     return ex.error_page(404, "web.error.not_found");
   id = std::stoll(id_text);
   auto file = ex.portal.backends.with([&](Backend& b) -> std::optional<std::pair<store::DriverRecord, std::string>> {
-    ra::DriverCatalog catalog(*b.ca);
-    auto d = store::DriverRepository(b.ca->database()).find(id);
+    auto& catalog = b.drivers();
+    auto d = b.driver(id);
     if (!d) return std::nullopt;
     return std::pair{*d, read_file(catalog.file_of(*d))};
   });
@@ -131,7 +129,7 @@ Response shipment(Exchange& ex) {
     if (!ra::valid_tracking_number(number)) {
       data.set("error", ex.text("web.shipment.invalid"));
     } else {
-      auto record = ex.portal.backends.with([&](Backend& b) { return ra::Shipments(*b.ca).find(number); });
+      auto record = ex.portal.backends.with([&](Backend& b) { return b.shipments().find(number); });
       if (!record) {
         data.set("error", ex.text("web.shipment.not_found"));
       } else {
@@ -156,7 +154,7 @@ Response shipment(Exchange& ex) {
 Response dev_outbox(Exchange& ex) {
   if (!ex.portal.settings.demo) return ex.error_page(404, "web.error.not_found");
   auto messages = ex.portal.backends.with(
-      [&](Backend& b) { return store::OutboxRepository(b.ca->database()).list(ex.param("to"), 50); });
+      [&](Backend& b) { return b.outbox(ex.param("to"), 50); });
   Data list{Data::type::list};
   for (const auto& m : messages) {
     Data item;

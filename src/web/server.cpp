@@ -19,7 +19,7 @@
 #include "common/url.hpp"
 #include "web/metrics.hpp"
 #include "web/portal.hpp"
-#include "web/status_service.hpp"
+#include "status/status_service.hpp"
 
 namespace tugra::web {
 namespace {
@@ -123,7 +123,7 @@ class WorkQueue {
 
 // Everything a handler needs to answer, log and count a request.
 struct Context {
-  StatusService* status;  // null without the status role
+  status::StatusService* status;  // null without the status role
   Portal* portal;         // null without the portal role
   Metrics& metrics;
   std::size_t max_body;
@@ -162,7 +162,7 @@ struct InFlight {
 };
 
 restinio::request_handling_status_t send_ocsp(Context& ctx, const restinio::request_handle_t& req,
-                                              StatusService::OcspReply reply, Clock::time_point start) {
+                                              status::StatusService::OcspReply reply, Clock::time_point start) {
   if (reply.cacheable) {
     std::int64_t max_age = std::max<std::int64_t>(0, reply.next_update - now_seconds());
     return ctx.send(req, Route::ocsp, restinio::status_ok(), "application/ocsp-response", std::move(reply.der),
@@ -232,7 +232,7 @@ restinio::request_handling_status_t handle_ocsp_get(Context& ctx, const restinio
     der = base64_decode(percent_decode(encoded));
   } catch (const std::exception&) {
     return ctx.send(req, Route::ocsp, restinio::status_ok(), "application/ocsp-response",
-                    to_string(ca::OcspResponder::error_response(ca::OcspResponder::kMalformedRequest)),
+                    to_string(status::OcspResponder::error_response(status::OcspResponder::kMalformedRequest)),
                     {{"Cache-Control", "no-store"}}, start);
   }
   if (der.size() > ctx.max_body)
@@ -318,13 +318,7 @@ restinio::request_handling_status_t handle(Context& ctx, const restinio::request
 }  // namespace
 
 void serve(const Config& config, const ServeOptions& options) {
-  bool status_role = options.roles.empty(), portal_role = options.roles.empty();
-  for (const auto& role : options.roles) {
-    if (role == "status" || role == "all") status_role = true;
-    if (role == "portal" || role == "all") portal_role = true;
-    if (role != "status" && role != "portal" && role != "all")
-      throw UserError("serve.unknown_role", {{"role", role}});
-  }
+  bool status_role = options.status, portal_role = options.portal;
   std::string listen = options.listen.empty() ? config.str("service.listen") : options.listen;
   auto colon = listen.rfind(':');
   if (colon == std::string::npos) throw UserError("serve.bad_listen", {{"listen", listen}});
@@ -343,10 +337,10 @@ void serve(const Config& config, const ServeOptions& options) {
   if (tls_cert.empty() != tls_key.empty()) throw UserError("serve.tls_incomplete");
   bool tls = !tls_cert.empty();
 
-  std::unique_ptr<StatusService> status;
+  std::unique_ptr<status::StatusService> status;
   std::unique_ptr<WorkQueue> signing_queue;
   if (status_role) {
-    status = std::make_unique<StatusService>(config);
+    status = std::make_unique<status::StatusService>(config);
     status->start();
     signing_queue = std::make_unique<WorkQueue>(static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
   }

@@ -6,7 +6,6 @@
 #include "common/bytes.hpp"
 #include "common/clock.hpp"
 #include "crypto/openssl.hpp"
-#include "notify/notifier.hpp"
 #include "ra/contact.hpp"
 
 namespace tugra::web {
@@ -43,7 +42,7 @@ Response send_sms_code(Exchange& ex, Session& s, const SmsFlow& flow, const std:
   s.sms_attempts_left = ex.portal.settings.sms_code_attempts;
   ++s.sms_sent;
   ex.portal.backends.with([&](Backend& b) {
-    b.notifications->sms(mobile, message("notify.sms_code", {{"code", code},
+    b.send_sms(mobile, message("notify.sms_code", {{"code", code},
                                                              {"minutes", std::to_string(ex.portal.settings.sms_code_seconds / 60)}}));
   });
   sodium_memzero(code.data(), code.size());

@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <string>
 
-#include "ca/ocsp_responder.hpp"
+#include "status/ocsp_responder.hpp"
 #include "ca/profile.hpp"
 #include "common/url.hpp"
 #include "crypto/software_signer.hpp"
@@ -17,7 +17,7 @@ struct Fixture {
   std::unique_ptr<tugra::SoftwareSigner> responder_key =
       tugra::SoftwareSigner::generate(tugra::parse_key_algorithm("ecdsa-p256"));
   tugra::ossl::Cert ca_cert, responder_cert;
-  std::unique_ptr<tugra::ca::OcspResponder> responder;
+  std::unique_ptr<tugra::status::OcspResponder> responder;
 
   Fixture() {
     using namespace tugra::ca;
@@ -42,13 +42,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   static Fixture fixture;
   tugra::ByteView input(data, size);
   auto lookup = [](const std::string& serial) {
-    tugra::ca::SerialStatus s;
-    if (!serial.empty() && serial.back() == '1') s.state = tugra::ca::SerialStatus::State::good;
-    if (!serial.empty() && serial.back() == '2') s = {tugra::ca::SerialStatus::State::revoked, 1700000000, 1};
+    tugra::status::SerialStatus s;
+    if (!serial.empty() && serial.back() == '1') s.state = tugra::status::SerialStatus::State::good;
+    if (!serial.empty() && serial.back() == '2') s = {tugra::status::SerialStatus::State::revoked, 1700000000, 1};
     return s;
   };
   fixture.responder->respond(input, lookup, 1700000000);
-  tugra::ca::OcspResponder::cache_key(input);
+  tugra::status::OcspResponder::cache_key(input);
   try {
     auto der = tugra::base64_decode(tugra::percent_decode(std::string(input.begin(), input.end())));
     fixture.responder->respond(der, lookup, 1700000000);

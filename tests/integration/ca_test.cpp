@@ -6,7 +6,9 @@
 #include <filesystem>
 
 #include "ca/authority.hpp"
+#include "ca/certificates.hpp"
 #include "ca/revocation.hpp"
+#include "store/ledger.hpp"
 #include "common/error.hpp"
 #include "crypto/openssl.hpp"
 #include "crypto/software_signer.hpp"
@@ -21,7 +23,30 @@ fs::path g_home;
 
 Config config() { return Config::load(g_home); }
 
-std::unique_ptr<CertificateAuthority> open_ca() { return CertificateAuthority::open(config(), "test"); }
+// The CA over a ledger of its own, with the status changes (which need no
+// CA key) beside it, as one object for the tests.
+class TestCa {
+ public:
+  TestCa() : ledger_(store::Ledger::open(config(), "test")), ca_(CertificateAuthority::open(config(), *ledger_)) {}
+  ~TestCa() { ca_.reset(); }
+  IssueResult issue(const IssueRequest& r) { return ca_->issue(r); }
+  std::string chain_pem() { return ca_->chain_pem(); }
+  store::CertificateRecord suspend(const std::string& s) { return Certificates(*ledger_).suspend(s); }
+  store::CertificateRecord unsuspend(const std::string& s) { return Certificates(*ledger_).unsuspend(s); }
+  store::CertificateRecord revoke(const std::string& s, int reason) { return Certificates(*ledger_).revoke(s, reason); }
+  std::optional<store::CertificateRecord> find(const std::string& s) { return Certificates(*ledger_).find(s); }
+  std::vector<store::CertificateRecord> list(const std::string& tckn) { return Certificates(*ledger_).list(tckn); }
+  store::AuditLog& audit() { return ledger_->audit(); }
+  Bytes audit_public_key() { return ledger_->audit_public_key(); }
+  void checkpoint() { ledger_->checkpoint(); }
+  store::Database& database() { return ledger_->database(); }
+
+ private:
+  std::unique_ptr<store::Ledger> ledger_;
+  std::unique_ptr<CertificateAuthority> ca_;
+};
+
+std::unique_ptr<TestCa> open_ca() { return std::make_unique<TestCa>(); }
 
 std::string public_key_pem(const char* algorithm = "ecdsa-p256") {
   auto key = SoftwareSigner::generate(parse_key_algorithm(algorithm));
@@ -42,7 +67,7 @@ struct Snapshot {
   std::size_t audit_records;
   bool operator==(const Snapshot&) const = default;
 };
-Snapshot snapshot(CertificateAuthority& ca) {
+Snapshot snapshot(TestCa& ca) {
   return {ca.list("").size(), ca.audit().list(0, 1000000).size()};
 }
 

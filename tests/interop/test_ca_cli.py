@@ -221,19 +221,28 @@ class CaCli(unittest.TestCase):
         self.assertEqual(pem, r.stdout)
 
     def test_ca_keys_live_in_the_token_and_cannot_be_extracted(self):
+        # One token per duty, each with its own PIN, holding only that duty's keys.
         env = dict(self.home.env, SOFTHSM2_CONF=self.home.path("softhsm2.conf"))
-        with open(self.home.path("secrets", "ca-token.pin")) as f:
-            pin = f.read().strip()
-        out = run(["pkcs11-tool", "--module", harness.SOFTHSM, "--token-label", "tugra-ca", "--login", "--pin", pin,
-                   "--list-objects"], env=env).stdout.decode()
-        for label in ("tugra-root", "tugra-nes", "tugra-nes-ocsp", "tugra-audit"):
-            self.assertIn(f'label:      {label}', out)
-        blocks = re.split(r"\n(?=\S)", out)
-        private_blocks = [b for b in blocks if b.startswith("Private Key Object")]
-        self.assertEqual(len(private_blocks), 4, out)
-        for block in private_blocks:
-            self.assertIn("Access:     sensitive, always sensitive, never extractable, local", block)
-            self.assertIn("Usage:      sign\n", block + "\n")
+        duties = {"ca": ["tugra-root", "tugra-nes"], "status": ["tugra-nes-ocsp"], "audit": ["tugra-audit"]}
+        pins = {}
+        for duty, labels in duties.items():
+            with open(self.home.path("secrets", f"{duty}-token.pin")) as f:
+                pins[duty] = f.read().strip()
+            out = run(["pkcs11-tool", "--module", harness.SOFTHSM, "--token-label", f"tugra-{duty}", "--login",
+                       "--pin", pins[duty], "--list-objects"], env=env).stdout.decode()
+            present = sorted(set(re.findall(r"label:\s+(\S+)", out)))
+            self.assertEqual(present, sorted(labels), out)
+            blocks = re.split(r"\n(?=\S)", out)
+            private_blocks = [b for b in blocks if b.startswith("Private Key Object")]
+            self.assertEqual(len(private_blocks), len(labels), out)
+            for block in private_blocks:
+                self.assertIn("Access:     sensitive, always sensitive, never extractable, local", block)
+                self.assertIn("Usage:      sign\n", block + "\n")
+        self.assertEqual(len(set(pins.values())), 3, "each token has a PIN of its own")
+        # Another duty's PIN does not open the CA token.
+        r = run(["pkcs11-tool", "--module", harness.SOFTHSM, "--token-label", "tugra-ca", "--login", "--pin",
+                 pins["status"], "--list-objects"], env=env, check=False)
+        self.assertNotEqual(r.returncode, 0)
         for dirpath, _, files in os.walk(self.home.dir):
             for name in files:
                 if name.endswith(".key"):

@@ -1,27 +1,32 @@
-#include "web/status_service.hpp"
+#include "status/status_service.hpp"
 
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 
 #include "common/clock.hpp"
+#include "common/error.hpp"
+#include "common/freshness.hpp"
+#include "crypto/algorithm.hpp"
+#include "crypto/duty_token.hpp"
 #include "crypto/openssl.hpp"
+#include "store/database.hpp"
 
-namespace tugra::web {
+namespace tugra::status {
 
 namespace {
 
-ca::SerialStatus to_status(const store::CertificateRepository::StatusRow& row) {
-  ca::SerialStatus s;
+SerialStatus to_status(const store::CertificateRepository::StatusRow& row) {
+  SerialStatus s;
   switch (row.status) {
-    case store::CertStatus::valid: s.state = ca::SerialStatus::State::good; break;
+    case store::CertStatus::valid: s.state = SerialStatus::State::good; break;
     case store::CertStatus::suspended:
     case store::CertStatus::revoked:
-      s.state = ca::SerialStatus::State::revoked;
+      s.state = SerialStatus::State::revoked;
       s.revoked_at = row.revoked_at;
       s.reason = row.reason;
       break;
-    case store::CertStatus::pending: s.state = ca::SerialStatus::State::never_issued; break;
+    case store::CertStatus::pending: s.state = SerialStatus::State::never_issued; break;
   }
   return s;
 }
@@ -35,22 +40,28 @@ StatusService::StatusService(const Config& config) : config_(config) {}
 StatusService::~StatusService() { stop(); }
 
 void StatusService::start() {
-  ca_ = ca::CertificateAuthority::open(config_, "serve");
-  for (const char* id : {"root", "nes"})
-    ca_der_[id] = to_string(base64_decode(ca_->authority(id).certificate.value_or("")));
+  db_ = store::Database::open(config_);
+  store::AuthorityRepository authorities(*db_);
+  auto authority = [&](const char* id) {
+    auto a = authorities.find(id);
+    if (!a) throw UserError("ca.not_initialized", {{"home", config_.home().string()}});
+    return *a;
+  };
+  for (const char* id : {"root", "nes"}) ca_der_[id] = to_string(base64_decode(authority(id).certificate.value_or("")));
+  auto responder = authority("nes-ocsp");
   issuer_ = ossl::cert_from_der(as_bytes(ca_der_["nes"]));
-  responder_cert_ = ossl::cert_from_der(base64_decode(ca_->authority("nes-ocsp").certificate.value_or("")));
-  responder_ = std::make_unique<ca::OcspResponder>(issuer_.get(), responder_cert_.get(),
-                                                   ca_->signer_for("nes-ocsp"),
-                                                   std::max(1LL, config_.integer("ocsp.validity_hours")) * 3600);
+  responder_cert_ = ossl::cert_from_der(base64_decode(responder.certificate.value_or("")));
+  responder_key_ = open_duty_signer(config_, Duty::status, responder.key_label,
+                                    parse_key_algorithm(responder.key_algorithm).scheme);
+  responder_ = std::make_unique<OcspResponder>(issuer_.get(), responder_cert_.get(), *responder_key_,
+                                               std::max(1LL, config_.integer("ocsp.validity_hours")) * 3600);
   // Every certificate ever issued, in change order.
   for (;;) {
-    auto rows = store::CertificateRepository(ca_->database()).changed_since(last_change_seq_, 100000);
+    auto rows = store::CertificateRepository(*db_).changed_since(last_change_seq_, 100000);
     if (rows.empty()) break;
     apply(rows);
   }
-  for (const char* id : {"nes", "root"}) refresh_crl(id, false);
-  if (config_.integer("crl.full_every_minutes") > 0) refresh_delta(false);
+  load_crls();
   ready_ = true;
   thread_ = std::thread([this] { run(); });
 }
@@ -61,10 +72,10 @@ void StatusService::stop() {
   if (thread_.joinable()) thread_.join();
 }
 
-ca::SerialStatus StatusService::lookup(const std::string& serial) const {
+SerialStatus StatusService::lookup(const std::string& serial) const {
   std::shared_lock lock(index_mutex_);
   auto it = index_.find(serial);
-  return it == index_.end() ? ca::SerialStatus{} : it->second;
+  return it == index_.end() ? SerialStatus{} : it->second;
 }
 
 void StatusService::apply(const std::vector<store::CertificateRepository::StatusRow>& rows) {
@@ -80,8 +91,6 @@ void StatusService::apply(const std::vector<store::CertificateRepository::Status
   }
   if (!ready_) return;  // at start-up responses are signed on first request
   for (const auto& serial : changed) presign(serial);
-  std::lock_guard lock(crl_mutex_);
-  if (!crl_dirty_since_) crl_dirty_since_ = now_seconds();
 }
 
 void StatusService::store(const std::string& key, Cached cached) {
@@ -94,7 +103,9 @@ void StatusService::store(const std::string& key, Cached cached) {
 
 std::optional<StatusService::OcspReply> StatusService::fresh(const std::string& key) const {
   auto it = cache_.find(key);
-  if (it == cache_.end() || it->second.this_update + responder_->validity() / 2 <= now_seconds()) return std::nullopt;
+  if (it == cache_.end() ||
+      freshness::needs_renewal(it->second.this_update, it->second.next_update, now_seconds()))
+    return std::nullopt;
   return OcspReply{it->second.der, true, it->second.this_update, it->second.next_update};
 }
 
@@ -136,7 +147,7 @@ std::optional<StatusService::OcspReply> StatusService::cached(ByteView request) 
     }
   }
   // First sight of these bytes: is it one CertID without a nonce?
-  key = key_of(ca::OcspResponder::cache_key(request));
+  key = key_of(OcspResponder::cache_key(request));
   if (key.empty()) return std::nullopt;
   std::lock_guard lock(cache_mutex_);
   if (request_keys_.size() > 1000000) request_keys_.clear();  // bounded against junk requests
@@ -170,57 +181,34 @@ const std::string& StatusService::ca_certificate(const std::string& ca) const {
   return it == ca_der_.end() ? none : it->second;
 }
 
-void StatusService::refresh_crl(const std::string& ca, bool force) {
-  std::int64_t now = now_seconds();
-  std::optional<store::CrlRecord> latest;
-  if (!force) latest = store::CrlRepository(ca_->database()).latest(ca);
-  // A new CRL on demand, when there is none, or when half its life is gone.
-  if (force || !latest || now >= latest->this_update + (latest->next_update - latest->this_update) / 2)
-    latest = ca_->publish_crl(ca);
-  auto snapshot = std::make_shared<CrlSnapshot>(
-      CrlSnapshot{to_string(base64_decode(latest->der)), latest->number, latest->this_update, latest->next_update});
-  std::lock_guard lock(crl_mutex_);
-  crls_[ca] = std::move(snapshot);
-}
-
-void StatusService::refresh_delta(bool force) {
-  auto full = crl("nes");
-  auto latest = store::CrlRepository(ca_->database()).latest_delta("nes");
-  if (force || !latest || !full || latest->delta_base != full->number) latest = ca_->publish_delta_crl("nes");
-  auto snapshot = std::make_shared<CrlSnapshot>(CrlSnapshot{to_string(base64_decode(latest->der)), latest->number,
-                                                            latest->this_update, latest->next_update,
-                                                            latest->delta_base});
-  std::lock_guard lock(crl_mutex_);
-  crls_["nes-delta"] = std::move(snapshot);
+void StatusService::load_crls() {
+  store::CrlRepository crls(*db_);
+  auto serve = [&](const std::string& name, std::optional<store::CrlRecord> latest) {
+    if (!latest) return;
+    if (auto current = crl(name); current && current->number >= latest->number) return;
+    auto snapshot = std::make_shared<CrlSnapshot>(CrlSnapshot{to_string(base64_decode(latest->der)), latest->number,
+                                                              latest->this_update, latest->next_update,
+                                                              latest->delta_base});
+    std::lock_guard lock(crl_mutex_);
+    crls_[name] = std::move(snapshot);
+  };
+  bool deltas = config_.integer("crl.full_every_minutes") > 0;
+  for (const char* id : {"nes", "root"}) {
+    // The number alone tells whether the `ca` role published anything; CRLs are read only then.
+    std::int64_t newest = crls.latest_number(id);
+    auto& seen = seen_crl_numbers_[id];
+    if (newest <= seen) continue;
+    seen = newest;
+    serve(id, crls.latest(id));
+    if (deltas && std::string(id) == "nes") serve("nes-delta", crls.latest_delta(id));
+  }
 }
 
 void StatusService::poll() {
-  auto rows = store::CertificateRepository(ca_->database()).changed_since(last_change_seq_, 100000);
+  auto rows = store::CertificateRepository(*db_).changed_since(last_change_seq_, 100000);
   if (!rows.empty()) apply(rows);
-
+  load_crls();
   std::int64_t now = now_seconds();
-  bool publish = false;
-  {
-    std::lock_guard lock(crl_mutex_);
-    publish = crl_dirty_since_ && now - crl_dirty_since_ >= config_.integer("crl.debounce_seconds");
-    if (publish) crl_dirty_since_ = 0;
-  }
-  // With deltas, a change makes a delta CRL and a full one only when the
-  // full one is older than crl.full_every_minutes.
-  std::int64_t full_every = config_.integer("crl.full_every_minutes") * 60;
-  for (std::string id : {"nes", "root"}) {
-    auto current = crl(id);
-    bool force = publish && id == "nes" && (full_every <= 0 || !current || now - current->this_update >= full_every);
-    bool stale = !current || now >= current->this_update + (current->next_update - current->this_update) / 2;
-    // Another process (`tugra crl generate`) may have published a newer one.
-    bool newer = current && store::CrlRepository(ca_->database()).latest_number(id) > current->number;
-    if (force || stale || newer) refresh_crl(id, force);
-  }
-  if (full_every > 0) {
-    auto delta = crl("nes-delta");
-    auto full = crl("nes");
-    if (publish || !delta || (full && delta->delta_base != full->number)) refresh_delta(publish);
-  }
 
   // Re-sign cached responses at half their validity, oldest first. A queue
   // entry whose response was signed again since is skipped.
@@ -229,7 +217,9 @@ void StatusService::poll() {
     Bytes cert_id;
     {
       std::lock_guard lock(cache_mutex_);
-      if (resign_queue_.empty() || resign_queue_.front().first + responder_->validity() / 2 > now) break;
+      if (resign_queue_.empty() ||
+          !freshness::needs_renewal_after(resign_queue_.front().first, responder_->validity(), now))
+        break;
       auto [signed_at, queued_key] = std::move(resign_queue_.front());
       resign_queue_.pop_front();
       auto it = cache_.find(queued_key);
@@ -255,4 +245,4 @@ void StatusService::run() {
   }
 }
 
-}  // namespace tugra::web
+}  // namespace tugra::status

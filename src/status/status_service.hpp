@@ -1,11 +1,15 @@
-// What the status endpoints serve: an in-memory view of every certificate's
-// status, pre-signed OCSP responses, and the current CRLs.
+// The status service (the `status` role): an in-memory view of every
+// certificate's status, pre-signed OCSP responses, and the current CRLs.
+//
+// It holds one key, the OCSP responder's, in the status token; it never
+// opens the CA token and never writes. CRLs are signed by the `ca` role
+// (ca/crl_publisher.hpp) and served here as stored.
 //
 // Worker threads only read memory (and sign live for nonce requests); one
 // background thread owns the database connection: it polls for status
 // changes made by any process (certificates.change_seq), re-signs the
-// affected OCSP responses, publishes a new CRL after a quiet period, and
-// re-signs responses and CRLs before they go stale.
+// affected OCSP responses, picks up newly published CRLs, and re-signs
+// responses before they go stale (common/freshness.hpp).
 #pragma once
 
 #include <atomic>
@@ -22,10 +26,19 @@
 #include <thread>
 #include <unordered_map>
 
-#include "ca/authority.hpp"
-#include "ca/ocsp_responder.hpp"
+#include "common/config.hpp"
+#include "crypto/openssl.hpp"
+#include "status/ocsp_responder.hpp"
+#include "store/records.hpp"
 
-namespace tugra::web {
+namespace tugra {
+class Signer;
+}
+namespace tugra::store {
+class Database;
+}
+
+namespace tugra::status {
 
 struct CrlSnapshot {
   std::string der;
@@ -70,23 +83,23 @@ class StatusService {
   StatusCounters& counters() { return counters_; }
 
  private:
-  ca::SerialStatus lookup(const std::string& serial) const;
+  SerialStatus lookup(const std::string& serial) const;
   void poll();                       // background: changes, CRLs, stale responses
   void apply(const std::vector<store::CertificateRepository::StatusRow>& rows);
   void presign(const std::string& serial);
-  void refresh_crl(const std::string& ca, bool force);
-  // The delta CRL ("nes-delta") against the current full NES CRL.
-  void refresh_delta(bool force);
+  // Loads the newest stored CRLs ("nes", "root", and "nes-delta" with deltas on) that are newer than the served ones.
+  void load_crls();
   void run();
 
   Config config_;
-  std::unique_ptr<ca::CertificateAuthority> ca_;  // background thread only
-  std::unique_ptr<ca::OcspResponder> responder_;
+  std::unique_ptr<store::Database> db_;  // background thread only
+  std::unique_ptr<Signer> responder_key_;
+  std::unique_ptr<OcspResponder> responder_;
   ossl::Cert issuer_, responder_cert_;
   std::unordered_map<std::string, std::string> ca_der_;
 
   mutable std::shared_mutex index_mutex_;
-  std::unordered_map<std::string, ca::SerialStatus> index_;
+  std::unordered_map<std::string, SerialStatus> index_;
   std::int64_t last_change_seq_ = 0;
 
   struct Cached {
@@ -118,7 +131,7 @@ class StatusService {
 
   mutable std::mutex crl_mutex_;
   std::unordered_map<std::string, std::shared_ptr<const CrlSnapshot>> crls_;
-  std::int64_t crl_dirty_since_ = 0;  // 0: no change waiting for a CRL
+  std::unordered_map<std::string, std::int64_t> seen_crl_numbers_;  // background thread only
 
   StatusCounters counters_;
   std::atomic<bool> ready_{false};
@@ -128,4 +141,4 @@ class StatusService {
   std::thread thread_;
 };
 
-}  // namespace tugra::web
+}  // namespace tugra::status

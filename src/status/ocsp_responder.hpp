@@ -20,7 +20,7 @@
 #include "common/bytes.hpp"
 #include "crypto/signer.hpp"
 
-namespace tugra::ca {
+namespace tugra::status {
 
 // What the responder knows of a serial number of its CA.
 struct SerialStatus {
@@ -82,4 +82,4 @@ class OcspResponder {
   std::int64_t validity_;
 };
 
-}  // namespace tugra::ca
+}  // namespace tugra::status

@@ -1,4 +1,4 @@
-#include "ca/ocsp_responder.hpp"
+#include "status/ocsp_responder.hpp"
 
 #include <openssl/err.h>
 #include <openssl/ocsp.h>
@@ -6,7 +6,7 @@
 #include "crypto/der.hpp"
 #include "crypto/openssl.hpp"
 
-namespace tugra::ca {
+namespace tugra::status {
 namespace {
 
 constexpr std::size_t kMaxCertIds = 20;
@@ -207,4 +207,4 @@ Bytes OcspResponder::presign(const std::string& serial_hex_text, const SerialSta
   return sign_response({{cert_id, status}}, {}, status.state == SerialStatus::State::never_issued, now);
 }
 
-}  // namespace tugra::ca
+}  // namespace tugra::status

@@ -1,0 +1,89 @@
+#include "ca/crl_publisher.hpp"
+
+#include <chrono>
+#include <cstdio>
+
+#include "ca/authority.hpp"
+#include "common/clock.hpp"
+#include "common/freshness.hpp"
+#include "store/ledger.hpp"
+
+namespace tugra::ca {
+namespace {
+
+// An issuance intent this old has no live issuer any more.
+constexpr std::int64_t kAbandonedIntentSeconds = 60;
+
+}  // namespace
+
+CrlPublisher::CrlPublisher(const Config& config) : config_(config) {}
+
+CrlPublisher::~CrlPublisher() { stop(); }
+
+void CrlPublisher::start() {
+  ledger_ = store::Ledger::open(config_, "ca-role");
+  ca_ = CertificateAuthority::open(config_, *ledger_);
+  ca_->signer_for("nes");  // the CA token now, not at the first change: a missing PIN stops the start
+  // Changes made while no ca role ran (by the portal, the CLI) are in no
+  // full CRL yet: the first thing this role does is publish one that has them.
+  auto& db = ledger_->database();
+  auto full = store::CrlRepository(db).latest("nes");
+  std::int64_t latest_change = store::CertificateRepository(db).latest_change_seq();
+  if (!full || full->change_seq < latest_change) full = ca_->publish_crl("nes");
+  seen_change_seq_ = full->change_seq;
+  poll();
+  thread_ = std::thread([this] { run(); });
+}
+
+void CrlPublisher::stop() {
+  stopping_ = true;
+  wake_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void CrlPublisher::poll() {
+  auto& db = ledger_->database();
+  std::int64_t now = now_seconds();
+  for (const auto& row : store::CertificateRepository(db).changed_since(seen_change_seq_, 100000)) {
+    seen_change_seq_ = std::max(seen_change_seq_, row.change_seq);
+    if (row.issuer == "nes" && !dirty_since_) dirty_since_ = now;
+  }
+  bool changed = dirty_since_ && now - dirty_since_ >= config_.integer("crl.debounce_seconds");
+  if (changed) dirty_since_ = 0;
+
+  // With deltas, a change makes a delta CRL, and a full one only when the
+  // full one is older than crl.full_every_minutes.
+  std::int64_t full_every = config_.integer("crl.full_every_minutes") * 60;
+  store::CrlRepository crls(db);
+  for (std::string id : {"nes", "root"}) {
+    auto latest = crls.latest(id);
+    bool stale = !latest || freshness::needs_renewal(latest->this_update, latest->next_update, now);
+    bool full_due = changed && id == "nes" && latest && (full_every <= 0 || now - latest->this_update >= full_every);
+    if (stale || full_due) ca_->publish_crl(id);
+  }
+  if (full_every > 0) {
+    auto full = crls.latest("nes");
+    auto delta = crls.latest_delta("nes");
+    if (changed || !delta || (full && delta->delta_base != full->number)) ca_->publish_delta_crl("nes");
+  }
+  ca_->recover_pending(kAbandonedIntentSeconds);
+  ledger_->checkpoint();
+}
+
+void CrlPublisher::run() {
+  auto interval = std::chrono::milliseconds(config_.integer("service.poll_milliseconds"));
+  while (!stopping_) {
+    {
+      std::unique_lock lock(wake_mutex_);
+      wake_.wait_for(lock, interval, [this] { return stopping_.load(); });
+    }
+    if (stopping_) break;
+    try {
+      poll();
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "tugra serve: CRL publishing failed: %s\n", e.what());
+    }
+  }
+}
+
+}  // namespace tugra::ca

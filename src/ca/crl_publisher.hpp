@@ -1,0 +1,55 @@
+// The `ca` role's background work, the only part of `tugra serve` that
+// signs with a CA key: it publishes a new NES CRL (full, or delta with
+// crl.full_every_minutes) a quiet moment after certificate statuses change
+// (changes made by any process: the portal, the CLI), renews the NES and
+// root CRLs before they go stale, and completes issuances that a crashed
+// process left pending. The status role serves whatever is stored.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "common/config.hpp"
+
+namespace tugra::store {
+class Ledger;
+}
+
+namespace tugra::ca {
+
+class CertificateAuthority;
+
+class CrlPublisher {
+ public:
+  explicit CrlPublisher(const Config& config);
+  ~CrlPublisher();
+  CrlPublisher(const CrlPublisher&) = delete;
+  CrlPublisher& operator=(const CrlPublisher&) = delete;
+
+  // Opens the CA (its token's PIN must be at hand: UserError otherwise),
+  // publishes what is due, then starts the background thread.
+  void start();
+  void stop();
+  // One round: changes, stale CRLs, pending issuances (the thread calls it).
+  void poll();
+
+ private:
+  void run();
+
+  Config config_;
+  std::unique_ptr<store::Ledger> ledger_;
+  std::unique_ptr<CertificateAuthority> ca_;
+  std::int64_t seen_change_seq_ = 0;  // changes up to here are in a published CRL or noted as dirty
+  std::int64_t dirty_since_ = 0;      // 0: no change waiting for a CRL
+  std::atomic<bool> stopping_{false};
+  std::mutex wake_mutex_;
+  std::condition_variable wake_;
+  std::thread thread_;
+};
+
+}  // namespace tugra::ca

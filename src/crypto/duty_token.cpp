@@ -1,0 +1,159 @@
+#include "crypto/duty_token.hpp"
+
+#include <cstdlib>
+#include <filesystem>
+
+#include "common/error.hpp"
+#include "common/files.hpp"
+
+namespace tugra {
+namespace {
+
+// The configuration section of each duty. The CA's keeps its historical name.
+std::string section(Duty duty) {
+  switch (duty) {
+    case Duty::ca: return "pkcs11";
+    case Duty::status: return "status_token";
+    case Duty::audit: return "audit_token";
+  }
+  return "pkcs11";
+}
+
+std::string key(Duty duty, const char* name) { return section(duty) + "." + name; }
+
+std::string module_path(const Config& config, Duty duty) {
+  std::string own = config.str(key(duty, "module"));
+  return own.empty() ? config.str("pkcs11.module") : own;
+}
+
+std::filesystem::path softhsm_conf(const Config& config) {
+  return config.str("pkcs11.softhsm_conf").empty() ? std::filesystem::path() : config.path("pkcs11.softhsm_conf");
+}
+
+// The home's SoftHSM2 configuration applies to every duty that uses SoftHSM2.
+bool uses_home_softhsm(const Config& config, Duty duty) {
+  return !softhsm_conf(config).empty() && module_path(config, duty) == config.str("pkcs11.module");
+}
+
+std::string pin_env(Duty duty) {
+  std::string name = "TUGRA_";
+  for (char c : section(duty)) name.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
+  return name + "_PIN";  // TUGRA_PKCS11_PIN, TUGRA_STATUS_TOKEN_PIN, TUGRA_AUDIT_TOKEN_PIN
+}
+
+std::string token_pin(const Config& config, Duty duty) {
+  if (const char* env = std::getenv(pin_env(duty).c_str()); env && *env) return env;
+  auto file = config.path(key(duty, "pin_file"));
+  if (!std::filesystem::exists(file))
+    throw UserError("token.no_pin", {{"duty", duty_name(duty)}, {"file", file.string()}});
+  std::string pin = read_file(file);
+  while (!pin.empty() && (pin.back() == '\n' || pin.back() == '\r')) pin.pop_back();
+  return pin;
+}
+
+// Owns the token whose login its signer relies on.
+class DutySigner final : public Signer {
+ public:
+  DutySigner(std::unique_ptr<Token> token, std::unique_ptr<Signer> signer)
+      : token_(std::move(token)), signer_(std::move(signer)) {}
+  SignatureScheme scheme() const override { return signer_->scheme(); }
+  const Bytes& public_key_der() const override { return signer_->public_key_der(); }
+  Bytes sign_digest(ByteView digest) const override { return signer_->sign_digest(digest); }
+
+ private:
+  std::unique_ptr<Token> token_;
+  std::unique_ptr<Signer> signer_;
+};
+
+}  // namespace
+
+const char* duty_name(Duty duty) {
+  switch (duty) {
+    case Duty::ca: return "ca";
+    case Duty::status: return "status";
+    case Duty::audit: return "audit";
+  }
+  return "ca";
+}
+
+Duty duty_of_authority(std::string_view authority_id) {
+  if (authority_id == "nes-ocsp") return Duty::status;
+  if (authority_id == "audit") return Duty::audit;
+  return Duty::ca;
+}
+
+// SoftHSM2 reads SOFTHSM2_CONF once, at C_Initialize.
+std::shared_ptr<pkcs11::Module> load_duty_module(const Config& config, Duty duty) {
+  if (uses_home_softhsm(config, duty)) ::setenv("SOFTHSM2_CONF", softhsm_conf(config).c_str(), 1);
+  std::string path = module_path(config, duty);
+  try {
+    return pkcs11::Module::shared(path);
+  } catch (const std::exception& e) {
+    throw UserError("token.module_failed", {{"module", path}, {"detail", e.what()}});
+  }
+}
+
+std::unique_ptr<Token> open_duty_token(const Config& config, Duty duty) {
+  std::string pin = token_pin(config, duty);  // before the module: a missing PIN is the clearest error
+  auto module = load_duty_module(config, duty);
+  try {
+    long long slot = config.integer(key(duty, "slot"));
+    if (slot >= 0) return Token::open_slot(module, static_cast<CK_SLOT_ID>(slot), pin);
+    return Token::open(module, config.str(key(duty, "token_label")), pin);
+  } catch (const pkcs11::Error& e) {
+    throw UserError("token.login_failed", {{"duty", duty_name(duty)}, {"detail", e.what()}});
+  }
+}
+
+std::unique_ptr<Token> create_duty_token(const Config& config, Duty duty) {
+  std::string label = config.str(key(duty, "token_label"));
+  bool home_softhsm = uses_home_softhsm(config, duty);
+  auto conf = softhsm_conf(config);
+  if (home_softhsm && !std::filesystem::exists(conf)) {
+    auto tokens = config.home() / "tokens";
+    std::filesystem::create_directories(tokens);
+    std::filesystem::permissions(tokens, std::filesystem::perms::owner_all);
+    write_file_atomic(conf,
+                      "# SoftHSM2 token store of this Tugra home (written by tugra init).\n"
+                      "directories.tokendir = " + tokens.string() + "\n"
+                      "objectstore.backend = file\nlog.level = ERROR\nslots.removable = false\n",
+                      0600);
+  }
+  auto module = load_duty_module(config, duty);
+  if (home_softhsm && !module->find_token(label)) {
+    auto pin_file = config.path(key(duty, "pin_file"));
+    std::filesystem::create_directories(pin_file.parent_path());
+    std::filesystem::permissions(pin_file.parent_path(), std::filesystem::perms::owner_all);
+    std::optional<CK_SLOT_ID> free_slot;
+    for (CK_SLOT_ID slot : module->slots(true))
+      if (!(module->token_info(slot).flags & CKF_TOKEN_INITIALIZED)) {
+        free_slot = slot;
+        break;
+      }
+    if (!free_slot) throw UserError("token.no_free_slot", {{"module", module->path()}});
+    std::string so_pin = hex_encode(random_bytes(16));
+    std::string user_pin = hex_encode(random_bytes(16));
+    auto so_pin_file = pin_file;
+    so_pin_file.replace_extension(".so-pin");
+    write_file_atomic(so_pin_file, so_pin + "\n", 0600);
+    write_file_atomic(pin_file, user_pin + "\n", 0600);
+    module->init_token(*free_slot, so_pin, label);
+    // SoftHSM2 moves a freshly initialised token to a new slot id.
+    auto slot = module->find_token(label);
+    if (!slot) throw UserError("token.not_found", {{"label", label}, {"module", module->path()}});
+    pkcs11::Session session(module, *slot, true);
+    session.login(CKU_SO, so_pin);
+    session.init_pin(user_pin);
+    session.logout();
+  }
+  return open_duty_token(config, duty);
+}
+
+std::unique_ptr<Signer> open_duty_signer(const Config& config, Duty duty, std::string_view key_label,
+                                         SignatureScheme scheme) {
+  auto token = open_duty_token(config, duty);
+  auto signer = token->signer(key_label, scheme);
+  return std::make_unique<DutySigner>(std::move(token), std::move(signer));
+}
+
+}  // namespace tugra

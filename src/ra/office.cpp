@@ -1,0 +1,66 @@
+#include "ra/office.hpp"
+
+#include "notify/notifier.hpp"
+#include "ra/identity_registry.hpp"
+#include "store/ledger.hpp"
+#include "store/portal_records.hpp"
+
+namespace tugra::ra {
+
+DeskSettings desk_settings(const Config& config) {
+  DeskSettings desk;
+  desk.identity_failures = static_cast<int>(config.integer("portal.identity_failures"));
+  desk.lockout_seconds = config.integer("portal.lockout_minutes") * 60;
+  desk.currency = config.str("profile.currency");
+  return desk;
+}
+
+HolderSettings holder_settings(const Config& config) {
+  HolderSettings holder;
+  holder.word_failures = static_cast<int>(config.integer("portal.holder_word_failures"));
+  holder.reset_link_seconds = config.integer("portal.reset_link_minutes") * 60;
+  holder.unlock_seconds = config.integer("portal.unlock_minutes") * 60;
+  holder.holder_keeps_puk = config.boolean("card.holder_keeps_puk");
+  holder.public_base_url = config.str("service.public_base_url");
+  return holder;
+}
+
+Office::Office(const Config& config, std::shared_ptr<const MasterKey> master_key, const std::string& actor)
+    : ledger_(store::Ledger::open(config, actor)),
+      notifications_(std::make_unique<notify::Notifications>(config, ledger_->database())),
+      applications_(std::make_unique<ApplicationDesk>(*ledger_, *notifications_, desk_settings(config))),
+      holders_(std::make_unique<HolderDesk>(*ledger_, *notifications_, holder_settings(config), master_key)),
+      officers_(std::make_unique<OfficerAuth>(*ledger_, master_key)),
+      drivers_(std::make_unique<DriverCatalog>(*ledger_, config.home() / "drivers")),
+      shipments_(std::make_unique<Shipments>(*ledger_)) {}
+
+Office::~Office() = default;
+
+std::optional<store::Application> Office::application(std::int64_t id) {
+  return store::ApplicationRepository(ledger_->database()).find(id);
+}
+
+std::optional<store::Institution> Office::institution(std::int64_t id) {
+  return store::InstitutionRepository(ledger_->database()).find(id);
+}
+
+std::optional<store::Officer> Office::officer(std::int64_t id) {
+  return store::OfficerRepository(ledger_->database()).find(id);
+}
+
+std::optional<store::DriverRecord> Office::driver(std::int64_t id) {
+  return store::DriverRepository(ledger_->database()).find(id);
+}
+
+void Office::send_sms(const std::string& mobile, const std::string& body) { notifications_->sms(mobile, body); }
+
+std::vector<store::OutboxMessage> Office::outbox(const std::string& recipient, int limit) {
+  return store::OutboxRepository(ledger_->database()).list(recipient, limit);
+}
+
+void Office::record_holder_login(const std::string& tckn) {
+  ledger_->write([&] { ledger_->record("holder.login", tckn, "{}", "holder:" + tckn); });
+  ledger_->checkpoint();
+}
+
+}  // namespace tugra::ra

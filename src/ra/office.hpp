@@ -1,0 +1,73 @@
+// The registration authority as one front office: a database connection
+// (through the ledger) with every desk that works on it. The portal keeps a
+// pool of these and reaches the core through nothing else; an office holds
+// no CA key, only the ledger's audit key and the master key that seals
+// holder secrets.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/config.hpp"
+#include "ra/applications.hpp"
+#include "ra/drivers.hpp"
+#include "ra/holder_desk.hpp"
+#include "ra/institutions.hpp"
+#include "ra/shipments.hpp"
+
+namespace tugra::notify {
+class Notifications;
+}
+namespace tugra::store {
+class Ledger;
+struct OutboxMessage;
+}
+
+namespace tugra::ra {
+
+class MasterKey;
+
+class Office {
+ public:
+  // `actor` is the audit records' default actor ("portal").
+  Office(const Config& config, std::shared_ptr<const MasterKey> master_key, const std::string& actor);
+  ~Office();
+
+  ApplicationDesk& applications() { return *applications_; }
+  HolderDesk& holders() { return *holders_; }
+  OfficerAuth& officers() { return *officers_; }
+  DriverCatalog& drivers() { return *drivers_; }
+  Shipments& shipments() { return *shipments_; }
+
+  // The portal's own reads, each by id.
+  std::optional<store::Application> application(std::int64_t id);
+  std::optional<store::Institution> institution(std::int64_t id);
+  std::optional<store::Officer> officer(std::int64_t id);
+  std::optional<store::DriverRecord> driver(std::int64_t id);
+
+  // The SMS confirmation code of both journeys (seed 000 3/6, seed 001).
+  void send_sms(const std::string& mobile, const std::string& body);
+  // Demo mode's /dev/outbox page: the newest messages, to `recipient` or to anyone.
+  std::vector<store::OutboxMessage> outbox(const std::string& recipient, int limit);
+  // Audits a holder's completed log-in (password and SMS).
+  void record_holder_login(const std::string& tckn);
+
+ private:
+  std::unique_ptr<store::Ledger> ledger_;
+  std::unique_ptr<notify::Notifications> notifications_;
+  std::unique_ptr<ApplicationDesk> applications_;
+  std::unique_ptr<HolderDesk> holders_;
+  std::unique_ptr<OfficerAuth> officers_;
+  std::unique_ptr<DriverCatalog> drivers_;
+  std::unique_ptr<Shipments> shipments_;
+};
+
+// The desks' settings as the configuration gives them.
+DeskSettings desk_settings(const Config& config);
+HolderSettings holder_settings(const Config& config);
+
+}  // namespace tugra::ra
