@@ -97,18 +97,17 @@ def http(url, data=None, headers=None, opener=None):
         return e.code, dict(e.headers), e.read()
 
 
-class Server:
-    """`tugra serve` of a home on a free loopback port, ready when /healthz answers."""
+class Daemon:
+    """A `tugra` command running in the background, its output in a log file
+    of the home; started once `ready()` is true, stopped with SIGTERM."""
 
-    def __init__(self, home, *args, **extra_env):
-        self.port = free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        self.log = open(home.path(f"serve-{self.port}.log"), "wb")
-        self.process = subprocess.Popen([TUGRA, "serve", "--listen", f"127.0.0.1:{self.port}", *args],
-                                        env=dict(home.env, **extra_env), stdout=self.log, stderr=subprocess.STDOUT)
+    def __init__(self, home, args, ready, log_name, **extra_env):
+        self.log = open(home.path(log_name), "wb")
+        self.process = subprocess.Popen([TUGRA, *args], env=dict(home.env, **extra_env), stdout=self.log,
+                                        stderr=subprocess.STDOUT)
         for _ in range(150):
             try:
-                if http(self.base + "/healthz")[0] == 200:
+                if ready():
                     return
             except OSError:
                 pass
@@ -117,7 +116,11 @@ class Server:
             time.sleep(0.1)
         self.stop()
         with open(self.log.name, "rb") as f:
-            raise AssertionError("server did not start: " + f.read().decode(errors="replace"))
+            raise AssertionError(f"{args} did not start: " + f.read().decode(errors="replace"))
+
+    def output(self):
+        with open(self.log.name, "rb") as f:
+            return f.read().decode(errors="replace")
 
     def stop(self):
         if self.process.poll() is None:
@@ -128,6 +131,17 @@ class Server:
                 self.process.kill()
                 self.process.wait()
         self.log.close()
+        return self.process.returncode
+
+
+class Server(Daemon):
+    """`tugra serve` of a home on a free loopback port, ready when /healthz answers."""
+
+    def __init__(self, home, *args, **extra_env):
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        super().__init__(home, ["serve", "--listen", f"127.0.0.1:{self.port}", *args],
+                         lambda: http(self.base + "/healthz")[0] == 200, f"serve-{self.port}.log", **extra_env)
 
 
 def main():

@@ -12,7 +12,6 @@ work while issuing and CRL signing are refused, naming the missing token."""
 import os
 import re
 import shutil
-import subprocess
 import time
 import unittest
 
@@ -41,30 +40,11 @@ def role_home(ca_home, name, drop):
     return home
 
 
-class CaProcess:
-    """`tugra serve --roles ca`: no HTTP; started when it says it runs."""
+class CaProcess(harness.Daemon):
+    """`tugra serve --roles ca`: no HTTP; ready when it says it runs."""
 
     def __init__(self, home):
-        self.log = open(home.path("ca-role.log"), "wb")
-        self.process = subprocess.Popen([harness.TUGRA, "serve", "--roles", "ca"], env=home.env, stdout=self.log,
-                                        stderr=subprocess.STDOUT)
-        for _ in range(100):
-            with open(self.log.name, "rb") as f:
-                if b"ca role running" in f.read():
-                    return
-            if self.process.poll() is not None:
-                break
-            time.sleep(0.1)
-        self.stop()
-        with open(self.log.name, "rb") as f:
-            raise AssertionError("ca role did not start: " + f.read().decode(errors="replace"))
-
-    def stop(self):
-        if self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(timeout=20)
-        self.log.close()
-        return self.process.returncode
+        super().__init__(home, ["serve", "--roles", "ca"], lambda: "ca role running" in self.output(), "ca-role.log")
 
 
 class SplitDeployment(PortalSteps, unittest.TestCase):
