@@ -32,7 +32,7 @@ struct Fixture {
     auto ocsp = ocsp_responder(s, "Fuzz OCSP", tugra::ossl::PublicKey::from_der(responder_key->public_key_der()),
                                validity, ca_cert.get());
     responder_cert = tugra::ossl::cert_from_der(assemble_certificate(ocsp.tbs(ca_key->scheme()), *ca_key));
-    responder = std::make_unique<OcspResponder>(ca_cert.get(), responder_cert.get(), *responder_key, 3600);
+    responder = std::make_unique<tugra::status::OcspResponder>(ca_cert.get(), responder_cert.get(), *responder_key, 3600);
   }
 };
 
