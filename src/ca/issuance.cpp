@@ -84,6 +84,10 @@ IssueResult CertificateAuthority::issue(const IssueRequest& req) {
   // A retry of an earlier request gets the same certificate, not a second one.
   if (auto existing = certs.find_by_request_key(request_key)) {
     if (existing->request != request_text) throw UserError("ca.request_id_conflict", {{"id", request_key}});
+    // Handing back a revoked certificate as if it were the answer would be a
+    // trap: say so; a new request id makes a new certificate.
+    if (existing->status == store::CertStatus::revoked)
+      throw UserError("ca.request_revoked", {{"serial", existing->serial}, {"state", message("status.revoked")}});
     IssueResult result;
     result.existed = true;
     result.record = existing->status == store::CertStatus::pending ? finish_issuance(*existing, true, result.der)

@@ -40,11 +40,12 @@ void print_record(const store::CertificateRecord& r) {
   if (r.renews) line("renews", *r.renews);
 }
 
-// The issuing CA, then the root, from the stored authority records (no token needed).
-std::string chain_pem(store::Database& db) {
+// The issuing CA, then the root (or only the ones asked for), from the
+// stored authority records (no token needed).
+std::string chain_pem(store::Database& db, std::vector<const char*> ids) {
   std::string pem;
   store::AuthorityRepository authorities(db);
-  for (const char* id : {"nes", "root"}) {
+  for (const char* id : ids) {
     auto a = authorities.find(id);
     if (!a || !a->certificate) throw UserError("ca.not_initialized", {{"home", ""}});
     pem += ossl::to_pem(ossl::cert_from_der(base64_decode(*a->certificate)).get());
@@ -59,7 +60,7 @@ std::string pem_of(const store::CertificateRecord& r) {
 }  // namespace
 
 void add_ca_commands(CLI::App& app, Context& ctx) {
-  auto* init = app.add_subcommand("init", "Create a Tugra home: configuration, database, CA token, keys and CA hierarchy");
+  auto* init = app.add_subcommand("init", help_text("help.ca_cmd_init"));
   init->callback([&ctx] {
     Config config = Config::load(resolve_home(ctx.home_flag));
     auto ca = ca::CertificateAuthority::initialize(config, ctx.actor());
@@ -77,19 +78,28 @@ void add_ca_commands(CLI::App& app, Context& ctx) {
               << token_line("audit", "audit_token") << "\n";
   });
 
-  auto* cmd = app.add_subcommand("ca", "Certificate authority: issue, list, show, revoke, suspend");
+  auto* cmd = app.add_subcommand("ca", help_text("help.ca_cmd_ca"));
   cmd->require_subcommand(1);
 
-  cmd->add_subcommand("chain", "Print the issuing CA and root CA certificates (PEM)")->callback([&ctx] {
-    std::cout << chain_pem(ctx.ledger()->database());
+  static bool issuing_only = false, root_only = false;
+  static std::string chain_out = "-";
+  auto* chain = cmd->add_subcommand("chain", help_text("help.ca_cmd_chain"));
+  auto* issuing_flag = chain->add_flag("--issuing", issuing_only, help_text("help.ca_opt_issuing"));
+  chain->add_flag("--root", root_only, help_text("help.ca_opt_root"))->excludes(issuing_flag);
+  chain->add_option("--out", chain_out, help_text("help.ca_opt_out"));
+  chain->callback([&ctx] {
+    std::vector<const char*> ids = issuing_only ? std::vector<const char*>{"nes"}
+                                   : root_only  ? std::vector<const char*>{"root"}
+                                                : std::vector<const char*>{"nes", "root"};
+    write_output(chain_out, chain_pem(ctx.ledger()->database(), ids));
   });
 
   static std::string serial_arg;
   static bool json = false, pem = false;
-  auto* show = cmd->add_subcommand("show", "Show one certificate by serial number");
-  show->add_option("SERIAL", serial_arg, "Serial number (hex)")->required();
-  show->add_flag("--json", json, "Machine-readable output");
-  show->add_flag("--pem", pem, "Print the certificate itself (PEM)");
+  auto* show = cmd->add_subcommand("show", help_text("help.ca_cmd_show"));
+  show->add_option("SERIAL", serial_arg, help_text("help.ca_opt_serial"))->required();
+  show->add_flag("--json", json, help_text("help.ca_opt_json"));
+  show->add_flag("--pem", pem, help_text("help.ca_opt_pem"));
   show->callback([&ctx] {
     auto ledger = ctx.ledger();
     auto rec = ca::Certificates(*ledger).find(serial_arg);
@@ -103,9 +113,9 @@ void add_ca_commands(CLI::App& app, Context& ctx) {
   });
 
   static std::string tckn_filter;
-  auto* list = cmd->add_subcommand("list", "List certificates, newest first");
-  list->add_option("--tckn", tckn_filter, "Only this person's certificates");
-  list->add_flag("--json", json, "Machine-readable output");
+  auto* list = cmd->add_subcommand("list", help_text("help.ca_cmd_list"));
+  list->add_option("--tckn", tckn_filter, help_text("help.ca_opt_tckn"));
+  list->add_flag("--json", json, help_text("help.ca_opt_json"));
   list->callback([&ctx] {
     auto ledger = ctx.ledger();
     auto rows = ca::Certificates(*ledger).list(tckn_filter);
@@ -123,23 +133,20 @@ void add_ca_commands(CLI::App& app, Context& ctx) {
 
   static ca::IssueRequest req;
   static std::string given, surname, locality, public_key_file, csr_file, limit, renews, request_id, out_file;
-  auto* issue = cmd->add_subcommand(
-      "issue",
-      "Issue a qualified (NES) certificate. Prints the certificate (PEM) on standard output and the serial "
-      "on standard error; with --out, writes the PEM to FILE and prints the serial on standard output.");
-  issue->add_option("--tckn", req.holder.tckn, "T.C. Kimlik No of the holder")->required();
-  issue->add_option("--given-name", given, "Given name(s) as registered")->required();
-  issue->add_option("--surname", surname, "Surname as registered")->required();
-  issue->add_option("--locality", locality, "Locality (il), optional");
-  auto* pk = issue->add_option("--public-key", public_key_file, "Public key file (PEM/DER SubjectPublicKeyInfo)");
-  auto* csr = issue->add_option("--csr", csr_file, "PKCS#10 request file (PEM/DER); its signature must verify");
+  auto* issue = cmd->add_subcommand("issue", help_text("help.ca_cmd_issue"));
+  issue->add_option("--tckn", req.holder.tckn, help_text("help.ca_opt_tckn_2"))->required();
+  issue->add_option("--given-name", given, help_text("help.ca_opt_given_name"))->required();
+  issue->add_option("--surname", surname, help_text("help.ca_opt_surname"))->required();
+  issue->add_option("--locality", locality, help_text("help.ca_opt_locality"));
+  auto* pk = issue->add_option("--public-key", public_key_file, help_text("help.ca_opt_public_key"));
+  auto* csr = issue->add_option("--csr", csr_file, help_text("help.ca_opt_csr"));
   pk->excludes(csr);
-  issue->add_option("--years", req.years, "Lifetime: 3 or 5 years")->default_val(ca::nes_policy::kDefaultYears);
-  issue->add_option("--limit", limit, "Monetary limit (Maddi Sınır) in TRY, e.g. 50000");
-  issue->add_flag("--suspended", req.suspended, "Issue on hold (for a card awaiting activation)");
-  issue->add_option("--renews", renews, "Serial of the certificate this one renews");
-  issue->add_option("--request-id", request_id, "Idempotency key: a retry with the same key returns the same certificate");
-  issue->add_option("--out", out_file, "Write the certificate (PEM) to this file");
+  issue->add_option("--years", req.years, help_text("help.ca_opt_years"))->default_val(ca::nes_policy::kDefaultYears);
+  issue->add_option("--limit", limit, help_text("help.ca_opt_limit"));
+  issue->add_flag("--suspended", req.suspended, help_text("help.ca_opt_suspended"));
+  issue->add_option("--renews", renews, help_text("help.ca_opt_renews"));
+  issue->add_option("--request-id", request_id, help_text("help.ca_opt_request_id"));
+  issue->add_option("--out", out_file, help_text("help.ca_opt_out_2"));
   issue->callback([&ctx] {
     req.holder.given_name = given;
     req.holder.surname = surname;
@@ -153,7 +160,7 @@ void add_ca_commands(CLI::App& app, Context& ctx) {
     auto result = session.ca->issue(req);
     std::string text = ossl::to_pem(ossl::cert_from_der(result.der).get());
     if (result.existed) std::cerr << message("cli.already_issued", {{"serial", result.record.serial}}) << "\n";
-    if (out_file.empty()) {
+    if (out_file.empty() || out_file == "-") {
       std::cout << text;
       std::cerr << result.record.serial << "\n";
     } else {
@@ -163,11 +170,9 @@ void add_ca_commands(CLI::App& app, Context& ctx) {
   });
 
   static std::string reason;
-  auto* revoke = cmd->add_subcommand("revoke", "Revoke a certificate for good (RFC 5280 reason)");
-  revoke->add_option("SERIAL", serial_arg, "Serial number (hex)")->required();
-  revoke->add_option("--reason", reason,
-                     "unspecified | keyCompromise | affiliationChanged | superseded | cessationOfOperation | "
-                     "privilegeWithdrawn")
+  auto* revoke = cmd->add_subcommand("revoke", help_text("help.ca_cmd_revoke"));
+  revoke->add_option("SERIAL", serial_arg, help_text("help.ca_opt_serial"))->required();
+  revoke->add_option("--reason", reason, help_text("help.ca_opt_reason"))
       ->required();
   revoke->callback([&ctx] {
     int code = ca::parse_revocation_reason(reason);  // before opening anything: bad input changes nothing
@@ -175,15 +180,15 @@ void add_ca_commands(CLI::App& app, Context& ctx) {
     std::cout << message("cli.status_changed", {{"serial", r.serial}, {"status", status_text(r.status)}}) << "\n";
   });
 
-  auto* suspend = cmd->add_subcommand("suspend", "Suspend a certificate (certificateHold); it can be lifted");
-  suspend->add_option("SERIAL", serial_arg, "Serial number (hex)")->required();
+  auto* suspend = cmd->add_subcommand("suspend", help_text("help.ca_cmd_suspend"));
+  suspend->add_option("SERIAL", serial_arg, help_text("help.ca_opt_serial"))->required();
   suspend->callback([&ctx] {
     auto r = ca::Certificates(*ctx.ledger()).suspend(serial_arg);
     std::cout << message("cli.status_changed", {{"serial", r.serial}, {"status", status_text(r.status)}}) << "\n";
   });
 
-  auto* unsuspend = cmd->add_subcommand("unsuspend", "Lift the suspension of a certificate");
-  unsuspend->add_option("SERIAL", serial_arg, "Serial number (hex)")->required();
+  auto* unsuspend = cmd->add_subcommand("unsuspend", help_text("help.ca_cmd_unsuspend"));
+  unsuspend->add_option("SERIAL", serial_arg, help_text("help.ca_opt_serial"))->required();
   unsuspend->callback([&ctx] {
     auto r = ca::Certificates(*ctx.ledger()).unsuspend(serial_arg);
     std::cout << message("cli.status_changed", {{"serial", r.serial}, {"status", status_text(r.status)}}) << "\n";

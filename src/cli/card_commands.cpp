@@ -45,20 +45,20 @@ CK_SLOT_ID pick_slot(const card::CardReader& reader, const CardOptions& o) {
 }
 
 void add_common(CLI::App* cmd, CardOptions& o, bool slot = true) {
-  cmd->add_option("--module", o.module, "PKCS#11 module of the card reader (default: card.module, else the virtual card)");
-  if (slot) cmd->add_option("--slot", o.slot, "Card slot (see `tugra card list`); default: the first card");
+  cmd->add_option("--module", o.module, help_text("help.card_opt_module"));
+  if (slot) cmd->add_option("--slot", o.slot, help_text("help.card_opt_slot"));
 }
 
 }  // namespace
 
 void add_card_commands(CLI::App& app, Context& ctx) {
-  auto* vcard = app.add_subcommand("vcard", "Virtual AKIS cards for tests and demonstrations");
+  auto* vcard = app.add_subcommand("vcard", help_text("help.card_cmd_vcard"));
   vcard->require_subcommand(1);
   static int count = 1;
   static std::optional<std::string> dir;
-  auto* add = vcard->add_subcommand("add", "Add blank virtual cards (slots of libtugra-vcard.so)");
-  add->add_option("--count", count, "How many cards")->check(CLI::Range(1, 10000));
-  add->add_option("--dir", dir, "Card directory (default: $TUGRA_VCARD_DIR, else card.vcard_dir in the home)");
+  auto* add = vcard->add_subcommand("add", help_text("help.card_cmd_add"));
+  add->add_option("--count", count, help_text("help.card_opt_count"))->check(CLI::Range(1, 10000));
+  add->add_option("--dir", dir, help_text("help.card_opt_dir"));
   add->callback([&ctx] {
     std::filesystem::path where = dir ? *dir : "";
     if (where.empty()) {
@@ -71,13 +71,13 @@ void add_card_commands(CLI::App& app, Context& ctx) {
   });
 
   static CardOptions o;
-  auto* card_cmd = app.add_subcommand("card", "The holder's card tool: list cards, show one, change or unlock the PIN, test signing");
+  auto* card_cmd = app.add_subcommand("card", help_text("help.card_cmd_card"));
   card_cmd->require_subcommand(1);
   auto reader = [&ctx] { return card::CardReader::open(ctx.card_module(o.module)); };
 
-  auto* list = card_cmd->add_subcommand("list", "List the cards in the readers");
+  auto* list = card_cmd->add_subcommand("list", help_text("help.card_cmd_list"));
   add_common(list, o, false);
-  list->add_flag("--json", o.json, "Machine-readable output");
+  list->add_flag("--json", o.json, help_text("help.card_opt_json"));
   list->callback([reader] {
     auto cards = reader().cards();
     if (o.json) {
@@ -92,9 +92,9 @@ void add_card_commands(CLI::App& app, Context& ctx) {
                 << (c.label.empty() ? "-" : c.label) << "\n";
   });
 
-  auto* show = card_cmd->add_subcommand("show", "Show a card: serial, label, state, tries left, certificates");
+  auto* show = card_cmd->add_subcommand("show", help_text("help.card_cmd_show"));
   add_common(show, o);
-  show->add_flag("--json", o.json, "Machine-readable output");
+  show->add_flag("--json", o.json, help_text("help.card_opt_json"));
   show->callback([reader] {
     auto r = reader();
     auto c = r.card(pick_slot(r, o));
@@ -127,11 +127,11 @@ void add_card_commands(CLI::App& app, Context& ctx) {
   // change-pin and unlock: a secret that proves the right (current PIN or
   // PUK), then the new PIN, then the card operation.
   using NewPinAction = void (card::CardReader::*)(CK_SLOT_ID, const std::string&, const std::string&) const;
-  auto add_new_pin = [&](const char* name, const char* help, const char* stdin_help, const char* prompt_key,
+  auto add_new_pin = [&](const char* name, const char* help_key, const char* stdin_help_key, const char* prompt_key,
                          NewPinAction action, const char* done_key) {
-    auto* cmd = card_cmd->add_subcommand(name, help);
+    auto* cmd = card_cmd->add_subcommand(name, help_text(help_key));
     add_common(cmd, o);
-    cmd->add_flag("--pin-stdin", o.pin_stdin, stdin_help);
+    cmd->add_flag("--pin-stdin", o.pin_stdin, help_text(stdin_help_key));
     cmd->callback([reader, prompt_key, action, done_key] {
       auto r = reader();
       CK_SLOT_ID slot = pick_slot(r, o);
@@ -142,16 +142,14 @@ void add_card_commands(CLI::App& app, Context& ctx) {
       std::cout << message(done_key) << "\n";
     });
   };
-  add_new_pin("change-pin", "Change the card's PIN (current PIN, then the new one twice)",
-              "Read the current and the new PIN from standard input, one per line", "card.prompt_pin",
+  add_new_pin("change-pin", "help.card_cmd_change_pin", "help.card_opt_pin_stdin_change", "card.prompt_pin",
               &card::CardReader::change_pin, "card.pin_changed");
-  add_new_pin("unlock", "Unlock a locked PIN with the PUK and set a new PIN",
-              "Read the PUK and the new PIN from standard input, one per line", "card.prompt_puk",
+  add_new_pin("unlock", "help.card_cmd_unlock", "help.card_opt_pin_stdin_unlock", "card.prompt_puk",
               &card::CardReader::unlock, "card.unlocked");
 
-  auto* test = card_cmd->add_subcommand("test-sign", "Sign a random challenge with the card and verify it with the card's certificate");
+  auto* test = card_cmd->add_subcommand("test-sign", help_text("help.card_cmd_test_sign"));
   add_common(test, o);
-  test->add_flag("--pin-stdin", o.pin_stdin, "Read the PIN from standard input");
+  test->add_flag("--pin-stdin", o.pin_stdin, help_text("help.card_opt_pin_stdin"));
   test->callback([reader] {
     auto r = reader();
     CK_SLOT_ID slot = pick_slot(r, o);

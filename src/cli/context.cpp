@@ -1,11 +1,13 @@
 #include "cli/context.hpp"
 
+#include <pwd.h>
 #include <unistd.h>
 
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
 #include <iterator>
+#include <vector>
 
 #include "ca/authority.hpp"
 #include "crypto/duty_token.hpp"
@@ -15,9 +17,16 @@
 
 namespace tugra::cli {
 
+// The OS account of the real user id, not $USER, which anyone can set to
+// another name (the audit log would then blame that person).
 std::string Context::actor() const {
-  const char* user = std::getenv("USER");
-  return "cli:" + (user && *user ? std::string(user) : "uid" + std::to_string(::getuid()));
+  uid_t uid = ::getuid();
+  std::vector<char> buffer(16384);
+  passwd entry{};
+  passwd* found = nullptr;
+  if (::getpwuid_r(uid, &entry, buffer.data(), buffer.size(), &found) == 0 && found && found->pw_name)
+    return "cli:" + std::string(found->pw_name);
+  return "cli:uid" + std::to_string(uid);
 }
 
 CaSession::CaSession(std::unique_ptr<store::Ledger> l, std::unique_ptr<ca::CertificateAuthority> c)
@@ -82,6 +91,11 @@ std::string read_input(const std::string& path) {
 }
 
 void write_output(const std::string& path, const std::string& content) {
+  if (path == "-") {
+    std::cout.write(content.data(), static_cast<std::streamsize>(content.size()));
+    std::cout.flush();
+    return;
+  }
   try {
     write_file_atomic(path, content, 0644);
   } catch (const std::exception& e) {

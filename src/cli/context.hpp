@@ -9,6 +9,7 @@
 #include <string>
 
 #include "common/config.hpp"
+#include "common/error.hpp"
 
 namespace tugra::ca {
 class CertificateAuthority;
@@ -46,6 +47,10 @@ struct Context {
   std::string card_module(const std::optional<std::string>& flag) const;
 };
 
+// A command's or option's help text from the message catalogs ("help.*"),
+// in the process language like every other message.
+inline std::string help_text(const char* key) { return message(key); }
+
 // "Label      : value", the label from the catalog and padded to `width`
 // characters (UTF-8 aware: Turkish labels line up).
 void print_field(const std::string& label_key, const std::string& value, std::size_t width = 24);
@@ -56,7 +61,16 @@ void prepare_virtual_cards(const Config& config);
 // Reads a whole file named on the command line ("-" for standard input);
 // throws UserError with the file name on failure.
 std::string read_input(const std::string& path);
+// Writes an output file named on the command line ("-": standard output)
+// as common/files.hpp does: atomically, through symlinks, and in place into
+// devices and FIFOs.
 void write_output(const std::string& path, const std::string& content);
+
+// A value the command line gave that no command could accept (exit 2, as
+// CLI11's own parse errors).
+struct UsageError : UserError {
+  using UserError::UserError;
+};
 
 // Thrown by a command that has said what went wrong and wants `code` as the
 // process exit status.

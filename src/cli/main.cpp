@@ -8,13 +8,13 @@
 
 int main(int argc, char** argv) {
   using namespace tugra;
-  CLI::App app{"Tugra — nitelikli elektronik sertifika hizmeti / qualified electronic certificate service"};
+  CLI::App app{message("help.main_app")};
   app.fallthrough();
   app.require_subcommand(1);
   app.set_version_flag("--version", "tugra 0.1.0");
 
   cli::Context ctx;
-  app.add_option("--home", ctx.home_flag, "Tugra home directory (default: $TUGRA_HOME, else ./var)");
+  app.add_option("--home", ctx.home_flag, cli::help_text("help.main_opt_home"));
 
   cli::add_ca_commands(app, ctx);
   cli::add_audit_commands(app, ctx);
@@ -26,9 +26,15 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
+    // Every usage error exits 2, with the command's own help named.
+    std::cerr << "tugra: " << message("cli.usage_error", {{"detail", e.what()}}) << "\n";
+    return 2;
   } catch (const cli::Exit& e) {
     return e.code;
+  } catch (const cli::UsageError& e) {
+    std::cerr << "tugra: " << message("cli.usage_error", {{"detail", e.what()}}) << "\n";
+    return 2;
   } catch (const UserError& e) {
     std::cerr << "tugra: " << message("cli.error") << ": " << e.what() << "\n";
     return 1;

@@ -138,30 +138,29 @@ void seed_demo(Context& ctx) {
 }  // namespace
 
 void add_portal_commands(CLI::App& app, Context& ctx) {
-  auto* registry = app.add_subcommand("registry", "The identity registry's local copy (step 1/6 checks against it)");
+  auto* registry = app.add_subcommand("registry", help_text("help.portal_cmd_registry"));
   registry->require_subcommand(1);
   static std::string registry_file;
-  auto* import = registry->add_subcommand(
-      "import", "Import people from CSV: TCKN, ad, soyad, doğum yeri, doğum tarihi (all rows or none)");
-  import->add_option("file", registry_file, "CSV file ('-' for standard input)")->required();
+  auto* import = registry->add_subcommand("import", help_text("help.portal_cmd_import"));
+  import->add_option("file", registry_file, help_text("help.portal_opt_file"))->required();
   import->callback([&ctx] {
     report(ra::import_registry(*open_ledger(ctx), read_input(registry_file)));
   });
 
-  auto* institution = app.add_subcommand("institution", "Institutions, their officers and staff lists");
+  auto* institution = app.add_subcommand("institution", help_text("help.portal_cmd_institution"));
   institution->require_subcommand(1);
   static std::string name, address, username, tckn, full_name, staff_file;
   static std::int64_t institution_id = 0;
   static bool password_stdin = false, json = false, as_operator = false;
-  auto* add = institution->add_subcommand("add", "Register an institution");
-  add->add_option("--name", name, "Institution name (as printed on forms)")->required();
-  add->add_option("--address", address, "Postal address");
+  auto* add = institution->add_subcommand("add", help_text("help.portal_cmd_add"));
+  add->add_option("--name", name, help_text("help.portal_opt_name"))->required();
+  add->add_option("--address", address, help_text("help.portal_opt_address"));
   add->callback([&ctx] {
     auto i = ra::add_institution(*open_ledger(ctx), name, address);
     std::cout << message("institution.added", {{"id", std::to_string(i.id)}, {"name", i.name}}) << "\n";
   });
-  auto* list = institution->add_subcommand("list", "List institutions and their officers");
-  list->add_flag("--json", json, "Machine-readable output");
+  auto* list = institution->add_subcommand("list", help_text("help.portal_cmd_list"));
+  list->add_flag("--json", json, help_text("help.portal_opt_json"));
   list->callback([&ctx] {
     auto ledger = open_ledger(ctx);
     nlohmann::json out = nlohmann::json::array();
@@ -178,45 +177,42 @@ void add_portal_commands(CLI::App& app, Context& ctx) {
     }
     if (json) std::cout << out.dump(2) << "\n";
   });
-  auto* officer = institution->add_subcommand(
-      "officer-add", "Add an institution officer (password + TOTP second factor; the key is printed once)");
-  officer->add_option("--institution", institution_id, "Institution id")->required();
-  officer->add_option("--username", username, "Log-in name (a-z 0-9 . _ -)")->required();
-  officer->add_option("--tckn", tckn, "The officer's identity number (they cannot approve their own application)")
+  auto* officer = institution->add_subcommand("officer-add", help_text("help.portal_cmd_officer_add"));
+  officer->add_option("--institution", institution_id, help_text("help.portal_opt_institution"))->required();
+  officer->add_option("--username", username, help_text("help.portal_opt_username"))->required();
+  officer->add_option("--tckn", tckn, help_text("help.portal_opt_tckn"))
       ->required();
-  officer->add_option("--name", full_name, "Full name as shown to applicants")->required();
-  officer->add_flag("--password-stdin", password_stdin, "Read the password from standard input instead of the terminal");
-  officer->add_flag("--operator", as_operator,
-                    "A call-centre operator (the /operator page: unblocking holders) instead of an institution officer");
+  officer->add_option("--name", full_name, help_text("help.portal_opt_name_2"))->required();
+  officer->add_flag("--password-stdin", password_stdin, help_text("help.portal_opt_password_stdin"));
+  officer->add_flag("--operator", as_operator, help_text("help.portal_opt_operator"));
   officer->callback([&ctx] {
     auto ledger = open_ledger(ctx);
-    std::string password = SecretInput(password_stdin).read("institution.password_prompt", true);
+    std::string password = SecretInput(password_stdin, "--password-stdin").read("institution.password_prompt", true);
     auto created = ra::add_officer(*ledger, institution_id, username, tckn, full_name, password,
                                    master_key(ctx.config()), "", as_operator ? "operator" : "officer");
     std::cout << message("institution.officer_added", {{"username", username}}) << "\n  " << created.totp_secret
               << "\n";
   });
-  auto* staff = institution->add_subcommand(
-      "staff-import", "Import the staff list from CSV: TCKN, sicil no, birim, unvan, adres, il, ilçe, posta kodu");
-  staff->add_option("--institution", institution_id, "Institution id")->required();
-  staff->add_option("file", staff_file, "CSV file ('-' for standard input)")->required();
+  auto* staff = institution->add_subcommand("staff-import", help_text("help.portal_cmd_staff_import"));
+  staff->add_option("--institution", institution_id, help_text("help.portal_opt_institution"))->required();
+  staff->add_option("file", staff_file, help_text("help.portal_opt_file"))->required();
   staff->callback([&ctx] {
     report(ra::import_staff(*open_ledger(ctx), institution_id, read_input(staff_file)));
   });
 
-  auto* drivers = app.add_subcommand("drivers", "The driver catalog of the Sürücü Yükleme Servisi");
+  auto* drivers = app.add_subcommand("drivers", help_text("help.portal_cmd_drivers"));
   drivers->require_subcommand(1);
   static store::DriverRecord driver;
   static std::string driver_file;
   static std::int64_t driver_id = 0;
-  auto* dadd = drivers->add_subcommand("add", "Add a driver file to the catalog");
-  dadd->add_option("--os", driver.os, "Operating system (Windows, Linux, macOS…)")->required();
-  dadd->add_option("--os-version", driver.os_version, "Version (10, 11, Debian 12…)")->required();
-  dadd->add_option("--bits", driver.bits, "32 or 64")->required();
-  dadd->add_option("--reader", driver.reader, "Card reader model, or * for any")->default_val("*");
-  dadd->add_option("--card", driver.card, "Card model, or * for any")->default_val("*");
-  dadd->add_option("--name", driver.name, "Name shown on the download page")->required();
-  dadd->add_option("file", driver_file, "The driver file")->required();
+  auto* dadd = drivers->add_subcommand("add", help_text("help.portal_cmd_add_2"));
+  dadd->add_option("--os", driver.os, help_text("help.portal_opt_os"))->required();
+  dadd->add_option("--os-version", driver.os_version, help_text("help.portal_opt_os_version"))->required();
+  dadd->add_option("--bits", driver.bits, help_text("help.portal_opt_bits"))->required();
+  dadd->add_option("--reader", driver.reader, help_text("help.portal_opt_reader"))->default_val("*");
+  dadd->add_option("--card", driver.card, help_text("help.portal_opt_card"))->default_val("*");
+  dadd->add_option("--name", driver.name, help_text("help.portal_opt_name_3"))->required();
+  dadd->add_option("file", driver_file, help_text("help.portal_opt_file_2"))->required();
   dadd->callback([&ctx] {
     auto ledger = open_ledger(ctx);
     auto d = driver_catalog(*ledger, ctx.config()).add(driver, driver_file);
@@ -224,8 +220,8 @@ void add_portal_commands(CLI::App& app, Context& ctx) {
                                            {"size", std::to_string(d.size)}, {"sha256", d.sha256}})
               << "\n";
   });
-  auto* dlist = drivers->add_subcommand("list", "List the catalog");
-  dlist->add_flag("--json", json, "Machine-readable output");
+  auto* dlist = drivers->add_subcommand("list", help_text("help.portal_cmd_list_2"));
+  dlist->add_flag("--json", json, help_text("help.portal_opt_json"));
   dlist->callback([&ctx] {
     auto ledger = open_ledger(ctx);
     auto all = driver_catalog(*ledger, ctx.config()).list();
@@ -240,8 +236,8 @@ void add_portal_commands(CLI::App& app, Context& ctx) {
     if (json) std::cout << out.dump(2) << "\n";
     else if (all.empty()) std::cout << message("drivers.none") << "\n";
   });
-  auto* dremove = drivers->add_subcommand("remove", "Remove a driver from the catalog");
-  dremove->add_option("id", driver_id, "Driver id")->required();
+  auto* dremove = drivers->add_subcommand("remove", help_text("help.portal_cmd_remove"));
+  dremove->add_option("id", driver_id, help_text("help.portal_opt_id"))->required();
   dremove->callback([&ctx] {
     auto ledger = open_ledger(ctx);
     driver_catalog(*ledger, ctx.config()).remove(driver_id);
@@ -250,10 +246,10 @@ void add_portal_commands(CLI::App& app, Context& ctx) {
 
   static std::string to;
   static int limit = 20;
-  auto* outbox = app.add_subcommand("outbox", "Messages written by the outbox SMS and e-mail adapters, newest first");
-  outbox->add_option("--to", to, "Only messages to this phone number or address");
-  outbox->add_option("--limit", limit, "How many")->capture_default_str();
-  outbox->add_flag("--json", json, "Machine-readable output");
+  auto* outbox = app.add_subcommand("outbox", help_text("help.portal_cmd_outbox"));
+  outbox->add_option("--to", to, help_text("help.portal_opt_to"));
+  outbox->add_option("--limit", limit, help_text("help.portal_opt_limit"))->capture_default_str();
+  outbox->add_flag("--json", json, help_text("help.portal_opt_json"));
   outbox->callback([&ctx] {
     auto config = ctx.config();
     auto db = store::Database::open(config);
@@ -272,9 +268,8 @@ void add_portal_commands(CLI::App& app, Context& ctx) {
 
   static std::string unblock_tckn;
   auto* holder = app.get_subcommand("holder");
-  auto* unblock = holder->add_subcommand(
-      "unblock", "Lift the block on a holder's log-in after 3 wrong security words (call centre; audited)");
-  unblock->add_option("--tckn", unblock_tckn, "The holder's identity number")->required();
+  auto* unblock = holder->add_subcommand("unblock", help_text("help.portal_cmd_unblock"));
+  unblock->add_option("--tckn", unblock_tckn, help_text("help.portal_opt_tckn_2"))->required();
   unblock->callback([&ctx] {
     auto ledger = open_ledger(ctx);
     auto config = ctx.config();
@@ -286,11 +281,11 @@ void add_portal_commands(CLI::App& app, Context& ctx) {
   });
 
   static std::string sms_to, email_to;
-  auto* notify = app.add_subcommand("notify", "The SMS and e-mail adapters (notify.sms, notify.email)");
+  auto* notify = app.add_subcommand("notify", help_text("help.portal_cmd_notify"));
   notify->require_subcommand(1);
-  auto* test = notify->add_subcommand("test", "Send a test message through the configured adapters");
-  test->add_option("--sms", sms_to, "Mobile number to send a test SMS to");
-  test->add_option("--email", email_to, "Address to send a test e-mail to");
+  auto* test = notify->add_subcommand("test", help_text("help.portal_cmd_test"));
+  test->add_option("--sms", sms_to, help_text("help.portal_opt_sms"));
+  test->add_option("--email", email_to, help_text("help.portal_opt_email"));
   test->callback([&ctx] {
     if (sms_to.empty() && email_to.empty()) throw UserError("notify.nothing_to_send");
     auto config = ctx.config();
@@ -304,14 +299,22 @@ void add_portal_commands(CLI::App& app, Context& ctx) {
     std::cout << message("notify.test_sent") << "\n";
   });
 
-  auto* demo = app.add_subcommand("demo", "Demo data for trying the portal (never on a real service)");
+  auto* demo = app.add_subcommand("demo", help_text("help.portal_cmd_demo"));
   demo->require_subcommand(1);
-  demo->add_subcommand("seed", "Load TEST KURUM, its officer Ali Nafiz Çamlı, synthetic people and drivers")
+  demo->add_subcommand("seed", help_text("help.portal_cmd_seed"))
       ->callback([&ctx] { seed_demo(ctx); });
   static std::string totp_secret = kDemoOfficerTotp;
-  auto* code = demo->add_subcommand("totp", "The current second-factor code of a demo account (default: the officer)");
-  code->add_option("--secret", totp_secret, "Base32 TOTP key")->capture_default_str();
-  code->callback([] { std::cout << ra::totp_code(ra::base32_decode(totp_secret), now_seconds()) << "\n"; });
+  auto* code = demo->add_subcommand("totp", help_text("help.portal_cmd_totp"));
+  code->add_option("--secret", totp_secret, help_text("help.portal_opt_secret"))->capture_default_str();
+  code->callback([] {
+    Bytes key;
+    try {
+      key = ra::base32_decode(totp_secret);
+    } catch (const std::invalid_argument&) {
+      throw UsageError("demo.bad_secret", {{"secret", totp_secret}});
+    }
+    std::cout << ra::totp_code(key, now_seconds()) << "\n";
+  });
 }
 
 }  // namespace tugra::cli

@@ -59,33 +59,34 @@ void print_shipment(const store::ShipmentRecord& s, bool json) {
 }  // namespace
 
 void add_production_commands(CLI::App& app, Context& ctx) {
-  auto* production = app.add_subcommand("production", "Card production: queue approved requests, personalise cards");
+  auto* production = app.add_subcommand("production", help_text("help.production_cmd_production"));
   production->require_subcommand(1);
 
   static ra::ProductionOrder order;
   static std::optional<std::string> limit;
-  auto* enqueue = production->add_subcommand(
-      "enqueue", "Queue an approved request for a card (stands in for the officer's approval)");
-  enqueue->add_option("--tckn", order.tckn, "T.C. Kimlik No of the holder")->required();
-  enqueue->add_option("--given-name", order.given_name, "Given name(s), as on the ID card")->required();
-  enqueue->add_option("--surname", order.surname, "Surname")->required();
-  enqueue->add_option("--phone", order.phone, "Mobile phone (5XX XXX XX XX)")->required();
-  enqueue->add_option("--email", order.email, "E-mail address")->required();
-  enqueue->add_option("--years", order.years, "Certificate validity in years (3 or 5)")->capture_default_str();
-  enqueue->add_option("--limit", limit, "Monetary limit (QcLimitValue), e.g. 50000");
+  auto* enqueue = production->add_subcommand("enqueue", help_text("help.production_cmd_enqueue"));
+  enqueue->add_option("--tckn", order.tckn, help_text("help.production_opt_tckn"))->required();
+  enqueue->add_option("--given-name", order.given_name, help_text("help.production_opt_given_name"))->required();
+  enqueue->add_option("--surname", order.surname, help_text("help.production_opt_surname"))->required();
+  enqueue->add_option("--phone", order.phone, help_text("help.production_opt_phone"))->required();
+  enqueue->add_option("--email", order.email, help_text("help.production_opt_email"))->required();
+  enqueue->add_option("--years", order.years, help_text("help.production_opt_years"))->capture_default_str();
+  enqueue->add_option("--limit", limit, help_text("help.production_opt_limit"));
+  static bool force = false;
+  enqueue->add_flag("--force", force, help_text("help.production_opt_force"));
   enqueue->callback([&ctx] {
     order.limit = limit;
-    auto r = ra::enqueue_production(*ctx.ledger(), order, ctx.config().str("profile.currency"));
+    auto r = ra::enqueue_production(*ctx.ledger(), order, ctx.config().str("profile.currency"), force);
     std::cout << message("production.queued", {{"id", std::to_string(r.id)}}) << "\n";
   });
 
-  static int batch = 10;
+  static int batch = 0;
   static std::optional<std::string> module;
   static bool timings = false;
-  auto* run = production->add_subcommand("run", "Personalise cards for queued requests (interrupted ones first)");
-  run->add_option("--batch", batch, "At most this many cards")->check(CLI::Range(1, 100000))->capture_default_str();
-  run->add_option("--module", module, "PKCS#11 module of the card writer (default: card.module, else the virtual card)");
-  run->add_flag("--timings", timings, "Also print where the time went (card, key generation, issuance, storage)");
+  auto* run = production->add_subcommand("run", help_text("help.production_cmd_run"));
+  run->add_option("--batch", batch, help_text("help.production_opt_batch"))->check(CLI::Range(1, 100000));
+  run->add_option("--module", module, help_text("help.production_opt_module"));
+  run->add_flag("--timings", timings, help_text("help.production_opt_timings"));
   run->callback([&ctx] {
     Config config = ctx.config();
     RunLock lock(config.home() / "production.lock");
@@ -109,6 +110,7 @@ void add_production_commands(CLI::App& app, Context& ctx) {
     std::cout << message("production.summary", {{"done", std::to_string(report.done)},
                                                 {"failed", std::to_string(report.failed)},
                                                 {"resumed", std::to_string(report.resumed)},
+                                                {"remaining", std::to_string(report.remaining)},
                                                 {"seconds", std::to_string(seconds)}})
               << "\n";
     if (timings)
@@ -122,9 +124,9 @@ void add_production_commands(CLI::App& app, Context& ctx) {
 
   static std::string state;
   static bool json = false;
-  auto* list = production->add_subcommand("list", "List production requests");
-  list->add_option("--state", state, "queued, in_progress, done or failed");
-  list->add_flag("--json", json, "Machine-readable output");
+  auto* list = production->add_subcommand("list", help_text("help.production_cmd_list"));
+  list->add_option("--state", state, help_text("help.production_opt_state"));
+  list->add_flag("--json", json, help_text("help.production_opt_json"));
   list->callback([&ctx] {
     std::optional<store::ProductionState> filter;
     if (!state.empty()) {
@@ -149,36 +151,35 @@ void add_production_commands(CLI::App& app, Context& ctx) {
     if (json) std::cout << out.dump(2) << "\n";
   });
 
-  auto* shipment = app.add_subcommand("shipment", "Card shipments (Gönderi Sorgulama)");
+  auto* shipment = app.add_subcommand("shipment", help_text("help.production_cmd_shipment"));
   shipment->require_subcommand(1);
   static std::string tracking, new_state, note;
-  auto* show = shipment->add_subcommand("show", "Show a shipment by tracking number");
-  show->add_option("TRACKING", tracking, "Tracking number (12 digits)")->required();
-  show->add_flag("--json", json, "Machine-readable output");
+  auto* show = shipment->add_subcommand("show", help_text("help.production_cmd_show"));
+  show->add_option("TRACKING", tracking, help_text("help.production_opt_tracking"))->required();
+  show->add_flag("--json", json, help_text("help.production_opt_json"));
   show->callback([&ctx] {
     auto ledger = ctx.ledger();
     auto s = ra::Shipments(*ledger).find(tracking);
     if (!s) throw UserError("shipment.not_found", {{"number", tracking}});
     print_shipment(*s, json);
   });
-  auto* update = shipment->add_subcommand("update", "Move a shipment on: shipped (kargoya verildi), delivered (teslim edildi)");
-  update->add_option("TRACKING", tracking, "Tracking number (12 digits)")->required();
-  update->add_option("--state", new_state, "shipped or delivered")->required();
-  update->add_option("--note", note, "e.g. the carrier's reference");
+  auto* update = shipment->add_subcommand("update", help_text("help.production_cmd_update"));
+  update->add_option("TRACKING", tracking, help_text("help.production_opt_tracking"))->required();
+  update->add_option("--state", new_state, help_text("help.production_opt_state_2"))->required();
+  update->add_option("--note", note, help_text("help.production_opt_note"));
   update->callback([&ctx] {
     auto ledger = ctx.ledger();
     print_shipment(ra::Shipments(*ledger).update(tracking, new_state, note), false);
   });
 
-  auto* holder = app.add_subcommand("holder", "Holder support: PIN/PUK records, blocked log-ins");
+  auto* holder = app.add_subcommand("holder", help_text("help.production_cmd_holder"));
   holder->require_subcommand(1);
   static std::string tckn;
   static bool erase = false;
-  auto* pin_puk = holder->add_subcommand(
-      "pin-puk", "Show a holder's PIN and PUK (audited), or delete them for good with --delete");
-  pin_puk->add_option("--tckn", tckn, "T.C. Kimlik No")->required();
-  pin_puk->add_flag("--delete", erase, "Delete every PIN/PUK record of the holder, beyond recovery");
-  pin_puk->add_flag("--json", json, "Machine-readable output");
+  auto* pin_puk = holder->add_subcommand("pin-puk", help_text("help.production_cmd_pin_puk"));
+  pin_puk->add_option("--tckn", tckn, help_text("help.production_opt_tckn_2"))->required();
+  pin_puk->add_flag("--delete", erase, help_text("help.production_opt_delete"));
+  pin_puk->add_flag("--json", json, help_text("help.production_opt_json"));
   pin_puk->callback([&ctx] {
     auto ledger = ctx.ledger();
     ra::HolderSecrets secrets(ledger->database(), ctx.config().path("secrets.master_key_file"));

@@ -10,11 +10,9 @@
 #include "common/messages.hpp"
 
 namespace tugra::cli {
-namespace {
-
-std::string read_line_from_terminal(const std::string& prompt) {
+std::string SecretInput::line_from_terminal(const std::string& prompt) const {
   int fd = ::open("/dev/tty", O_RDWR | O_CLOEXEC);
-  if (fd < 0) throw UserError("cli.no_terminal");
+  if (fd < 0) throw UserError("cli.no_terminal", {{"flag", flag_}});
   (void)!::write(fd, prompt.data(), prompt.size());
   termios old{};
   bool restore = ::tcgetattr(fd, &old) == 0;
@@ -32,8 +30,6 @@ std::string read_line_from_terminal(const std::string& prompt) {
   return line;
 }
 
-}  // namespace
-
 std::string SecretInput::read(const std::string& prompt_key, bool confirm) {
   if (from_stdin_) {
     std::string line;
@@ -41,8 +37,8 @@ std::string SecretInput::read(const std::string& prompt_key, bool confirm) {
     if (!line.empty() && line.back() == '\r') line.pop_back();
     return line;
   }
-  std::string first = read_line_from_terminal(message(prompt_key) + ": ");
-  if (confirm && read_line_from_terminal(message("cli.prompt_again") + ": ") != first)
+  std::string first = line_from_terminal(message(prompt_key) + ": ");
+  if (confirm && line_from_terminal(message("cli.prompt_again") + ": ") != first)
     throw UserError("cli.secrets_differ");
   return first;
 }

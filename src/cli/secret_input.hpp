@@ -4,18 +4,24 @@
 #pragma once
 
 #include <string>
+#include <utility>
 
 namespace tugra::cli {
 
 class SecretInput {
  public:
-  explicit SecretInput(bool from_stdin) : from_stdin_(from_stdin) {}
+  // `flag` is the command's option that reads from standard input, named
+  // in the error when there is no terminal to ask on.
+  explicit SecretInput(bool from_stdin, std::string flag = "--pin-stdin")
+      : from_stdin_(from_stdin), flag_(std::move(flag)) {}
   // Prompts with the catalog text `prompt_key`; with `confirm`, asks twice
   // on a terminal and insists both match.
   std::string read(const std::string& prompt_key, bool confirm = false);
 
  private:
+  std::string line_from_terminal(const std::string& prompt) const;
   bool from_stdin_;
+  std::string flag_;
 };
 
 }  // namespace tugra::cli

@@ -50,15 +50,9 @@ sigset_t stop_signals() {
 void add_serve_commands(CLI::App& app, Context& ctx) {
   static web::ServeOptions options;
   static std::string roles;
-  auto* serve = app.add_subcommand(
-      "serve", "Run the service. Roles: portal (web pages), status (OCSP: POST /ocsp, GET /ocsp/{base64}; CRLs "
-               "/crl/nes.crl, /crl/root.crl; CA certificates /ca/nes.crt, /ca/root.crt; /healthz, /metrics; "
-               "signs with the status token), ca (publishes CRLs after status changes and completes interrupted "
-               "issuance; the only role that opens the CA token). Stops on SIGINT/SIGTERM.");
-  serve->add_option("--listen", options.listen, "ADDR:PORT (default: service.listen, 127.0.0.1:8080)");
-  serve->add_option("--roles", roles,
-                    "Comma-separated roles: portal, status, ca, or all (default). portal and status never need "
-                    "the CA token's PIN; ca alone serves no HTTP.");
+  auto* serve = app.add_subcommand("serve", help_text("help.serve_cmd_serve"));
+  serve->add_option("--listen", options.listen, help_text("help.serve_opt_listen"));
+  serve->add_option("--roles", roles, help_text("help.serve_opt_roles"));
   serve->callback([&ctx] {
     Roles r = parse_roles(roles);
     Config config = ctx.config();
@@ -86,19 +80,20 @@ void add_serve_commands(CLI::App& app, Context& ctx) {
     if (publisher) publisher->stop();
   });
 
-  auto* crl = app.add_subcommand("crl", "Certificate revocation lists");
+  auto* crl = app.add_subcommand("crl", help_text("help.serve_cmd_crl"));
   crl->require_subcommand(1);
   static std::string ca_id = "nes", out_file;
-  auto* generate = crl->add_subcommand(
-      "generate", "Publish a new full CRL now, signed with the CA token (the ca role of `tugra serve` also does this "
-                  "by itself)");
-  generate->add_option("--ca", ca_id, "nes (holder certificates) or root (CA certificates)")->default_val("nes");
-  generate->add_option("--out", out_file, "Also write the CRL (DER) to this file");
+  auto* generate = crl->add_subcommand("generate", help_text("help.serve_cmd_generate"));
+  generate->add_option("--ca", ca_id, help_text("help.serve_opt_ca"))
+      ->default_val("nes")
+      ->check(CLI::IsMember({"nes", "root"}));
+  generate->add_option("--out", out_file, help_text("help.serve_opt_out"));
   generate->callback([&ctx] {
     auto session = ctx.open_ca();
     auto record = session.ca->publish_crl(ca_id);
     if (!out_file.empty()) write_output(out_file, to_string(base64_decode(record.der)));
-    std::cout << message("crl.published", {{"ca", ca_id},
+    // With --out -, standard output holds the CRL itself; the report goes beside it.
+    (out_file == "-" ? std::cerr : std::cout) << message("crl.published", {{"ca", ca_id},
                                            {"number", std::to_string(record.number)},
                                            {"entries", std::to_string(record.entries)},
                                            {"next", format_utc(record.next_update)}})

@@ -68,9 +68,16 @@ void queue_production_request(store::Ledger& ledger, store::ProductionRequest& r
 }
 
 store::ProductionRequest enqueue_production(store::Ledger& ledger, const ProductionOrder& order,
-                                            const std::string& currency) {
+                                            const std::string& currency, bool force) {
   auto r = production_request_for(order, currency);
-  ledger.write([&] { queue_production_request(ledger, r); });
+  ledger.write([&] {
+    // Checked inside the write transaction: two enqueues at once cannot both pass.
+    auto open = store::ProductionRepository(ledger.database()).open_count(r.tckn);
+    if (open > 0 && !force) throw UserError("production.already_open", {{"tckn", r.tckn}});
+    queue_production_request(ledger, r);
+    if (open > 0)
+      ledger.record("production.forced", r.tckn, nlohmann::json{{"request", r.id}, {"open", open}}.dump());
+  });
   ledger.checkpoint();
   return r;
 }
@@ -221,7 +228,7 @@ void Production::fail(store::ProductionRequest& r, const std::string& why) {
 
 ProductionReport Production::run(int batch, const std::function<void(const ProductionProgress&)>& progress) {
   ProductionReport report;
-  auto requests = store::ProductionRepository(ledger_.database()).next(batch);
+  auto requests = store::ProductionRepository(ledger_.database()).next(batch > 0 ? batch : 1000000000);
   int index = 0;
   for (auto& r : requests) {
     ProductionProgress p;
@@ -244,6 +251,7 @@ ProductionReport Production::run(int batch, const std::function<void(const Produ
     }
     if (progress) progress(p);
   }
+  report.remaining = store::ProductionRepository(ledger_.database()).open_count();
   ledger_.checkpoint();
   return report;
 }

@@ -57,6 +57,7 @@ struct ProductionReport {
   int done = 0;
   int failed = 0;
   int resumed = 0;  // requests a crash had interrupted
+  std::int64_t remaining = 0;  // still queued or in progress after the run
   ProductionTimes times;
 };
 
@@ -69,8 +70,10 @@ struct ProductionProgress {
 
 // Checks the order (TCKN, names, phone, e-mail, years, limit) and queues it;
 // no card is touched until a production run.
+// UserError("production.already_open") when the person already has a queued
+// or unfinished request, unless `force` (a deliberate second card, audited).
 store::ProductionRequest enqueue_production(store::Ledger& ledger, const ProductionOrder& order,
-                                            const std::string& currency);
+                                            const std::string& currency, bool force = false);
 // The same in two halves, for a caller that queues inside its own write
 // transaction (an officer's approval): the checked request, then the insert
 // and its audit record.
@@ -82,7 +85,8 @@ class Production {
   // Issues through `ca` (the CA token must be at hand) and writes through its ledger.
   Production(ca::CertificateAuthority& ca, const card::CardReader& reader, HolderSecrets& secrets, KeyType key_type);
 
-  // Personalises up to `batch` cards: interrupted requests first, then the queue.
+  // Personalises up to `batch` cards (0: the whole queue): interrupted
+  // requests first, then the queue.
   ProductionReport run(int batch, const std::function<void(const ProductionProgress&)>& progress = {});
 
   // The issuance request id of the request's current attempt.

@@ -89,12 +89,20 @@ void AuditLog::checkpoint_if_behind() {
 }
 
 std::vector<AuditRecord> AuditLog::list(std::int64_t after_seq, std::int64_t limit) {
+  return find(after_seq, limit, "", "");
+}
+
+std::vector<AuditRecord> AuditLog::find(std::int64_t after_seq, std::int64_t limit, const std::string& event,
+                                        const std::string& actor) {
   std::vector<AuditRecord> out;
   AuditRecord r;
   long long seq = 0, at = 0, after = after_seq, lim = limit;
+  std::string event1 = event, event2 = event, actor1 = actor, actor2 = actor;
   soci::statement st = (db_.sql().prepare << "SELECT seq, at, event, actor, subject, details, prev_hash, hash "
-                                             "FROM audit_log WHERE seq > :after ORDER BY seq LIMIT :lim",
-                        soci::use(after), soci::use(lim), soci::into(seq), soci::into(at),
+                                             "FROM audit_log WHERE seq > :after AND (CAST(:e1 AS TEXT) = '' OR event = :e2) "
+                                             "AND (CAST(:a1 AS TEXT) = '' OR actor = :a2) ORDER BY seq LIMIT :lim",
+                        soci::use(after), soci::use(event1), soci::use(event2), soci::use(actor1), soci::use(actor2),
+                        soci::use(lim), soci::into(seq), soci::into(at),
                         soci::into(r.event), soci::into(r.actor), soci::into(r.subject),
                         soci::into(r.details), soci::into(r.prev_hash), soci::into(r.hash));
   st.execute();

@@ -55,6 +55,9 @@ class AuditLog {
   void checkpoint_if_behind();
 
   std::vector<AuditRecord> list(std::int64_t after_seq, std::int64_t limit);
+  // Records after `after_seq` of one event and/or one actor (empty: any), in order.
+  std::vector<AuditRecord> find(std::int64_t after_seq, std::int64_t limit, const std::string& event,
+                                const std::string& actor);
   // Recomputes every hash and link and checks every checkpoint's signature
   // with `audit_public_key` (SubjectPublicKeyInfo).
   AuditVerification verify(ByteView audit_public_key);

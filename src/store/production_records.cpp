@@ -83,6 +83,15 @@ std::vector<ProductionRequest> ProductionRepository::list(std::optional<Producti
   return select_requests(db_, "WHERE state = :p ORDER BY id LIMIT :n", std::string(to_string(*state)), 1000000);
 }
 
+std::int64_t ProductionRepository::open_count(const std::string& tckn) {
+  long long n = 0;
+  std::string who = tckn, who_again = tckn;
+  db_.sql() << "SELECT COUNT(*) FROM production_requests WHERE state IN ('queued', 'in_progress') "
+               "AND (CAST(:t1 AS TEXT) = '' OR tckn = :t2)",
+      soci::use(who), soci::use(who_again), soci::into(n);
+  return n;
+}
+
 void CardRepository::insert(const CardRecord& r) {
   long long request = r.request_id, created = now_seconds();
   db_.sql() << "INSERT INTO cards (serial, request_id, tckn, certificate_serial, label, created_at) "

@@ -37,6 +37,8 @@ class ProductionRepository {
   // In-progress requests first (a crash left them), then the queue, oldest first.
   std::vector<ProductionRequest> next(int limit);
   std::vector<ProductionRequest> list(std::optional<ProductionState> state);  // every state when empty
+  // Requests still queued or in progress: of one person (empty: everyone's).
+  std::int64_t open_count(const std::string& tckn = "");
 
  private:
   Database& db_;

@@ -1,0 +1,191 @@
+"""The command line as a newcomer meets it: output files that respect what
+they are given (devices, FIFOs, symlinks, `-`), and a clear answer where the
+old one surprised: a revoked certificate is not handed out again, a second
+card needs --force, a production run takes the whole queue, usage errors
+exit 2, hints name real flags, help speaks the user's language, the card
+warning only without --slot, the audit list filters, and the audit actor is
+the real OS account."""
+import json
+import os
+import pwd
+import stat
+import subprocess
+import threading
+import unittest
+
+import harness
+from harness import run
+
+
+class CliAnswers(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.home = harness.Home()
+        cls.home.tugra("init")
+        _, cls.pub = harness.ec_public_key(cls.home)
+        cls.home.env["TUGRA_VCARD_DIR"] = cls.home.path("vcards")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.home.remove()
+
+    def issue(self, request_id, check=True):
+        return self.home.tugra("ca", "issue", "--tckn", "10000000146", "--given-name", "Ayşe", "--surname", "Kaya",
+                               "--public-key", self.pub, "--request-id", request_id, check=check)
+
+    def leftovers(self, directory):
+        return [n for n in os.listdir(directory) if ".tmp" in n]
+
+    # --- output files ------------------------------------------------------------------
+
+    def test_out_writes_into_a_device_node_in_place(self):
+        device = self.home.path("null-device")
+        os.mknod(device, 0o666 | stat.S_IFCHR, os.makedev(1, 3))  # what /dev/null is
+        self.home.tugra("crl", "generate", "--out", device)
+        self.assertTrue(stat.S_ISCHR(os.stat(device).st_mode), "the device was replaced by a file")
+        self.assertEqual(self.leftovers(self.home.dir), [])
+
+    def test_out_writes_into_a_fifo_for_its_reader(self):
+        fifo = self.home.path("chain.fifo")
+        os.mkfifo(fifo)
+        got = []
+        reader = threading.Thread(target=lambda: got.append(open(fifo, "rb").read()))
+        reader.start()
+        self.home.tugra("ca", "chain", "--out", fifo)
+        reader.join(timeout=20)
+        self.assertEqual(got[0].count(b"-----BEGIN CERTIFICATE-----"), 2)
+        self.assertTrue(stat.S_ISFIFO(os.stat(fifo).st_mode))
+
+    def test_out_through_a_symlink_replaces_its_target(self):
+        target = self.home.path("issuing.pem")
+        with open(target, "w") as f:
+            f.write("old\n")
+        link = self.home.path("current.pem")
+        os.symlink("issuing.pem", link)
+        self.home.tugra("ca", "chain", "--issuing", "--out", link)
+        self.assertTrue(os.path.islink(link))
+        self.assertEqual(os.readlink(link), "issuing.pem")
+        with open(target) as f:
+            text = f.read()
+        self.assertEqual(text.count("-----BEGIN CERTIFICATE-----"), 1)
+        run(["openssl", "x509", "-in", target, "-noout"])
+        self.assertEqual(self.leftovers(self.home.dir), [])
+
+    def test_out_dash_is_standard_output_and_failures_leave_nothing(self):
+        r = self.home.tugra("crl", "generate", "--out", "-")
+        der = r.stdout
+        run(["openssl", "crl", "-inform", "DER", "-noout"], input=der)
+        self.assertIn(b"published", r.stderr)
+        self.assertIn(b"BEGIN CERTIFICATE", self.home.tugra("ca", "chain", "--root", "--out", "-").stdout)
+        missing = self.home.path("no-such-dir", "chain.pem")
+        r = self.home.tugra("ca", "chain", "--out", missing, check=False)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("no-such-dir", r.stderr.decode())
+
+    def test_two_writers_at_once_do_not_collide(self):
+        out = self.home.path("both.pem")
+        procs = [subprocess.Popen([harness.TUGRA, "ca", "chain", "--out", out], env=self.home.env,
+                                  stderr=subprocess.PIPE) for _ in range(4)]
+        self.assertEqual([p.wait() for p in procs], [0, 0, 0, 0])
+        with open(out) as f:
+            self.assertEqual(f.read().count("-----BEGIN CERTIFICATE-----"), 2)
+        self.assertEqual(self.leftovers(self.home.dir), [])
+
+    # --- surprising answers ----------------------------------------------------------------
+
+    def test_a_revoked_certificate_is_not_handed_out_again(self):
+        serial = self.issue("answers-1").stderr.decode().strip().splitlines()[-1]
+        self.home.tugra("ca", "revoke", serial, "--reason", "keyCompromise")
+        r = self.issue("answers-1", check=False)
+        self.assertEqual(r.returncode, 1)
+        err = r.stderr.decode()
+        self.assertIn(serial, err)
+        self.assertIn("revoked", err)
+        self.assertEqual(r.stdout, b"")
+        fresh = self.issue("answers-2").stderr.decode().strip().splitlines()[-1]
+        self.assertNotEqual(fresh, serial)
+
+    def test_enqueue_refuses_a_second_card_unless_forced_and_run_takes_the_whole_queue(self):
+        def enqueue(tckn, *extra, check=True):
+            return self.home.tugra("production", "enqueue", "--tckn", tckn, "--given-name", "Ali", "--surname",
+                                   "Veli", "--phone", "0532 111 22 33", "--email", "ali@example.org", *extra,
+                                   check=check)
+        people = [harness_tckn(f"5{i:08d}") for i in range(11)]
+        for t in people:
+            enqueue(t)
+        r = enqueue(people[0], check=False)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("--force", r.stderr.decode())
+        enqueue(people[0], "--force")
+        events = self.home.tugra("audit", "list", "--event", "production.forced", "--json").stdout
+        self.assertEqual([e["subject"] for e in json.loads(events)], [people[0]])
+
+        self.home.tugra("vcard", "add", "--count", "14")
+        out = self.home.tugra("production", "run").stdout.decode()
+        self.assertIn("12 cards made", out)  # more than the old silent batch of 10
+        self.assertIn("still in the queue: 0", out)
+        for t in ("500000011", "500000012"):
+            enqueue(harness_tckn(t))
+        out = self.home.tugra("production", "run", "--batch", "1").stdout.decode()
+        self.assertIn("1 cards made", out)
+        self.assertIn("still in the queue: 1", out)
+
+    def test_usage_errors_exit_2(self):
+        cases = [["demo", "totp", "--secret", "notbase32!"], ["drivers", "remove", "abc"],
+                 ["crl", "generate", "--ca", "foo"], ["ca", "list", "--no-such-flag"], ["ca"],
+                 ["audit", "list", "--limit", "-3"], ["ca", "chain", "--issuing", "--root"]]
+        for args in cases:
+            r = self.home.tugra(*args, check=False)
+            self.assertEqual(r.returncode, 2, (args, r.stderr))
+            self.assertIn("usage error", r.stderr.decode())
+        self.assertEqual(self.home.tugra("ca", "issue", "--help").returncode, 0)
+
+    def test_the_password_hint_names_the_real_flag(self):
+        r = subprocess.run([harness.TUGRA, "institution", "officer-add", "--institution", "1", "--username",
+                            "a.b", "--tckn", "10000000146", "--name", "A B"], env=self.home.env,
+                           capture_output=True, stdin=subprocess.DEVNULL, start_new_session=True)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("--password-stdin", r.stderr.decode())
+        self.assertNotIn("--pin-stdin", r.stderr.decode())
+
+    def test_the_card_warning_only_without_a_slot(self):
+        self.home.tugra("vcard", "add", "--count", "2")
+        quiet = self.home.tugra("card", "show", "--slot", "1")
+        self.assertNotIn("--slot", quiet.stderr.decode())
+        warned = self.home.tugra("card", "show")
+        self.assertIn("--slot", warned.stderr.decode())
+
+    def test_help_in_turkish_and_english(self):
+        tr = self.home.tugra("ca", "issue", "--help", TUGRA_LANG="tr").stdout.decode()
+        en = self.home.tugra("ca", "issue", "--help", TUGRA_LANG="en").stdout.decode()
+        self.assertIn("nitelikli", tr.lower())
+        self.assertIn("Issue a qualified", en)
+        self.assertNotIn("Issue a qualified", tr)
+        serve_tr = self.home.tugra("serve", "--help", TUGRA_LANG="tr").stdout.decode()
+        self.assertIn("Görevler", serve_tr)
+
+    def test_audit_list_filters_and_the_real_account_as_actor(self):
+        serial = self.issue("answers-actor").stderr.decode().strip().splitlines()[-1]
+        self.home.tugra("ca", "suspend", serial, USER="ali.camli", LOGNAME="ali.camli")
+        records = json.loads(self.home.tugra("audit", "list", "--event", "certificate.suspended", "--json",
+                                             "--limit", "1000").stdout)
+        mine = [r for r in records if r["subject"] == serial]
+        self.assertEqual(len(mine), 1)
+        self.assertEqual(mine[0]["actor"], "cli:" + pwd.getpwuid(os.getuid()).pw_name)
+        self.assertEqual(mine[0]["details"]["status"], "suspended")
+        by_actor = json.loads(self.home.tugra("audit", "list", "--actor", mine[0]["actor"], "--from",
+                                              str(mine[0]["seq"]), "--json").stdout)
+        self.assertEqual(by_actor[0]["seq"], mine[0]["seq"])
+        self.assertTrue(all(r["actor"] == mine[0]["actor"] for r in by_actor))
+        self.assertEqual(json.loads(self.home.tugra("audit", "list", "--actor", "cli:ali.camli", "--json").stdout),
+                         [])
+
+
+def harness_tckn(nine):
+    d = [int(c) for c in nine]
+    tenth = (7 * sum(d[0:9:2]) - sum(d[1:8:2])) % 10
+    return nine + str(tenth) + str((sum(d) + tenth) % 10)
+
+
+if __name__ == "__main__":
+    harness.main()
