@@ -1,6 +1,10 @@
 // Publishing CRLs: every revoked or suspended certificate of an authority,
 // expired or not, in a CRL with an increasing number, stored and audited.
 #include <nlohmann/json.hpp>
+#include <openssl/bn.h>
+#include <openssl/x509.h>
+
+#include <unordered_set>
 
 #include "ca/authority.hpp"
 #include "ca/crl_builder.hpp"
@@ -18,6 +22,26 @@ namespace {
 std::string freshest_url(const Config& config, const std::string& authority_id) {
   if (authority_id != "nes" || config.integer("crl.full_every_minutes") <= 0) return "";
   return config.str("service.public_base_url") + "/crl/nes-delta.crl";
+}
+
+// The serials a stored CRL lists (upper-case hex, as the database keeps them).
+std::unordered_set<std::string> listed_serials(const std::string& der_base64) {
+  Bytes der = base64_decode(der_base64);
+  const unsigned char* p = der.data();
+  ossl::Ptr<X509_CRL, X509_CRL_free> crl(d2i_X509_CRL(nullptr, &p, static_cast<long>(der.size())));
+  if (!crl) throw ossl::Error("stored CRL does not parse");
+  std::unordered_set<std::string> out;
+  STACK_OF(X509_REVOKED)* revoked = X509_CRL_get_REVOKED(crl.get());
+  for (int i = 0; i < sk_X509_REVOKED_num(revoked); ++i) {
+    const ASN1_INTEGER* serial = X509_REVOKED_get0_serialNumber(sk_X509_REVOKED_value(revoked, i));
+    ossl::Ptr<BIGNUM, BN_free> bn(ASN1_INTEGER_to_BN(serial, nullptr));
+    char* hex = BN_bn2hex(bn.get());
+    std::string text(hex);
+    OPENSSL_free(hex);
+    if (text.size() % 2) text = "0" + text;
+    out.insert(text);
+  }
+  return out;
 }
 
 }  // namespace
@@ -63,13 +87,16 @@ store::CrlRecord CertificateAuthority::publish_delta_crl(const std::string& auth
     store::CrlRepository crls(ledger_.database());
     std::int64_t now = now_seconds();
     // What changed after the base: revoked and suspended certificates with
-    // their reasons, and lifted suspensions as removeFromCRL (RFC 5280 §5.3.1).
+    // their reasons, and lifted suspensions as removeFromCRL — only for a
+    // serial the base lists (RFC 5280 §5.3.1): a certificate that became or
+    // was issued valid after the base was never on it, so it is not named.
+    auto on_base = listed_serials(base->der);
     std::vector<CrlEntry> entries;
     for (const auto& row : store::CertificateRepository(ledger_.database()).changed_since(base->change_seq, 10000000)) {
       if (row.issuer != authority_id) continue;
       if (row.status == store::CertStatus::revoked || row.status == store::CertStatus::suspended)
         entries.push_back({row.serial, row.revoked_at, row.reason < 0 ? 0 : row.reason});
-      else if (row.status == store::CertStatus::valid)
+      else if (row.status == store::CertStatus::valid && on_base.count(row.serial))
         entries.push_back({row.serial, now, kReasonRemoveFromCrl});
     }
     CrlParams params{crls.next_number(authority_id), now, base->next_update,

@@ -99,8 +99,16 @@ IssueResult CertificateAuthority::issue(const IssueRequest& req) {
   const Signer& nes = signer("nes");
   Bytes serial = random_serial();
   Validity validity = Validity::years_from(now_seconds(), req.years);
+  // A holder certificate never outlives the issuing CA: refused, or cut at
+  // the CA's end when ca.holder_beyond_issuer = "cap".
+  std::int64_t issuer_end = ossl::unix_seconds(X509_get0_notAfter(issuing_certificate()));
+  if (validity.not_after > issuer_end) {
+    if (config_.str("ca.holder_beyond_issuer") != "cap")
+      throw UserError("ca.outlives_issuer", {{"years", std::to_string(req.years)}, {"until", format_utc(issuer_end)}});
+    validity.not_after = issuer_end;
+  }
   auto builder = nes_profile().build(req.holder, key, serial, validity, limit);
-  auto problems = lint_nes_certificate(builder.cert(), settings_, key.pkey());
+  auto problems = lint_nes_certificate(builder.cert(), settings_, key.pkey(), issuing_certificate());
   if (!problems.empty()) {
     std::string list;
     for (const auto& p : problems) list += (list.empty() ? "" : "; ") + message(p);

@@ -69,8 +69,8 @@ void check_holder(const Holder& h) {
   if (h.locality) check_name(*h.locality, "locality", 128);
 }
 
-std::vector<std::string> lint_nes_certificate(const X509* cert, const ProfileSettings& s,
-                                              const EVP_PKEY* subject_key) {
+std::vector<std::string> lint_nes_certificate(const X509* cert, const ProfileSettings& s, const EVP_PKEY* subject_key,
+                                              const X509* issuer) {
   std::vector<std::string> problems;
   auto require = [&](bool ok, const char* key) {
     if (!ok) problems.emplace_back(key);
@@ -140,6 +140,9 @@ std::vector<std::string> lint_nes_certificate(const X509* cert, const ProfileSet
   const ASN1_TIME* na = X509_get0_notAfter(cert);
   int days = 0, secs = 0;
   require(ASN1_TIME_diff(&days, &secs, nb, na) == 1 && days > 0 && days <= nes_policy::max_validity_days(), "lint.validity");
+  // RFC 5280 §6 does not forbid it, but a certificate valid after its
+  // issuer's end cannot be validated then (ETSI EN 319 411-1 GEN-6.3.3).
+  require(issuer && ASN1_TIME_compare(na, X509_get0_notAfter(issuer)) <= 0, "lint.outlives_issuer");
 
   try {
     check_key_strength(subject_key);

@@ -23,8 +23,10 @@ void check_name_field(const std::string& value, const char* field, int max);
 void check_holder(const Holder& holder);
 
 // Problems found in a holder certificate about to be signed; empty when clean.
-// `subject_key` is the key the certificate carries, already parsed.
+// `subject_key` is the key the certificate carries, already parsed; `issuer`
+// the CA certificate that will sign it (a holder certificate must not
+// outlive it).
 std::vector<std::string> lint_nes_certificate(const X509* cert, const ProfileSettings& settings,
-                                              const EVP_PKEY* subject_key);
+                                              const EVP_PKEY* subject_key, const X509* issuer);
 
 }  // namespace tugra::ca

@@ -4,6 +4,7 @@
 #include <openssl/x509v3.h>
 
 #include "common/clock.hpp"
+#include "common/error.hpp"
 
 namespace tugra::ca {
 
@@ -16,6 +17,9 @@ ProfileSettings ProfileSettings::from_config(const Config& c) {
   s.cps_uri = c.str("profile.cps_uri").empty() ? s.url("/cps") : c.str("profile.cps_uri");
   s.user_notice = c.str("profile.user_notice");
   s.pds_url = c.str("profile.qc_pds_url");
+  // ETSI EN 319 412-5 §4.3.4: the PKI disclosure statement is served over https.
+  if (!s.pds_url.empty() && s.pds_url.rfind("https://", 0) != 0)
+    throw UserError("ca.pds_not_https", {{"url", s.pds_url}});
   s.currency = c.str("profile.currency");
   s.etsi_qcp_policy = c.boolean("profile.etsi_qcp_policy");
   s.etsi_serial_number = c.boolean("profile.etsi_serial_number");
@@ -109,7 +113,10 @@ CertificateBuilder issuing_ca(const ProfileSettings& s, const std::string& name,
                               const X509* root) {
   auto subject = ca_name(s, name);
   auto b = base(subject.get(), root, key, random_serial(), v);
-  auto list = policies(s, false, false);
+  // The provider's policy and, as the holder certificates assert it, ETSI
+  // QCP-n-qscd: a verifier that requires that policy (explicit_policy)
+  // finds it on every certificate of the path.
+  auto list = policies(s, false, s.etsi_qcp_policy);
   b.extension(NID_basic_constraints, "critical,CA:TRUE,pathlen:0")
       .extension(NID_key_usage, "critical,keyCertSign,cRLSign")
       .extension(NID_subject_key_identifier, "hash")

@@ -19,6 +19,10 @@ MonetaryLimit parse_limit(const std::string& text, const std::string& currency) 
   for (char c : digits + decimals)
     if (c < '0' || c > '9') throw bad();
   while (!decimals.empty() && decimals.back() == '0') decimals.pop_back();
+  // Whole lira only: ETSI EN 319 412-5 writes the amount as amount x 10^exponent,
+  // and verifiers that read the exponent as unsigned (as some do) would turn
+  // 1500.5 into 15005 x 10^1. A fractional limit is refused, not rounded.
+  if (!decimals.empty()) throw UserError("ca.fractional_limit", {{"value", text}});
   std::int64_t amount = 0;
   for (char c : digits + decimals) {
     if (amount > (std::numeric_limits<std::int64_t>::max() - 9) / 10) throw bad();

@@ -76,6 +76,10 @@ void add_ca_commands(CLI::App& app, Context& ctx) {
               << token_line("ca", "pkcs11") << "\n"
               << token_line("status", "status_token") << "\n"
               << token_line("audit", "audit_token") << "\n";
+    // The default policy OID is under the example arc 2.999: fine for trying
+    // Tugra, never for a real provider (docs/PROFILE.md says how to set it).
+    if (config.str("profile.policy_oid").rfind("2.999.", 0) == 0)
+      std::cout << message("cli.init_example_policy", {{"oid", config.str("profile.policy_oid")}}) << "\n";
   });
 
   auto* cmd = app.add_subcommand("ca", help_text("help.ca_cmd_ca"));

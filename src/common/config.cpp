@@ -86,6 +86,8 @@ constexpr KeyInfo kKeys[] = {
     {"ca.ocsp_key_algorithm", Type::string, "ecdsa-p256",
      "OCSP responder key: \"ecdsa-p256\" (fast live signing) or \"ecdsa-p384\"."},
     {"ca.ocsp_years", Type::integer, "2", "Validity of the OCSP responder certificate in years."},
+    {"ca.holder_beyond_issuer", Type::string, "refuse",
+     "A holder certificate that would outlive the issuing CA: \"refuse\" the request, or \"cap\" its end at the CA's."},
     {"profile.policy_oid", Type::string, "2.999.5070.1.1",
      "The provider's NES certificate policy OID (2.999 is the example arc: set your own)."},
     {"profile.cps_uri", Type::string, "",

@@ -93,6 +93,18 @@ Bytes OcspResponder::cache_key(ByteView request) {
 
 Bytes OcspResponder::error_response(int status) { return der::tlv(0x30, der::enumerated(status)); }
 
+bool OcspResponder::known_issuer(OCSP_CERTID* id) const {
+  ASN1_OCTET_STRING* name_hash = nullptr;
+  ASN1_OBJECT* md = nullptr;
+  ASN1_OCTET_STRING* key_hash = nullptr;
+  ASN1_INTEGER* serial = nullptr;
+  if (OCSP_id_get0_info(&name_hash, &md, &key_hash, &serial, id) != 1) return false;
+  int nid = OBJ_obj2nid(md);
+  for (const auto& h : hashes_)
+    if (h.md_nid == nid && asn1_bytes(name_hash) == h.name_hash && asn1_bytes(key_hash) == h.key_hash) return true;
+  return false;
+}
+
 Bytes OcspResponder::sign_response(const std::vector<Single>& singles, ByteView nonce_ext_value,
                                    bool extended_revoke, std::int64_t now) const {
   Bytes responses;
@@ -184,6 +196,14 @@ OcspResponder::Answer OcspResponder::respond(ByteView request, const StatusLooku
         }
         break;
       }
+    }
+    // A CertID of another issuer (or hashed in a way this responder does not
+    // know): this responder is not authorised to speak for it, and says so
+    // unsigned instead of signing an "unknown" (RFC 6960 §2.3, RFC 5019 §2.2.3).
+    if (!single.status && !known_issuer(id)) {
+      answer = {};
+      answer.der = error_response(kUnauthorized);
+      return answer;
     }
     singles.push_back(std::move(single));
   }

@@ -9,6 +9,7 @@
 // tests/interop.
 #pragma once
 
+#include <openssl/ocsp.h>
 #include <openssl/x509.h>
 
 #include <cstdint>
@@ -58,9 +59,10 @@ class OcspResponder {
   // a nonce, i.e. one whose answer can come from a cache; empty otherwise.
   static Bytes cache_key(ByteView request);
 
-  static Bytes error_response(int status);  // 1 malformedRequest, 2 internalError, 3 tryLater
+  static Bytes error_response(int status);  // 1 malformedRequest, 2 internalError, 3 tryLater, 6 unauthorized
   static constexpr int kMalformedRequest = 1;
   static constexpr int kInternalError = 2;
+  static constexpr int kUnauthorized = 6;
 
  private:
   struct IssuerHashes {
@@ -73,6 +75,8 @@ class OcspResponder {
   };
   Bytes sign_response(const std::vector<Single>& singles, ByteView nonce_ext_value, bool extended_revoke,
                       std::int64_t now) const;
+  // Whether a CertID names this responder's CA (by any hash it knows).
+  bool known_issuer(OCSP_CERTID* id) const;
 
   const Signer& key_;
   std::vector<IssuerHashes> hashes_;

@@ -72,6 +72,9 @@ class DeltaCrl(unittest.TestCase):
         start = delta.extensions.get_extension_for_class(x509.CRLNumber).value.crl_number
         self.assertGreater(start, full_number)  # one number sequence for full and delta CRLs
 
+        # A certificate issued after the base was never on it: no delta names it
+        # (removeFromCRL only for serials the base lists, RFC 5280 §5.3.1).
+        fresh = self.issue("c")
         # A revocation and a lifted suspension: in the next delta, not in a new full CRL.
         self.home.tugra("ca", "revoke", self.good[0], "--reason", "keyCompromise")
         self.home.tugra("ca", "unsuspend", self.held[0])
@@ -82,6 +85,7 @@ class DeltaCrl(unittest.TestCase):
             start = delta.extensions.get_extension_for_class(x509.CRLNumber).value.crl_number
         self.assertEqual(self.reason(delta, self.good[0]), "key_compromise")
         self.assertEqual(self.reason(delta, self.held[0]), "remove_from_crl")
+        self.assertIsNone(delta.get_revoked_certificate_by_serial_number(int(fresh[0], 16)))
         self.assertEqual(delta.extensions.get_extension_for_class(x509.DeltaCRLIndicator).value.crl_number, full_number)
         _, full_again = self.get("nes")
         self.assertEqual(full_again.extensions.get_extension_for_class(x509.CRLNumber).value.crl_number, full_number)

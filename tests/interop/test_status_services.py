@@ -198,10 +198,22 @@ class StatusServices(unittest.TestCase):
             body = http(self.base + "/ocsp", f.read())[2]
         self.assertIn(bytes.fromhex("06092b0601050507300109" + "0402" + "0500"), body)
 
-    def test_other_issuer_is_unknown(self):
-        out = run(["openssl", "ocsp", "-issuer", self.root_pem, "-cert", self.nes_pem, "-url", self.base + "/ocsp",
-                   "-CAfile", self.chain_pem, "-resp_text"], check=False).stdout.decode()
-        self.assertIn("Cert Status: unknown", out)
+    def test_other_issuer_is_unauthorized(self):
+        # The responder speaks only for the NES CA: a question about another
+        # issuer's certificate gets the unsigned "unauthorized" (RFC 6960 §2.3),
+        # not an "unknown" signed by a responder that issuer never authorised.
+        r = run(["openssl", "ocsp", "-issuer", self.root_pem, "-cert", self.nes_pem, "-url", self.base + "/ocsp",
+                 "-CAfile", self.chain_pem, "-resp_text"], check=False)
+        out = (r.stdout + r.stderr).decode()
+        self.assertIn("unauthorized (6)", out)
+        self.assertNotIn("Cert Status", out)
+        # Also with one CertID of ours and one of another issuer in the same request.
+        req = self.home.path("mixed.req")
+        run(["openssl", "ocsp", "-issuer", self.nes_pem, "-serial", "0x01", "-issuer", self.root_pem, "-serial",
+             "0x02", "-no_nonce", "-reqout", req])
+        with open(req, "rb") as f:
+            status, _, body = http(self.base + "/ocsp", f.read(), {"Content-Type": "application/ocsp-request"})
+        self.assertEqual((status, body), (200, bytes.fromhex("30030a0106")))
 
     def test_bad_requests(self):
         malformed = bytes.fromhex("30030a0101")

@@ -54,15 +54,22 @@ TEST(QcStatements, NoLimitNoPdsAndTheEtsiSemanticsOption) {
   EXPECT_NE(text.find("0.4.0.194121.1.1"), std::string::npos);
 }
 
-TEST(MonetaryLimit, ParsesAmountsAndDecimals) {
-  auto l = ca::parse_limit("1500.50", "TRY");
-  EXPECT_EQ(l.amount, 15005);
-  EXPECT_EQ(l.exponent, -1);
-  EXPECT_EQ(ca::format_limit(l), "1500.5 TRY");
-  l = ca::parse_limit("0.05", "TRY");
-  EXPECT_EQ(l.amount, 5);
-  EXPECT_EQ(l.exponent, -2);
-  EXPECT_EQ(ca::format_limit(l), "0.05 TRY");
+TEST(MonetaryLimit, WholeLiraWithANonNegativeExponent) {
+  auto l = ca::parse_limit("1500", "TRY");
+  EXPECT_EQ(l.amount, 1500);
+  EXPECT_EQ(l.exponent, 0);
+  EXPECT_EQ(ca::format_limit(l), "1500 TRY");
+  l = ca::parse_limit("50000.00", "TRY");  // zero decimals are whole lira
+  EXPECT_EQ(l.amount, 50000);
+  EXPECT_EQ(l.exponent, 0);
+  for (const char* fractional : {"1500.50", "0.05", "1.5"}) {
+    try {
+      ca::parse_limit(fractional, "TRY");
+      ADD_FAILURE() << fractional << " accepted";
+    } catch (const UserError& e) {
+      EXPECT_EQ(e.key(), "ca.fractional_limit") << fractional;
+    }
+  }
   for (const char* bad : {"", "0", "-5", "1.", ".5", "1e5", "12,5", "99999999999999999999999"})
     EXPECT_THROW(ca::parse_limit(bad, "TRY"), UserError) << bad;
 }

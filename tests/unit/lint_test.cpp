@@ -34,9 +34,9 @@ struct Fixture {
   std::unique_ptr<SoftwareSigner> holder_key = SoftwareSigner::generate(parse_key_algorithm("ecdsa-p256"));
   ossl::PublicKey holder_public = ossl::PublicKey::from_der(holder_key->public_key_der());
   ossl::Cert ca_cert;
-  Fixture() {
+  explicit Fixture(int ca_years = 10) {
     auto b = root_ca(settings(), "Test CA", ossl::PublicKey::from_der(ca_key->public_key_der()),
-                     Validity::years_from(now_seconds(), 10));
+                     Validity::years_from(now_seconds(), ca_years));
     ca_cert = ossl::cert_from_der(assemble_certificate(b.tbs(ca_key->scheme()), *ca_key));
   }
   CertificateBuilder nes(const Holder& h, int years = 3) {
@@ -53,7 +53,7 @@ const Holder kHolder{"10000000146", "Çağrı", "Işıkoğlu", std::nullopt};
 TEST(Lint, CleanCertificatePassesAndVerifies) {
   Fixture f;
   auto b = f.nes(kHolder);
-  EXPECT_TRUE(lint_nes_certificate(b.cert(), settings(), f.holder_public.pkey()).empty());
+  EXPECT_TRUE(lint_nes_certificate(b.cert(), settings(), f.holder_public.pkey(), f.ca_cert.get()).empty());
   auto cert = ossl::cert_from_der(assemble_certificate(b.tbs(f.ca_key->scheme()), *f.ca_key));
   ossl::Pkey key = ossl::public_key_from_der(f.ca_key->public_key_der());
   EXPECT_EQ(X509_verify(cert.get(), key.get()), 1);
@@ -66,7 +66,7 @@ TEST(Lint, FindsEachMissingPiece) {
   auto drop = [&](int nid) { X509_EXTENSION_free(X509_delete_ext(cert, X509_get_ext_by_NID(cert, nid, -1))); };
   drop(NID_crl_distribution_points);
   drop(NID_certificate_policies);
-  auto problems = lint_nes_certificate(cert, settings(), f.holder_public.pkey());
+  auto problems = lint_nes_certificate(cert, settings(), f.holder_public.pkey(), f.ca_cert.get());
   EXPECT_NE(std::find(problems.begin(), problems.end(), "lint.crl_dp"), problems.end());
   EXPECT_NE(std::find(problems.begin(), problems.end(), "lint.policy_notice"), problems.end());
   EXPECT_EQ(std::find(problems.begin(), problems.end(), "lint.aia"), problems.end());
@@ -78,9 +78,20 @@ TEST(Lint, FlagsWrongKeyUsageAndLongValidity) {
   auto* cert = const_cast<X509*>(b.cert());
   X509_EXTENSION_free(X509_delete_ext(cert, X509_get_ext_by_NID(cert, NID_key_usage, -1)));
   b.extension(NID_key_usage, "critical,digitalSignature,keyEncipherment");
-  auto problems = lint_nes_certificate(cert, settings(), f.holder_public.pkey());
+  auto problems = lint_nes_certificate(cert, settings(), f.holder_public.pkey(), f.ca_cert.get());
   EXPECT_NE(std::find(problems.begin(), problems.end(), "lint.key_usage"), problems.end());
   EXPECT_NE(std::find(problems.begin(), problems.end(), "lint.validity"), problems.end());
+}
+
+TEST(Lint, FlagsACertificateThatOutlivesItsIssuer) {
+  Fixture f(2);
+  auto b = f.nes(kHolder, 3);
+  auto problems = lint_nes_certificate(b.cert(), settings(), f.holder_public.pkey(), f.ca_cert.get());
+  EXPECT_NE(std::find(problems.begin(), problems.end(), "lint.outlives_issuer"), problems.end());
+  Fixture g(3);
+  auto within = g.nes(kHolder, 3);  // three years minus a day, from the same moment
+  problems = lint_nes_certificate(within.cert(), settings(), g.holder_public.pkey(), g.ca_cert.get());
+  EXPECT_EQ(std::find(problems.begin(), problems.end(), "lint.outlives_issuer"), problems.end());
 }
 
 TEST(Holder, ChecksIdentityAndNames) {
