@@ -63,6 +63,9 @@ class CertificateAuthority {
   store::CrlRecord publish_crl(const std::string& authority_id);
   // A delta CRL of "nes" against its newest full CRL (a full one if none).
   store::CrlRecord publish_delta_crl(const std::string& authority_id);
+  // Certifies the keys other roles queued (a renewed OCSP responder key);
+  // returns how many this call certified.
+  int certify_pending_requests();
 
   // PEM of the issuing CA, then the root.
   std::string chain_pem();

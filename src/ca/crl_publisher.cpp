@@ -67,6 +67,7 @@ void CrlPublisher::poll() {
     if (changed || !delta || (full && delta->delta_base != full->number)) ca_->publish_delta_crl("nes");
   }
   ca_->recover_pending(kAbandonedIntentSeconds);
+  ca_->certify_pending_requests();
   ledger_->checkpoint();
 }
 

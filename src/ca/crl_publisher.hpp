@@ -2,8 +2,9 @@
 // signs with a CA key: it publishes a new NES CRL (full, or delta with
 // crl.full_every_minutes) a quiet moment after certificate statuses change
 // (changes made by any process: the portal, the CLI), renews the NES and
-// root CRLs before they go stale, and completes issuances that a crashed
-// process left pending. The status role serves whatever is stored.
+// root CRLs before they go stale, completes issuances that a crashed
+// process left pending, and certifies a renewed OCSP responder key that the
+// status role queued. The status role serves whatever is stored.
 #pragma once
 
 #include <atomic>

@@ -9,6 +9,9 @@
 #include "cli/context.hpp"
 #include "common/clock.hpp"
 #include "common/error.hpp"
+#include "status/responder_renewal.hpp"
+#include "store/ledger.hpp"
+#include "store/records.hpp"
 #include "web/server.hpp"
 
 namespace tugra::cli {
@@ -78,6 +81,25 @@ void add_serve_commands(CLI::App& app, Context& ctx) {
       std::fprintf(stderr, "tugra serve: stopping\n");
     }
     if (publisher) publisher->stop();
+  });
+
+  auto* ocsp = app.add_subcommand("ocsp", help_text("help.serve_cmd_ocsp"));
+  ocsp->require_subcommand(1);
+  ocsp->add_subcommand("renew", help_text("help.serve_cmd_renew"))->callback([&ctx] {
+    Config config = ctx.config();
+    auto ledger = ctx.ledger();
+    auto request = status::request_responder_renewal(config, ledger->database());
+    // On a host that also holds the CA token (one-host installations) the
+    // key is certified at once; elsewhere the ca role does it.
+    try {
+      auto session = ctx.open_ca();
+      session.ca->certify_pending_requests();
+      auto responder = store::AuthorityRepository(session.ledger->database()).find("nes-ocsp");
+      std::cout << message("ocsp.renewed", {{"label", responder ? responder->key_label : ""}}) << "\n";
+    } catch (const UserError& e) {
+      if (e.key() != "token.no_pin") throw;
+      std::cout << message("ocsp.renew_queued", {{"request", std::to_string(request)}}) << "\n";
+    }
   });
 
   auto* crl = app.add_subcommand("crl", help_text("help.serve_cmd_crl"));

@@ -156,6 +156,9 @@ std::unique_ptr<Token> Token::open(std::shared_ptr<pkcs11::Module> module, std::
   if (!slot) throw UserError("token.not_found", {{"label", std::string(label)}, {"module", module->path()}});
   std::unique_ptr<Token> token(new Token(std::move(module), *slot));
   token->session_.login(CKU_USER, pin);
+  // Several Token objects may hold the same token in one process (the audit
+  // key of a ledger, a renewal): closing one must not log the others out.
+  token->session_.logout_on_close(false);
   return token;
 }
 
@@ -163,6 +166,7 @@ std::unique_ptr<Token> Token::open_slot(std::shared_ptr<pkcs11::Module> module, 
                                         std::string_view pin) {
   std::unique_ptr<Token> token(new Token(std::move(module), slot));
   token->session_.login(CKU_USER, pin);
+  token->session_.logout_on_close(false);
   return token;
 }
 

@@ -173,7 +173,7 @@ Session::Session(std::shared_ptr<const Module> module, CK_SLOT_ID slot, bool rea
 }
 
 Session::~Session() {
-  if (logged_in_) module_->api()->C_Logout(handle_);
+  if (logged_in_ && logout_on_close_) module_->api()->C_Logout(handle_);
   module_->api()->C_CloseSession(handle_);
 }
 

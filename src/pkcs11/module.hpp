@@ -88,6 +88,11 @@ class Session {
 
   void login(CK_USER_TYPE user, std::string_view pin);
   void logout();
+  // A login is the whole process's, not this session's (PKCS#11 §5.6): a
+  // C_Logout here would log out every other session on the token too. With
+  // false, closing this session leaves the login alone; it ends when the
+  // process's last session on the token closes.
+  void logout_on_close(bool yes) { logout_on_close_ = yes; }
   void init_pin(std::string_view pin);
   void set_pin(std::string_view old_pin, std::string_view new_pin);
 
@@ -113,6 +118,7 @@ class Session {
   CK_SLOT_ID slot_;
   CK_SESSION_HANDLE handle_ = CK_INVALID_HANDLE;
   bool logged_in_ = false;
+  bool logout_on_close_ = true;
 };
 
 }  // namespace tugra::pkcs11

@@ -62,6 +62,7 @@ class OcspResponder {
   static Bytes error_response(int status);  // 1 malformedRequest, 2 internalError, 3 tryLater, 6 unauthorized
   static constexpr int kMalformedRequest = 1;
   static constexpr int kInternalError = 2;
+  static constexpr int kTryLater = 3;
   static constexpr int kUnauthorized = 6;
 
  private:

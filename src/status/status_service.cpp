@@ -10,6 +10,7 @@
 #include "crypto/algorithm.hpp"
 #include "crypto/duty_token.hpp"
 #include "crypto/openssl.hpp"
+#include "status/responder_renewal.hpp"
 #include "store/database.hpp"
 
 namespace tugra::status {
@@ -35,7 +36,8 @@ std::string key_of(const Bytes& cert_id) { return std::string(cert_id.begin(), c
 
 }  // namespace
 
-StatusService::StatusService(const Config& config) : config_(config) {}
+StatusService::StatusService(const Config& config)
+    : config_(config), validity_(std::max(1LL, config.integer("ocsp.validity_hours")) * 3600) {}
 
 StatusService::~StatusService() { stop(); }
 
@@ -48,13 +50,8 @@ void StatusService::start() {
     return *a;
   };
   for (const char* id : {"root", "nes"}) ca_der_[id] = to_string(base64_decode(authority(id).certificate.value_or("")));
-  auto responder = authority("nes-ocsp");
   issuer_ = ossl::cert_from_der(as_bytes(ca_der_["nes"]));
-  responder_cert_ = ossl::cert_from_der(base64_decode(responder.certificate.value_or("")));
-  responder_key_ = open_duty_signer(config_, Duty::status, responder.key_label,
-                                    parse_key_algorithm(responder.key_algorithm).scheme);
-  responder_ = std::make_unique<OcspResponder>(issuer_.get(), responder_cert_.get(), *responder_key_,
-                                               std::max(1LL, config_.integer("ocsp.validity_hours")) * 3600);
+  install_responder(authority("nes-ocsp"));
   // Every certificate ever issued, in change order.
   for (;;) {
     auto rows = store::CertificateRepository(*db_).changed_since(last_change_seq_, 100000);
@@ -109,10 +106,40 @@ std::optional<StatusService::OcspReply> StatusService::fresh(const std::string& 
   return OcspReply{it->second.der, true, it->second.this_update, it->second.next_update};
 }
 
+std::shared_ptr<const StatusService::Responder> StatusService::responder() const {
+  std::lock_guard lock(responder_mutex_);
+  return responder_;
+}
+
+void StatusService::install_responder(const store::AuthorityRecord& record) {
+  auto r = std::make_shared<Responder>();
+  r->certificate = record.certificate.value_or("");
+  r->cert = ossl::cert_from_der(base64_decode(r->certificate));
+  r->not_after = ossl::unix_seconds(X509_get0_notAfter(r->cert.get()));
+  r->key = open_duty_signer(config_, Duty::status, record.key_label, parse_key_algorithm(record.key_algorithm).scheme);
+  r->ocsp = std::make_unique<OcspResponder>(issuer_.get(), r->cert.get(), *r->key, validity_);
+  bool replacing = responder() != nullptr;
+  {
+    std::lock_guard lock(responder_mutex_);
+    responder_ = std::move(r);
+  }
+  responder_not_after_ = responder()->not_after;
+  if (!replacing) return;
+  // Every cached answer names the old certificate: none is fresh any more,
+  // and the background thread signs each again with the new key.
+  std::lock_guard lock(cache_mutex_);
+  for (auto& [key, entry] : cache_) {
+    entry.this_update = 0;
+    resign_queue_.emplace_front(0, key);
+  }
+}
+
+bool StatusService::responder_expired() const { return now_seconds() >= responder_not_after_.load(); }
+
 void StatusService::resign(const std::string& key, const Bytes& cert_id, const std::string& serial) {
   std::int64_t now = now_seconds();
-  Bytes der = responder_->sign_single(cert_id, lookup(serial), now);
-  store(key, {to_string(der), cert_id, serial, now, now + responder_->validity()});
+  Bytes der = responder()->ocsp->sign_single(cert_id, lookup(serial), now);
+  store(key, {to_string(der), cert_id, serial, now, now + validity_});
 }
 
 // After a status change: every cached answer about the serial is signed
@@ -128,12 +155,13 @@ void StatusService::presign(const std::string& serial) {
   if (known.empty()) {
     Bytes cert_id;
     std::int64_t now = now_seconds();
-    Bytes der = responder_->presign(serial, lookup(serial), now, cert_id);
-    store(key_of(cert_id), {to_string(der), cert_id, serial, now, now + responder_->validity()});
+    Bytes der = responder()->ocsp->presign(serial, lookup(serial), now, cert_id);
+    store(key_of(cert_id), {to_string(der), cert_id, serial, now, now + validity_});
   }
 }
 
 std::optional<StatusService::OcspReply> StatusService::cached(ByteView request) {
+  if (responder_expired()) return std::nullopt;  // sign() says tryLater
   std::string_view request_text(reinterpret_cast<const char*>(request.data()), request.size());
   std::string key;
   {
@@ -161,7 +189,10 @@ std::optional<StatusService::OcspReply> StatusService::cached(ByteView request) 
 
 StatusService::OcspReply StatusService::sign(ByteView request) {
   counters_.ocsp_cache_misses++;
-  auto answer = responder_->respond(request, [this](const std::string& s) { return lookup(s); }, now_seconds());
+  // An expired responder certificate never signs: relying parties are told
+  // to try later until the ca role has certified the renewed key.
+  if (responder_expired()) return {to_string(OcspResponder::error_response(OcspResponder::kTryLater)), false, 0, 0};
+  auto answer = responder()->ocsp->respond(request, [this](const std::string& s) { return lookup(s); }, now_seconds());
   counters_.ocsp_live_signatures++;
   if (answer.cacheable && answer.serials.size() == 1)
     store(key_of(answer.cert_id), {to_string(answer.der), answer.cert_id, answer.serials.front(), answer.this_update,
@@ -209,6 +240,7 @@ void StatusService::poll() {
   if (!rows.empty()) apply(rows);
   load_crls();
   std::int64_t now = now_seconds();
+  renew_responder(now);
 
   // Re-sign cached responses at half their validity, oldest first. A queue
   // entry whose response was signed again since is skipped.
@@ -218,7 +250,7 @@ void StatusService::poll() {
     {
       std::lock_guard lock(cache_mutex_);
       if (resign_queue_.empty() ||
-          !freshness::needs_renewal_after(resign_queue_.front().first, responder_->validity(), now))
+          !freshness::needs_renewal_after(resign_queue_.front().first, validity_, now))
         break;
       auto [signed_at, queued_key] = std::move(resign_queue_.front());
       resign_queue_.pop_front();
@@ -230,6 +262,22 @@ void StatusService::poll() {
     }
     resign(key, cert_id, serial);
   }
+}
+
+// The responder certificate: a new one certified by the ca role is taken into
+// use; a renewal is requested once less than a third of the current one's
+// life is left (responder_renewal.hpp).
+void StatusService::renew_responder(std::int64_t now) {
+  auto record = store::AuthorityRepository(*db_).find("nes-ocsp");
+  if (record && record->certificate && *record->certificate != responder()->certificate) {
+    install_responder(*record);
+    std::fprintf(stderr, "tugra serve: OCSP responder certificate renewed (key %s)\n", record->key_label.c_str());
+  }
+  if (responder_renewal_due(responder()->cert.get(), now) && !renewal_requested_) {
+    request_responder_renewal(config_, *db_);
+    renewal_requested_ = true;
+  }
+  if (!responder_renewal_due(responder()->cert.get(), now)) renewal_requested_ = false;
 }
 
 void StatusService::run() {

@@ -91,11 +91,29 @@ class StatusService {
   void load_crls();
   void run();
 
+  // The responder key, its certificate and the response builder over them,
+  // replaced as a whole when the certificate is renewed (worker threads hold
+  // the one they started with).
+  struct Responder {
+    std::unique_ptr<Signer> key;
+    ossl::Cert cert;
+    std::string certificate;  // base64 DER, as stored
+    std::int64_t not_after = 0;
+    std::unique_ptr<OcspResponder> ocsp;
+  };
+  std::shared_ptr<const Responder> responder() const;
+  void install_responder(const store::AuthorityRecord& record);
+  bool responder_expired() const;
+  void renew_responder(std::int64_t now);  // background thread
+
   Config config_;
+  std::int64_t validity_;  // of each response (ocsp.validity_hours)
   std::unique_ptr<store::Database> db_;  // background thread only
-  std::unique_ptr<Signer> responder_key_;
-  std::unique_ptr<OcspResponder> responder_;
-  ossl::Cert issuer_, responder_cert_;
+  mutable std::mutex responder_mutex_;
+  std::shared_ptr<const Responder> responder_;
+  std::atomic<std::int64_t> responder_not_after_{0};
+  bool renewal_requested_ = false;  // background thread only
+  ossl::Cert issuer_;
   std::unordered_map<std::string, std::string> ca_der_;
 
   mutable std::shared_mutex index_mutex_;

@@ -57,6 +57,46 @@ std::vector<AuthorityRecord> AuthorityRepository::all() {
   return out;
 }
 
+void AuthorityRepository::replace_key(const std::string& id, const std::string& key_label,
+                                      const std::string& public_key, const std::string& certificate) {
+  db_.sql() << "UPDATE authorities SET key_label = :label, public_key = :pub, certificate = :cert WHERE id = :id",
+      soci::use(key_label), soci::use(public_key), soci::use(certificate), soci::use(id);
+}
+
+void SigningRequestRepository::insert(SigningRequest& r) {
+  r.id = next_id(db_, "signing_requests");
+  r.created_at = now_seconds();
+  long long id = r.id, created = r.created_at;
+  db_.sql() << "INSERT INTO signing_requests (id, authority_id, key_label, public_key, state, created_at) "
+               "VALUES (:id, :authority, :label, :pub, 'pending', :created)",
+      soci::use(id), soci::use(r.authority_id), soci::use(r.key_label), soci::use(r.public_key), soci::use(created);
+}
+
+std::vector<SigningRequest> SigningRequestRepository::pending() {
+  std::vector<SigningRequest> out;
+  SigningRequest r;
+  long long id = 0, created = 0;
+  soci::statement st = (db_.sql().prepare << "SELECT id, authority_id, key_label, public_key, created_at "
+                                             "FROM signing_requests WHERE state = 'pending' ORDER BY id",
+                        soci::into(id), soci::into(r.authority_id), soci::into(r.key_label),
+                        soci::into(r.public_key), soci::into(created));
+  st.execute();
+  while (st.fetch()) {
+    r.id = id;
+    r.created_at = created;
+    out.push_back(r);
+  }
+  return out;
+}
+
+bool SigningRequestRepository::complete(std::int64_t id, const std::string& certificate) {
+  long long i = id, now = now_seconds();
+  return change_prepared(db_,
+                         "UPDATE signing_requests SET state = 'done', certificate = :cert, done_at = :now "
+                         "WHERE id = :id AND state = 'pending'",
+                         soci::use(certificate), soci::use(now), soci::use(i)) == 1;
+}
+
 std::optional<AuthorityRecord> AuthorityRepository::find(const std::string& id) {
   for (auto& r : all())
     if (r.id == id) return r;

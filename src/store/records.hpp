@@ -50,6 +50,30 @@ class AuthorityRepository {
   void insert(const AuthorityRecord& record);
   std::optional<AuthorityRecord> find(const std::string& id);
   std::vector<AuthorityRecord> all();
+  // A renewed key and its certificate (the OCSP responder's).
+  void replace_key(const std::string& id, const std::string& key_label, const std::string& public_key,
+                   const std::string& certificate);
+
+ private:
+  Database& db_;
+};
+
+// A key of another duty waiting for the CA to certify it (migration 007).
+struct SigningRequest {
+  std::int64_t id = 0;
+  std::string authority_id, key_label, public_key;  // public_key: base64 SPKI
+  std::string state = "pending";                   // pending | done
+  std::optional<std::string> certificate;          // base64 DER once done
+  std::int64_t created_at = 0, done_at = 0;
+};
+
+class SigningRequestRepository {
+ public:
+  explicit SigningRequestRepository(Database& db) : db_(db) {}
+  void insert(SigningRequest& r);  // assigns the id
+  std::vector<SigningRequest> pending();
+  // Marks a pending request done with its certificate; false if it was not pending.
+  bool complete(std::int64_t id, const std::string& certificate);
 
  private:
   Database& db_;

@@ -101,9 +101,9 @@ class Daemon:
     """A `tugra` command running in the background, its output in a log file
     of the home; started once `ready()` is true, stopped with SIGTERM."""
 
-    def __init__(self, home, args, ready, log_name, **extra_env):
+    def __init__(self, home, args, ready, log_name, wrapper=(), **extra_env):
         self.log = open(home.path(log_name), "wb")
-        self.process = subprocess.Popen([TUGRA, *args], env=dict(home.env, **extra_env), stdout=self.log,
+        self.process = subprocess.Popen([*wrapper, TUGRA, *args], env=dict(home.env, **extra_env), stdout=self.log,
                                         stderr=subprocess.STDOUT)
         for _ in range(150):
             try:
@@ -137,11 +137,18 @@ class Daemon:
 class Server(Daemon):
     """`tugra serve` of a home on a free loopback port, ready when /healthz answers."""
 
-    def __init__(self, home, *args, **extra_env):
+    def __init__(self, home, *args, wrapper=(), **extra_env):
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         super().__init__(home, ["serve", "--listen", f"127.0.0.1:{self.port}", *args],
-                         lambda: http(self.base + "/healthz")[0] == 200, f"serve-{self.port}.log", **extra_env)
+                         lambda: http(self.base + "/healthz")[0] == 200, f"serve-{self.port}.log", wrapper,
+                         **extra_env)
+
+
+def faketime(days):
+    """A command prefix that runs a program `days` days from now (Debian's
+    faketime). The monotonic clock stays real: timed waits keep their length."""
+    return ["env", "FAKETIME_DONT_FAKE_MONOTONIC=1", "faketime", "-f", f"+{days}d"]
 
 
 def main():

@@ -9,11 +9,15 @@ The whole application journey to a card, a holder suspending and revoking
 from the portal, OCSP showing each change, and a new CRL only once the `ca`
 process runs. Without the CA token's PIN, status changes and audit checks
 work while issuing and CRL signing are refused, naming the missing token."""
+import base64
 import os
 import re
 import shutil
 import time
 import unittest
+
+from cryptography import x509
+from cryptography.x509 import ocsp
 
 import harness
 from harness import http, run
@@ -212,6 +216,45 @@ class SplitDeployment(PortalSteps, unittest.TestCase):
         self.assertIn("No PIN for the audit token", r.stderr.decode())
         r = h.tugra("crl", "generate", check=False)
         self.assertIn("No PIN for the ca token", r.stderr.decode())
+
+    def test_a_responder_renewal_crosses_the_zones_through_the_queue(self):
+        # The status host makes the key (it has the status token) but cannot
+        # certify it (no CA token): the request waits for the ca role.
+        before = self.ca_home.sql("SELECT certificate FROM authorities WHERE id = 'nes-ocsp'").strip()
+        out = self.status_home.tugra("ocsp", "renew").stdout.decode()
+        self.assertIn("queued", out)
+        self.assertEqual(self.ca_home.sql("SELECT certificate FROM authorities WHERE id = 'nes-ocsp'").strip(), before)
+        ca = CaProcess(self.ca_home)
+        try:
+            for _ in range(75):
+                if self.ca_home.sql("SELECT certificate FROM authorities WHERE id = 'nes-ocsp'").strip() != before:
+                    break
+                time.sleep(0.2)
+            else:
+                self.fail("the ca role never certified the queued key")
+        finally:
+            self.assertEqual(ca.stop(), 0)
+        # The status server signs with the new key, which openssl accepts.
+        _, pub = harness.ec_public_key(self.ca_home, "renewal")
+        serial = self.ca_home.tugra("ca", "issue", "--tckn", "10000000146", "--given-name", "Ayşe", "--surname",
+                                    "Kaya", "--public-key", pub, "--request-id", "zones-renewal", "--out",
+                                    self.ca_home.path("renewal.pem")).stdout.decode().strip()
+        self.ca_home.write(f"{serial}.pem", open(self.ca_home.path("renewal.pem")).read())
+        now = self.ca_home.sql("SELECT certificate FROM authorities WHERE id = 'nes-ocsp'").strip()
+        new_serial = x509.load_der_x509_certificate(base64.b64decode(now)).serial_number
+        for _ in range(50):
+            self.ocsp(serial, "good")  # verified by openssl against the chain
+            respout = self.ca_home.path("renewal.der")
+            run(["openssl", "ocsp", "-issuer", self.nes_pem, "-cert", self.ca_home.path("renewal.pem"), "-url",
+                 self.status.base + "/ocsp", "-no_nonce", "-respout", respout, "-noverify"])
+            with open(respout, "rb") as f:
+                if ocsp.load_der_ocsp_response(f.read()).certificates[0].serial_number == new_serial:
+                    break
+            time.sleep(0.2)
+        else:
+            self.fail("the status server never signed with the renewed key")
+        self.assertRegex(self.ca_home.tugra("audit", "list", "--event", "ca.responder_certified").stdout.decode(),
+                         r"ca-role")
 
     def test_unknown_roles_are_refused(self):
         r = self.ca_home.tugra("serve", "--roles", "status,registrar", check=False)

@@ -1,0 +1,33 @@
+// Renewing the OCSP responder's key and certificate. The status role holds
+// the responder key and the ca role the issuing key, so a renewal crosses the
+// zones through the database: the status side generates a new key in the
+// status token and queues its public half (store::SigningRequest); the ca
+// role certifies it (CertificateAuthority::certify_pending_requests); the
+// status service sees the new certificate and signs with the new key.
+//
+// Timing: renewal starts once less than a third of the certificate's life is
+// left (with ca.ocsp_years = 2, about eight months before its end); an
+// expired responder certificate never signs (the status service answers
+// tryLater until a new one is in place).
+#pragma once
+
+#include <openssl/x509.h>
+
+#include <cstdint>
+
+#include "common/config.hpp"
+
+namespace tugra::store {
+class Database;
+}
+
+namespace tugra::status {
+
+// Less than a third of the certificate's validity is left at `now`.
+bool responder_renewal_due(const X509* responder_cert, std::int64_t now);
+
+// Generates a new responder key in the status token and queues it for the ca
+// role; when a request is already pending, returns that one's id instead.
+std::int64_t request_responder_renewal(const Config& config, store::Database& db);
+
+}  // namespace tugra::status
