@@ -18,8 +18,13 @@ std::unique_ptr<CertificateAuthority> CertificateAuthority::open(const Config& c
   if (!std::filesystem::exists(config.home() / "tugra.toml"))
     throw UserError("ca.not_initialized", {{"home", config.home().string()}});
   std::unique_ptr<CertificateAuthority> ca(new CertificateAuthority(config, ledger));
-  if (!store::AuthorityRepository(ledger.database()).find("nes"))
+  auto issuing = store::AuthorityRepository(ledger.database()).find("nes");
+  if (!issuing) {
+    // A root home of the offline-root ceremony has no issuing CA of its own.
+    if (store::AuthorityRepository(ledger.database()).find("root")) return ca;
     throw UserError("ca.not_initialized", {{"home", config.home().string()}});
+  }
+  if (!issuing->certificate) throw UserError("ca.issuing_pending", {{"home", config.home().string()}});
   ca->recover_pending();
   return ca;
 }

@@ -48,6 +48,26 @@ class CertificateAuthority {
   // default), the keys and the hierarchy, and publishes the first CRLs.
   // Refuses a home that already has a CA. The returned CA owns its ledger.
   static std::unique_ptr<CertificateAuthority> initialize(const Config& config, const std::string& actor);
+
+  // The offline-root ceremony, in four steps across two homes (see
+  // ca/hierarchy.cpp): a root home; an issuing home's key and request; the
+  // root's signature on it; the issuing home completed with that
+  // certificate, the root certificate and a root CRL.
+  static std::unique_ptr<CertificateAuthority> initialize_root(const Config& config, const std::string& actor);
+  // Returns the PKCS#10 request (PEM) of the issuing key it generated.
+  static std::string request_issuing(const Config& config, const std::string& actor);
+  // On the root home: the issuing CA certificate (DER) for a request.
+  Bytes sign_issuing(const std::string& csr);
+  // Refuses, changing nothing, a certificate that is not for this home's
+  // issuing key or does not chain to `root_certificate`, and a CRL the root did not sign.
+  static std::unique_ptr<CertificateAuthority> complete_issuing(const Config& config, const std::string& actor,
+                                                                const std::string& certificate,
+                                                                const std::string& root_certificate,
+                                                                const std::string& root_crl);
+  // On an issuing home of an offline root: publishes a newer root CRL.
+  store::CrlRecord import_root_crl(const std::string& crl);
+  // Whether this home holds the authority's key ("root" is offline in an issuing home).
+  bool holds_key(const std::string& authority_id);
   // Opens an initialised home's CA over `ledger` and completes any issuance
   // a crash interrupted (which needs the CA token: see recover_pending).
   static std::unique_ptr<CertificateAuthority> open(const Config& config, store::Ledger& ledger);
@@ -85,6 +105,8 @@ class CertificateAuthority {
 
  private:
   CertificateAuthority(const Config& config, store::Ledger& ledger);
+  // A new home's CA over a ledger of its own; refuses a home that has one.
+  static std::unique_ptr<CertificateAuthority> start_ceremony(const Config& config, const std::string& actor);
   Token& token();
   // The NES issuing CA certificate, parsed once.
   const X509* issuing_certificate();

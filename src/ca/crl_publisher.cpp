@@ -56,6 +56,8 @@ void CrlPublisher::poll() {
   std::int64_t full_every = config_.integer("crl.full_every_minutes") * 60;
   store::CrlRepository crls(db);
   for (std::string id : {"nes", "root"}) {
+    // An offline root's CRLs are signed on its own host and imported here.
+    if (!ca_->holds_key(id)) continue;
     auto latest = crls.latest(id);
     bool stale = !latest || freshness::needs_renewal(latest->this_update, latest->next_update, now);
     bool full_due = changed && id == "nes" && latest && (full_every <= 0 || now - latest->this_update >= full_every);

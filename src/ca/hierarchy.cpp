@@ -1,10 +1,20 @@
-// `tugra init`: the key ceremony of a new home. Each key is generated in the
-// token of its duty (root and issuing keys in the CA token, the OCSP
-// responder key in the status token, the audit key in the audit token),
-// then the root certifies itself and the issuing CA, and the issuing CA
-// certifies its OCSP responder; all of it is recorded in one transaction,
-// and the first CRLs are published so a status server has them at once.
+// The key ceremonies of a home. Each key is generated in the token of its
+// duty (root and issuing keys in the CA token, the OCSP responder key in the
+// status token, the audit key in the audit token) and each step is recorded
+// in one ledger transaction.
+//
+//   initialize()          one step: root, issuing CA, responder, audit key (the embedded default)
+//   initialize_root()     an offline root home: the root key and its self-signed certificate
+//   request_issuing()     an issuing home, first half: the issuing key and its PKCS#10 request
+//   sign_issuing()        on the root home: the issuing CA certificate for that request
+//   complete_issuing()    the issuing home, second half: the certificate checked against its
+//                         key and the root, responder and first CRLs; never a root key here
+//   import_root_crl()     a newer root CRL, signed offline, published by the issuing home
 #include <nlohmann/json.hpp>
+#include <openssl/bn.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/x509v3.h>
 
 #include <filesystem>
 
@@ -13,8 +23,9 @@
 #include "common/clock.hpp"
 #include "common/error.hpp"
 #include "common/files.hpp"
-#include "crypto/openssl.hpp"
+#include "crypto/der.hpp"
 #include "crypto/duty_token.hpp"
+#include "crypto/openssl.hpp"
 #include "crypto/token.hpp"
 
 namespace tugra::ca {
@@ -28,20 +39,67 @@ struct KeyPlan {
   Duty duty;
 };
 
-}  // namespace
+KeyPlan root_plan(const Config& c) { return {"root", "root-ca", "tugra-root", c.str("ca.key_algorithm"), Duty::ca}; }
+KeyPlan issuing_plan(const Config& c) { return {"nes", "issuing-ca", "tugra-nes", c.str("ca.key_algorithm"), Duty::ca}; }
+KeyPlan responder_plan(const Config& c) {
+  return {"nes-ocsp", "ocsp-responder", "tugra-nes-ocsp", c.str("ca.ocsp_key_algorithm"), Duty::status};
+}
+KeyPlan audit_plan() { return {"audit", "audit", "tugra-audit", "ecdsa-p256", Duty::audit}; }
 
-std::unique_ptr<CertificateAuthority> CertificateAuthority::initialize(const Config& given, const std::string& actor) {
+struct Key {
+  Bytes spki;
+  bool reused = false;  // left by a ceremony that crashed before recording anything
+};
+
+// A key left by a ceremony that crashed before recording anything is reused:
+// it was never certified, and deleting keys is no job for an automatic step.
+Key make_key(Token& token, const KeyPlan& plan) {
+  if (token.has_key(plan.label)) return {token.public_key(plan.label), true};
+  return {token.generate_key(parse_key_algorithm(plan.algorithm).key, plan.label), false};
+}
+
+std::unique_ptr<Signer> signer_of(Token& token, const KeyPlan& plan) {
+  return token.signer(plan.label, parse_key_algorithm(plan.algorithm).scheme);
+}
+
+std::string serial_of(const X509* cert) {
+  ossl::Ptr<BIGNUM, BN_free> serial(ASN1_INTEGER_to_BN(X509_get0_serialNumber(cert), nullptr));
+  char* hex = BN_bn2hex(serial.get());
+  std::string out(hex);
+  OPENSSL_free(hex);
+  if (out.size() % 2) out = "0" + out;
+  return out;
+}
+
+// The authority's record and its audit lines; inside the caller's write.
+// `label` empty: the key is not in this home (an offline root).
+void record_authority(store::Ledger& ledger, const KeyPlan& plan, const Key& key, const X509* cert,
+                      std::int64_t now, bool key_here = true) {
+  store::AuthorityRecord a;
+  a.id = plan.id;
+  a.kind = plan.kind;
+  a.subject = cert ? name_to_string(X509_get_subject_name(cert)) : (std::string(plan.id) == "audit" ? "audit key" : "");
+  a.key_label = key_here ? plan.label : "";
+  a.key_algorithm = plan.algorithm;
+  a.public_key = base64_encode(key.spki);
+  if (cert) a.certificate = base64_encode(ossl::to_der(cert));
+  a.created_at = now;
+  store::AuthorityRepository(ledger.database()).insert(a);
+  if (key_here)
+    ledger.record("ca.key_generated", plan.id,
+                  nlohmann::json{{"label", plan.label}, {"algorithm", plan.algorithm}, {"token", duty_name(plan.duty)},
+                                 {"reused", key.reused}}.dump());
+  if (cert)
+    ledger.record("ca.authority_certified", plan.id,
+                  nlohmann::json{{"subject", a.subject}, {"serial", serial_of(cert)}}.dump());
+}
+
+// tugra.toml written if missing, the configuration read again from it.
+Config prepare_home(const Config& given) {
   std::filesystem::create_directories(given.home());
   auto config_file = given.home() / "tugra.toml";
   if (!std::filesystem::exists(config_file)) write_file_atomic(config_file, Config::default_file_text(), 0600);
   Config config = Config::load(given.home());
-
-  auto ledger = store::Ledger::open(config, actor);
-  std::unique_ptr<CertificateAuthority> ca(new CertificateAuthority(config, *ledger));
-  ca->own_ledger_ = std::move(ledger);
-  auto& db = ca->ledger_.database();
-  if (!store::AuthorityRepository(db).all().empty())
-    throw UserError("ca.exists", {{"home", config.home().string()}});
   parse_key_algorithm(config.str("ca.key_algorithm"));  // fail before touching a token
   parse_key_algorithm(config.str("ca.ocsp_key_algorithm"));
   for (const char* key : {"ca.root_name", "ca.issuing_name", "ca.ocsp_name", "ca.organization"}) {
@@ -51,88 +109,321 @@ std::unique_ptr<CertificateAuthority> CertificateAuthority::initialize(const Con
       throw UserError("ca.bad_ca_name", {{"key", key}});
     }
   }
+  return config;
+}
 
-  // One token per duty, each with its own PIN.
-  std::unique_ptr<Token> tokens[3];
-  for (Duty duty : {Duty::ca, Duty::status, Duty::audit})
-    tokens[static_cast<int>(duty)] = create_duty_token(config, duty);
-  const KeyPlan plans[] = {
-      {"root", "root-ca", "tugra-root", config.str("ca.key_algorithm"), Duty::ca},
-      {"nes", "issuing-ca", "tugra-nes", config.str("ca.key_algorithm"), Duty::ca},
-      {"nes-ocsp", "ocsp-responder", "tugra-nes-ocsp", config.str("ca.ocsp_key_algorithm"), Duty::status},
-      {"audit", "audit", "tugra-audit", "ecdsa-p256", Duty::audit},
-  };
-  // A key left by an init that crashed before recording anything is reused:
-  // it was never certified, and deleting keys is no job for an automatic step.
-  std::vector<std::pair<Bytes, bool>> keys;
-  for (const auto& plan : plans) {
-    Token& token = *tokens[static_cast<int>(plan.duty)];
-    bool existed = token.has_key(plan.label);
-    keys.emplace_back(existed ? token.public_key(plan.label)
-                              : token.generate_key(parse_key_algorithm(plan.algorithm).key, plan.label),
-                      existed);
+ossl::Cert parse_certificate(const std::string& pem_or_der, const char* what) {
+  try {
+    return ossl::cert_from_pem_or_der(pem_or_der);
+  } catch (const std::exception&) {
+    ERR_clear_error();
+    throw UserError("ca.bad_certificate_file", {{"what", what}});
   }
-  Token& token = *tokens[static_cast<int>(Duty::ca)];
+}
+
+ossl::Ptr<X509_CRL, X509_CRL_free> parse_crl(const std::string& pem_or_der) {
+  ossl::Ptr<X509_CRL, X509_CRL_free> crl;
+  if (pem_or_der.find("-----BEGIN X509 CRL") != std::string::npos) {
+    ossl::Ptr<BIO, BIO_free> bio(BIO_new_mem_buf(pem_or_der.data(), static_cast<int>(pem_or_der.size())));
+    crl.reset(PEM_read_bio_X509_CRL(bio.get(), nullptr, nullptr, nullptr));
+  } else {
+    const unsigned char* p = reinterpret_cast<const unsigned char*>(pem_or_der.data());
+    crl.reset(d2i_X509_CRL(nullptr, &p, static_cast<long>(pem_or_der.size())));
+  }
+  ERR_clear_error();
+  if (!crl) throw UserError("ca.bad_crl_file");
+  return crl;
+}
+
+// A root CRL as a stored record, after checking the root signed it.
+store::CrlRecord root_crl_record(X509_CRL* crl, const X509* root) {
+  if (X509_CRL_verify(crl, X509_get0_pubkey(root)) != 1 ||
+      X509_NAME_cmp(X509_CRL_get_issuer(crl), X509_get_subject_name(root)) != 0) {
+    ERR_clear_error();
+    throw UserError("ca.crl_not_from_root");
+  }
+  ossl::Ptr<ASN1_INTEGER, ASN1_INTEGER_free> number(
+      static_cast<ASN1_INTEGER*>(X509_CRL_get_ext_d2i(crl, NID_crl_number, nullptr, nullptr)));
+  if (!number || !X509_CRL_get0_nextUpdate(crl)) throw UserError("ca.bad_crl_file");
+  store::CrlRecord r;
+  r.issuer = "root";
+  r.number = ASN1_INTEGER_get(number.get());
+  r.this_update = ossl::unix_seconds(X509_CRL_get0_lastUpdate(crl));
+  r.next_update = ossl::unix_seconds(X509_CRL_get0_nextUpdate(crl));
+  r.entries = sk_X509_REVOKED_num(X509_CRL_get_REVOKED(crl));
+  unsigned char* der = nullptr;
+  int len = i2d_X509_CRL(crl, &der);
+  r.der = base64_encode(ByteView(der, static_cast<std::size_t>(len)));
+  OPENSSL_free(der);
+  return r;
+}
+
+// A PKCS#10 request signed by a key in a token: OpenSSL builds the
+// CertificationRequestInfo, the token signs it (X509_REQ_sign wants the key
+// in this process).
+std::string certification_request(const ossl::Name& subject, const ossl::PublicKey& key, const Signer& signer) {
+  ossl::Ptr<X509_REQ, X509_REQ_free> req(X509_REQ_new());
+  if (!req || X509_REQ_set_version(req.get(), 0) != 1 || X509_REQ_set_subject_name(req.get(), subject.get()) != 1 ||
+      X509_REQ_set_pubkey(req.get(), key.pkey()) != 1)
+    throw ossl::Error("building the certification request");
+  unsigned char* info = nullptr;
+  int len = i2d_re_X509_REQ_tbs(req.get(), &info);
+  if (len <= 0) throw ossl::Error("encoding the certification request");
+  Bytes tbs(info, info + len);
+  OPENSSL_free(info);
+  Bytes body = tbs;
+  der::append(body, signer.algorithm_identifier());
+  der::append(body, der::bit_string(signer.sign(tbs)));
+  Bytes der = der::tlv(0x30, body);
+  const unsigned char* p = der.data();
+  ossl::Ptr<X509_REQ, X509_REQ_free> signed_req(d2i_X509_REQ(nullptr, &p, static_cast<long>(der.size())));
+  ossl::Ptr<BIO, BIO_free> bio(BIO_new(BIO_s_mem()));
+  if (!signed_req || PEM_write_bio_X509_REQ(bio.get(), signed_req.get()) != 1)
+    throw ossl::Error("writing the certification request");
+  char* text = nullptr;
+  long n = BIO_get_mem_data(bio.get(), &text);
+  return std::string(text, static_cast<std::size_t>(n));
+}
+
+}  // namespace
+
+std::unique_ptr<CertificateAuthority> CertificateAuthority::start_ceremony(const Config& config,
+                                                                          const std::string& actor) {
+  auto ledger = store::Ledger::open(config, actor);
+  std::unique_ptr<CertificateAuthority> ca(new CertificateAuthority(config, *ledger));
+  ca->own_ledger_ = std::move(ledger);
+  if (!store::AuthorityRepository(ca->ledger_.database()).all().empty())
+    throw UserError("ca.exists", {{"home", config.home().string()}});
+  return ca;
+}
+
+std::unique_ptr<CertificateAuthority> CertificateAuthority::initialize(const Config& given, const std::string& actor) {
+  Config config = prepare_home(given);
+  auto ca = start_ceremony(config, actor);
+  auto ca_token = create_duty_token(config, Duty::ca);
+  auto status_token = create_duty_token(config, Duty::status);
+  auto audit_token = create_duty_token(config, Duty::audit);
+  const KeyPlan root = root_plan(config), nes = issuing_plan(config), ocsp = responder_plan(config),
+                audit = audit_plan();
+  Key root_key = make_key(*ca_token, root), nes_key = make_key(*ca_token, nes);
+  Key ocsp_key = make_key(*status_token, ocsp), audit_key = make_key(*audit_token, audit);
 
   const auto& s = ca->settings_;
   std::int64_t now = now_seconds();
-  auto sign_with = [&](const KeyPlan& plan) {
-    return token.signer(plan.label, parse_key_algorithm(plan.algorithm).scheme);
-  };
-  auto root_signer = sign_with(plans[0]);
-  auto nes_signer = sign_with(plans[1]);
-
-  auto root_b = root_ca(s, config.str("ca.root_name"), ossl::PublicKey::from_der(keys[0].first),
+  auto root_signer = signer_of(*ca_token, root);
+  auto nes_signer = signer_of(*ca_token, nes);
+  auto root_b = root_ca(s, config.str("ca.root_name"), ossl::PublicKey::from_der(root_key.spki),
                         Validity::years_from(now, static_cast<int>(config.integer("ca.root_years"))));
-  Bytes root_der = assemble_certificate(root_b.tbs(root_signer->scheme()), *root_signer);
-  auto root = ossl::cert_from_der(root_der);
+  auto root_cert = ossl::cert_from_der(assemble_certificate(root_b.tbs(root_signer->scheme()), *root_signer));
+  auto nes_b = issuing_ca(s, config.str("ca.issuing_name"), ossl::PublicKey::from_der(nes_key.spki),
+                          Validity::years_from(now, static_cast<int>(config.integer("ca.issuing_years"))),
+                          root_cert.get());
+  auto nes_cert = ossl::cert_from_der(assemble_certificate(nes_b.tbs(root_signer->scheme()), *root_signer));
+  auto ocsp_b = ocsp_responder(s, config.str("ca.ocsp_name"), ossl::PublicKey::from_der(ocsp_key.spki),
+                               Validity::years_from(now, static_cast<int>(config.integer("ca.ocsp_years"))),
+                               nes_cert.get());
+  auto ocsp_cert = ossl::cert_from_der(assemble_certificate(ocsp_b.tbs(nes_signer->scheme()), *nes_signer));
 
-  auto nes_b = issuing_ca(s, config.str("ca.issuing_name"), ossl::PublicKey::from_der(keys[1].first),
-                          Validity::years_from(now, static_cast<int>(config.integer("ca.issuing_years"))), root.get());
-  Bytes nes_der = assemble_certificate(nes_b.tbs(root_signer->scheme()), *root_signer);
-  auto nes = ossl::cert_from_der(nes_der);
-
-  auto ocsp_b = ocsp_responder(s, config.str("ca.ocsp_name"), ossl::PublicKey::from_der(keys[2].first),
-                               Validity::years_from(now, static_cast<int>(config.integer("ca.ocsp_years"))), nes.get());
-  Bytes ocsp_der = assemble_certificate(ocsp_b.tbs(nes_signer->scheme()), *nes_signer);
-  auto ocsp = ossl::cert_from_der(ocsp_der);
-
-  const Bytes* certs[] = {&root_der, &nes_der, &ocsp_der, nullptr};
-  const X509* objects[] = {root.get(), nes.get(), ocsp.get(), nullptr};
   ca->ledger_.write([&] {
-    store::AuthorityRepository authorities(db);
-    for (std::size_t i = 0; i < std::size(plans); ++i) {
-      const auto& plan = plans[i];
-      store::AuthorityRecord a;
-      a.id = plan.id;
-      a.kind = plan.kind;
-      a.subject = objects[i] ? name_to_string(X509_get_subject_name(objects[i])) : "audit key";
-      a.key_label = plan.label;
-      a.key_algorithm = plan.algorithm;
-      a.public_key = base64_encode(keys[i].first);
-      if (certs[i]) a.certificate = base64_encode(*certs[i]);
-      a.created_at = now;
-      authorities.insert(a);
-      ca->ledger_.record("ca.key_generated", plan.id,
-                         nlohmann::json{{"label", plan.label},
-                                        {"algorithm", plan.algorithm},
-                                        {"token", duty_name(plan.duty)},
-                                        {"reused", keys[i].second}}.dump());
-      if (objects[i]) {
-        ossl::Ptr<BIGNUM, BN_free> serial(ASN1_INTEGER_to_BN(X509_get0_serialNumber(objects[i]), nullptr));
-        char* hex = BN_bn2hex(serial.get());
-        ca->ledger_.record("ca.authority_certified", plan.id, nlohmann::json{{"subject", a.subject}, {"serial", hex}}.dump());
-        OPENSSL_free(hex);
-      }
-    }
+    record_authority(ca->ledger_, root, root_key, root_cert.get(), now);
+    record_authority(ca->ledger_, nes, nes_key, nes_cert.get(), now);
+    record_authority(ca->ledger_, ocsp, ocsp_key, ocsp_cert.get(), now);
+    record_authority(ca->ledger_, audit, audit_key, nullptr, now);
     ca->ledger_.record("ca.initialized", config.home().string(),
-               nlohmann::json{{"key_algorithm", config.str("ca.key_algorithm")},
-                              {"module", config.str("pkcs11.module")}}.dump());
+                       nlohmann::json{{"key_algorithm", config.str("ca.key_algorithm")},
+                                      {"module", config.str("pkcs11.module")}}.dump());
   });
-  ca->token_ = std::move(tokens[static_cast<int>(Duty::ca)]);
+  ca->token_ = std::move(ca_token);
   for (const char* id : {"nes", "root"}) ca->publish_crl(id);
   ca->ledger_.checkpoint();
   return ca;
+}
+
+std::unique_ptr<CertificateAuthority> CertificateAuthority::initialize_root(const Config& given,
+                                                                           const std::string& actor) {
+  Config config = prepare_home(given);
+  auto ca = start_ceremony(config, actor);
+  auto ca_token = create_duty_token(config, Duty::ca);
+  auto audit_token = create_duty_token(config, Duty::audit);  // the root's own ceremonies are audited too
+  const KeyPlan root = root_plan(config), audit = audit_plan();
+  Key root_key = make_key(*ca_token, root), audit_key = make_key(*audit_token, audit);
+  std::int64_t now = now_seconds();
+  auto root_signer = signer_of(*ca_token, root);
+  auto root_b = root_ca(ca->settings_, config.str("ca.root_name"), ossl::PublicKey::from_der(root_key.spki),
+                        Validity::years_from(now, static_cast<int>(config.integer("ca.root_years"))));
+  auto root_cert = ossl::cert_from_der(assemble_certificate(root_b.tbs(root_signer->scheme()), *root_signer));
+  ca->ledger_.write([&] {
+    record_authority(ca->ledger_, root, root_key, root_cert.get(), now);
+    record_authority(ca->ledger_, audit, audit_key, nullptr, now);
+    ca->ledger_.record("ca.initialized", config.home().string(),
+                       nlohmann::json{{"mode", "root-only"}, {"key_algorithm", config.str("ca.key_algorithm")}}.dump());
+  });
+  ca->token_ = std::move(ca_token);
+  ca->publish_crl("root");
+  ca->ledger_.checkpoint();
+  return ca;
+}
+
+std::string CertificateAuthority::request_issuing(const Config& given, const std::string& actor) {
+  Config config = prepare_home(given);
+  auto ca = start_ceremony(config, actor);
+  auto ca_token = create_duty_token(config, Duty::ca);
+  auto audit_token = create_duty_token(config, Duty::audit);
+  const KeyPlan nes = issuing_plan(config), audit = audit_plan();
+  Key nes_key = make_key(*ca_token, nes), audit_key = make_key(*audit_token, audit);
+  auto subject = ca_name(ca->settings_, config.str("ca.issuing_name"));
+  std::string csr =
+      certification_request(subject, ossl::PublicKey::from_der(nes_key.spki), *signer_of(*ca_token, nes));
+  std::int64_t now = now_seconds();
+  ca->ledger_.write([&] {
+    record_authority(ca->ledger_, nes, nes_key, nullptr, now);  // certified by complete_issuing()
+    record_authority(ca->ledger_, audit, audit_key, nullptr, now);
+    ca->ledger_.record("ca.issuing_requested", "nes",
+                       nlohmann::json{{"subject", name_to_string(subject.get())},
+                                      {"public_key_sha256", ossl::sha256_hex(nes_key.spki)}}.dump());
+  });
+  ca->ledger_.checkpoint();
+  return csr;
+}
+
+Bytes CertificateAuthority::sign_issuing(const std::string& csr_text) {
+  ossl::Req csr;
+  try {
+    csr = ossl::request_from_pem_or_der(csr_text);
+  } catch (const ossl::Error&) {
+    throw UserError("ca.bad_csr");
+  }
+  auto key = ossl::PublicKey::from(X509_REQ_get_X509_PUBKEY(csr.get()));
+  if (X509_REQ_verify(csr.get(), key.pkey()) != 1) {
+    ERR_clear_error();
+    throw UserError("ca.csr_signature");
+  }
+  check_key_strength(key.pkey());
+  // The issuing CA's name is its request's common name under this
+  // provider's organisation, as the one-step ceremony makes it.
+  const X509_NAME* subject = X509_REQ_get_subject_name(csr.get());
+  int index = X509_NAME_get_index_by_NID(subject, NID_commonName, -1);
+  if (index < 0) throw UserError("ca.bad_csr");
+  unsigned char* cn_utf8 = nullptr;
+  int cn_len = ASN1_STRING_to_UTF8(&cn_utf8, X509_NAME_ENTRY_get_data(X509_NAME_get_entry(subject, index)));
+  if (cn_len <= 0) throw UserError("ca.bad_csr");
+  std::string name(reinterpret_cast<char*>(cn_utf8), static_cast<std::size_t>(cn_len));
+  OPENSSL_free(cn_utf8);
+  check_name_field(name, "CN", 64);
+
+  auto root_cert = ossl::cert_from_der(base64_decode(authority("root").certificate.value_or("")));
+  const Signer& root_key = signer("root");
+  std::int64_t now = now_seconds();
+  Validity validity = Validity::years_from(now, static_cast<int>(config_.integer("ca.issuing_years")));
+  validity.not_after = std::min(validity.not_after, ossl::unix_seconds(X509_get0_notAfter(root_cert.get())));
+  auto builder = issuing_ca(settings_, name, key, validity, root_cert.get());
+  Bytes der = assemble_certificate(builder.tbs(root_key.scheme()), root_key);
+  auto cert = ossl::cert_from_der(der);
+
+  // Kept like every certificate of this authority: the root CRL can revoke it.
+  store::CertificateRecord record;
+  record.serial = serial_of(cert.get());
+  record.issuer = "root";
+  record.subject = name_to_string(X509_get_subject_name(cert.get()));
+  record.not_before = validity.not_before;
+  record.not_after = validity.not_after;
+  record.status = store::CertStatus::pending;
+  record.request_key = "issuing:" + record.serial;
+  record.request = nlohmann::json{{"csr_sha256", ossl::sha256_hex(as_bytes(csr_text))}}.dump();
+  ledger_.write([&] {
+    store::CertificateRepository certs(ledger_.database());
+    certs.insert_intent(record);
+    certs.complete(record.serial, base64_encode(der), store::CertStatus::valid, std::nullopt, std::nullopt);
+    certs.mark_changed(record.serial,
+                       ledger_.record("ca.issuing_certified", record.serial,
+                                      nlohmann::json{{"subject", record.subject},
+                                                     {"not_after", record.not_after},
+                                                     {"public_key_sha256", ossl::sha256_hex(key.der())}}.dump())
+                           .seq);
+  });
+  return der;
+}
+
+std::unique_ptr<CertificateAuthority> CertificateAuthority::complete_issuing(const Config& config,
+                                                                            const std::string& actor,
+                                                                            const std::string& certificate,
+                                                                            const std::string& root_certificate,
+                                                                            const std::string& root_crl) {
+  auto ledger = store::Ledger::open(config, actor);
+  std::unique_ptr<CertificateAuthority> ca(new CertificateAuthority(config, *ledger));
+  ca->own_ledger_ = std::move(ledger);
+  auto& db = ca->ledger_.database();
+  store::AuthorityRepository authorities(db);
+  auto nes_record = authorities.find("nes");
+  if (!nes_record || nes_record->certificate || authorities.find("root"))
+    throw UserError("ca.not_awaiting_issuing_cert", {{"home", config.home().string()}});
+
+  // Everything is checked before anything is written or generated.
+  auto root = parse_certificate(root_certificate, "root");
+  auto cert = parse_certificate(certificate, "issuing");
+  auto crl = parse_crl(root_crl);
+  bool self_signed = X509_NAME_cmp(X509_get_subject_name(root.get()), X509_get_issuer_name(root.get())) == 0 &&
+                     X509_verify(root.get(), X509_get0_pubkey(root.get())) == 1;
+  ERR_clear_error();
+  if (!self_signed) throw UserError("ca.root_not_self_signed");
+  if (ossl::public_key_der(X509_get0_pubkey(cert.get())) != base64_decode(nes_record->public_key))
+    throw UserError("ca.issuing_cert_wrong_key");
+  bool chains = X509_NAME_cmp(X509_get_issuer_name(cert.get()), X509_get_subject_name(root.get())) == 0 &&
+                X509_verify(cert.get(), X509_get0_pubkey(root.get())) == 1;
+  ERR_clear_error();
+  if (!chains) throw UserError("ca.issuing_cert_not_from_root");
+  auto crl_record = root_crl_record(crl.get(), root.get());
+
+  auto status_token = create_duty_token(config, Duty::status);
+  const KeyPlan ocsp = responder_plan(config);
+  Key ocsp_key = make_key(*status_token, ocsp);
+  std::int64_t now = now_seconds();
+  auto nes_signer = signer_of(ca->token(), issuing_plan(config));
+  Validity validity = Validity::years_from(now, static_cast<int>(config.integer("ca.ocsp_years")));
+  validity.not_after = std::min(validity.not_after, ossl::unix_seconds(X509_get0_notAfter(cert.get())));
+  auto ocsp_b = ocsp_responder(ca->settings_, config.str("ca.ocsp_name"), ossl::PublicKey::from_der(ocsp_key.spki),
+                               validity, cert.get());
+  auto ocsp_cert = ossl::cert_from_der(assemble_certificate(ocsp_b.tbs(nes_signer->scheme()), *nes_signer));
+
+  ca->ledger_.write([&] {
+    // The root's key stays on the offline root host: no label here.
+    Key root_key{ossl::public_key_der(X509_get0_pubkey(root.get())), false};
+    record_authority(ca->ledger_, root_plan(config), root_key, root.get(), now, false);
+    authorities.replace_key("nes", nes_record->key_label, nes_record->public_key,
+                            name_to_string(X509_get_subject_name(cert.get())), base64_encode(ossl::to_der(cert.get())));
+    ca->ledger_.record("ca.authority_certified", "nes",
+                       nlohmann::json{{"subject", name_to_string(X509_get_subject_name(cert.get()))},
+                                      {"serial", serial_of(cert.get())}}.dump());
+    record_authority(ca->ledger_, ocsp, ocsp_key, ocsp_cert.get(), now);
+    crl_record.change_seq = 0;
+    store::CrlRepository(db).insert(crl_record);
+    ca->ledger_.record("crl.imported", "root",
+                       nlohmann::json{{"number", crl_record.number}, {"next_update", crl_record.next_update}}.dump());
+    ca->ledger_.record("ca.initialized", config.home().string(), nlohmann::json{{"mode", "issuing"}}.dump());
+  });
+  ca->publish_crl("nes");
+  ca->ledger_.checkpoint();
+  return ca;
+}
+
+store::CrlRecord CertificateAuthority::import_root_crl(const std::string& crl_text) {
+  auto root = ossl::cert_from_der(base64_decode(authority("root").certificate.value_or("")));
+  auto crl = parse_crl(crl_text);
+  auto record = root_crl_record(crl.get(), root.get());
+  ledger_.write([&] {
+    store::CrlRepository crls(ledger_.database());
+    if (record.number <= crls.latest_number("root"))
+      throw UserError("ca.crl_not_newer", {{"number", std::to_string(record.number)},
+                                           {"current", std::to_string(crls.latest_number("root"))}});
+    crls.insert(record);
+    ledger_.record("crl.imported", "root",
+                   nlohmann::json{{"number", record.number}, {"next_update", record.next_update}}.dump());
+  });
+  return record;
+}
+
+bool CertificateAuthority::holds_key(const std::string& authority_id) {
+  return !authority(authority_id).key_label.empty();
 }
 
 }  // namespace tugra::ca

@@ -36,6 +36,7 @@ int CertificateAuthority::certify_pending_requests() {
       mine = store::SigningRequestRepository(db).complete(request.id, base64_encode(der));
       if (!mine) return;
       store::AuthorityRepository(db).replace_key("nes-ocsp", request.key_label, request.public_key,
+                                                 name_to_string(X509_get_subject_name(cert.get())),
                                                  base64_encode(der));
       ledger_.record("ca.responder_certified", "nes-ocsp",
                      nlohmann::json{{"request", request.id},

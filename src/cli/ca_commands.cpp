@@ -60,26 +60,92 @@ std::string pem_of(const store::CertificateRecord& r) {
 }  // namespace
 
 void add_ca_commands(CLI::App& app, Context& ctx) {
+  static bool root_home = false;
+  static std::string issuing_csr, issuing_cert, root_cert, root_crl;
   auto* init = app.add_subcommand("init", help_text("help.ca_cmd_init"));
+  auto* root_flag = init->add_flag("--root-only", root_home, help_text("help.ca_opt_root_only"));
+  auto* csr_flag = init->add_option("--issuing-csr", issuing_csr, help_text("help.ca_opt_issuing_csr"));
+  auto* cert_flag = init->add_option("--issuing-cert", issuing_cert, help_text("help.ca_opt_issuing_cert"));
+  auto* root_cert_flag = init->add_option("--root-cert", root_cert, help_text("help.ca_opt_root_cert"));
+  auto* root_crl_flag = init->add_option("--root-crl", root_crl, help_text("help.ca_opt_root_crl"));
+  root_flag->excludes(csr_flag)->excludes(cert_flag);
+  csr_flag->excludes(cert_flag);
+  cert_flag->needs(root_cert_flag)->needs(root_crl_flag);
+  root_cert_flag->needs(cert_flag);
+  root_crl_flag->needs(cert_flag);
   init->callback([&ctx] {
     Config config = Config::load(resolve_home(ctx.home_flag));
-    auto ca = ca::CertificateAuthority::initialize(config, ctx.actor());
     auto token_line = [&](const char* duty, const char* section) {
       return message("cli.init_token", {{"duty", duty},
                                         {"label", config.str(std::string(section) + ".token_label")},
                                         {"pin_file", config.path(std::string(section) + ".pin_file").string()}});
     };
+    if (!issuing_csr.empty()) {
+      write_output(issuing_csr, ca::CertificateAuthority::request_issuing(config, ctx.actor()));
+      std::cout << message("cli.init_issuing_requested", {{"home", config.home().string()}, {"csr", issuing_csr}})
+                << "\n" << token_line("ca", "pkcs11") << "\n" << token_line("audit", "audit_token") << "\n";
+      return;
+    }
+    std::unique_ptr<ca::CertificateAuthority> ca;
+    if (root_home) ca = ca::CertificateAuthority::initialize_root(config, ctx.actor());
+    else if (!issuing_cert.empty())
+      ca = ca::CertificateAuthority::complete_issuing(config, ctx.actor(), read_input(issuing_cert),
+                                                      read_input(root_cert), read_input(root_crl));
+    else ca = ca::CertificateAuthority::initialize(config, ctx.actor());
     std::cout << message("cli.init_done", {{"home", config.home().string()}}) << "\n"
-              << message("cli.init_root", {{"subject", ca->authority("root").subject}}) << "\n"
-              << message("cli.init_nes", {{"subject", ca->authority("nes").subject}}) << "\n"
-              << message("cli.init_ocsp", {{"subject", ca->authority("nes-ocsp").subject}}) << "\n"
-              << token_line("ca", "pkcs11") << "\n"
-              << token_line("status", "status_token") << "\n"
-              << token_line("audit", "audit_token") << "\n";
+              << message("cli.init_root", {{"subject", ca->authority("root").subject}}) << "\n";
+    if (root_home) {
+      std::cout << token_line("ca", "pkcs11") << "\n" << token_line("audit", "audit_token") << "\n"
+                << message("cli.init_root_only") << "\n";
+      return;
+    }
+    std::cout << message("cli.init_nes", {{"subject", ca->authority("nes").subject}}) << "\n"
+              << message("cli.init_ocsp", {{"subject", ca->authority("nes-ocsp").subject}}) << "\n";
+    if (issuing_cert.empty()) std::cout << token_line("ca", "pkcs11") << "\n";
+    else std::cout << token_line("ca", "pkcs11") << " " << message("cli.init_no_root_key") << "\n";
+    std::cout << token_line("status", "status_token") << "\n" << token_line("audit", "audit_token") << "\n";
     // The default policy OID is under the example arc 2.999: fine for trying
     // Tugra, never for a real provider (docs/PROFILE.md says how to set it).
     if (config.str("profile.policy_oid").rfind("2.999.", 0) == 0)
       std::cout << message("cli.init_example_policy", {{"oid", config.str("profile.policy_oid")}}) << "\n";
+  });
+
+  // The offline root's commands, run on the root home.
+  auto* root = app.add_subcommand("root", help_text("help.ca_cmd_root"));
+  root->require_subcommand(1);
+  static std::string request_file, certificate_out, crl_out = "-", crl_in;
+  auto* sign = root->add_subcommand("sign-issuing", help_text("help.ca_cmd_sign_issuing"));
+  sign->add_option("FILE", request_file, help_text("help.ca_opt_request_file"))->required();
+  sign->add_option("--out", certificate_out, help_text("help.ca_opt_cert_out"))->required();
+  sign->callback([&ctx] {
+    std::string csr = read_input(request_file);
+    auto session = ctx.open_root();
+    Bytes der = session.ca->sign_issuing(csr);
+    write_output(certificate_out, ossl::to_pem(ossl::cert_from_der(der).get()));
+    std::cout << message("cli.issuing_signed", {{"out", certificate_out}}) << "\n";
+  });
+  auto* root_crl_cmd = root->add_subcommand("crl", help_text("help.ca_cmd_root_crl"));
+  root_crl_cmd->add_option("--out", crl_out, help_text("help.ca_opt_crl_out"))->required();
+  root_crl_cmd->callback([&ctx] {
+    auto session = ctx.open_root();
+    auto record = session.ca->publish_crl("root");
+    write_output(crl_out, to_string(base64_decode(record.der)));
+    (crl_out == "-" ? std::cerr : std::cout)
+        << message("crl.published", {{"ca", "root"}, {"number", std::to_string(record.number)},
+                                      {"entries", std::to_string(record.entries)},
+                                      {"next", format_utc(record.next_update)}})
+        << "\n";
+  });
+  auto* import_crl = root->add_subcommand("import-crl", help_text("help.ca_cmd_import_crl"));
+  import_crl->add_option("CRL", crl_in, help_text("help.ca_opt_crl_in"))->required();
+  import_crl->callback([&ctx] {
+    std::string crl = read_input(crl_in);
+    auto ledger = ctx.ledger();
+    auto authority = ca::CertificateAuthority::open(ctx.config(), *ledger);
+    auto record = authority->import_root_crl(crl);
+    std::cout << message("cli.root_crl_imported", {{"number", std::to_string(record.number)},
+                                                   {"next", format_utc(record.next_update)}})
+              << "\n";
   });
 
   auto* cmd = app.add_subcommand("ca", help_text("help.ca_cmd_ca"));

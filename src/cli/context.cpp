@@ -52,6 +52,15 @@ CaSession Context::open_ca() const {
   return CaSession(std::move(l), std::move(authority));
 }
 
+CaSession Context::open_root() const {
+  Config c = config();
+  auto l = ledger();
+  auto authority = ca::CertificateAuthority::open(c, *l);
+  if (!authority->holds_key("root")) throw UserError("ca.no_root_key", {{"home", c.home().string()}});
+  authority->signer_for("root");
+  return CaSession(std::move(l), std::move(authority));
+}
+
 std::string Context::card_module(const std::optional<std::string>& flag) const {
   Config c = config();
   std::string module = flag ? *flag : c.str("card.module");

@@ -41,6 +41,8 @@ struct Context {
   std::unique_ptr<store::Ledger> ledger() const;
   // The home's CA: needs the CA token's PIN (UserError "token.no_pin" otherwise).
   CaSession open_ca() const;
+  // The CA of a root home (the offline root's ceremony), its token open.
+  CaSession open_root() const;
   // The PKCS#11 module of the card readers: --module, else card.module,
   // else the virtual card built beside this binary (whose card directory is
   // then card.vcard_dir unless TUGRA_VCARD_DIR says otherwise).

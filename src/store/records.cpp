@@ -58,9 +58,11 @@ std::vector<AuthorityRecord> AuthorityRepository::all() {
 }
 
 void AuthorityRepository::replace_key(const std::string& id, const std::string& key_label,
-                                      const std::string& public_key, const std::string& certificate) {
-  db_.sql() << "UPDATE authorities SET key_label = :label, public_key = :pub, certificate = :cert WHERE id = :id",
-      soci::use(key_label), soci::use(public_key), soci::use(certificate), soci::use(id);
+                                      const std::string& public_key, const std::string& subject,
+                                      const std::string& certificate) {
+  db_.sql() << "UPDATE authorities SET key_label = :label, public_key = :pub, subject = :subject, "
+               "certificate = :cert WHERE id = :id",
+      soci::use(key_label), soci::use(public_key), soci::use(subject), soci::use(certificate), soci::use(id);
 }
 
 void SigningRequestRepository::insert(SigningRequest& r) {

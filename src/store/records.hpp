@@ -50,9 +50,10 @@ class AuthorityRepository {
   void insert(const AuthorityRecord& record);
   std::optional<AuthorityRecord> find(const std::string& id);
   std::vector<AuthorityRecord> all();
-  // A renewed key and its certificate (the OCSP responder's).
+  // A new key and its certificate (a renewed OCSP responder), or the
+  // certificate of a key recorded before it was certified.
   void replace_key(const std::string& id, const std::string& key_label, const std::string& public_key,
-                   const std::string& certificate);
+                   const std::string& subject, const std::string& certificate);
 
  private:
   Database& db_;
