@@ -97,8 +97,9 @@ void record_authority(store::Ledger& ledger, const KeyPlan& plan, const Key& key
 // tugra.toml written if missing, the configuration read again from it.
 Config prepare_home(const Config& given) {
   std::filesystem::create_directories(given.home());
+  std::filesystem::permissions(given.home(), std::filesystem::perms::owner_all);
   auto config_file = given.home() / "tugra.toml";
-  if (!std::filesystem::exists(config_file)) write_file_atomic(config_file, Config::default_file_text(), 0600);
+  if (!std::filesystem::exists(config_file)) write_file_atomic(config_file, Config::load(given.home()).file_text(), 0600);
   Config config = Config::load(given.home());
   parse_key_algorithm(config.str("ca.key_algorithm"));  // fail before touching a token
   parse_key_algorithm(config.str("ca.ocsp_key_algorithm"));

@@ -1,6 +1,8 @@
 // tugra: one binary, one subcommand per job. See `tugra --help`.
 #include <CLI/CLI.hpp>
 
+#include <sys/stat.h>
+
 #include <iostream>
 
 #include "cli/context.hpp"
@@ -8,6 +10,10 @@
 
 int main(int argc, char** argv) {
   using namespace tugra;
+  // Homes hold secrets (PINs, the database with SMS codes and reset links):
+  // whatever the caller's umask, what tugra creates is the owner's alone.
+  // Files meant for others (--out) get their mode explicitly.
+  ::umask(077);
   CLI::App app{message("help.main_app")};
   app.fallthrough();
   app.require_subcommand(1);

@@ -103,6 +103,9 @@ constexpr KeyInfo kKeys[] = {
     {"profile.currency", Type::string, "TRY", "ISO 4217 code of the monetary limit (QcLimitValue)."},
     {"audit.checkpoint_every", Type::integer, "100",
      "A signed checkpoint after this many audit records (and at the end of each command)."},
+    {"audit.witness_file", Type::string, "audit-witness.log",
+     "Append-only file (relative to the home) that receives every signed checkpoint, so that deleting the "
+     "newest records with their checkpoints is found by `tugra audit verify`; empty: none."},
     {"card.module", Type::string, "",
      "PKCS#11 module of the card readers (akisp11, OpenSC, SoftHSM2…); empty: Tugra's virtual card."},
     {"card.vcard_dir", Type::string, "vcards",
@@ -185,9 +188,15 @@ std::filesystem::path resolve_home(const std::optional<std::string>& flag) {
   return std::filesystem::absolute(home).lexically_normal();
 }
 
-std::string Config::default_file_text() {
+std::string Config::default_file_text() { return Config().file_text(); }
+
+// Secrets given by environment stay there (the comment of each says so).
+static bool kept_out_of_files(std::string_view key) { return key.find("password") != std::string_view::npos; }
+
+std::string Config::file_text() const {
   std::ostringstream out;
-  out << "# Tugra configuration. Every key is listed with its default value.\n"
+  out << "# Tugra configuration. Every key is listed with its value (the default unless\n"
+         "# `tugra init` was given another by environment).\n"
          "# An environment variable TUGRA_<SECTION>_<KEY> (upper case) overrides a key,\n"
          "# e.g. TUGRA_DATABASE_URL=postgresql://tugra@127.0.0.1/tugra.\n";
   std::string section;
@@ -198,9 +207,10 @@ std::string Config::default_file_text() {
       section = key.substr(0, dot);
       out << "\n[" << section << "]\n";
     }
+    auto it = values_.find(k.key);
+    std::string value = it == values_.end() || kept_out_of_files(key) ? k.default_value : it->second;
     out << "# " << k.comment << "\n" << key.substr(dot + 1) << " = "
-        << (k.type == Type::string ? toml_quote(k.default_value) : std::string(k.default_value))
-        << "\n";
+        << (k.type == Type::string ? toml_quote(value) : value) << "\n";
   }
   return out.str();
 }

@@ -20,6 +20,9 @@ class Config {
   static Config load(const std::filesystem::path& home);
   // The text of a tugra.toml listing every key, its default and its meaning.
   static std::string default_file_text();
+  // The same file with this configuration's values: what `init` writes, so
+  // that settings given by environment at init (TUGRA_DATABASE_URL) stay.
+  std::string file_text() const;
 
   const std::filesystem::path& home() const { return home_; }
   std::string str(std::string_view key) const;

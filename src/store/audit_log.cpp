@@ -1,6 +1,12 @@
 #include "store/audit_log.hpp"
 
+#include <fcntl.h>
 #include <openssl/evp.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
 #include <soci/soci.h>
 
 #include "common/clock.hpp"
@@ -72,6 +78,41 @@ void AuditLog::write_checkpoint(std::int64_t seq, const std::string& hash) {
   long long s = seq, at = now_seconds();
   db_.sql() << "INSERT INTO audit_checkpoints (seq, hash, signature, at) VALUES (:seq, :hash, :sig, :at)",
       soci::use(s), soci::use(hash), soci::use(signature), soci::use(at);
+  if (!witness_.empty()) unwitnessed_.push_back(std::to_string(seq) + " " + hash + " " + signature + "\n");
+}
+
+void AuditLog::flush_witness() {
+  if (unwitnessed_.empty() || witness_.empty()) return;
+  std::string lines;
+  for (const auto& l : unwitnessed_) lines += l;
+  unwitnessed_.clear();
+  int fd = ::open(witness_.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) throw std::runtime_error("cannot open the audit witness " + witness_.string());
+  bool ok = ::write(fd, lines.data(), lines.size()) == static_cast<ssize_t>(lines.size()) && ::fsync(fd) == 0;
+  ::close(fd);
+  if (!ok) throw std::runtime_error("cannot write the audit witness " + witness_.string());
+}
+
+AuditVerification AuditLog::check_witness(AuditVerification result) {
+  if (!result.ok || witness_.empty() || !std::filesystem::exists(witness_)) return result;
+  std::ifstream in(witness_);
+  std::string line;
+  while (std::getline(in, line)) {
+    std::istringstream fields(line);
+    long long seq = 0;
+    std::string hash;
+    if (!(fields >> seq >> hash)) continue;  // a torn last line after a crash
+    std::string stored;
+    soci::indicator ind = soci::i_null;
+    db_.sql() << "SELECT hash FROM audit_checkpoints WHERE seq = :seq", soci::use(seq), soci::into(stored, ind);
+    if (!db_.sql().got_data() || ind != soci::i_ok || stored != hash || seq > result.records) {
+      result.ok = false;
+      result.first_bad_seq = seq;
+      result.problem = "audit.problem.witness_missing";
+      return result;
+    }
+  }
+  return result;
 }
 
 void AuditLog::checkpoint_if_behind() {
@@ -160,7 +201,7 @@ AuditVerification AuditLog::verify(ByteView audit_public_key) {
     if (!verify_signature(audit_public_key, SignatureScheme::ecdsa_sha256, as_bytes(message), sig)) return fail(seq, "audit.problem.checkpoint_signature"), result;
     ++result.checkpoints;
   }
-  return result;
+  return check_witness(result);
 }
 
 }  // namespace tugra::store

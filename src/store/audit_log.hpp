@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <filesystem>
 #include <optional>
 #include <string>
 #include <vector>
@@ -48,6 +49,13 @@ class AuditLog {
   AuditLog(Database& db, const Signer* checkpoint_signer, std::int64_t checkpoint_every = 100);
 
   void set_checkpoint_signer(const Signer* signer) { signer_ = signer; }
+  // An append-only file outside the database that receives every signed
+  // checkpoint once its transaction has committed: deleting the newest
+  // records together with their checkpoints is then still found by verify().
+  void set_witness(std::filesystem::path file) { witness_ = std::move(file); }
+  // After the transaction that wrote checkpoints committed, or rolled back.
+  void flush_witness();
+  void discard_witness() { unwitnessed_.clear(); }
   // Appends within the caller's Transaction; returns the new record.
   AuditRecord append(const AuditEvent& event);
   // Writes a checkpoint over the newest record unless one already covers it.
@@ -58,8 +66,9 @@ class AuditLog {
   // Records after `after_seq` of one event and/or one actor (empty: any), in order.
   std::vector<AuditRecord> find(std::int64_t after_seq, std::int64_t limit, const std::string& event,
                                 const std::string& actor);
-  // Recomputes every hash and link and checks every checkpoint's signature
-  // with `audit_public_key` (SubjectPublicKeyInfo).
+  // Recomputes every hash and link, checks every checkpoint's signature
+  // with `audit_public_key` (SubjectPublicKeyInfo), and that every
+  // checkpoint the witness file holds is still in the database.
   AuditVerification verify(ByteView audit_public_key);
 
   static std::string record_hash(const AuditRecord& record);
@@ -69,9 +78,13 @@ class AuditLog {
  private:
   void write_checkpoint(std::int64_t seq, const std::string& hash);
 
+  AuditVerification check_witness(AuditVerification result);
+
   Database& db_;
   const Signer* signer_;
   std::int64_t checkpoint_every_;
+  std::filesystem::path witness_;
+  std::vector<std::string> unwitnessed_;  // lines of checkpoints not yet committed
 };
 
 }  // namespace tugra::store

@@ -13,10 +13,12 @@ Ledger::Ledger(std::unique_ptr<Database> db, KeySource audit_key, std::string ac
       audit_(*db_, nullptr, checkpoint_every) {}
 
 std::unique_ptr<Ledger> Ledger::open(const Config& config, std::string actor) {
-  return std::make_unique<Ledger>(
+  auto ledger = std::make_unique<Ledger>(
       Database::open(config),
       [config] { return open_duty_signer(config, Duty::audit, kAuditKeyLabel, SignatureScheme::ecdsa_sha256); },
       std::move(actor), config.integer("audit.checkpoint_every"));
+  if (!config.str("audit.witness_file").empty()) ledger->audit().set_witness(config.path("audit.witness_file"));
+  return ledger;
 }
 
 Ledger::~Ledger() {
@@ -39,9 +41,15 @@ Bytes Ledger::audit_public_key() { return audit_key().public_key_der(); }
 
 void Ledger::write(const std::function<void()>& fn, Durability durability) {
   audit_key();  // before the transaction: a missing audit token changes nothing
-  Transaction tx(*db_, durability);
-  fn();
-  tx.commit();
+  try {
+    Transaction tx(*db_, durability);
+    fn();
+    tx.commit();
+  } catch (...) {
+    audit_.discard_witness();  // checkpoints of a rolled-back transaction never existed
+    throw;
+  }
+  audit_.flush_witness();
   wrote_ = true;
 }
 
@@ -52,9 +60,15 @@ AuditRecord Ledger::record(const std::string& event, const std::string& subject,
 
 void Ledger::checkpoint() {
   if (!wrote_) return;
-  Transaction tx(*db_);
-  audit_.checkpoint_if_behind();
-  tx.commit();
+  try {
+    Transaction tx(*db_);
+    audit_.checkpoint_if_behind();
+    tx.commit();
+  } catch (...) {
+    audit_.discard_witness();
+    throw;
+  }
+  audit_.flush_witness();
   wrote_ = false;
 }
 

@@ -5,6 +5,7 @@ card needs --force, a production run takes the whole queue, usage errors
 exit 2, hints name real flags, help speaks the user's language, the card
 warning only without --slot, the audit list filters, and the audit actor is
 the real OS account."""
+import datetime
 import json
 import os
 import pwd
@@ -12,6 +13,8 @@ import stat
 import subprocess
 import threading
 import unittest
+
+from cryptography import x509
 
 import harness
 from harness import run
@@ -179,6 +182,40 @@ class CliAnswers(unittest.TestCase):
         self.assertTrue(all(r["actor"] == mine[0]["actor"] for r in by_actor))
         self.assertEqual(json.loads(self.home.tugra("audit", "list", "--actor", "cli:ali.camli", "--json").stdout),
                          [])
+
+
+class HomeFiles(unittest.TestCase):
+    """A home is the owner's alone whatever the umask, and what `init` was
+    told by environment stays in its configuration."""
+
+    def test_modes_under_a_permissive_umask_and_settings_kept_from_init(self):
+        home = harness.Home(TUGRA_CRL_NES_HOURS="12")
+        self.addCleanup(home.remove)
+        r = subprocess.run([harness.TUGRA, "init"], env=home.env, capture_output=True,
+                           preexec_fn=lambda: os.umask(0o022))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        mode = lambda *p: oct(os.stat(home.path(*p)).st_mode & 0o777)
+        self.assertEqual(mode(), "0o700")
+        self.assertEqual(mode("secrets"), "0o700")
+        self.assertEqual(mode("tugra.toml"), "0o600")
+        if harness.ENGINE == "sqlite":
+            self.assertEqual(mode("tugra.db"), "0o600")  # (its -wal file is gone once the last user closes it)
+        with open(home.path("tugra.toml")) as f:
+            toml = f.read()
+        self.assertIn("nes_hours = 12", toml)
+        if harness.ENGINE == "postgresql":
+            self.assertIn(home.env["TUGRA_DATABASE_URL"], toml)
+        # Without the variables the next command still finds the CA and its settings.
+        env = {k: v for k, v in home.env.items() if k not in ("TUGRA_DATABASE_URL", "TUGRA_CRL_NES_HOURS")}
+        crl = home.path("nes.crl")
+        run([harness.TUGRA, "crl", "generate", "--out", crl], env=env)
+        crl_cert = x509.load_der_x509_crl(open(crl, "rb").read())
+        self.assertEqual(crl_cert.next_update - crl_cert.last_update, datetime.timedelta(hours=12))
+        smtp = harness.Home(TUGRA_NOTIFY_SMTP_PASSWORD="s3cret-word")
+        self.addCleanup(smtp.remove)
+        smtp.tugra("init")
+        with open(smtp.path("tugra.toml")) as f:
+            self.assertNotIn("s3cret-word", f.read())
 
 
 def harness_tckn(nine):

@@ -46,7 +46,7 @@ class Conformance(unittest.TestCase):
             cert = x509.load_pem_x509_certificate(f.read())
         with open(h.nes, "rb") as f:
             nes = x509.load_pem_x509_certificate(f.read())
-        self.assertEqual(cert.not_valid_after_utc, nes.not_valid_after_utc)
+        self.assertEqual(cert.not_valid_after, nes.not_valid_after)
         v = run(["openssl", "verify", "-CAfile", h.root, "-untrusted", h.nes, path], check=False)
         self.assertEqual(v.returncode, 0, v.stdout + v.stderr)
 

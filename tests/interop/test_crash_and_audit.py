@@ -2,6 +2,7 @@
 intent and the signature (or after signing, before recording) is completed by
 the next start of a command or server that holds the CA token, and any tampering with the audit log is caught."""
 import json
+import os
 import unittest
 
 import harness
@@ -76,6 +77,23 @@ class CrashAndAudit(unittest.TestCase):
         r = self.home.tugra("audit", "verify", check=False)
         self.assertEqual(r.returncode, 1)
         self.assertIn(f"#{last}", r.stdout.decode())
+
+    def test_removed_tail_with_its_checkpoints_is_found_by_the_witness(self):
+        # Deleting the newest records together with every checkpoint over them
+        # leaves a shorter chain that verifies on its own; the witness file
+        # outside the database still names the missing checkpoint.
+        serial = self.home.tugra(*self.issue_args()).stdout.decode().strip()
+        self.home.tugra("ca", "suspend", serial)
+        cut = int(self.home.sql(f"SELECT MIN(seq) FROM audit_log WHERE subject = '{serial}'"))
+        self.home.sql(f"DELETE FROM audit_checkpoints WHERE seq >= {cut}")
+        self.home.sql(f"DELETE FROM audit_log WHERE seq >= {cut}")
+        with open(self.home.path("audit-witness.log")) as f:
+            witnessed = [int(line.split()[0]) for line in f]
+        self.assertTrue(any(seq >= cut for seq in witnessed), witnessed)
+        r = self.home.tugra("audit", "verify", check=False)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("missing from the database", r.stdout.decode())
+        self.assertEqual(oct(os.stat(self.home.path("audit-witness.log")).st_mode & 0o777), "0o600")
 
     def test_rewritten_chain_is_found_by_the_signed_checkpoint(self):
         # An attacker who recomputes every hash after an edit still cannot
