@@ -110,6 +110,21 @@ void add_ca_commands(CLI::App& app, Context& ctx) {
       std::cout << message("cli.init_example_policy", {{"oid", config.str("profile.policy_oid")}}) << "\n";
   });
 
+  // A configuration value as the home sees it (file, then environment): for scripts.
+  static std::string config_key;
+  auto* config_cmd = app.add_subcommand("config", help_text("help.ca_cmd_config"));
+  config_cmd->require_subcommand(1);
+  auto* get = config_cmd->add_subcommand("get", help_text("help.ca_cmd_config_get"));
+  get->add_option("KEY", config_key, help_text("help.ca_opt_config_key"))->required();
+  get->callback([&ctx] {
+    Config config = ctx.config();
+    try {
+      std::cout << config.str(config_key) << "\n";
+    } catch (const std::logic_error&) {
+      throw UsageError("config.unknown_key", {{"key", config_key}});
+    }
+  });
+
   // The offline root's commands, run on the root home.
   auto* root = app.add_subcommand("root", help_text("help.ca_cmd_root"));
   root->require_subcommand(1);

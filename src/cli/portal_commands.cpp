@@ -67,6 +67,9 @@ constexpr const char* kDemoOperatorUser = "cagri.merkezi";
 constexpr const char* kDemoOperatorTotp = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ";
 
 void seed_demo(Context& ctx) {
+  // The demo accounts' passwords and TOTP keys are published in the README:
+  // never in a home that is not a demonstration.
+  if (!ctx.config().boolean("portal.demo")) throw UserError("demo.not_demo_home");
   auto ledger = open_ledger(ctx);
   auto config = ctx.config();
   auto& l = *ledger;

@@ -439,7 +439,12 @@ void serve(const Config& config, const ServeOptions& options) {
                                                 : "portal");
       },
       [&](std::exception_ptr ex) {
-        failure = ex;
+        // Most often the address is taken: say which, as a refusal (exit 1).
+        try {
+          std::rethrow_exception(ex);
+        } catch (const std::exception& e) {
+          failure = std::make_exception_ptr(UserError("serve.cannot_listen", {{"listen", listen}, {"detail", e.what()}}));
+        }
         ioctx.stop();
       });
 

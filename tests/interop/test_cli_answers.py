@@ -143,6 +143,27 @@ class CliAnswers(unittest.TestCase):
             self.assertIn("usage error", r.stderr.decode())
         self.assertEqual(self.home.tugra("ca", "issue", "--help").returncode, 0)
 
+    def test_demo_data_only_in_a_demo_home(self):
+        r = self.home.tugra("demo", "seed", check=False)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("demo home", r.stderr.decode())
+        self.assertNotIn("TEST KURUM", self.home.tugra("institution", "list").stdout.decode())
+
+    def test_config_get_and_a_busy_port(self):
+        self.assertEqual(self.home.tugra("config", "get", "crl.nes_hours").stdout.decode().strip(), "24")
+        self.assertEqual(self.home.tugra("config", "get", "service.listen", TUGRA_SERVICE_LISTEN="127.0.0.1:9").stdout
+                         .decode().strip(), "127.0.0.1:9")
+        self.assertEqual(self.home.tugra("config", "get", "no.such_key", check=False).returncode, 2)
+        import socket
+        with socket.socket() as busy:
+            busy.bind(("127.0.0.1", 0))
+            busy.listen()
+            port = busy.getsockname()[1]
+            r = self.home.tugra("serve", "--roles", "status", "--listen", f"127.0.0.1:{port}", check=False)
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertIn(f"Cannot listen on 127.0.0.1:{port}", r.stderr.decode())
+        self.assertNotIn("internal error", r.stderr.decode())
+
     def test_the_password_hint_names_the_real_flag(self):
         r = subprocess.run([harness.TUGRA, "institution", "officer-add", "--institution", "1", "--username",
                             "a.b", "--tckn", "10000000146", "--name", "A B"], env=self.home.env,
