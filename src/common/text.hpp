@@ -16,7 +16,17 @@ std::string trim(std::string_view text);
 // Trimmed, inner runs of spaces made one, Turkish upper case.
 std::string normalise_name(std::string_view text);
 // Number of UTF-8 characters; -1 when the text is not valid UTF-8 or holds a
-// control character (a form field or a certificate name never does).
+// control or format character (a form field or a certificate name never
+// does): C0/C1 controls, and Unicode category Cf such as the bidirectional
+// overrides U+202A-U+202E and isolates U+2066-U+2069, zero-width characters,
+// the soft hyphen.
 int utf8_length(std::string_view text);
+// What is wrong with a text, the worst first: not UTF-8, a C0 control, a
+// format or C1 control character.
+enum class TextProblem { none, format, control, malformed };
+TextProblem text_problem(std::string_view text);
+// Valid UTF-8 without C0 controls, but with a format or C1 control character
+// (to say why a field was refused).
+bool has_format_control(std::string_view text);
 
 }  // namespace tugra

@@ -35,12 +35,14 @@ std::string decode(std::string_view text, bool plus_is_space) {
 }
 
 // Valid UTF-8 where tab, CR and LF are the only control characters allowed
-// (a textarea sends CRLF).
+// (a textarea sends CRLF). Format characters (U+202E…) pass here so that the
+// field's own check can say what is wrong with them.
 bool acceptable_text(const std::string& s) {
   std::string checked = s;
   for (auto& c : checked)
     if (c == '\t' || c == '\r' || c == '\n') c = ' ';
-  return utf8_length(checked) >= 0;
+  auto problem = text_problem(checked);
+  return problem == TextProblem::none || problem == TextProblem::format;
 }
 
 }  // namespace

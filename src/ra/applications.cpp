@@ -175,7 +175,8 @@ FieldErrors ApplicationDesk::save_form(store::Application& a, const Applicant& a
   auto text = [&](const char* name, int max) {
     std::string v = field(input, name);
     int n = utf8_length(v);
-    if (n < 0 || n > max) errors[name] = "apply.error.too_long";
+    if (n < 0 && has_format_control(v)) errors[name] = "apply.error.format_control";
+    else if (n < 0 || n > max) errors[name] = "apply.error.too_long";
     else if (n == 0) errors[name] = "apply.error.required";
     form[name] = v;
   };
@@ -343,6 +344,7 @@ store::Application ApplicationDesk::reject(const store::Officer& officer, std::i
   auto from = a.state;
   std::string why = trim(reason);
   int n = utf8_length(why);
+  if (n < 0 && has_format_control(why)) throw UserError("apply.error.format_control");
   if (n <= 0 || n > 500) throw UserError("kurum.reason_required");
   a.state = store::ApplicationState::rejected;
   a.reject_reason = why;

@@ -52,7 +52,8 @@ FieldErrors check_contact_fields(const FormValues& input, FormValues& out) {
   };
   for (auto [name, max] : {std::pair{"address", 256}, {"il", 64}, {"ilce", 64}}) {
     int n = utf8_length(value(name));
-    if (n < 0 || n > max) errors[name] = "apply.error.too_long";
+    if (n < 0 && has_format_control(out[name])) errors[name] = "apply.error.format_control";
+    else if (n < 0 || n > max) errors[name] = "apply.error.too_long";
     else if (n == 0) errors[name] = "apply.error.required";
   }
   std::string postal = value("postal_code");

@@ -58,11 +58,12 @@ HolderDesk::HolderDesk(store::Ledger& ledger, notify::Notifications& notificatio
 store::HolderRecord HolderDesk::log_in(const std::string& id, const std::string& word) {
   Lockout lockout(ledger_, settings_.word_failures, 0);
   std::string scope = scope_of(id);
-  if (lockout.locked(scope)) throw UserError("holder.blocked");
+  // Counted before the word is checked: parallel guesses cannot get past the limit.
+  if (!lockout.begin(scope)) throw UserError("holder.blocked");
   auto holder = store::HolderRepository(ledger_.database()).find(id);
   // An unknown number costs a hash too: timing does not tell who has a certificate.
   if (!verify_log_in(holder ? &holder->security_word_hash : nullptr, word)) {
-    if (lockout.fail(scope, "holder.login_failed", id.substr(0, 20), "portal")) throw UserError("holder.blocked");
+    if (lockout.failed(scope, "holder.login_failed", id.substr(0, 20), "portal")) throw UserError("holder.blocked");
     throw UserError("holder.bad_login");
   }
   lockout.clear(scope);

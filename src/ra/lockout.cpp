@@ -39,6 +39,34 @@ bool Lockout::fail(const std::string& scope, const std::string& event, const std
   return now_locked;
 }
 
+bool Lockout::begin(const std::string& scope) {
+  bool allowed = false;
+  ledger_.write([&] {
+    store::FailureRepository repo(ledger_.database());
+    auto c = repo.get(scope);
+    if (c.locked_until != 0 && c.locked_until <= now_seconds()) c = {};
+    if (c.locked_until != 0) return;
+    ++c.failures;  // provisional: clear() forgets it when the secret was right
+    if (c.failures >= limit_)
+      c.locked_until = lock_seconds_ > 0 ? now_seconds() + lock_seconds_ : std::numeric_limits<std::int64_t>::max();
+    repo.put(scope, c);
+    allowed = true;
+  });
+  return allowed;
+}
+
+bool Lockout::failed(const std::string& scope, const std::string& event, const std::string& subject,
+                     const std::string& actor) {
+  bool locked = false;
+  ledger_.write([&] {
+    auto c = store::FailureRepository(ledger_.database()).get(scope);
+    locked = c.locked_until != 0;
+    ledger_.record(event, subject, nlohmann::json{{"failures", c.failures}, {"locked", locked}}.dump(), actor);
+  });
+  ledger_.checkpoint();
+  return locked;
+}
+
 void Lockout::clear(const std::string& scope) {
   store::FailureRepository repo(ledger_.database());
   if (repo.get(scope).failures == 0) return;

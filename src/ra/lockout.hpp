@@ -27,6 +27,15 @@ class Lockout {
             const std::string& actor);
   // A success forgets earlier failures.
   void clear(const std::string& scope);
+
+  // For secrets that must not be guessed in parallel: the attempt is counted
+  // before the secret is checked, in one transaction, so attempts made at
+  // once cannot get past the limit. false when the scope is locked (check
+  // nothing). Then failed() audits a wrong secret (true when now locked),
+  // or clear() forgets the count after a right one.
+  bool begin(const std::string& scope);
+  bool failed(const std::string& scope, const std::string& event, const std::string& subject,
+              const std::string& actor);
   int failures(const std::string& scope);
 
  private:

@@ -7,6 +7,7 @@ the audit chain."""
 import json
 import os
 import re
+import threading
 import time
 import unittest
 import urllib.parse
@@ -257,6 +258,41 @@ class HolderPortal(PortalSteps, unittest.TestCase):
         status, _, _ = b.post("/bireysel/giris", {"id": ISMAIL["tckn"], "captcha": "ABCDE", "security_word": WORD})
         self.assertEqual(status, 400)  # the old word no longer works
         self.holder_login(ISMAIL, word="Yeni2026Söz", mobile="+905364445566")
+
+    def test_parallel_wrong_words_stop_at_the_limit(self):
+        # Each attempt is counted before the word is hashed, so guesses sent at
+        # once after two failures get one more try between them, not eight.
+        person = CAGRI
+        if self.home.sql(f"SELECT COUNT(*) FROM holders WHERE tckn = '{person['tckn']}'").strip() != "1":
+            self.make_card(person)
+
+        def failures():
+            return self.home.tugra("audit", "list", "--event", "holder.login_failed", "--limit", "100000"
+                                   ).stdout.decode().count(person["tckn"])
+
+        def attempt(results=None):
+            b = Browser(self.base)
+            b.get("/bireysel/giris")
+            b.captcha()
+            status, _, page = b.post("/bireysel/giris", {"id": person["tckn"], "captcha": "ABCDE",
+                                                         "security_word": "Yanlis2026"})
+            if results is not None:
+                results.append((status, page))
+
+        before = failures()
+        attempt()
+        attempt()
+        results = []
+        threads = [threading.Thread(target=attempt, args=(results,)) for _ in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        self.assertEqual(failures() - before, 3, [r[0] for r in results])
+        self.assertEqual(len(results), 8)
+        self.assertTrue(all(s in (400, 503) for s, _ in results), [s for s, _ in results])
+        self.assertTrue(any("bloke" in page for _, page in results))
+        self.home.tugra("holder", "unblock", "--tckn", person["tckn"])  # exit 0: it was blocked
 
     def test_wrong_words_block_until_an_operator_unblocks(self):
         person = CAGRI if self.home.sql(f"SELECT COUNT(*) FROM holders WHERE tckn = '{CAGRI['tckn']}'").strip() == "1" \

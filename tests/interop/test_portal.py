@@ -189,6 +189,12 @@ class Portal(PortalSteps, unittest.TestCase):
         self.assertIn('value="not-an-address"', page)
         status, _, page = b.post("/basvuru/form", form_fields(security_word="ismail2026", security_word2="ismail2026"))
         self.assertRegex(page, r'id="security_word-error" class="error">[^<]*adınızı')
+        # A right-to-left override (U+202E) or a zero-width space would reorder
+        # or hide text on the printed form: refused, saying why.
+        status, _, page = b.post("/basvuru/form", form_fields(address="Blok A \u202eexe.fdp", unit="Bilgi\u200bİşlem"))
+        self.assertEqual(status, 400)
+        for field in ("address", "unit"):
+            self.assertRegex(page, rf'id="{field}-error" class="error">[^<]*biçim ya da yön karakteri', field)
         self.assertEqual(self.home.sql(f"SELECT COUNT(*) FROM applications WHERE tckn = '{ISMAIL['tckn']}'").strip(), "0")
 
     def test_wrong_and_expired_sms_codes(self):

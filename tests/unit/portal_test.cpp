@@ -75,6 +75,20 @@ TEST(Turkish, UpperCaseAndNames) {
   EXPECT_EQ(utf8_length("\xC3"), -1);
 }
 
+TEST(Text, FormatAndDirectionControlsAreRefused) {
+  // U+202E RIGHT-TO-LEFT OVERRIDE, U+2066 LEFT-TO-RIGHT ISOLATE, U+200B ZERO
+  // WIDTH SPACE, U+FEFF, U+00AD SOFT HYPHEN, U+0085 (C1), U+E0041 (a tag).
+  for (const char* bad : {"abc\u202Efdp.exe", "\u2066x\u2069", "a\u200Bb", "\uFEFFad", "ka\u00ADlem", "a\u0085",
+                          "x\U000E0041"}) {
+    EXPECT_EQ(utf8_length(bad), -1) << bad;
+    EXPECT_TRUE(has_format_control(bad)) << bad;
+  }
+  for (const char* good : {"Çağrı Işıl", "Gebze Yerleşkesi, Blok A", "ünal-öz", "日本"}) {
+    EXPECT_GT(utf8_length(good), 0) << good;
+    EXPECT_FALSE(has_format_control(good)) << good;
+  }
+}
+
 TEST(Tckn, CheckDigitsFromPrefix) {
   EXPECT_EQ(tckn_from_prefix("100000001"), "10000000146");
   EXPECT_TRUE(is_valid_tckn(tckn_from_prefix("999000002")));
