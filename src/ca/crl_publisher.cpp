@@ -6,7 +6,10 @@
 #include "ca/authority.hpp"
 #include "common/clock.hpp"
 #include "common/freshness.hpp"
+#include "store/holder_records.hpp"
 #include "store/ledger.hpp"
+
+#include <nlohmann/json.hpp>
 
 namespace tugra::ca {
 namespace {
@@ -70,6 +73,15 @@ void CrlPublisher::poll() {
   }
   ca_->recover_pending(kAbandonedIntentSeconds);
   ca_->certify_pending_requests();
+  // Housekeeping that must happen whether anyone visits the portal or not:
+  // a card unlock PIN is destroyed once its authorisation expired or was used.
+  if (store::UnlockRepository(db).spent_count(now) > 0) {
+    ledger_->write([&] {
+      int spent = store::UnlockRepository(db).destroy_spent(now);
+      ledger_->record("card.unlock_expired", "unlock_authorizations", nlohmann::json{{"destroyed", spent}}.dump());
+    });
+    db.truncate_wal();  // no copy of the sealed PIN left in SQLite's WAL either
+  }
   ledger_->checkpoint();
 }
 

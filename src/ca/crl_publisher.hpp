@@ -3,8 +3,9 @@
 // crl.full_every_minutes) a quiet moment after certificate statuses change
 // (changes made by any process: the portal, the CLI), renews the NES and
 // root CRLs before they go stale, completes issuances that a crashed
-// process left pending, and certifies a renewed OCSP responder key that the
-// status role queued. The status role serves whatever is stored.
+// process left pending, certifies a renewed OCSP responder key that the
+// status role queued, and destroys card unlock PINs whose authorisation
+// expired. The status role serves whatever is stored.
 #pragma once
 
 #include <atomic>

@@ -213,7 +213,10 @@ int HolderDesk::delete_secrets(const std::string& tckn) {
   int deleted = 0;
   ledger_.write([&] {
     deleted = vault_.destroy(tckn);
-    ledger_.record("holder.pin_puk_deleted", tckn, nlohmann::json{{"records", deleted}}.dump(), actor_of(tckn));
+    // A PIN waiting for the card agent is a secret of the same kind: it goes too.
+    int unlocks = store::UnlockRepository(ledger_.database()).destroy_for(tckn);
+    ledger_.record("holder.pin_puk_deleted", tckn,
+                   nlohmann::json{{"records", deleted}, {"unlock_authorizations", unlocks}}.dump(), actor_of(tckn));
   });
   ledger_.checkpoint();
   vault_.purge();
@@ -237,6 +240,7 @@ std::string HolderDesk::authorize_unlock(const store::HolderRecord& h, const std
   u.sealed_pin = master_key_->seal(as_bytes(new_pin), "tugra-unlock:" + h.tckn + ":" + card_serial);
   u.expires_at = now_seconds() + settings_.unlock_seconds;
   ledger_.write([&] {
+    store::UnlockRepository(ledger_.database()).destroy_for(h.tckn);  // one authorisation at a time
     store::UnlockRepository(ledger_.database()).insert(u);
     ledger_.record("card.unlock_authorized", h.tckn, nlohmann::json{{"card", card_serial}, {"authorization", u.id}}.dump(),
                actor_of(h.tckn));

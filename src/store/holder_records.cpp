@@ -110,6 +110,27 @@ void UnlockRepository::insert(UnlockAuthorization& u) {
       soci::use(expires), soci::use(created);
 }
 
+int UnlockRepository::destroy_for(const std::string& tckn) {
+  soci::statement st = (db_.sql().prepare << "DELETE FROM unlock_authorizations WHERE tckn = :t", soci::use(tckn));
+  st.execute(true);
+  return static_cast<int>(st.get_affected_rows());
+}
+
+int UnlockRepository::destroy_spent(std::int64_t now) {
+  long long at = now;
+  soci::statement st = (db_.sql().prepare << "DELETE FROM unlock_authorizations WHERE expires_at <= :n OR used_at <> 0",
+                        soci::use(at));
+  st.execute(true);
+  return static_cast<int>(st.get_affected_rows());
+}
+
+std::int64_t UnlockRepository::spent_count(std::int64_t now) {
+  long long at = now, n = 0;
+  db_.sql() << "SELECT COUNT(*) FROM unlock_authorizations WHERE expires_at <= :n OR used_at <> 0", soci::use(at),
+      soci::into(n);
+  return n;
+}
+
 std::optional<UnlockAuthorization> UnlockRepository::open_for(const std::string& tckn, std::int64_t now) {
   UnlockAuthorization u;
   long long id = 0, expires = 0, used = 0, created = 0, at = now;

@@ -72,6 +72,11 @@ class UnlockRepository {
   explicit UnlockRepository(Database& db) : db_(db) {}
   void insert(UnlockAuthorization& u);  // assigns the id
   std::optional<UnlockAuthorization> open_for(const std::string& tckn, std::int64_t now);
+  // Deletes authorisations (and so their sealed PINs): all of a holder's;
+  // or, everyone's, those expired or used by `now`. Returns how many.
+  int destroy_for(const std::string& tckn);
+  int destroy_spent(std::int64_t now);
+  std::int64_t spent_count(std::int64_t now);  // what destroy_spent would delete
 
  private:
   Database& db_;

@@ -398,6 +398,21 @@ class HolderPortal(PortalSteps, unittest.TestCase):
         self.assertNotIn("246810", row)
         self.assertNotIn(token, row)
         self.assertIn("card.unlock_authorized", self.home.tugra("audit", "list", "--limit", "100000").stdout.decode())
+        count = lambda: self.home.sql(f"SELECT COUNT(*) FROM unlock_authorizations WHERE tckn = '{person['tckn']}'").strip()
+        # Expired: the ca role destroys the sealed PIN whether anyone visits or not.
+        self.home.sql(f"UPDATE unlock_authorizations SET expires_at = 1 WHERE tckn = '{person['tckn']}'")
+        for _ in range(50):
+            if count() == "0":
+                break
+            time.sleep(0.2)
+        self.assertEqual(count(), "0")
+        self.assertIn("card.unlock_expired", self.home.tugra("audit", "list", "--event", "card.unlock_expired").stdout.decode())
+        # "Parolalarımı Sil" destroys a waiting one too.
+        self.assertEqual(b.post("/bireysel/kilit-coz", {"new_pin": "135790"})[:2], (303, "/bireysel/kilit-coz"))
+        self.assertEqual(count(), "1")
+        b.get("/bireysel/pin-puk")
+        self.assertEqual(b.post("/bireysel/pin-puk/sil", {"confirm": "1"})[0], 303)
+        self.assertEqual(count(), "0")
 
     def test_forgotten_word_by_e_mail_link(self):
         if self.home.sql(f"SELECT COUNT(*) FROM holders WHERE tckn = '{CAGRI['tckn']}'").strip() != "1":
