@@ -161,9 +161,12 @@ PortalState::PortalState(const Config& cfg)
 Exchange::Exchange(PortalState& p, const Request& request) : portal(p), req(request) {
   std::string cookies = req.header("Cookie");
   session_id = cookie_value(cookies, kSessionCookie);
+  // A new visitor gets an id, but a cookie only with a response that uses
+  // it (a page with a form, a captcha): a public, cacheable answer (static
+  // files, driver downloads) must never carry a Set-Cookie.
   if (session_id.size() != 43) {
     session_id = SessionStore::new_id();
-    set_session_cookie = true;
+    new_visitor = true;
   }
   try {
     query = parse_form(req.query);
@@ -199,6 +202,7 @@ std::string Exchange::param(const std::string& name) const {
 }
 
 Session* Exchange::session(bool create) {
+  if (create && new_visitor) set_session_cookie = true;
   if (!session_) {
     session_ = create ? portal.sessions.ensure(session_id) : portal.sessions.find(session_id);
     if (!session_) return nullptr;
@@ -241,6 +245,7 @@ Data Exchange::errors_data(const std::map<std::string, std::string>& errors) con
 
 Response Exchange::page(const std::string& content, Data data, const std::string& title, int status) {
   data.set("csrf", portal.sessions.csrf_token(session_id));
+  if (new_visitor) set_session_cookie = true;  // the page's forms carry a token bound to this id
   data.set("lang", lang == Lang::tr ? "tr" : "en");
   data.set("other_lang", lang == Lang::tr ? "en" : "tr");
   data.set("other_lang_name", lang == Lang::tr ? "English" : "Türkçe");
@@ -322,7 +327,7 @@ std::optional<Response> Portal::handle(const Request& request) {
       }
       // No valid token, no change: the form did not come from our page in
       // this browser session.
-      if (ex.set_session_cookie || !state_->sessions.csrf_ok(ex.session_id, ex.field("csrf")))
+      if (ex.new_visitor || !state_->sessions.csrf_ok(ex.session_id, ex.field("csrf")))
         return ex.finish(ex.error_page(403, "web.error.csrf"));
     }
     return ex.finish((*handler)(ex));

@@ -106,7 +106,8 @@ class Exchange {
   FormFields form;   // a POST body
   FormFields query;
   std::string session_id;
-  bool set_session_cookie = false;
+  bool set_session_cookie = false;  // a session id this response must hand out
+  bool new_visitor = false;         // no session cookie came with the request
   bool set_lang_cookie = false;
 
   std::string field(const std::string& name) const;  // from the form

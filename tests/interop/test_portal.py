@@ -281,6 +281,16 @@ class Portal(PortalSteps, unittest.TestCase):
         self.assertIn('lang="en"', page)
         _, _, page = Browser(self.base).get("/kurum/bilgi")
         self.assertIn("Ne yapmalıyım", page)
+        # Public, cacheable answers never set a cookie (a cache would hand it to everyone).
+        for path in ("/static/portal.css", "/static/portal.js"):
+            status, headers, _ = Browser(self.base).get(path)
+            self.assertEqual(status, 200, path)
+            self.assertIn("public", headers["Cache-Control"])
+            self.assertNotIn("Set-Cookie", headers, path)
+        drivers = json.loads(self.home.tugra("drivers", "list", "--json").stdout)
+        status, headers, _ = Browser(self.base).get(f"/surucu/indir/{drivers[0]['id']}")
+        self.assertEqual(status, 200)
+        self.assertNotIn("Set-Cookie", headers)
 
     def test_drivers_are_found_and_downloaded(self):
         drivers = json.loads(self.home.tugra("drivers", "list", "--json").stdout)
