@@ -52,10 +52,11 @@ store::CertificateRecord Certificates::change(const std::string& serial_text, co
     store::CertStatus before = rec->status;
     apply(*rec);
     if (!store::allowed(before, rec->status) ||
-        !certs.set_status(serial, before, rec->status, rec->revoked_at, rec->revocation_reason))
+        !certs.set_status(serial, before, rec->status, rec->revoked_at, rec->revocation_reason, rec->suspended_by))
       throw UserError("ca.status_changed", {{"serial", serial}});
     nlohmann::json details = {{"status", store::to_string(rec->status)}, {"tckn", rec->tckn}};
     if (rec->revocation_reason) details["reason"] = *rec->revocation_reason;
+    if (!rec->suspended_by.empty()) details["suspended_by"] = rec->suspended_by;
     certs.mark_changed(serial, ledger_.record(event, serial, details.dump(), options.actor).seq);
     if (options.also) options.also(*rec);
     result = *rec;
@@ -69,6 +70,7 @@ store::CertificateRecord Certificates::revoke(const std::string& serial, int rea
     r.status = store::CertStatus::revoked;
     r.revoked_at = now_seconds();
     r.revocation_reason = reason;
+    r.suspended_by.clear();
   }, options);
 }
 
@@ -79,13 +81,17 @@ store::CertificateRecord Certificates::suspend(const std::string& serial, const 
     r.status = store::CertStatus::suspended;
     r.revoked_at = now_seconds();
     r.revocation_reason = kReasonCertificateHold;
+    r.suspended_by = options.actor.empty() ? ledger_.actor() : options.actor;
   }, options);
 }
 
 store::CertificateRecord Certificates::unsuspend(const std::string& serial, const StatusOptions& options) {
   return change(serial, "certificate.unsuspended", [&](store::CertificateRecord& r) {
     if (r.status != store::CertStatus::suspended) throw UserError("ca.not_suspended", {{"serial", r.serial}});
+    if (options.only_own_suspension && r.suspended_by != options.actor)
+      throw UserError("ca.suspended_by_other", {{"serial", r.serial}});
     r.status = store::CertStatus::valid;
+    r.suspended_by.clear();
     r.revoked_at.reset();
     r.revocation_reason.reset();
   }, options);

@@ -23,6 +23,9 @@ std::string normalize_serial(const std::string& text);
 struct StatusOptions {
   std::string actor;
   std::function<void(const store::CertificateRecord&)> also;
+  // unsuspend() only: refuse unless `actor` placed the suspension (a holder
+  // lifts their own; the CA's or the call centre's is an operator's to lift).
+  bool only_own_suspension = false;
 };
 
 class Certificates {

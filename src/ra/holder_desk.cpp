@@ -138,6 +138,7 @@ void HolderDesk::change(const store::HolderRecord& h, const std::string& serial,
     ca::Certificates(ledger_).suspend(serial, options);
   } else if (what == "unsuspend") {
     if (c.state != CertState::suspended) throw UserError("holder.not_suspended");
+    options.only_own_suspension = true;
     ca::Certificates(ledger_).unsuspend(serial, options);
   } else {
     if (c.state == CertState::revoked) throw UserError("ca.already_revoked", {{"serial", serial}});

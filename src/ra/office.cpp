@@ -1,5 +1,6 @@
 #include "ra/office.hpp"
 
+#include "ca/certificates.hpp"
 #include "notify/notifier.hpp"
 #include "ra/identity_registry.hpp"
 #include "store/ledger.hpp"
@@ -56,6 +57,13 @@ void Office::send_sms(const std::string& mobile, const std::string& body) { noti
 
 std::vector<store::OutboxMessage> Office::outbox(const std::string& recipient, int limit) {
   return store::OutboxRepository(ledger_->database()).list(recipient, limit);
+}
+
+void Office::lift_suspension(const std::string& serial, const std::string& actor) {
+  ca::StatusOptions options;
+  options.actor = actor;
+  ca::Certificates(*ledger_).unsuspend(serial, options);
+  ledger_->checkpoint();
 }
 
 void Office::record_holder_login(const std::string& tckn) {

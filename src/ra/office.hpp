@@ -55,6 +55,8 @@ class Office {
   std::vector<store::OutboxMessage> outbox(const std::string& recipient, int limit);
   // Audits a holder's completed log-in (password and SMS).
   void record_holder_login(const std::string& tckn);
+  // The call centre lifts a suspension whoever placed it (audited as `actor`).
+  void lift_suspension(const std::string& serial, const std::string& actor);
 
  private:
   std::unique_ptr<store::Ledger> ledger_;

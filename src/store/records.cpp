@@ -133,16 +133,17 @@ bool CertificateRepository::complete(const std::string& serial, const std::strin
 }
 
 bool CertificateRepository::set_status(const std::string& serial, CertStatus expected, CertStatus status,
-                                       std::optional<std::int64_t> revoked_at, std::optional<int> reason) {
+                                       std::optional<std::int64_t> revoked_at, std::optional<int> reason,
+                                       const std::string& suspended_by) {
   OptionalIn<long long> at(revoked_at ? std::optional<long long>(*revoked_at) : std::nullopt);
   OptionalIn<int> why(reason);
   std::string s = to_string(status), was = to_string(expected);
   long long now = now_seconds();
   return change_prepared(db_,
                          "UPDATE certificates SET status = :status, revoked_at = :at, revocation_reason = :reason, "
-                         "updated_at = :now WHERE serial = :serial AND status = :expected",
-                         soci::use(s), soci::use(at.value, at.ind), soci::use(why.value, why.ind), soci::use(now),
-                         soci::use(serial), soci::use(was)) == 1;
+                         "suspended_by = :by, updated_at = :now WHERE serial = :serial AND status = :expected",
+                         soci::use(s), soci::use(at.value, at.ind), soci::use(why.value, why.ind),
+                         soci::use(suspended_by), soci::use(now), soci::use(serial), soci::use(was)) == 1;
 }
 
 namespace {
@@ -157,7 +158,7 @@ struct CertificateRow {
 
   static constexpr const char* kColumns =
       "SELECT serial, issuer, tckn, subject, not_before, not_after, status, revoked_at, revocation_reason, "
-      "renews, request_key, request, tbs, certificate, created_at, updated_at FROM certificates ";
+      "renews, request_key, request, tbs, certificate, created_at, updated_at, suspended_by FROM certificates ";
 
   void bind(soci::statement& st) {
     st.exchange(soci::into(r.serial));
@@ -176,6 +177,7 @@ struct CertificateRow {
     st.exchange(soci::into(cert, i_cert));
     st.exchange(soci::into(created));
     st.exchange(soci::into(updated));
+    st.exchange(soci::into(r.suspended_by));
   }
 
   CertificateRecord record() const {

@@ -42,6 +42,7 @@ struct CertificateRecord {
   std::optional<std::string> certificate;  // base64 DER once signed
   std::int64_t created_at = 0;
   std::int64_t updated_at = 0;
+  std::string suspended_by;  // who placed the current suspension ("" when none, or issued on hold)
 };
 
 class AuthorityRepository {
@@ -91,7 +92,8 @@ class CertificateRepository {
   // Moves a certificate from `expected` to `status`; false (and nothing
   // changed) when it is no longer in `expected` (another writer won).
   bool set_status(const std::string& serial, CertStatus expected, CertStatus status,
-                  std::optional<std::int64_t> revoked_at, std::optional<int> reason);
+                  std::optional<std::int64_t> revoked_at, std::optional<int> reason,
+                  const std::string& suspended_by);
   std::optional<CertificateRecord> find(const std::string& serial);
   std::optional<CertificateRecord> find_by_request_key(const std::string& key);
   // Newest first; empty `tckn` lists everyone's.

@@ -38,11 +38,27 @@ Response unblock(Exchange& ex) {
   return page(ex, *o, ex.text("web.operator.unblocked", {{"tckn", ex.field("tckn")}}), false);
 }
 
+Response lift_suspension(Exchange& ex) {
+  std::optional<store::Officer> o;
+  std::string serial = ex.field("serial");
+  try {
+    ex.portal.backends.with([&](Backend& b) {
+      o = logged_in_operator(ex, b);
+      if (o) b.lift_suspension(serial, "operator:" + o->username);
+    });
+  } catch (const UserError& e) {
+    return page(ex, *o, e.text(ex.lang), true, 400);
+  }
+  if (!o) return Response::redirect("/kurum/giris");
+  return page(ex, *o, ex.text("web.operator.lifted", {{"serial", serial}}), false);
+}
+
 }  // namespace
 
 void add_operator_pages(PortalState& p) {
   p.routes["GET /operator"] = show;
   p.routes["POST /operator/unblock"] = unblock;
+  p.routes["POST /operator/askidan-indir"] = lift_suspension;
 }
 
 }  // namespace tugra::web

@@ -153,6 +153,42 @@ class HolderPortal(PortalSteps, unittest.TestCase):
         self.assertRegex(events, rf"certificate.revoked\s+holder:{CAGRI['tckn']}")
         self.home.tugra("audit", "verify")
 
+    def test_a_suspension_by_the_ca_is_lifted_by_the_call_centre_only(self):
+        person = ISMAIL
+        if self.home.sql(f"SELECT COUNT(*) FROM holders WHERE tckn = '{person['tckn']}'").strip() != "1":
+            self.make_card(person, mobile="0536 444 55 66")
+        serial = [r for r in self.home.certificates() if r["tckn"] == person["tckn"]][0]["serial"]
+        b = self.holder_login(person, mobile="+905364445566")
+        if self.home.sql(f"SELECT status FROM certificates WHERE serial = '{serial}'").strip() == "suspended":
+            b.get("/bireysel/kullanima-ac")
+            b.post("/bireysel/kullanima-ac", {"serial": serial})
+        self.home.tugra("ca", "suspend", serial)  # the CA's own suspension (actor cli:…)
+        b.get("/bireysel/askidan-indir")
+        status, _, page = b.post("/bireysel/askidan-indir", {"serial": serial})
+        self.assertEqual(status, 400)
+        self.assertIn("Çağrı Merkezimizi arayınız", page)
+        self.assertEqual(self.home.sql(f"SELECT status FROM certificates WHERE serial = '{serial}'").strip(), "suspended")
+
+        o = Browser(self.base)
+        o.get("/kurum/giris")
+        o.post("/kurum/giris", {"username": OPERATOR[0], "password": OPERATOR[1]})
+        o.get("/kurum/dogrulama")
+        self.assertEqual(o.post("/kurum/dogrulama", {"code": totp(OPERATOR[2])})[1], "/operator")
+        _, _, page = o.get("/operator")
+        self.assertIn("Askıdan İndir", page)
+        status, _, page = o.post("/operator/askidan-indir", {"serial": serial})
+        self.assertEqual(status, 200)
+        self.assertIn("askıdan indirildi", page)
+        self.assertEqual(self.home.sql(f"SELECT status FROM certificates WHERE serial = '{serial}'").strip(), "valid")
+        events = self.home.tugra("audit", "list", "--event", "certificate.unsuspended", "--json").stdout.decode()
+        self.assertIn("operator:cagri.merkezi", events)
+
+        # The holder's own suspension stays the holder's to lift.
+        b.get("/bireysel/askiya-al")
+        self.assertEqual(b.post("/bireysel/askiya-al", {"serial": serial})[0], 303)
+        self.assertEqual(b.post("/bireysel/askidan-indir", {"serial": serial})[0], 303)
+        self.assertEqual(self.home.sql(f"SELECT status FROM certificates WHERE serial = '{serial}'").strip(), "valid")
+
     def crl_entry_after_change(self, serial):
         """None once a CRL without the serial is published (a lifted suspension)."""
         for _ in range(50):
