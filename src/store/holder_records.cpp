@@ -13,7 +13,11 @@ void HolderRepository::upsert(const HolderRecord& h) {
                "updated_at) VALUES (:t, :g, :s, :w, :m, :e, :c, :d, :u) ON CONFLICT (tckn) DO UPDATE SET "
                "given_name = excluded.given_name, surname = excluded.surname, "
                "security_word_hash = excluded.security_word_hash, mobile = excluded.mobile, email = excluded.email, "
-               "channel = excluded.channel, details = excluded.details, updated_at = excluded.updated_at",
+               "channel = excluded.channel, details = excluded.details, updated_at = excluded.updated_at, "
+               // A security word set by a newly approved application ends every
+               // session opened with the old one, as a change on the portal does.
+               "session_epoch = CASE WHEN holders.security_word_hash = excluded.security_word_hash "
+               "THEN holders.session_epoch ELSE holders.session_epoch + 1 END",
       soci::use(h.tckn), soci::use(h.given_name), soci::use(h.surname), soci::use(h.security_word_hash),
       soci::use(h.mobile), soci::use(h.email), soci::use(h.channel), soci::use(h.details), soci::use(now);
 }

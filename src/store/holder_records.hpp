@@ -20,7 +20,8 @@ struct HolderRecord {
 class HolderRepository {
  public:
   explicit HolderRepository(Database& db) : db_(db) {}
-  // Insert, or replace everything but the session epoch (a new application).
+  // Insert, or replace everything (a new application); a new security word
+  // moves the session epoch on, so every open session ends.
   void upsert(const HolderRecord& h);
   std::optional<HolderRecord> find(const std::string& tckn);
   void update_contact(const HolderRecord& h);  // mobile, email, channel, details

@@ -256,6 +256,10 @@ class HolderPortal(PortalSteps, unittest.TestCase):
         self.assertEqual(b.post("/bireysel/kullanima-ac", {"serial": first})[0], 303)
         renewal = self.make_card(SUKRU, mobile="0534 222 33 44", app_type="renewal")
         self.assertNotEqual(first, renewal)
+        # The renewal's approval set the security word of its form: the session
+        # opened with the old word ends, as after a change on the portal.
+        self.assertEqual(b.get("/bireysel/kullanima-ac")[1].get("Location"), "/bireysel/giris")
+        b = self.holder_login(SUKRU, mobile="+905342223344")
         _, _, page = b.get("/bireysel/kullanima-ac")
         self.assertIn(first, page)  # named as the one it waits for
         status, _, page = b.post("/bireysel/kullanima-ac", {"serial": renewal})
