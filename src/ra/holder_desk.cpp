@@ -62,7 +62,14 @@ store::HolderRecord HolderDesk::log_in(const std::string& id, const std::string&
   if (!lockout.begin(scope)) throw UserError("holder.blocked");
   auto holder = store::HolderRepository(ledger_.database()).find(id);
   // An unknown number costs a hash too: timing does not tell who has a certificate.
-  if (!verify_log_in(holder ? &holder->security_word_hash : nullptr, word)) {
+  bool right = false;
+  try {
+    right = verify_log_in(holder ? &holder->security_word_hash : nullptr, word);
+  } catch (const Busy&) {
+    lockout.cancel(scope);  // "try again in a moment" must not count as a wrong word
+    throw;
+  }
+  if (!right) {
     if (lockout.failed(scope, "holder.login_failed", id.substr(0, 20), "portal")) throw UserError("holder.blocked");
     throw UserError("holder.bad_login");
   }

@@ -67,6 +67,16 @@ bool Lockout::failed(const std::string& scope, const std::string& event, const s
   return locked;
 }
 
+void Lockout::cancel(const std::string& scope) {
+  ledger_.write([&] {
+    store::FailureRepository repo(ledger_.database());
+    auto c = repo.get(scope);
+    if (c.failures == 0) return;
+    if (c.failures-- >= limit_ && c.failures < limit_) c.locked_until = 0;
+    repo.put(scope, c);
+  });
+}
+
 void Lockout::clear(const std::string& scope) {
   store::FailureRepository repo(ledger_.database());
   if (repo.get(scope).failures == 0) return;

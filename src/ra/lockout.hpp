@@ -36,6 +36,9 @@ class Lockout {
   bool begin(const std::string& scope);
   bool failed(const std::string& scope, const std::string& event, const std::string& subject,
               const std::string& actor);
+  // The attempt was never checked (the server was too busy to hash): its
+  // provisional count is taken back, and a lock it set with it.
+  void cancel(const std::string& scope);
   int failures(const std::string& scope);
 
  private:
