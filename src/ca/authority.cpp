@@ -79,13 +79,17 @@ const X509* CertificateAuthority::issuing_certificate() {
   return issuing_cert_.get();
 }
 
-std::string CertificateAuthority::chain_pem() {
+std::string authority_certificates_pem(store::Database& db, const std::vector<std::string>& ids) {
   std::string pem;
-  for (const char* id : {"nes", "root"}) {
-    auto a = authority(id);
-    pem += ossl::to_pem(ossl::cert_from_der(base64_decode(a.certificate.value_or(""))).get());
+  store::AuthorityRepository authorities(db);
+  for (const auto& id : ids) {
+    auto a = authorities.find(id);
+    if (!a || !a->certificate) throw UserError("ca.not_initialized", {{"home", ""}});
+    pem += ossl::to_pem(ossl::cert_from_der(base64_decode(*a->certificate)).get());
   }
   return pem;
 }
+
+std::string CertificateAuthority::chain_pem() { return authority_certificates_pem(ledger_.database(), {"nes", "root"}); }
 
 }  // namespace tugra::ca

@@ -42,6 +42,10 @@ struct IssueResult {
   bool existed = false;  // a retry of a request issued before
 };
 
+// The stored certificates of authorities ("nes", "root"), PEM, in the order
+// given; read from the database, so no token is needed.
+std::string authority_certificates_pem(store::Database& db, const std::vector<std::string>& ids);
+
 class CertificateAuthority {
  public:
   // `tugra init`: creates the three tokens (CA, status, audit; SoftHSM2 by

@@ -33,13 +33,7 @@ std::unordered_set<std::string> listed_serials(const std::string& der_base64) {
   std::unordered_set<std::string> out;
   STACK_OF(X509_REVOKED)* revoked = X509_CRL_get_REVOKED(crl.get());
   for (int i = 0; i < sk_X509_REVOKED_num(revoked); ++i) {
-    const ASN1_INTEGER* serial = X509_REVOKED_get0_serialNumber(sk_X509_REVOKED_value(revoked, i));
-    ossl::Ptr<BIGNUM, BN_free> bn(ASN1_INTEGER_to_BN(serial, nullptr));
-    char* hex = BN_bn2hex(bn.get());
-    std::string text(hex);
-    OPENSSL_free(hex);
-    if (text.size() % 2) text = "0" + text;
-    out.insert(text);
+    out.insert(ossl::serial_hex(X509_REVOKED_get0_serialNumber(sk_X509_REVOKED_value(revoked, i))));
   }
   return out;
 }

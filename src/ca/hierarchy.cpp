@@ -62,14 +62,7 @@ std::unique_ptr<Signer> signer_of(Token& token, const KeyPlan& plan) {
   return token.signer(plan.label, parse_key_algorithm(plan.algorithm).scheme);
 }
 
-std::string serial_of(const X509* cert) {
-  ossl::Ptr<BIGNUM, BN_free> serial(ASN1_INTEGER_to_BN(X509_get0_serialNumber(cert), nullptr));
-  char* hex = BN_bn2hex(serial.get());
-  std::string out(hex);
-  OPENSSL_free(hex);
-  if (out.size() % 2) out = "0" + out;
-  return out;
-}
+std::string serial_of(const X509* cert) { return ossl::serial_hex(X509_get0_serialNumber(cert)); }
 
 // The authority's record and its audit lines; inside the caller's write.
 // `label` empty: the key is not in this home (an offline root).

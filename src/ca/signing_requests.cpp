@@ -26,10 +26,7 @@ int CertificateAuthority::certify_pending_requests() {
     auto builder = ocsp_responder(settings_, config_.str("ca.ocsp_name"), key, validity, issuing_certificate());
     Bytes der = assemble_certificate(builder.tbs(nes.scheme()), nes);
     auto cert = ossl::cert_from_der(der);
-    ossl::Ptr<BIGNUM, BN_free> serial(ASN1_INTEGER_to_BN(X509_get0_serialNumber(cert.get()), nullptr));
-    char* hex = BN_bn2hex(serial.get());
-    std::string serial_hex(hex);
-    OPENSSL_free(hex);
+    std::string serial_hex = ossl::serial_hex(X509_get0_serialNumber(cert.get()));
     bool mine = false;
     ledger_.write([&] {
       // Another ca process may have certified it first: its certificate stands.

@@ -40,19 +40,6 @@ void print_record(const store::CertificateRecord& r) {
   if (r.renews) line("renews", *r.renews);
 }
 
-// The issuing CA, then the root (or only the ones asked for), from the
-// stored authority records (no token needed).
-std::string chain_pem(store::Database& db, std::vector<const char*> ids) {
-  std::string pem;
-  store::AuthorityRepository authorities(db);
-  for (const char* id : ids) {
-    auto a = authorities.find(id);
-    if (!a || !a->certificate) throw UserError("ca.not_initialized", {{"home", ""}});
-    pem += ossl::to_pem(ossl::cert_from_der(base64_decode(*a->certificate)).get());
-  }
-  return pem;
-}
-
 std::string pem_of(const store::CertificateRecord& r) {
   return ossl::to_pem(ossl::cert_from_der(base64_decode(r.certificate.value_or(""))).get());
 }
@@ -173,10 +160,10 @@ void add_ca_commands(CLI::App& app, Context& ctx) {
   chain->add_flag("--root", root_only, help_text("help.ca_opt_root"))->excludes(issuing_flag);
   chain->add_option("--out", chain_out, help_text("help.ca_opt_out"));
   chain->callback([&ctx] {
-    std::vector<const char*> ids = issuing_only ? std::vector<const char*>{"nes"}
-                                   : root_only  ? std::vector<const char*>{"root"}
-                                                : std::vector<const char*>{"nes", "root"};
-    write_output(chain_out, chain_pem(ctx.ledger()->database(), ids));
+    std::vector<std::string> ids = issuing_only ? std::vector<std::string>{"nes"}
+                                   : root_only  ? std::vector<std::string>{"root"}
+                                                : std::vector<std::string>{"nes", "root"};
+    write_output(chain_out, ca::authority_certificates_pem(ctx.ledger()->database(), ids));
   });
 
   static std::string serial_arg;

@@ -227,6 +227,16 @@ PublicKey PublicKey::from(const X509_PUBKEY* source) {
   return from_der(der);
 }
 
+std::string serial_hex(const ASN1_INTEGER* serial) {
+  Ptr<BIGNUM, BN_free> bn(ASN1_INTEGER_to_BN(serial, nullptr));
+  if (!bn || BN_is_negative(bn.get())) return {};
+  char* hex = BN_bn2hex(bn.get());
+  std::string out(hex);
+  OPENSSL_free(hex);
+  if (out.size() % 2) out = "0" + out;
+  return out;
+}
+
 std::string name_to_string(const X509_NAME* name) {
   Ptr<BIO, BIO_free> bio(BIO_new(BIO_s_mem()));
   X509_NAME_print_ex(bio.get(), name, 0, XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB);

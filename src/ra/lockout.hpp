@@ -7,6 +7,8 @@
 #include <cstdint>
 #include <string>
 
+#include "store/portal_records.hpp"
+
 namespace tugra::store {
 class Ledger;
 }
@@ -42,6 +44,9 @@ class Lockout {
   int failures(const std::string& scope);
 
  private:
+  store::FailureCount current(store::FailureRepository& repo, const std::string& scope);
+  bool count_one(store::FailureCount& c);
+
   store::Ledger& ledger_;
   int limit_;
   std::int64_t lock_seconds_;

@@ -25,16 +25,6 @@ Bytes asn1_bytes(const ASN1_STRING* s) {
   return Bytes(ASN1_STRING_get0_data(s), ASN1_STRING_get0_data(s) + ASN1_STRING_length(s));
 }
 
-std::string serial_hex(const ASN1_INTEGER* serial) {
-  ossl::Ptr<BIGNUM, BN_free> bn(ASN1_INTEGER_to_BN(serial, nullptr));
-  if (!bn || BN_is_negative(bn.get())) return {};
-  char* hex = BN_bn2hex(bn.get());
-  std::string out(hex);
-  OPENSSL_free(hex);
-  if (out.size() % 2) out = "0" + out;
-  return out;
-}
-
 Bytes cert_status(const SerialStatus& s) {
   switch (s.state) {
     case SerialStatus::State::good: return {0x80, 0x00};
@@ -188,7 +178,7 @@ OcspResponder::Answer OcspResponder::respond(ByteView request, const StatusLooku
     int nid = OBJ_obj2nid(md);
     for (const auto& h : hashes_) {
       if (h.md_nid == nid && asn1_bytes(name_hash) == h.name_hash && asn1_bytes(key_hash) == h.key_hash) {
-        std::string hex = serial_hex(serial);
+        std::string hex = ossl::serial_hex(serial);
         if (!hex.empty()) {
           single.status = lookup(hex);
           answer.serials.push_back(hex);
