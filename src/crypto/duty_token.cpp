@@ -1,6 +1,8 @@
 #include "crypto/duty_token.hpp"
 
+#include <chrono>
 #include <cstdlib>
+#include <thread>
 #include <filesystem>
 
 #include "common/error.hpp"
@@ -99,7 +101,13 @@ std::unique_ptr<Token> open_duty_token(const Config& config, Duty duty) {
   try {
     long long slot = config.integer(key(duty, "slot"));
     if (slot >= 0) return Token::open_slot(module, static_cast<CK_SLOT_ID>(slot), pin);
-    return Token::open(module, config.str(key(duty, "token_label")), pin);
+    std::string label = config.str(key(duty, "token_label"));
+    // SoftHSM2 rescans its token directory at every slot listing; while
+    // another process rewrites a token's files, that token can be missing
+    // from one listing. A few short retries ride over it.
+    for (int attempt = 1; attempt < 5 && !module->find_token(label); ++attempt)
+      std::this_thread::sleep_for(std::chrono::milliseconds(50 * attempt));
+    return Token::open(module, label, pin);
   } catch (const pkcs11::Error& e) {
     throw UserError("token.login_failed", {{"duty", duty_name(duty)}, {"detail", e.what()}});
   }
