@@ -2,6 +2,7 @@
 
 #include <filesystem>
 
+#include "common/clock.hpp"
 #include "common/error.hpp"
 #include "crypto/duty_token.hpp"
 #include "crypto/openssl.hpp"
@@ -18,13 +19,14 @@ std::unique_ptr<CertificateAuthority> CertificateAuthority::open(const Config& c
   if (!std::filesystem::exists(config.home() / "tugra.toml"))
     throw UserError("ca.not_initialized", {{"home", config.home().string()}});
   std::unique_ptr<CertificateAuthority> ca(new CertificateAuthority(config, ledger));
-  auto issuing = store::AuthorityRepository(ledger.database()).find("nes");
-  if (!issuing) {
+  store::AuthorityRepository authorities(ledger.database());
+  auto issuing = authorities.issuing();
+  if (issuing.empty()) {
     // A root home of the offline-root ceremony has no issuing CA of its own.
-    if (store::AuthorityRepository(ledger.database()).find("root")) return ca;
+    if (authorities.find("root")) return ca;
     throw UserError("ca.not_initialized", {{"home", config.home().string()}});
   }
-  if (!issuing->certificate) throw UserError("ca.issuing_pending", {{"home", config.home().string()}});
+  if (!issuing.front().certificate) throw UserError("ca.issuing_pending", {{"home", config.home().string()}});
   ca->recover_pending();
   return ca;
 }
@@ -63,20 +65,41 @@ std::unique_ptr<Signer> CertificateAuthority::take_signer_for_benchmark(const st
 }
 
 store::AuthorityRecord CertificateAuthority::authority(const std::string& id) {
-  if (authorities_.empty()) authorities_ = store::AuthorityRepository(ledger_.database()).all();
-  for (const auto& a : authorities_)
-    if (a.id == id) return a;
-  throw UserError("ca.not_initialized", {{"home", config_.home().string()}});
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    for (const auto& a : authorities_)
+      if (a.id == id) return a;
+    authorities_ = store::AuthorityRepository(ledger_.database()).all();
+  }
+  throw UserError("ca.unknown_authority", {{"ca", id}, {"home", config_.home().string()}});
 }
 
-const NesProfile& CertificateAuthority::nes_profile() {
-  if (!nes_profile_) nes_profile_ = std::make_unique<NesProfile>(settings_, issuing_certificate());
-  return *nes_profile_;
+std::string CertificateAuthority::current_issuer() {
+  auto current = store::AuthorityRepository(ledger_.database()).current_issuing();
+  if (!current) throw UserError("ca.issuing_pending", {{"home", config_.home().string()}});
+  return current->id;
 }
 
-const X509* CertificateAuthority::issuing_certificate() {
-  if (!issuing_cert_) issuing_cert_ = ossl::cert_from_der(base64_decode(authority("nes").certificate.value_or("")));
-  return issuing_cert_.get();
+bool CertificateAuthority::retired(const std::string& issuing_id) {
+  auto mine = authority(issuing_id);
+  auto current = store::AuthorityRepository(ledger_.database()).current_issuing();
+  if (!current || current->id == issuing_id || current->created_at < mine.created_at) return false;
+  return store::CertificateRepository(ledger_.database()).latest_not_after(issuing_id) <= now_seconds();
+}
+
+const NesProfile& CertificateAuthority::nes_profile(const std::string& issuing_id) {
+  auto& profile = nes_profiles_[issuing_id];
+  if (!profile) profile = std::make_unique<NesProfile>(settings_, issuing_certificate(issuing_id), issuing_id);
+  return *profile;
+}
+
+const X509* CertificateAuthority::issuing_certificate(const std::string& issuing_id) {
+  auto& cert = issuing_certs_[issuing_id];
+  if (!cert) {
+    auto a = authority(issuing_id);
+    if (a.kind != "issuing-ca" || !a.certificate) throw UserError("crl.unknown_ca", {{"ca", issuing_id}});
+    cert = ossl::cert_from_der(base64_decode(*a.certificate));
+  }
+  return cert.get();
 }
 
 std::string authority_certificates_pem(store::Database& db, const std::vector<std::string>& ids) {
@@ -90,6 +113,8 @@ std::string authority_certificates_pem(store::Database& db, const std::vector<st
   return pem;
 }
 
-std::string CertificateAuthority::chain_pem() { return authority_certificates_pem(ledger_.database(), {"nes", "root"}); }
+std::string CertificateAuthority::chain_pem() {
+  return authority_certificates_pem(ledger_.database(), {current_issuer(), "root"});
+}
 
 }  // namespace tugra::ca

@@ -6,6 +6,8 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -70,6 +72,22 @@ class CertificateAuthority {
                                                                 const std::string& root_crl);
   // On an issuing home of an offline root: publishes a newer root CRL.
   store::CrlRecord import_root_crl(const std::string& crl);
+
+  // Issuing-CA rollover (ca/rollover.cpp): a new issuing key and certificate
+  // beside the old ones, which keep their CRLs and OCSP. One step when this
+  // home holds the root key; else the request for the offline root and then
+  // its certificate. `name` empty: ca.issuing_name with the next "Sürüm".
+  // Returns the new generation's authority id ("nes-2"). Its OCSP responder
+  // key is the status role's to make (status/responder_renewal.hpp); the new
+  // CA signs holder certificates once that responder is certified.
+  std::string rollover(std::string name);
+  std::string request_rollover(std::string name, std::string& csr_pem);
+  std::string complete_rollover(const std::string& certificate);
+  // The issuing CA that signs new holder certificates (store::AuthorityRepository::current_issuing).
+  std::string current_issuer();
+  // Whether an old issuing CA is done: a newer one has taken over and every
+  // certificate it signed has expired. Its CRLs then stop.
+  bool retired(const std::string& issuing_id);
   // Whether this home holds the authority's key ("root" is offline in an issuing home).
   bool holds_key(const std::string& authority_id);
   // Opens an initialised home's CA over `ledger` and completes any issuance
@@ -83,22 +101,23 @@ class CertificateAuthority {
   // returns how many.
   int recover_pending(std::int64_t min_age_seconds = 0);
 
-  // Builds, signs, stores and returns a new full CRL of "nes" or "root".
+  // Builds, signs, stores and returns a new full CRL of an issuing CA or "root".
   store::CrlRecord publish_crl(const std::string& authority_id);
-  // A delta CRL of "nes" against its newest full CRL (a full one if none).
+  // A delta CRL of an issuing CA against its newest full CRL (a full one if none).
   store::CrlRecord publish_delta_crl(const std::string& authority_id);
   // Certifies the keys other roles queued (a renewed OCSP responder key);
   // returns how many this call certified.
   int certify_pending_requests();
 
-  // PEM of the issuing CA, then the root.
+  // PEM of the current issuing CA, then the root.
   std::string chain_pem();
+  // Read once; read again when asked for an id not seen yet (a rollover by another process).
   store::AuthorityRecord authority(const std::string& id);
   const Config& config() const { return config_; }
   const ProfileSettings& settings() const { return settings_; }
   store::Ledger& ledger() { return ledger_; }
 
-  // The signer of a CA key ("nes", "root").
+  // The signer of a CA key ("nes", "nes-2", "root").
   const Signer& signer_for(const std::string& authority_id) { return signer(authority_id); }
   // Replaces the key an authority signs with (bench/issue compares the
   // token's key with a software key through the same issuance path). The
@@ -112,9 +131,16 @@ class CertificateAuthority {
   // A new home's CA over a ledger of its own; refuses a home that has one.
   static std::unique_ptr<CertificateAuthority> start_ceremony(const Config& config, const std::string& actor);
   Token& token();
-  // The NES issuing CA certificate, parsed once.
-  const X509* issuing_certificate();
-  const NesProfile& nes_profile();
+  // An issuing CA's certificate, parsed once.
+  const X509* issuing_certificate(const std::string& issuing_id);
+  const NesProfile& nes_profile(const std::string& issuing_id);
+  // The root's signature on an issuing CA key, kept in the certificates
+  // table (the root CRL can revoke it); `source` names what asked for it.
+  // `also` runs inside the same write, with the new certificate.
+  Bytes certify_issuing(const ossl::PublicKey& key, const std::string& name, const std::string& source,
+                        const std::string& source_hash, const std::function<void(const X509*)>& also = {});
+  // The next generation's number and name; refuses while one awaits its certificate.
+  int next_generation(std::string& name);
   const Signer& signer(const std::string& authority_id);
   store::CertificateRecord finish_issuance(const store::CertificateRecord& intent, bool recovered, Bytes& der);
 
@@ -124,9 +150,9 @@ class CertificateAuthority {
   ProfileSettings settings_;
   std::unique_ptr<Token> token_;
   std::vector<std::pair<std::string, std::unique_ptr<Signer>>> signers_;
-  std::vector<store::AuthorityRecord> authorities_;  // loaded once; they do not change
-  ossl::Cert issuing_cert_;
-  std::unique_ptr<NesProfile> nes_profile_;
+  std::vector<store::AuthorityRecord> authorities_;
+  std::map<std::string, ossl::Cert> issuing_certs_;
+  std::map<std::string, std::unique_ptr<NesProfile>> nes_profiles_;
 };
 
 }  // namespace tugra::ca

@@ -17,11 +17,11 @@ namespace tugra::ca {
 
 namespace {
 
-// With crl.full_every_minutes set, full CRLs of the NES CA point relying
+// With crl.full_every_minutes set, full CRLs of an issuing CA point relying
 // parties at the delta CRLs published between them (FreshestCRL).
-std::string freshest_url(const Config& config, const std::string& authority_id) {
-  if (authority_id != "nes" || config.integer("crl.full_every_minutes") <= 0) return "";
-  return config.str("service.public_base_url") + "/crl/nes-delta.crl";
+std::string freshest_url(const Config& config, const store::AuthorityRecord& authority) {
+  if (authority.kind != "issuing-ca" || config.integer("crl.full_every_minutes") <= 0) return "";
+  return config.str("service.public_base_url") + "/crl/" + authority.id + "-delta.crl";
 }
 
 // The serials a stored CRL lists (upper-case hex, as the database keeps them).
@@ -41,8 +41,11 @@ std::unordered_set<std::string> listed_serials(const std::string& der_base64) {
 }  // namespace
 
 store::CrlRecord CertificateAuthority::publish_crl(const std::string& authority_id) {
-  if (authority_id != "nes" && authority_id != "root") throw UserError("crl.unknown_ca", {{"ca", authority_id}});
-  auto issuer = ossl::cert_from_der(base64_decode(authority(authority_id).certificate.value_or("")));
+  auto authority_record = authority(authority_id);
+  bool issuing = authority_record.kind == "issuing-ca";
+  if ((!issuing && authority_record.kind != "root-ca") || !authority_record.certificate)
+    throw UserError("crl.unknown_ca", {{"ca", authority_id}});
+  auto issuer = ossl::cert_from_der(base64_decode(*authority_record.certificate));
   const Signer& key = signer(authority_id);
 
   store::CrlRecord crl;
@@ -55,10 +58,9 @@ store::CrlRecord CertificateAuthority::publish_crl(const std::string& authority_
     for (const auto& row : certs.revoked(authority_id))
       entries.push_back({row.serial, row.revoked_at, row.reason < 0 ? 0 : row.reason});
     std::int64_t now = now_seconds();
-    std::int64_t validity = authority_id == "nes" ? config_.integer("crl.nes_hours") * 3600
-                                                  : config_.integer("crl.root_days") * 86400;
+    std::int64_t validity = issuing ? config_.integer("crl.nes_hours") * 3600 : config_.integer("crl.root_days") * 86400;
     CrlParams params{crls.next_number(authority_id), now, now + validity,
-                     ossl::unix_seconds(X509_get0_notBefore(issuer.get())), 0, freshest_url(config_, authority_id)};
+                     ossl::unix_seconds(X509_get0_notBefore(issuer.get())), 0, freshest_url(config_, authority_record)};
     crl = {authority_id, params.number, params.this_update, params.next_update,
            static_cast<std::int64_t>(entries.size()), base64_encode(build_crl(key, issuer.get(), params, entries)), 0,
            change_seq};
@@ -70,10 +72,9 @@ store::CrlRecord CertificateAuthority::publish_crl(const std::string& authority_
 }
 
 store::CrlRecord CertificateAuthority::publish_delta_crl(const std::string& authority_id) {
-  if (authority_id != "nes") throw UserError("crl.unknown_ca", {{"ca", authority_id}});
+  const X509* issuer = issuing_certificate(authority_id);
   auto base = store::CrlRepository(ledger_.database()).latest(authority_id);
   if (!base) return publish_crl(authority_id);
-  auto issuer = ossl::cert_from_der(base64_decode(authority(authority_id).certificate.value_or("")));
   const Signer& key = signer(authority_id);
 
   store::CrlRecord crl;
@@ -94,9 +95,9 @@ store::CrlRecord CertificateAuthority::publish_delta_crl(const std::string& auth
         entries.push_back({row.serial, now, kReasonRemoveFromCrl});
     }
     CrlParams params{crls.next_number(authority_id), now, base->next_update,
-                     ossl::unix_seconds(X509_get0_notBefore(issuer.get())), base->number, ""};
+                     ossl::unix_seconds(X509_get0_notBefore(issuer)), base->number, ""};
     crl = {authority_id, params.number, params.this_update, params.next_update,
-           static_cast<std::int64_t>(entries.size()), base64_encode(build_crl(key, issuer.get(), params, entries)),
+           static_cast<std::int64_t>(entries.size()), base64_encode(build_crl(key, issuer, params, entries)),
            base->number, 0};
     crls.insert(crl);
     ledger_.record("crl.delta_published", authority_id,

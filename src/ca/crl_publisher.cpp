@@ -26,16 +26,25 @@ CrlPublisher::~CrlPublisher() { stop(); }
 void CrlPublisher::start() {
   ledger_ = store::Ledger::open(config_, "ca-role");
   ca_ = CertificateAuthority::open(config_, *ledger_);
-  ca_->signer_for("nes");  // the CA token now, not at the first change: a missing PIN stops the start
+  ca_->signer_for(ca_->current_issuer());  // the CA token now, not at the first change: a missing PIN stops the start
   // Changes made while no ca role ran (by the portal, the CLI) are in no
   // full CRL yet: the first thing this role does is publish one that has them.
   auto& db = ledger_->database();
-  auto full = store::CrlRepository(db).latest("nes");
   std::int64_t latest_change = store::CertificateRepository(db).latest_change_seq();
-  if (!full || full->change_seq < latest_change) full = ca_->publish_crl("nes");
-  seen_change_seq_ = full->change_seq;
+  for (const auto& id : publishing()) {
+    auto full = store::CrlRepository(db).latest(id);
+    if (!full || full->change_seq < latest_change) ca_->publish_crl(id);
+  }
+  seen_change_seq_ = latest_change;
   poll();
   thread_ = std::thread([this] { run(); });
+}
+
+std::vector<std::string> CrlPublisher::publishing() {
+  std::vector<std::string> ids;
+  for (const auto& a : store::AuthorityRepository(ledger_->database()).issuing())
+    if (a.certificate && ca_->holds_key(a.id) && !ca_->retired(a.id)) ids.push_back(a.id);
+  return ids;
 }
 
 void CrlPublisher::stop() {
@@ -49,27 +58,32 @@ void CrlPublisher::poll() {
   std::int64_t now = now_seconds();
   for (const auto& row : store::CertificateRepository(db).changed_since(seen_change_seq_, 100000)) {
     seen_change_seq_ = std::max(seen_change_seq_, row.change_seq);
-    if (row.issuer == "nes" && !dirty_since_) dirty_since_ = now;
+    if (!dirty_since_.count(row.issuer)) dirty_since_[row.issuer] = now;
   }
-  bool changed = dirty_since_ && now - dirty_since_ >= config_.integer("crl.debounce_seconds");
-  if (changed) dirty_since_ = 0;
 
+  // Every issuing CA generation that has live certificates, and the root.
   // With deltas, a change makes a delta CRL, and a full one only when the
   // full one is older than crl.full_every_minutes.
   std::int64_t full_every = config_.integer("crl.full_every_minutes") * 60;
   store::CrlRepository crls(db);
-  for (std::string id : {"nes", "root"}) {
-    // An offline root's CRLs are signed on its own host and imported here.
-    if (!ca_->holds_key(id)) continue;
+  auto ids = publishing();
+  for (const auto& id : ids) {
+    auto dirty = dirty_since_.find(id);
+    bool changed = dirty != dirty_since_.end() && now - dirty->second >= config_.integer("crl.debounce_seconds");
+    if (changed) dirty_since_.erase(dirty);
     auto latest = crls.latest(id);
     bool stale = !latest || freshness::needs_renewal(latest->this_update, latest->next_update, now);
-    bool full_due = changed && id == "nes" && latest && (full_every <= 0 || now - latest->this_update >= full_every);
-    if (stale || full_due) ca_->publish_crl(id);
+    bool full_due = changed && latest && (full_every <= 0 || now - latest->this_update >= full_every);
+    if (stale || full_due) latest = ca_->publish_crl(id);
+    if (full_every > 0) {
+      auto delta = crls.latest_delta(id);
+      if (changed || !delta || delta->delta_base != latest->number) ca_->publish_delta_crl(id);
+    }
   }
-  if (full_every > 0) {
-    auto full = crls.latest("nes");
-    auto delta = crls.latest_delta("nes");
-    if (changed || !delta || (full && delta->delta_base != full->number)) ca_->publish_delta_crl("nes");
+  // An offline root's CRLs are signed on its own host and imported here.
+  if (ca_->holds_key("root")) {
+    auto latest = crls.latest("root");
+    if (!latest || freshness::needs_renewal(latest->this_update, latest->next_update, now)) ca_->publish_crl("root");
   }
   ca_->recover_pending(kAbandonedIntentSeconds);
   ca_->certify_pending_requests();

@@ -1,5 +1,6 @@
 // The `ca` role's background work, the only part of `tugra serve` that
-// signs with a CA key: it publishes a new NES CRL (full, or delta with
+// signs with a CA key: for each issuing CA generation until it retires
+// (ca/rollover.cpp), it publishes a new CRL (full, or delta with
 // crl.full_every_minutes) a quiet moment after certificate statuses change
 // (changes made by any process: the portal, the CLI), renews the NES and
 // root CRLs before they go stale, completes issuances that a crashed
@@ -11,10 +12,12 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "common/config.hpp"
 
@@ -42,12 +45,14 @@ class CrlPublisher {
 
  private:
   void run();
+  // The issuing CAs whose CRLs this role publishes (the root's are apart).
+  std::vector<std::string> publishing();
 
   Config config_;
   std::unique_ptr<store::Ledger> ledger_;
   std::unique_ptr<CertificateAuthority> ca_;
   std::int64_t seen_change_seq_ = 0;  // changes up to here are in a published CRL or noted as dirty
-  std::int64_t dirty_since_ = 0;      // 0: no change waiting for a CRL
+  std::map<std::string, std::int64_t> dirty_since_;  // issuer -> first change waiting for its CRL
   std::atomic<bool> stopping_{false};
   std::mutex wake_mutex_;
   std::condition_variable wake_;

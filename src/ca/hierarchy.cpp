@@ -19,6 +19,7 @@
 #include <filesystem>
 
 #include "ca/authority.hpp"
+#include "ca/ceremony.hpp"
 #include "ca/lint.hpp"
 #include "common/clock.hpp"
 #include "common/error.hpp"
@@ -30,63 +31,6 @@
 
 namespace tugra::ca {
 namespace {
-
-struct KeyPlan {
-  const char* id;
-  const char* kind;
-  const char* label;
-  std::string algorithm;
-  Duty duty;
-};
-
-KeyPlan root_plan(const Config& c) { return {"root", "root-ca", "tugra-root", c.str("ca.key_algorithm"), Duty::ca}; }
-KeyPlan issuing_plan(const Config& c) { return {"nes", "issuing-ca", "tugra-nes", c.str("ca.key_algorithm"), Duty::ca}; }
-KeyPlan responder_plan(const Config& c) {
-  return {"nes-ocsp", "ocsp-responder", "tugra-nes-ocsp", c.str("ca.ocsp_key_algorithm"), Duty::status};
-}
-KeyPlan audit_plan() { return {"audit", "audit", "tugra-audit", "ecdsa-p256", Duty::audit}; }
-
-struct Key {
-  Bytes spki;
-  bool reused = false;  // left by a ceremony that crashed before recording anything
-};
-
-// A key left by a ceremony that crashed before recording anything is reused:
-// it was never certified, and deleting keys is no job for an automatic step.
-Key make_key(Token& token, const KeyPlan& plan) {
-  if (token.has_key(plan.label)) return {token.public_key(plan.label), true};
-  return {token.generate_key(parse_key_algorithm(plan.algorithm).key, plan.label), false};
-}
-
-std::unique_ptr<Signer> signer_of(Token& token, const KeyPlan& plan) {
-  return token.signer(plan.label, parse_key_algorithm(plan.algorithm).scheme);
-}
-
-std::string serial_of(const X509* cert) { return ossl::serial_hex(X509_get0_serialNumber(cert)); }
-
-// The authority's record and its audit lines; inside the caller's write.
-// `label` empty: the key is not in this home (an offline root).
-void record_authority(store::Ledger& ledger, const KeyPlan& plan, const Key& key, const X509* cert,
-                      std::int64_t now, bool key_here = true) {
-  store::AuthorityRecord a;
-  a.id = plan.id;
-  a.kind = plan.kind;
-  a.subject = cert ? name_to_string(X509_get_subject_name(cert)) : (std::string(plan.id) == "audit" ? "audit key" : "");
-  a.key_label = key_here ? plan.label : "";
-  a.key_algorithm = plan.algorithm;
-  a.public_key = base64_encode(key.spki);
-  if (cert) a.certificate = base64_encode(ossl::to_der(cert));
-  a.created_at = now;
-  store::AuthorityRepository(ledger.database()).insert(a);
-  if (key_here)
-    ledger.record("ca.key_generated", plan.id,
-                  nlohmann::json{{"label", plan.label}, {"algorithm", plan.algorithm}, {"token", duty_name(plan.duty)},
-                                 {"reused", key.reused}}.dump());
-  if (cert)
-    ledger.record("ca.authority_certified", plan.id,
-                  nlohmann::json{{"subject", a.subject}, {"serial", serial_of(cert)}}.dump());
-}
-
 // tugra.toml written if missing, the configuration read again from it.
 Config prepare_home(const Config& given) {
   std::filesystem::create_directories(given.home());
@@ -104,15 +48,6 @@ Config prepare_home(const Config& given) {
     }
   }
   return config;
-}
-
-ossl::Cert parse_certificate(const std::string& pem_or_der, const char* what) {
-  try {
-    return ossl::cert_from_pem_or_der(pem_or_der);
-  } catch (const std::exception&) {
-    ERR_clear_error();
-    throw UserError("ca.bad_certificate_file", {{"what", what}});
-  }
 }
 
 ossl::Ptr<X509_CRL, X509_CRL_free> parse_crl(const std::string& pem_or_der) {
@@ -152,33 +87,6 @@ store::CrlRecord root_crl_record(X509_CRL* crl, const X509* root) {
   return r;
 }
 
-// A PKCS#10 request signed by a key in a token: OpenSSL builds the
-// CertificationRequestInfo, the token signs it (X509_REQ_sign wants the key
-// in this process).
-std::string certification_request(const ossl::Name& subject, const ossl::PublicKey& key, const Signer& signer) {
-  ossl::Ptr<X509_REQ, X509_REQ_free> req(X509_REQ_new());
-  if (!req || X509_REQ_set_version(req.get(), 0) != 1 || X509_REQ_set_subject_name(req.get(), subject.get()) != 1 ||
-      X509_REQ_set_pubkey(req.get(), key.pkey()) != 1)
-    throw ossl::Error("building the certification request");
-  unsigned char* info = nullptr;
-  int len = i2d_re_X509_REQ_tbs(req.get(), &info);
-  if (len <= 0) throw ossl::Error("encoding the certification request");
-  Bytes tbs(info, info + len);
-  OPENSSL_free(info);
-  Bytes body = tbs;
-  der::append(body, signer.algorithm_identifier());
-  der::append(body, der::bit_string(signer.sign(tbs)));
-  Bytes der = der::tlv(0x30, body);
-  const unsigned char* p = der.data();
-  ossl::Ptr<X509_REQ, X509_REQ_free> signed_req(d2i_X509_REQ(nullptr, &p, static_cast<long>(der.size())));
-  ossl::Ptr<BIO, BIO_free> bio(BIO_new(BIO_s_mem()));
-  if (!signed_req || PEM_write_bio_X509_REQ(bio.get(), signed_req.get()) != 1)
-    throw ossl::Error("writing the certification request");
-  char* text = nullptr;
-  long n = BIO_get_mem_data(bio.get(), &text);
-  return std::string(text, static_cast<std::size_t>(n));
-}
-
 }  // namespace
 
 std::unique_ptr<CertificateAuthority> CertificateAuthority::start_ceremony(const Config& config,
@@ -197,7 +105,7 @@ std::unique_ptr<CertificateAuthority> CertificateAuthority::initialize(const Con
   auto ca_token = create_duty_token(config, Duty::ca);
   auto status_token = create_duty_token(config, Duty::status);
   auto audit_token = create_duty_token(config, Duty::audit);
-  const KeyPlan root = root_plan(config), nes = issuing_plan(config), ocsp = responder_plan(config),
+  const KeyPlan root = root_plan(config), nes = issuing_plan(config, 1), ocsp = responder_plan(config),
                 audit = audit_plan();
   Key root_key = make_key(*ca_token, root), nes_key = make_key(*ca_token, nes);
   Key ocsp_key = make_key(*status_token, ocsp), audit_key = make_key(*audit_token, audit);
@@ -263,7 +171,7 @@ std::string CertificateAuthority::request_issuing(const Config& given, const std
   auto ca = start_ceremony(config, actor);
   auto ca_token = create_duty_token(config, Duty::ca);
   auto audit_token = create_duty_token(config, Duty::audit);
-  const KeyPlan nes = issuing_plan(config), audit = audit_plan();
+  const KeyPlan nes = issuing_plan(config, 1), audit = audit_plan();
   Key nes_key = make_key(*ca_token, nes), audit_key = make_key(*audit_token, audit);
   auto subject = ca_name(ca->settings_, config.str("ca.issuing_name"));
   std::string csr =
@@ -304,7 +212,12 @@ Bytes CertificateAuthority::sign_issuing(const std::string& csr_text) {
   std::string name(reinterpret_cast<char*>(cn_utf8), static_cast<std::size_t>(cn_len));
   OPENSSL_free(cn_utf8);
   check_name_field(name, "CN", 64);
+  return certify_issuing(key, name, "csr_sha256", ossl::sha256_hex(as_bytes(csr_text)));
+}
 
+Bytes CertificateAuthority::certify_issuing(const ossl::PublicKey& key, const std::string& name,
+                                           const std::string& source, const std::string& source_hash,
+                                           const std::function<void(const X509*)>& also) {
   auto root_cert = ossl::cert_from_der(base64_decode(authority("root").certificate.value_or("")));
   const Signer& root_key = signer("root");
   std::int64_t now = now_seconds();
@@ -323,7 +236,7 @@ Bytes CertificateAuthority::sign_issuing(const std::string& csr_text) {
   record.not_after = validity.not_after;
   record.status = store::CertStatus::pending;
   record.request_key = "issuing:" + record.serial;
-  record.request = nlohmann::json{{"csr_sha256", ossl::sha256_hex(as_bytes(csr_text))}}.dump();
+  record.request = nlohmann::json{{source, source_hash}}.dump();
   ledger_.write([&] {
     store::CertificateRepository certs(ledger_.database());
     certs.insert_intent(record);
@@ -334,6 +247,7 @@ Bytes CertificateAuthority::sign_issuing(const std::string& csr_text) {
                                                      {"not_after", record.not_after},
                                                      {"public_key_sha256", ossl::sha256_hex(key.der())}}.dump())
                            .seq);
+    if (also) also(cert.get());
   });
   return der;
 }
@@ -360,19 +274,14 @@ std::unique_ptr<CertificateAuthority> CertificateAuthority::complete_issuing(con
                      X509_verify(root.get(), X509_get0_pubkey(root.get())) == 1;
   ERR_clear_error();
   if (!self_signed) throw UserError("ca.root_not_self_signed");
-  if (ossl::public_key_der(X509_get0_pubkey(cert.get())) != base64_decode(nes_record->public_key))
-    throw UserError("ca.issuing_cert_wrong_key");
-  bool chains = X509_NAME_cmp(X509_get_issuer_name(cert.get()), X509_get_subject_name(root.get())) == 0 &&
-                X509_verify(cert.get(), X509_get0_pubkey(root.get())) == 1;
-  ERR_clear_error();
-  if (!chains) throw UserError("ca.issuing_cert_not_from_root");
+  check_issuing_certificate(cert.get(), nes_record->public_key, root.get());
   auto crl_record = root_crl_record(crl.get(), root.get());
 
   auto status_token = create_duty_token(config, Duty::status);
   const KeyPlan ocsp = responder_plan(config);
   Key ocsp_key = make_key(*status_token, ocsp);
   std::int64_t now = now_seconds();
-  auto nes_signer = signer_of(ca->token(), issuing_plan(config));
+  auto nes_signer = signer_of(ca->token(), issuing_plan(config, 1));
   Validity validity = Validity::years_from(now, static_cast<int>(config.integer("ca.ocsp_years")));
   validity.not_after = std::min(validity.not_after, ossl::unix_seconds(X509_get0_notAfter(cert.get())));
   auto ocsp_b = ocsp_responder(ca->settings_, config.str("ca.ocsp_name"), ossl::PublicKey::from_der(ocsp_key.spki),

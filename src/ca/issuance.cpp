@@ -96,19 +96,21 @@ IssueResult CertificateAuthority::issue(const IssueRequest& req) {
     return result;
   }
 
-  const Signer& nes = signer("nes");
+  const std::string issuer = current_issuer();
+  const Signer& nes = signer(issuer);
+  const X509* issuer_cert = issuing_certificate(issuer);
   Bytes serial = random_serial();
   Validity validity = Validity::years_from(now_seconds(), req.years);
   // A holder certificate never outlives the issuing CA: refused, or cut at
   // the CA's end when ca.holder_beyond_issuer = "cap".
-  std::int64_t issuer_end = ossl::unix_seconds(X509_get0_notAfter(issuing_certificate()));
+  std::int64_t issuer_end = ossl::unix_seconds(X509_get0_notAfter(issuer_cert));
   if (validity.not_after > issuer_end) {
     if (config_.str("ca.holder_beyond_issuer") != "cap")
       throw UserError("ca.outlives_issuer", {{"years", std::to_string(req.years)}, {"until", format_utc(issuer_end)}});
     validity.not_after = issuer_end;
   }
-  auto builder = nes_profile().build(req.holder, key, serial, validity, limit);
-  auto problems = lint_nes_certificate(builder.cert(), settings_, key.pkey(), issuing_certificate());
+  auto builder = nes_profile(issuer).build(req.holder, key, serial, validity, limit);
+  auto problems = lint_nes_certificate(builder.cert(), settings_, key.pkey(), issuer_cert);
   if (!problems.empty()) {
     std::string list;
     for (const auto& p : problems) list += (list.empty() ? "" : "; ") + message(p);
@@ -117,7 +119,7 @@ IssueResult CertificateAuthority::issue(const IssueRequest& req) {
 
   store::CertificateRecord intent;
   intent.serial = hex_encode(serial, true);
-  intent.issuer = "nes";
+  intent.issuer = issuer;
   intent.tckn = req.holder.tckn;
   intent.subject = name_to_string(X509_get_subject_name(builder.cert()));
   intent.not_before = validity.not_before;

@@ -128,6 +128,26 @@ CertificateBuilder issuing_ca(const ProfileSettings& s, const std::string& name,
   return b;
 }
 
+int generation_of(const std::string& issuing_id) {
+  if (issuing_id.rfind("nes-", 0) != 0) return 1;
+  try {
+    return std::stoi(issuing_id.substr(4));
+  } catch (const std::exception&) {
+    return 1;
+  }
+}
+
+std::string generation_id(int generation) { return generation <= 1 ? "nes" : "nes-" + std::to_string(generation); }
+
+std::string generation_name(const std::string& name, int generation) {
+  static const std::string version = "Sürüm ";
+  auto at = name.rfind(version);
+  if (at != std::string::npos && at + version.size() < name.size() &&
+      name.find_first_not_of("0123456789", at + version.size()) == std::string::npos)
+    return name.substr(0, at + version.size()) + std::to_string(generation);
+  return generation <= 1 ? name : name + " - " + version + std::to_string(generation);
+}
+
 CertificateBuilder ocsp_responder(const ProfileSettings& s, const std::string& name, const ossl::PublicKey& key, Validity v,
                                   const X509* issuing) {
   auto subject = ca_name(s, name);
@@ -143,7 +163,8 @@ CertificateBuilder ocsp_responder(const ProfileSettings& s, const std::string& n
   return b;
 }
 
-NesProfile::NesProfile(const ProfileSettings& s, const X509* issuing) : settings_(s), issuing_(issuing) {
+NesProfile::NesProfile(const ProfileSettings& s, const X509* issuing, const std::string& issuing_id)
+    : settings_(s), issuing_(issuing) {
   X509V3_CTX ctx;
   X509V3_set_ctx(&ctx, const_cast<X509*>(issuing), nullptr, nullptr, nullptr, 0);
   auto make = [&](int nid, const std::string& value) {
@@ -157,8 +178,9 @@ NesProfile::NesProfile(const ProfileSettings& s, const X509* issuing) : settings
   auto list = policies(s, true, s.etsi_qcp_policy);
   policies_.reset(X509V3_EXT_i2d(NID_certificate_policies, 0, list.get()));
   if (!policies_) throw ossl::Error("certificatePolicies");
-  crl_dp_ = make(NID_crl_distribution_points, "URI:" + s.url("/crl/nes.crl"));
-  aia_ = make(NID_info_access, "OCSP;URI:" + s.url("/ocsp") + ",caIssuers;URI:" + s.url("/ca/nes.crt"));
+  crl_dp_ = make(NID_crl_distribution_points, "URI:" + s.url("/crl/" + issuing_id + ".crl"));
+  aia_ = make(NID_info_access,
+              "OCSP;URI:" + s.url("/ocsp") + ",caIssuers;URI:" + s.url("/ca/" + issuing_id + ".crt"));
 }
 
 CertificateBuilder NesProfile::build(const Holder& holder, const ossl::PublicKey& key, ByteView serial, Validity v,

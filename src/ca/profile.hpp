@@ -48,6 +48,13 @@ struct Validity {
 Bytes random_serial();
 
 ossl::Name ca_name(const ProfileSettings& settings, const std::string& common_name);
+
+// Issuing CA generations (ca/rollover.cpp): "nes" is the first, "nes-2" the second, …
+int generation_of(const std::string& issuing_id);
+std::string generation_id(int generation);
+// A CA name for generation n, in Kamu SM's manner: "… Sürüm 1" becomes
+// "… Sürüm n"; a name without a version gets " - Sürüm n" (n > 1).
+std::string generation_name(const std::string& name, int generation);
 ossl::Name holder_name(const ProfileSettings& settings, const Holder& holder);
 
 CertificateBuilder root_ca(const ProfileSettings& s, const std::string& name, const ossl::PublicKey& key, Validity v);
@@ -59,7 +66,8 @@ CertificateBuilder ocsp_responder(const ProfileSettings& s, const std::string& n
 // that are the same for every holder are encoded once, here.
 class NesProfile {
  public:
-  NesProfile(const ProfileSettings& settings, const X509* issuing);
+  // `issuing_id` names the CA's CRL and certificate URLs (/crl/<id>.crl, /ca/<id>.crt).
+  NesProfile(const ProfileSettings& settings, const X509* issuing, const std::string& issuing_id);
   CertificateBuilder build(const Holder& holder, const ossl::PublicKey& key, ByteView serial, Validity v,
                            const std::optional<MonetaryLimit>& limit) const;
 

@@ -1,5 +1,6 @@
-// Certifying keys of other duties: the OCSP responder's renewed key, queued
-// by the status role (status/responder_renewal.hpp). The status token never
+// Certifying keys of other duties: an OCSP responder's key (renewed, or the
+// first of a new issuing CA generation), queued by the status role
+// (status/responder_renewal.hpp). The status token never
 // leaves the status host, and the issuing key never leaves this one.
 #include <nlohmann/json.hpp>
 
@@ -15,16 +16,22 @@ int CertificateAuthority::certify_pending_requests() {
   auto& db = ledger_.database();
   int certified = 0;
   for (const auto& request : store::SigningRequestRepository(db).pending()) {
-    if (request.authority_id != "nes-ocsp") continue;
+    // "<issuing id>-ocsp": the responder of that issuing CA, signed by its key.
+    std::string issuer;
+    for (const auto& a : store::AuthorityRepository(db).issuing())
+      if (store::responder_of(a.id) == request.authority_id && a.certificate) issuer = a.id;
+    if (issuer.empty() || !holds_key(issuer)) continue;
     auto key = ossl::PublicKey::from_der(base64_decode(request.public_key));
     check_key_strength(key.pkey());
+    const X509* issuing = issuing_certificate(issuer);
     std::int64_t now = now_seconds();
     Validity validity = Validity::years_from(now, static_cast<int>(config_.integer("ca.ocsp_years")));
     // Like every certificate of this CA, never beyond the CA itself.
-    validity.not_after = std::min(validity.not_after, ossl::unix_seconds(X509_get0_notAfter(issuing_certificate())));
-    const Signer& nes = signer("nes");
-    auto builder = ocsp_responder(settings_, config_.str("ca.ocsp_name"), key, validity, issuing_certificate());
-    Bytes der = assemble_certificate(builder.tbs(nes.scheme()), nes);
+    validity.not_after = std::min(validity.not_after, ossl::unix_seconds(X509_get0_notAfter(issuing)));
+    const Signer& signer_key = signer(issuer);
+    auto builder = ocsp_responder(settings_, generation_name(config_.str("ca.ocsp_name"), generation_of(issuer)), key,
+                                  validity, issuing);
+    Bytes der = assemble_certificate(builder.tbs(signer_key.scheme()), signer_key);
     auto cert = ossl::cert_from_der(der);
     std::string serial_hex = ossl::serial_hex(X509_get0_serialNumber(cert.get()));
     bool mine = false;
@@ -32,10 +39,17 @@ int CertificateAuthority::certify_pending_requests() {
       // Another ca process may have certified it first: its certificate stands.
       mine = store::SigningRequestRepository(db).complete(request.id, base64_encode(der));
       if (!mine) return;
-      store::AuthorityRepository(db).replace_key("nes-ocsp", request.key_label, request.public_key,
-                                                 name_to_string(X509_get_subject_name(cert.get())),
-                                                 base64_encode(der));
-      ledger_.record("ca.responder_certified", "nes-ocsp",
+      store::AuthorityRepository authorities(db);
+      std::string subject = name_to_string(X509_get_subject_name(cert.get()));
+      if (authorities.find(request.authority_id)) {
+        authorities.replace_key(request.authority_id, request.key_label, request.public_key, subject,
+                                base64_encode(der));
+      } else {
+        store::AuthorityRecord a{request.authority_id, "ocsp-responder", subject, request.key_label,
+                                 config_.str("ca.ocsp_key_algorithm"), request.public_key, base64_encode(der), now};
+        authorities.insert(a);
+      }
+      ledger_.record("ca.responder_certified", request.authority_id,
                      nlohmann::json{{"request", request.id},
                                     {"label", request.key_label},
                                     {"serial", serial_hex},

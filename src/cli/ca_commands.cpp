@@ -1,4 +1,5 @@
-// tugra init | ca chain | ca show | ca list | ca issue | ca revoke | ca suspend | ca unsuspend
+// tugra init | root … | ca chain | ca rollover | ca show | ca list | ca issue | ca revoke | ca suspend |
+// ca unsuspend | ocsp renew
 #include <nlohmann/json.hpp>
 
 #include <iostream>
@@ -11,6 +12,8 @@
 #include "common/clock.hpp"
 #include "common/error.hpp"
 #include "crypto/openssl.hpp"
+#include "status/responder_renewal.hpp"
+#include "store/ledger.hpp"
 
 namespace tugra::cli {
 namespace {
@@ -38,6 +41,38 @@ void print_record(const store::CertificateRecord& r) {
   if (r.revoked_at) line("revoked_at", format_utc(*r.revoked_at));
   if (r.revocation_reason) line("reason", ca::revocation_reason_name(*r.revocation_reason));
   if (r.renews) line("renews", *r.renews);
+}
+
+// A new responder key for `issuing_id` (in the status token) and its
+// certificate. On a host that also holds the CA token (one-host
+// installations) it is certified at once; elsewhere the ca role does it.
+// Without the status token's PIN here, the status role makes the key itself.
+void renew_responder(const Context& ctx, const std::string& issuing_id) {
+  Config config = ctx.config();
+  auto ledger = ctx.ledger();
+  std::int64_t request = 0;
+  try {
+    request = status::request_responder_renewal(config, ledger->database(), issuing_id);
+  } catch (const UserError& e) {
+    if (e.key() != "token.no_pin") throw;
+    std::cout << message("ocsp.renew_by_status_role", {{"ca", issuing_id}}) << "\n";
+    return;
+  }
+  try {
+    auto session = ctx.open_ca();
+    session.ca->certify_pending_requests();
+    auto responder = store::AuthorityRepository(session.ledger->database()).find(store::responder_of(issuing_id));
+    std::cout << message("ocsp.renewed", {{"label", responder ? responder->key_label : ""}}) << "\n";
+  } catch (const UserError& e) {
+    if (e.key() != "token.no_pin") throw;
+    std::cout << message("ocsp.renew_queued", {{"request", std::to_string(request)}}) << "\n";
+  }
+}
+
+std::string current_issuer(const Context& ctx) {
+  auto current = store::AuthorityRepository(ctx.ledger()->database()).current_issuing();
+  if (!current) throw UserError("ca.issuing_pending", {{"home", ctx.config().home().string()}});
+  return current->id;
 }
 
 std::string pem_of(const store::CertificateRecord& r) {
@@ -154,17 +189,59 @@ void add_ca_commands(CLI::App& app, Context& ctx) {
   cmd->require_subcommand(1);
 
   static bool issuing_only = false, root_only = false;
-  static std::string chain_out = "-";
+  static std::string chain_out = "-", chain_ca;
   auto* chain = cmd->add_subcommand("chain", help_text("help.ca_cmd_chain"));
   auto* issuing_flag = chain->add_flag("--issuing", issuing_only, help_text("help.ca_opt_issuing"));
   chain->add_flag("--root", root_only, help_text("help.ca_opt_root"))->excludes(issuing_flag);
+  chain->add_option("--ca", chain_ca, help_text("help.ca_opt_chain_ca"));
   chain->add_option("--out", chain_out, help_text("help.ca_opt_out"));
   chain->callback([&ctx] {
-    std::vector<std::string> ids = issuing_only ? std::vector<std::string>{"nes"}
+    std::string issuing = chain_ca.empty() && !root_only ? current_issuer(ctx) : chain_ca;
+    auto ledger = ctx.ledger();
+    if (!root_only) {
+      auto a = store::AuthorityRepository(ledger->database()).find(issuing);
+      if (!a || a->kind != "issuing-ca") throw UsageError("crl.unknown_ca", {{"ca", issuing}});
+    }
+    std::vector<std::string> ids = issuing_only ? std::vector<std::string>{issuing}
                                    : root_only  ? std::vector<std::string>{"root"}
-                                                : std::vector<std::string>{"nes", "root"};
-    write_output(chain_out, ca::authority_certificates_pem(ctx.ledger()->database(), ids));
+                                                : std::vector<std::string>{issuing, "root"};
+    write_output(chain_out, ca::authority_certificates_pem(ledger->database(), ids));
   });
+
+  // Issuing-CA rollover (ca/rollover.cpp): one step with the root key here,
+  // or --csr then --cert around `tugra root sign-issuing` on the root home.
+  static std::string rollover_name, rollover_csr, rollover_cert;
+  auto* rollover = cmd->add_subcommand("rollover", help_text("help.ca_cmd_rollover"));
+  rollover->add_option("--name", rollover_name, help_text("help.ca_opt_rollover_name"));
+  auto* csr_opt = rollover->add_option("--csr", rollover_csr, help_text("help.ca_opt_rollover_csr"));
+  rollover->add_option("--cert", rollover_cert, help_text("help.ca_opt_rollover_cert"))->excludes(csr_opt);
+  rollover->callback([&ctx] {
+    std::string certificate = rollover_cert.empty() ? "" : read_input(rollover_cert);
+    auto session = ctx.open_ca();
+    std::string from = session.ca->current_issuer();
+    if (!rollover_csr.empty()) {
+      std::string csr;
+      std::string id = session.ca->request_rollover(rollover_name, csr);
+      write_output(rollover_csr, csr);
+      std::cout << message("cli.rollover_requested", {{"ca", id}, {"out", rollover_csr}}) << "\n";
+      return;
+    }
+    std::string id = rollover_cert.empty() ? session.ca->rollover(rollover_name)
+                                           : session.ca->complete_rollover(certificate);
+    std::cout << message("cli.rollover_done", {{"ca", id}, {"subject", session.ca->authority(id).subject},
+                                               {"from", from}})
+              << "\n";
+    renew_responder(ctx, id);
+    std::string now_current = session.ca->current_issuer();
+    std::cout << message(now_current == id ? "cli.rollover_current" : "cli.rollover_waiting", {{"ca", id}}) << "\n";
+  });
+
+  auto* ocsp = app.add_subcommand("ocsp", help_text("help.serve_cmd_ocsp"));
+  ocsp->require_subcommand(1);
+  static std::string renew_ca;
+  auto* renew = ocsp->add_subcommand("renew", help_text("help.serve_cmd_renew"));
+  renew->add_option("--ca", renew_ca, help_text("help.ca_opt_renew_ca"));
+  renew->callback([&ctx] { renew_responder(ctx, renew_ca.empty() ? current_issuer(ctx) : renew_ca); });
 
   static std::string serial_arg;
   static bool json = false, pem = false;

@@ -48,7 +48,7 @@ CaSession Context::open_ca() const {
   auto l = ledger();
   auto authority = ca::CertificateAuthority::open(c, *l);
   // The CA token now: a host without its PIN is told so before anything is read or written.
-  authority->signer_for("nes");
+  authority->signer_for(authority->current_issuer());
   return CaSession(std::move(l), std::move(authority));
 }
 

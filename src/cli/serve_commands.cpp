@@ -9,7 +9,6 @@
 #include "cli/context.hpp"
 #include "common/clock.hpp"
 #include "common/error.hpp"
-#include "status/responder_renewal.hpp"
 #include "store/ledger.hpp"
 #include "store/records.hpp"
 #include "web/server.hpp"
@@ -83,34 +82,16 @@ void add_serve_commands(CLI::App& app, Context& ctx) {
     if (publisher) publisher->stop();
   });
 
-  auto* ocsp = app.add_subcommand("ocsp", help_text("help.serve_cmd_ocsp"));
-  ocsp->require_subcommand(1);
-  ocsp->add_subcommand("renew", help_text("help.serve_cmd_renew"))->callback([&ctx] {
-    Config config = ctx.config();
-    auto ledger = ctx.ledger();
-    auto request = status::request_responder_renewal(config, ledger->database());
-    // On a host that also holds the CA token (one-host installations) the
-    // key is certified at once; elsewhere the ca role does it.
-    try {
-      auto session = ctx.open_ca();
-      session.ca->certify_pending_requests();
-      auto responder = store::AuthorityRepository(session.ledger->database()).find("nes-ocsp");
-      std::cout << message("ocsp.renewed", {{"label", responder ? responder->key_label : ""}}) << "\n";
-    } catch (const UserError& e) {
-      if (e.key() != "token.no_pin") throw;
-      std::cout << message("ocsp.renew_queued", {{"request", std::to_string(request)}}) << "\n";
-    }
-  });
-
   auto* crl = app.add_subcommand("crl", help_text("help.serve_cmd_crl"));
   crl->require_subcommand(1);
   static std::string ca_id = "nes", out_file;
   auto* generate = crl->add_subcommand("generate", help_text("help.serve_cmd_generate"));
-  generate->add_option("--ca", ca_id, help_text("help.serve_opt_ca"))
-      ->default_val("nes")
-      ->check(CLI::IsMember({"nes", "root"}));
+  generate->add_option("--ca", ca_id, help_text("help.serve_opt_ca"))->default_val("nes");
   generate->add_option("--out", out_file, help_text("help.serve_opt_out"));
   generate->callback([&ctx] {
+    auto known = store::AuthorityRepository(ctx.ledger()->database()).find(ca_id);
+    if (!known || (known->kind != "issuing-ca" && known->kind != "root-ca"))
+      throw UsageError("crl.unknown_ca", {{"ca", ca_id}});
     auto session = ctx.open_ca();
     auto record = session.ca->publish_crl(ca_id);
     if (!out_file.empty()) write_output(out_file, to_string(base64_decode(record.der)));

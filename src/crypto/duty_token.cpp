@@ -79,7 +79,10 @@ const char* duty_name(Duty duty) {
 }
 
 Duty duty_of_authority(std::string_view authority_id) {
-  if (authority_id == "nes-ocsp") return Duty::status;
+  // Every issuing CA generation's responder ("nes-ocsp", "nes-2-ocsp").
+  constexpr std::string_view responder = "-ocsp";
+  if (authority_id.size() > responder.size() && authority_id.substr(authority_id.size() - responder.size()) == responder)
+    return Duty::status;
   if (authority_id == "audit") return Duty::audit;
   return Duty::ca;
 }

@@ -81,6 +81,15 @@ Bytes OcspResponder::cache_key(ByteView request) {
   return out;
 }
 
+bool OcspResponder::serves(ByteView request) const {
+  const unsigned char* p = request.data();
+  ossl::Ptr<OCSP_REQUEST, OCSP_REQUEST_free> req(d2i_OCSP_REQUEST(nullptr, &p, static_cast<long>(request.size())));
+  bool mine = req && OCSP_request_onereq_count(req.get()) > 0 &&
+              known_issuer(OCSP_onereq_get0_id(OCSP_request_onereq_get0(req.get(), 0)));
+  ERR_clear_error();
+  return mine;
+}
+
 Bytes OcspResponder::error_response(int status) { return der::tlv(0x30, der::enumerated(status)); }
 
 bool OcspResponder::known_issuer(OCSP_CERTID* id) const {

@@ -1,5 +1,5 @@
-// The OCSP responder of the NES CA (RFC 6960), signing with its delegated
-// responder key.
+// The OCSP responder of one issuing CA (RFC 6960), signing with its
+// delegated responder key.
 //
 // Requests are parsed by OpenSSL. Responses are written with crypto/der:
 // OpenSSL's OCSP_BASICRESP can only be signed by an EVP_PKEY in this
@@ -54,6 +54,9 @@ class OcspResponder {
     return sign_response({{cert_id, status}}, {}, status.state == SerialStatus::State::never_issued, now);
   }
   std::int64_t validity() const { return validity_; }
+
+  // Whether the request's first CertID names this responder's CA.
+  bool serves(ByteView request) const;
 
   // The CertID (DER) of a request that asks about one certificate without
   // a nonce, i.e. one whose answer can come from a cache; empty otherwise.

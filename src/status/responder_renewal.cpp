@@ -1,5 +1,7 @@
 #include "status/responder_renewal.hpp"
 
+#include <random>
+
 #include "common/clock.hpp"
 #include "common/error.hpp"
 #include "crypto/algorithm.hpp"
@@ -16,20 +18,26 @@ bool responder_renewal_due(const X509* cert, std::int64_t now) {
   return now >= until - (until - from) / 3;
 }
 
-std::int64_t request_responder_renewal(const Config& config, store::Database& db) {
+std::int64_t request_responder_renewal(const Config& config, store::Database& db, const std::string& issuing_id) {
+  store::AuthorityRepository authorities(db);
+  auto issuing = authorities.find(issuing_id);
+  if (!issuing || issuing->kind != "issuing-ca") throw UserError("crl.unknown_ca", {{"ca", issuing_id}});
+  const std::string responder_id = store::responder_of(issuing_id);
   store::SigningRequestRepository requests(db);
   for (const auto& r : requests.pending())
-    if (r.authority_id == "nes-ocsp") return r.id;
-  auto authority = store::AuthorityRepository(db).find("nes-ocsp");
-  if (!authority) throw UserError("ca.not_initialized", {{"home", config.home().string()}});
+    if (r.authority_id == responder_id) return r.id;
+  auto current = authorities.find(responder_id);
+  std::string algorithm = current ? current->key_algorithm : config.str("ca.ocsp_key_algorithm");
   // A new label per key: the old key keeps signing until the new certificate is in place.
   store::SigningRequest request;
-  request.authority_id = "nes-ocsp";
-  request.key_label = "tugra-nes-ocsp-" + std::to_string(now_seconds());
+  request.authority_id = responder_id;
+  // Time and a random tail: two processes asking in the same second never share a label.
+  request.key_label = "tugra-" + responder_id + "-" + std::to_string(now_seconds()) + "-" +
+                      std::to_string(std::random_device{}() % 100000);
   auto token = open_duty_token(config, Duty::status);
   Bytes spki = token->has_key(request.key_label)
                    ? token->public_key(request.key_label)
-                   : token->generate_key(parse_key_algorithm(authority->key_algorithm).key, request.key_label);
+                   : token->generate_key(parse_key_algorithm(algorithm).key, request.key_label);
   request.public_key = base64_encode(spki);
   store::Transaction tx(db);
   requests.insert(request);

@@ -14,6 +14,7 @@
 #include <openssl/x509.h>
 
 #include <cstdint>
+#include <string>
 
 #include "common/config.hpp"
 
@@ -26,8 +27,10 @@ namespace tugra::status {
 // Less than a third of the certificate's validity is left at `now`.
 bool responder_renewal_due(const X509* responder_cert, std::int64_t now);
 
-// Generates a new responder key in the status token and queues it for the ca
-// role; when a request is already pending, returns that one's id instead.
-std::int64_t request_responder_renewal(const Config& config, store::Database& db);
+// Generates a new responder key in the status token for the responder of
+// `issuing_id` ("nes": "nes-ocsp"; also the first key of a new generation's
+// responder) and queues it for the ca role; when a request is already
+// pending, returns that one's id instead.
+std::int64_t request_responder_renewal(const Config& config, store::Database& db, const std::string& issuing_id);
 
 }  // namespace tugra::status

@@ -43,15 +43,11 @@ StatusService::~StatusService() { stop(); }
 
 void StatusService::start() {
   db_ = store::Database::open(config_);
-  store::AuthorityRepository authorities(*db_);
-  auto authority = [&](const char* id) {
-    auto a = authorities.find(id);
-    if (!a) throw UserError("ca.not_initialized", {{"home", config_.home().string()}});
-    return *a;
-  };
-  for (const char* id : {"root", "nes"}) ca_der_[id] = to_string(base64_decode(authority(id).certificate.value_or("")));
-  issuer_ = ossl::cert_from_der(as_bytes(ca_der_["nes"]));
-  install_responder(authority("nes-ocsp"));
+  auto root = store::AuthorityRepository(*db_).find("root");
+  if (!root || !root->certificate) throw UserError("ca.not_initialized", {{"home", config_.home().string()}});
+  ca_der_["root"] = to_string(base64_decode(*root->certificate));
+  sync_authorities(now_seconds());
+  if (responders().empty()) throw UserError("ca.not_initialized", {{"home", config_.home().string()}});
   // Every certificate ever issued, in change order.
   for (;;) {
     auto rows = store::CertificateRepository(*db_).changed_since(last_change_seq_, 100000);
@@ -69,10 +65,11 @@ void StatusService::stop() {
   if (thread_.joinable()) thread_.join();
 }
 
-SerialStatus StatusService::lookup(const std::string& serial) const {
+SerialStatus StatusService::lookup(const std::string& issuer, const std::string& serial) const {
   std::shared_lock lock(index_mutex_);
   auto it = index_.find(serial);
-  return it == index_.end() ? SerialStatus{} : it->second;
+  if (it == index_.end() || issuer_names_[it->second.issuer] != issuer) return SerialStatus{};
+  return it->second.status;
 }
 
 void StatusService::apply(const std::vector<store::CertificateRepository::StatusRow>& rows) {
@@ -81,8 +78,10 @@ void StatusService::apply(const std::vector<store::CertificateRepository::Status
     std::unique_lock lock(index_mutex_);
     for (const auto& row : rows) {
       last_change_seq_ = std::max(last_change_seq_, row.change_seq);
-      if (row.issuer != "nes") continue;
-      index_[row.serial] = to_status(row);
+      if (row.issuer == "root") continue;  // issuing CA certificates: on the root CRL only
+      auto name = std::find(issuer_names_.begin(), issuer_names_.end(), row.issuer);
+      if (name == issuer_names_.end()) name = issuer_names_.insert(issuer_names_.end(), row.issuer);
+      index_[row.serial] = {to_status(row), static_cast<std::uint16_t>(name - issuer_names_.begin())};
       changed.push_back(row.serial);
     }
   }
@@ -100,68 +99,88 @@ void StatusService::store(const std::string& key, Cached cached) {
 
 std::optional<StatusService::OcspReply> StatusService::fresh(const std::string& key) const {
   auto it = cache_.find(key);
-  if (it == cache_.end() ||
-      freshness::needs_renewal(it->second.this_update, it->second.next_update, now_seconds()))
+  std::int64_t now = now_seconds();
+  if (it == cache_.end() || now >= it->second.signer_not_after ||
+      freshness::needs_renewal(it->second.this_update, it->second.next_update, now))
     return std::nullopt;
   return OcspReply{it->second.der, true, it->second.this_update, it->second.next_update};
 }
 
-std::shared_ptr<const StatusService::Responder> StatusService::responder() const {
+std::vector<std::shared_ptr<const StatusService::Responder>> StatusService::responders() const {
   std::lock_guard lock(responder_mutex_);
-  return responder_;
+  return responders_;
 }
 
-void StatusService::install_responder(const store::AuthorityRecord& record) {
+std::shared_ptr<const StatusService::Responder> StatusService::responder_for(const std::string& issuer) const {
+  std::lock_guard lock(responder_mutex_);
+  for (const auto& r : responders_)
+    if (r->issuer == issuer) return r;
+  return nullptr;
+}
+
+void StatusService::install_responder(const store::AuthorityRecord& issuing, const store::AuthorityRecord& record) {
   auto r = std::make_shared<Responder>();
+  r->issuer = issuing.id;
+  r->issuer_cert = ossl::cert_from_der(base64_decode(issuing.certificate.value_or("")));
   r->certificate = record.certificate.value_or("");
   r->cert = ossl::cert_from_der(base64_decode(r->certificate));
   r->not_after = ossl::unix_seconds(X509_get0_notAfter(r->cert.get()));
   r->key = open_duty_signer(config_, Duty::status, record.key_label, parse_key_algorithm(record.key_algorithm).scheme);
-  r->ocsp = std::make_unique<OcspResponder>(issuer_.get(), r->cert.get(), *r->key, validity_);
-  bool replacing = responder() != nullptr;
+  r->ocsp = std::make_unique<OcspResponder>(r->issuer_cert.get(), r->cert.get(), *r->key, validity_);
+  bool replacing = false;
   {
     std::lock_guard lock(responder_mutex_);
-    responder_ = std::move(r);
+    for (auto& existing : responders_)
+      if (existing->issuer == issuing.id) {
+        existing = r;
+        replacing = true;
+      }
+    if (!replacing) responders_.push_back(r);
   }
-  responder_not_after_ = responder()->not_after;
   if (!replacing) return;
-  // Every cached answer names the old certificate: none is fresh any more,
-  // and the background thread signs each again with the new key.
+  // Every cached answer of this CA names the old certificate: none is fresh
+  // any more, and the background thread signs each again with the new key.
   std::lock_guard lock(cache_mutex_);
   for (auto& [key, entry] : cache_) {
+    if (entry.issuer != issuing.id) continue;
     entry.this_update = 0;
     resign_queue_.emplace_front(0, key);
   }
 }
 
-bool StatusService::responder_expired() const { return now_seconds() >= responder_not_after_.load(); }
-
-void StatusService::resign(const std::string& key, const Bytes& cert_id, const std::string& serial) {
+void StatusService::resign(const std::string& key, const Cached& entry) {
+  auto responder = responder_for(entry.issuer);
   std::int64_t now = now_seconds();
-  Bytes der = responder()->ocsp->sign_single(cert_id, lookup(serial), now);
-  store(key, {to_string(der), cert_id, serial, now, now + validity_});
+  if (!responder || now >= responder->not_after) return;  // nothing signs for it: answered live, tryLater
+  Bytes der = responder->ocsp->sign_single(entry.cert_id, lookup(entry.issuer, entry.serial), now);
+  store(key, {to_string(der), entry.cert_id, entry.serial, entry.issuer, now, now + validity_, responder->not_after});
 }
 
 // After a status change: every cached answer about the serial is signed
 // again, and the SHA-1 CertID most clients use is signed ahead of demand.
 void StatusService::presign(const std::string& serial) {
-  std::vector<std::pair<std::string, Bytes>> known;
+  std::vector<std::pair<std::string, Cached>> known;
   {
     std::lock_guard lock(cache_mutex_);
     if (auto it = by_serial_.find(serial); it != by_serial_.end())
-      for (const auto& key : it->second) known.emplace_back(key, cache_.at(key).cert_id);
+      for (const auto& key : it->second) known.emplace_back(key, cache_.at(key));
   }
-  for (const auto& [key, cert_id] : known) resign(key, cert_id, serial);
-  if (known.empty()) {
-    Bytes cert_id;
-    std::int64_t now = now_seconds();
-    Bytes der = responder()->ocsp->presign(serial, lookup(serial), now, cert_id);
-    store(key_of(cert_id), {to_string(der), cert_id, serial, now, now + validity_});
+  for (const auto& [key, entry] : known) resign(key, entry);
+  if (!known.empty()) return;
+  std::string issuer;
+  {
+    std::shared_lock lock(index_mutex_);
+    if (auto it = index_.find(serial); it != index_.end()) issuer = issuer_names_[it->second.issuer];
   }
+  auto responder = responder_for(issuer);
+  std::int64_t now = now_seconds();
+  if (!responder || now >= responder->not_after) return;
+  Bytes cert_id;
+  Bytes der = responder->ocsp->presign(serial, lookup(issuer, serial), now, cert_id);
+  store(key_of(cert_id), {to_string(der), cert_id, serial, issuer, now, now + validity_, responder->not_after});
 }
 
 std::optional<StatusService::OcspReply> StatusService::cached(ByteView request) {
-  if (responder_expired()) return std::nullopt;  // sign() says tryLater
   std::string_view request_text(reinterpret_cast<const char*>(request.data()), request.size());
   std::string key;
   {
@@ -189,14 +208,25 @@ std::optional<StatusService::OcspReply> StatusService::cached(ByteView request) 
 
 StatusService::OcspReply StatusService::sign(ByteView request) {
   counters_.ocsp_cache_misses++;
+  // The responder of the CA the request names; a request no responder
+  // serves is answered by the first (malformedRequest or unauthorized).
+  auto all = responders();
+  std::shared_ptr<const Responder> responder;
+  if (all.size() == 1) responder = all.front();  // one generation: no second parse
+  for (std::size_t i = 0; !responder && i < all.size(); ++i)
+    if (all[i]->ocsp->serves(request)) responder = all[i];
+  if (!responder && !all.empty()) responder = all.front();
   // An expired responder certificate never signs: relying parties are told
   // to try later until the ca role has certified the renewed key.
-  if (responder_expired()) return {to_string(OcspResponder::error_response(OcspResponder::kTryLater)), false, 0, 0};
-  auto answer = responder()->ocsp->respond(request, [this](const std::string& s) { return lookup(s); }, now_seconds());
+  std::int64_t now = now_seconds();
+  if (!responder || now >= responder->not_after)
+    return {to_string(OcspResponder::error_response(OcspResponder::kTryLater)), false, 0, 0};
+  const std::string& issuer = responder->issuer;
+  auto answer = responder->ocsp->respond(request, [&](const std::string& s) { return lookup(issuer, s); }, now);
   counters_.ocsp_live_signatures++;
   if (answer.cacheable && answer.serials.size() == 1)
-    store(key_of(answer.cert_id), {to_string(answer.der), answer.cert_id, answer.serials.front(), answer.this_update,
-                                   answer.next_update});
+    store(key_of(answer.cert_id), {to_string(answer.der), answer.cert_id, answer.serials.front(), issuer,
+                                   answer.this_update, answer.next_update, responder->not_after});
   return {to_string(answer.der), answer.cacheable, answer.this_update, answer.next_update};
 }
 
@@ -206,10 +236,27 @@ std::shared_ptr<const CrlSnapshot> StatusService::crl(const std::string& ca) con
   return it == crls_.end() ? nullptr : it->second;
 }
 
-const std::string& StatusService::ca_certificate(const std::string& ca) const {
-  static const std::string none;
+std::vector<std::string> StatusService::crl_names() const {
+  std::lock_guard lock(crl_mutex_);
+  std::vector<std::string> names;
+  for (const auto& [name, snapshot] : crls_) names.push_back(name);
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+bool StatusService::healthy() const {
+  if (!ready_) return false;
+  std::lock_guard ca_lock(ca_mutex_);
+  std::lock_guard lock(crl_mutex_);
+  for (const auto& [id, der] : ca_der_)
+    if (!crls_.count(id)) return false;
+  return true;
+}
+
+std::string StatusService::ca_certificate(const std::string& ca) const {
+  std::lock_guard lock(ca_mutex_);
   auto it = ca_der_.find(ca);
-  return it == ca_der_.end() ? none : it->second;
+  return it == ca_der_.end() ? std::string() : it->second;
 }
 
 void StatusService::load_crls() {
@@ -224,29 +271,31 @@ void StatusService::load_crls() {
     crls_[name] = std::move(snapshot);
   };
   bool deltas = config_.integer("crl.full_every_minutes") > 0;
-  for (const char* id : {"nes", "root"}) {
+  std::vector<std::string> ids = issuing_ids_;
+  ids.push_back("root");
+  for (const auto& id : ids) {
     // The number alone tells whether the `ca` role published anything; CRLs are read only then.
     std::int64_t newest = crls.latest_number(id);
     auto& seen = seen_crl_numbers_[id];
     if (newest <= seen) continue;
     seen = newest;
     serve(id, crls.latest(id));
-    if (deltas && std::string(id) == "nes") serve("nes-delta", crls.latest_delta(id));
+    if (deltas && id != "root") serve(id + "-delta", crls.latest_delta(id));
   }
 }
 
 void StatusService::poll() {
   auto rows = store::CertificateRepository(*db_).changed_since(last_change_seq_, 100000);
   if (!rows.empty()) apply(rows);
-  load_crls();
   std::int64_t now = now_seconds();
-  renew_responder(now);
+  sync_authorities(now);
+  load_crls();
 
   // Re-sign cached responses at half their validity, oldest first. A queue
   // entry whose response was signed again since is skipped.
   for (;;) {
-    std::string key, serial;
-    Bytes cert_id;
+    std::string key;
+    Cached entry;
     {
       std::lock_guard lock(cache_mutex_);
       if (resign_queue_.empty() ||
@@ -257,27 +306,48 @@ void StatusService::poll() {
       auto it = cache_.find(queued_key);
       if (it == cache_.end() || it->second.this_update != signed_at) continue;
       key = queued_key;
-      serial = it->second.serial;
-      cert_id = it->second.cert_id;
+      entry = it->second;
     }
-    resign(key, cert_id, serial);
+    resign(key, entry);
   }
 }
 
-// The responder certificate: a new one certified by the ca role is taken into
-// use; a renewal is requested once less than a third of the current one's
-// life is left (responder_renewal.hpp).
-void StatusService::renew_responder(std::int64_t now) {
-  auto record = store::AuthorityRepository(*db_).find("nes-ocsp");
-  if (record && record->certificate && *record->certificate != responder()->certificate) {
-    install_responder(*record);
-    std::fprintf(stderr, "tugra serve: OCSP responder certificate renewed (key %s)\n", record->key_label.c_str());
+// Issuing CAs and their responders as the database has them: a new
+// generation (a rollover) is served as soon as its responder is certified,
+// and a new responder certificate is taken into use. A responder key is
+// requested from the ca role once less than a third of the current
+// certificate's life is left (responder_renewal.hpp), and for a new
+// generation that has none yet.
+void StatusService::sync_authorities(std::int64_t now) {
+  auto all = store::AuthorityRepository(*db_).all();
+  for (const auto& issuing : all) {
+    if (issuing.kind != "issuing-ca" || !issuing.certificate) continue;
+    if (std::find(issuing_ids_.begin(), issuing_ids_.end(), issuing.id) == issuing_ids_.end()) {
+      issuing_ids_.push_back(issuing.id);
+      std::lock_guard lock(ca_mutex_);
+      ca_der_[issuing.id] = to_string(base64_decode(*issuing.certificate));
+    }
+    const store::AuthorityRecord* record = nullptr;
+    for (const auto& a : all)
+      if (a.id == store::responder_of(issuing.id) && a.certificate) record = &a;
+    auto current = responder_for(issuing.id);
+    if (record && (!current || *record->certificate != current->certificate)) {
+      install_responder(issuing, *record);
+      if (current)
+        std::fprintf(stderr, "tugra serve: OCSP responder certificate of %s renewed (key %s)\n", issuing.id.c_str(),
+                     record->key_label.c_str());
+      current = responder_for(issuing.id);
+    }
+    auto issuing_cert = ossl::cert_from_der(base64_decode(*issuing.certificate));
+    bool issuing_live = now < ossl::unix_seconds(X509_get0_notAfter(issuing_cert.get()));
+    bool due = issuing_live && (!current || responder_renewal_due(current->cert.get(), now));
+    bool& requested = renewal_requested_[issuing.id];
+    if (due && !requested) {
+      request_responder_renewal(config_, *db_, issuing.id);
+      requested = true;
+    }
+    if (!due) requested = false;
   }
-  if (responder_renewal_due(responder()->cert.get(), now) && !renewal_requested_) {
-    request_responder_renewal(config_, *db_);
-    renewal_requested_ = true;
-  }
-  if (!responder_renewal_due(responder()->cert.get(), now)) renewal_requested_ = false;
 }
 
 void StatusService::run() {

@@ -1,8 +1,10 @@
 // The status service (the `status` role): an in-memory view of every
 // certificate's status, pre-signed OCSP responses, and the current CRLs.
 //
-// It holds one key, the OCSP responder's, in the status token; it never
-// opens the CA token and never writes. CRLs are signed by the `ca` role
+// It holds the OCSP responder keys in the status token, one per issuing CA
+// generation ("nes-ocsp", "nes-2-ocsp" after a rollover), and answers each
+// request with the responder of the CA its CertID names; it never opens the
+// CA token and never writes. CRLs are signed by the `ca` role
 // (ca/crl_publisher.hpp) and served here as stored.
 //
 // Worker threads only read memory (and sign live for nonce requests); one
@@ -77,55 +79,72 @@ class StatusService {
   // Everything else: parsed, looked up and signed now (nonce requests,
   // malformed ones, a first request for a serial).
   OcspReply sign(ByteView request);
-  // "nes", "root", or "nes-delta" (with crl.full_every_minutes); null when none.
+  // "<issuing id>", "root", or "<issuing id>-delta" (with crl.full_every_minutes); null when none.
   std::shared_ptr<const CrlSnapshot> crl(const std::string& ca) const;
-  const std::string& ca_certificate(const std::string& ca) const;  // DER; empty when unknown
+  std::vector<std::string> crl_names() const;
+  // Started, and every CA it knows has a CRL to serve.
+  bool healthy() const;
+  std::string ca_certificate(const std::string& ca) const;  // DER; empty when unknown
   StatusCounters& counters() { return counters_; }
 
  private:
-  SerialStatus lookup(const std::string& serial) const;
+  // A serial's status as `issuer` ("nes", "nes-2") knows it; never_issued when another CA issued it.
+  SerialStatus lookup(const std::string& issuer, const std::string& serial) const;
   void poll();                       // background: changes, CRLs, stale responses
   void apply(const std::vector<store::CertificateRepository::StatusRow>& rows);
   void presign(const std::string& serial);
-  // Loads the newest stored CRLs ("nes", "root", and "nes-delta" with deltas on) that are newer than the served ones.
+  // Loads the newest stored CRLs (each CA's, and its delta with deltas on) that are newer than the served ones.
   void load_crls();
   void run();
 
-  // The responder key, its certificate and the response builder over them,
-  // replaced as a whole when the certificate is renewed (worker threads hold
-  // the one they started with).
+  // One issuing CA's responder: its key, its certificate and the response
+  // builder over them, replaced as a whole when the certificate is renewed
+  // (worker threads hold the one they started with).
   struct Responder {
+    std::string issuer;  // "nes", "nes-2"
+    ossl::Cert issuer_cert;
     std::unique_ptr<Signer> key;
     ossl::Cert cert;
     std::string certificate;  // base64 DER, as stored
     std::int64_t not_after = 0;
     std::unique_ptr<OcspResponder> ocsp;
   };
-  std::shared_ptr<const Responder> responder() const;
-  void install_responder(const store::AuthorityRecord& record);
-  bool responder_expired() const;
-  void renew_responder(std::int64_t now);  // background thread
+  std::vector<std::shared_ptr<const Responder>> responders() const;
+  std::shared_ptr<const Responder> responder_for(const std::string& issuer) const;
+  void install_responder(const store::AuthorityRecord& issuing, const store::AuthorityRecord& responder);
+  // Background thread: new issuing CAs and responder certificates taken
+  // into use, renewals (and a new generation's first key) requested.
+  void sync_authorities(std::int64_t now);
 
   Config config_;
   std::int64_t validity_;  // of each response (ocsp.validity_hours)
   std::unique_ptr<store::Database> db_;  // background thread only
   mutable std::mutex responder_mutex_;
-  std::shared_ptr<const Responder> responder_;
-  std::atomic<std::int64_t> responder_not_after_{0};
-  bool renewal_requested_ = false;  // background thread only
-  ossl::Cert issuer_;
-  std::unordered_map<std::string, std::string> ca_der_;
+  std::vector<std::shared_ptr<const Responder>> responders_;
+  std::unordered_map<std::string, bool> renewal_requested_;  // background thread only
+  mutable std::mutex ca_mutex_;
+  std::unordered_map<std::string, std::string> ca_der_;  // "root" and every issuing CA
+  std::vector<std::string> issuing_ids_;                 // background thread only
 
   mutable std::shared_mutex index_mutex_;
-  std::unordered_map<std::string, SerialStatus> index_;
+  // serial -> its status and issuer (an index into issuer_names_: a million
+  // entries need no million copies of "nes").
+  struct Known {
+    SerialStatus status;
+    std::uint16_t issuer = 0;
+  };
+  std::unordered_map<std::string, Known> index_;
+  std::vector<std::string> issuer_names_;
   std::int64_t last_change_seq_ = 0;
 
   struct Cached {
     std::string der;
     Bytes cert_id;
     std::string serial;
+    std::string issuer;
     std::int64_t this_update;
     std::int64_t next_update;
+    std::int64_t signer_not_after;  // the responder certificate's end: never served past it
   };
   // Hash for looking strings up by string_view without copying them.
   struct StringHash {
@@ -139,7 +158,7 @@ class StatusService {
   // The cached response for `key` while it is fresh (less than half its validity old).
   std::optional<OcspReply> fresh(const std::string& key) const;  // cache_mutex_ held
   // Signs `key`'s response again with the serial's current status.
-  void resign(const std::string& key, const Bytes& cert_id, const std::string& serial);
+  void resign(const std::string& key, const Cached& entry);
 
   mutable std::mutex cache_mutex_;
   std::unordered_map<std::string, Cached> cache_;                       // key: CertID DER

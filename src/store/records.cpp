@@ -105,6 +105,24 @@ std::optional<AuthorityRecord> AuthorityRepository::find(const std::string& id) 
   return std::nullopt;
 }
 
+std::vector<AuthorityRecord> AuthorityRepository::issuing() {
+  std::vector<AuthorityRecord> out;
+  for (auto& r : all())
+    if (r.kind == "issuing-ca") out.push_back(std::move(r));
+  return out;
+}
+
+std::optional<AuthorityRecord> AuthorityRepository::current_issuing() {
+  auto every = all();
+  std::optional<AuthorityRecord> current;
+  for (const auto& r : every) {
+    if (r.kind != "issuing-ca" || !r.certificate) continue;
+    for (const auto& responder : every)
+      if (responder.id == responder_of(r.id) && responder.certificate) current = r;
+  }
+  return current;
+}
+
 void CertificateRepository::insert_intent(const CertificateRecord& r) {
   OptionalIn<std::string> renews(r.renews);
   std::string status = to_string(r.status);
@@ -306,6 +324,14 @@ std::int64_t CertificateRepository::latest_change_seq() {
   soci::indicator ind = soci::i_null;
   db_.sql() << "SELECT MAX(change_seq) FROM certificates", soci::into(seq, ind);
   return ind == soci::i_ok ? seq : 0;
+}
+
+std::int64_t CertificateRepository::latest_not_after(const std::string& issuer) {
+  long long at = 0;
+  soci::indicator ind = soci::i_null;
+  run_prepared(db_, "SELECT MAX(not_after) FROM certificates WHERE issuer = :issuer", soci::use(issuer),
+               soci::into(at, ind));
+  return ind == soci::i_ok ? at : 0;
 }
 
 std::int64_t CrlRepository::latest_number(const std::string& issuer) {

@@ -14,7 +14,7 @@ namespace tugra::store {
 class Database;
 
 struct AuthorityRecord {
-  std::string id;             // "root", "nes", "nes-ocsp", "audit"
+  std::string id;             // "root", "nes" (then "nes-2", … after rollovers), "nes-ocsp", "audit"
   std::string kind;           // "root-ca", "issuing-ca", "ocsp-responder", "audit"
   std::string subject;        // one-line distinguished name
   std::string key_label;      // label of the key pair in the CA token
@@ -45,12 +45,21 @@ struct CertificateRecord {
   std::string suspended_by;  // who placed the current suspension ("" when none, or issued on hold)
 };
 
+// The delegated OCSP responder of an issuing CA: "nes" -> "nes-ocsp".
+inline std::string responder_of(const std::string& issuing_id) { return issuing_id + "-ocsp"; }
+
 class AuthorityRepository {
  public:
   explicit AuthorityRepository(Database& db) : db_(db) {}
   void insert(const AuthorityRecord& record);
   std::optional<AuthorityRecord> find(const std::string& id);
-  std::vector<AuthorityRecord> all();
+  std::vector<AuthorityRecord> all();  // oldest first
+  // Every issuing CA generation ("nes", "nes-2", …), oldest first, certified or not.
+  std::vector<AuthorityRecord> issuing();
+  // The issuing CA that signs new holder certificates: the newest one that is
+  // certified and whose OCSP responder is certified too (a new generation
+  // takes over only once its certificates can be checked). Null: none yet.
+  std::optional<AuthorityRecord> current_issuing();
   // A new key and its certificate (a renewed OCSP responder), or the
   // certificate of a key recorded before it was certified.
   void replace_key(const std::string& id, const std::string& key_label, const std::string& public_key,
@@ -120,6 +129,8 @@ class CertificateRepository {
   std::vector<StatusRow> revoked(const std::string& issuer);
   // The newest change_seq of any certificate (0 when none).
   std::int64_t latest_change_seq();
+  // The latest notAfter of what `issuer` signed (0: nothing).
+  std::int64_t latest_not_after(const std::string& issuer);
 
  private:
   std::vector<CertificateRecord> select(const std::string& where, const std::string& param);

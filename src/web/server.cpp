@@ -198,9 +198,9 @@ restinio::request_handling_status_t handle_metrics(Context& ctx, const restinio:
       std::to_string(c.ocsp_cache_misses) + "\n# TYPE tugra_ocsp_live_signatures_total counter\n" +
       "tugra_ocsp_live_signatures_total " + std::to_string(c.ocsp_live_signatures) + "\n" +
       "# HELP tugra_crl_age_seconds Seconds since the current CRL's thisUpdate.\n# TYPE tugra_crl_age_seconds gauge\n";
-  for (const char* ca : {"nes", "root", "nes-delta"})
+  for (const auto& ca : ctx.status->crl_names())
     if (auto crl = ctx.status->crl(ca))
-      extra += std::string("tugra_crl_age_seconds{ca=\"") + ca + "\"} " + std::to_string(now_seconds() - crl->this_update) +
+      extra += "tugra_crl_age_seconds{ca=\"" + ca + "\"} " + std::to_string(now_seconds() - crl->this_update) +
                "\ntugra_crl_number{ca=\"" + ca + "\"} " + std::to_string(crl->number) + "\n";
   return ctx.send(req, Route::metrics, restinio::status_ok(), "text/plain; version=0.0.4", ctx.metrics.render(extra),
                   {{"Cache-Control", "no-store"}}, start);
@@ -252,14 +252,19 @@ std::optional<restinio::request_handling_status_t> handle_status(Context& ctx, c
                       "request too large\n", {}, start);
     return answer_ocsp(ctx, req, as_bytes(req->body()), start);
   }
-  if (get && (path == "/crl/nes.crl" || path == "/crl/root.crl" || path == "/crl/nes-delta.crl"))
+  // Each CA generation's CRLs and certificate: /crl/nes.crl, /crl/nes-2-delta.crl, /ca/root.crt.
+  if (get && path.rfind("/crl/", 0) == 0 && path.size() > 9 && path.substr(path.size() - 4) == ".crl")
     return handle_crl(ctx, req, std::string(path.substr(5, path.size() - 9)), start);
-  if (get && (path == "/ca/nes.crt" || path == "/ca/root.crt"))
-    return ctx.send(req, Route::ca, restinio::status_ok(), "application/pkix-cert",
-                    ctx.status->ca_certificate(std::string(path.substr(4, path.size() - 8))),
+  if (get && path.rfind("/ca/", 0) == 0 && path.size() > 8 && path.substr(path.size() - 4) == ".crt") {
+    std::string der = ctx.status->ca_certificate(std::string(path.substr(4, path.size() - 8)));
+    if (der.empty())
+      return ctx.send(req, Route::ca, restinio::status_not_found(), "text/plain; charset=utf-8", "not found\n", {},
+                      start);
+    return ctx.send(req, Route::ca, restinio::status_ok(), "application/pkix-cert", der,
                     {{"Cache-Control", "public, max-age=86400"}}, start);
+  }
   if (get && path == "/healthz") {
-    bool ok = ctx.status->ready() && ctx.status->crl("nes");
+    bool ok = ctx.status->healthy();
     return ctx.send(req, Route::healthz, ok ? restinio::status_ok() : restinio::status_service_unavailable(),
                     "text/plain; charset=utf-8", ok ? "ok\n" : "starting\n", {{"Cache-Control", "no-store"}}, start);
   }

@@ -78,7 +78,7 @@ class ResponderRenewal(unittest.TestCase):
         events = self.home.tugra("audit", "list", "--event", "ca.responder_certified").stdout.decode()
         self.assertIn("ca-role", events)
         label = self.home.sql("SELECT key_label FROM authorities WHERE id = 'nes-ocsp'").strip()
-        self.assertRegex(label, r"^tugra-nes-ocsp-\d+$")
+        self.assertRegex(label, r"^tugra-nes-ocsp-\d+-\d+$")
 
         # Past the end of the original certificate the renewed one signs; the old never does.
         later = 800

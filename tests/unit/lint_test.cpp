@@ -40,7 +40,7 @@ struct Fixture {
     ca_cert = ossl::cert_from_der(assemble_certificate(b.tbs(ca_key->scheme()), *ca_key));
   }
   CertificateBuilder nes(const Holder& h, int years = 3) {
-    NesProfile profile(kSettings, ca_cert.get());
+    NesProfile profile(kSettings, ca_cert.get(), "nes");
     return profile.build(h, holder_public, random_serial(), Validity::years_from(now_seconds(), years),
                          MonetaryLimit{"TRY", 1000, 0});
   }
@@ -129,4 +129,18 @@ TEST(Serial, PositiveAndLong) {
     EXPECT_GE(s[0], 0x01);
     EXPECT_LE(s[0], 0x7F);
   }
+}
+
+TEST(Generations, IdsAndNamesOfIssuingCaGenerations) {
+  EXPECT_EQ(generation_id(1), "nes");
+  EXPECT_EQ(generation_id(2), "nes-2");
+  EXPECT_EQ(generation_of("nes"), 1);
+  EXPECT_EQ(generation_of("nes-12"), 12);
+  EXPECT_EQ(generation_of(generation_id(7)), 7);
+  EXPECT_EQ(generation_name("Tugra NES Sürüm 1", 2), "Tugra NES Sürüm 2");
+  EXPECT_EQ(generation_name("Tugra NES - Sürüm 9", 10), "Tugra NES - Sürüm 10");
+  EXPECT_EQ(generation_name("Tugra NES", 1), "Tugra NES");
+  EXPECT_EQ(generation_name("Tugra NES", 3), "Tugra NES - Sürüm 3");
+  // "Sürüm" followed by more than a number is part of the name, not a version.
+  EXPECT_EQ(generation_name("Sürüm 1 Test", 2), "Sürüm 1 Test - Sürüm 2");
 }
