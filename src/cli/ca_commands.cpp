@@ -52,7 +52,8 @@ void renew_responder(const Context& ctx, const std::string& issuing_id) {
   auto ledger = ctx.ledger();
   std::int64_t request = 0;
   try {
-    request = status::request_responder_renewal(config, ledger->database(), issuing_id);
+    request = status::request_responder_renewal(config, ledger->database(), issuing_id,
+                                                status::stored_responder_certificate(ledger->database(), issuing_id));
   } catch (const UserError& e) {
     if (e.key() != "token.no_pin") throw;
     std::cout << message("ocsp.renew_by_status_role", {{"ca", issuing_id}}) << "\n";

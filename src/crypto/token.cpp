@@ -209,6 +209,11 @@ Bytes Token::generate_key(KeyType type, std::string_view key_label) {
   return token_public_key(session_, pair.public_key);
 }
 
+void Token::destroy_key(std::string_view key_label) {
+  for (CK_OBJECT_CLASS cls : {CKO_PRIVATE_KEY, CKO_PUBLIC_KEY})
+    if (auto handle = find(cls, key_label)) session_.destroy_object(*handle);
+}
+
 Bytes Token::public_key(std::string_view key_label) {
   auto handle = find(CKO_PUBLIC_KEY, key_label);
   if (!handle) throw UserError("token.key_missing", {{"label", std::string(key_label)}});

@@ -60,6 +60,9 @@ class Token {
   bool has_key(std::string_view key_label);
   // Generates a key pair on the token; refuses if the label is taken.
   Bytes generate_key(KeyType type, std::string_view key_label);
+  // Destroys the pair labelled `key_label` (both halves); for a key that was
+  // never certified and never will be.
+  void destroy_key(std::string_view key_label);
   // The public key (SubjectPublicKeyInfo) of the pair labelled `key_label`.
   Bytes public_key(std::string_view key_label);
   std::unique_ptr<Signer> signer(std::string_view key_label, SignatureScheme scheme);

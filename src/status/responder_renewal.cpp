@@ -18,14 +18,25 @@ bool responder_renewal_due(const X509* cert, std::int64_t now) {
   return now >= until - (until - from) / 3;
 }
 
-std::int64_t request_responder_renewal(const Config& config, store::Database& db, const std::string& issuing_id) {
+std::string stored_responder_certificate(store::Database& db, const std::string& issuing_id) {
+  auto responder = store::AuthorityRepository(db).find(store::responder_of(issuing_id));
+  return responder ? responder->certificate.value_or("") : "";
+}
+
+std::int64_t request_responder_renewal(const Config& config, store::Database& db, const std::string& issuing_id,
+                                       const std::string& seen) {
   store::AuthorityRepository authorities(db);
   auto issuing = authorities.find(issuing_id);
   if (!issuing || issuing->kind != "issuing-ca") throw UserError("crl.unknown_ca", {{"ca", issuing_id}});
   const std::string responder_id = store::responder_of(issuing_id);
   store::SigningRequestRepository requests(db);
-  for (const auto& r : requests.pending())
-    if (r.authority_id == responder_id) return r.id;
+  auto pending = [&]() -> std::int64_t {
+    for (const auto& r : requests.pending())
+      if (r.authority_id == responder_id) return r.id;
+    return 0;
+  };
+  if (auto id = pending()) return id;
+  if (stored_responder_certificate(db, issuing_id) != seen) return 0;
   auto current = authorities.find(responder_id);
   std::string algorithm = current ? current->key_algorithm : config.str("ca.ocsp_key_algorithm");
   // A new label per key: the old key keeps signing until the new certificate is in place.
@@ -35,11 +46,18 @@ std::int64_t request_responder_renewal(const Config& config, store::Database& db
   request.key_label = "tugra-" + responder_id + "-" + std::to_string(now_seconds()) + "-" +
                       std::to_string(std::random_device{}() % 100000);
   auto token = open_duty_token(config, Duty::status);
-  Bytes spki = token->has_key(request.key_label)
-                   ? token->public_key(request.key_label)
-                   : token->generate_key(parse_key_algorithm(algorithm).key, request.key_label);
-  request.public_key = base64_encode(spki);
+  request.public_key = base64_encode(token->generate_key(parse_key_algorithm(algorithm).key, request.key_label));
   store::Transaction tx(db);
+  // Writers are serialised: looked at again here, a request another process
+  // queued or a renewal it completed meanwhile (the status role and `tugra
+  // ocsp renew` at once) is seen, and this key, which nobody will certify,
+  // is destroyed.
+  std::int64_t other = pending();
+  if (other || stored_responder_certificate(db, issuing_id) != seen) {
+    tx.commit();
+    token->destroy_key(request.key_label);
+    return other;
+  }
   requests.insert(request);
   tx.commit();
   return request.id;

@@ -30,7 +30,13 @@ bool responder_renewal_due(const X509* responder_cert, std::int64_t now);
 // Generates a new responder key in the status token for the responder of
 // `issuing_id` ("nes": "nes-ocsp"; also the first key of a new generation's
 // responder) and queues it for the ca role; when a request is already
-// pending, returns that one's id instead.
-std::int64_t request_responder_renewal(const Config& config, store::Database& db, const std::string& issuing_id);
+// pending, returns that one's id instead. `seen` is the responder
+// certificate (base64, as stored; empty: none) the caller decided on: when
+// the stored one is no longer that, another process renewed it meanwhile,
+// and nothing is done (returns 0).
+std::int64_t request_responder_renewal(const Config& config, store::Database& db, const std::string& issuing_id,
+                                       const std::string& seen);
+// The stored certificate of `issuing_id`'s responder (base64; empty: none yet).
+std::string stored_responder_certificate(store::Database& db, const std::string& issuing_id);
 
 }  // namespace tugra::status

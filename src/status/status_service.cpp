@@ -343,7 +343,7 @@ void StatusService::sync_authorities(std::int64_t now) {
     bool due = issuing_live && (!current || responder_renewal_due(current->cert.get(), now));
     bool& requested = renewal_requested_[issuing.id];
     if (due && !requested) {
-      request_responder_renewal(config_, *db_, issuing.id);
+      request_responder_renewal(config_, *db_, issuing.id, record ? *record->certificate : "");
       requested = true;
     }
     if (!due) requested = false;
