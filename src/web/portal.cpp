@@ -18,7 +18,11 @@ const std::vector<std::pair<std::string_view, std::string_view>>& templates();
 namespace tugra::web {
 namespace {
 
+// Under TLS the session cookie has the __Host- prefix: the browser then
+// keeps it only if it is Secure, for this host and Path=/ (no Domain), so a
+// sibling subdomain cannot plant or overwrite it.
 constexpr const char* kSessionCookie = "tugra_session";
+constexpr const char* kHostSessionCookie = "__Host-tugra_session";
 constexpr const char* kLangCookie = "tugra_lang";
 
 // Content-Security-Policy: no inline script or style, nothing from elsewhere,
@@ -137,8 +141,9 @@ bool RateLimiter::allow(const std::string& key) {
 
 PortalState::PortalState(const Config& cfg)
     : config(cfg),
-      sessions(cfg.integer("portal.session_minutes") * 60),
+      sessions(cfg.integer("portal.session_minutes") * 60, cfg.integer("portal.session_max_hours") * 3600),
       post_limiter(static_cast<int>(cfg.integer("portal.posts_per_minute"))),
+      captcha_limiter(static_cast<int>(cfg.integer("portal.captchas_per_minute"))),
       backends(cfg, static_cast<int>(std::max<long long>(1, cfg.integer("portal.threads")))) {
   settings.demo = cfg.boolean("portal.demo");
   settings.captcha_fixed = cfg.str("portal.captcha_fixed");
@@ -160,7 +165,7 @@ PortalState::PortalState(const Config& cfg)
 
 Exchange::Exchange(PortalState& p, const Request& request) : portal(p), req(request) {
   std::string cookies = req.header("Cookie");
-  session_id = cookie_value(cookies, kSessionCookie);
+  session_id = cookie_value(cookies, req.tls ? kHostSessionCookie : kSessionCookie);
   // A new visitor gets an id, but a cookie only with a response that uses
   // it (a page with a form, a captcha): a public, cacheable answer (static
   // files, driver downloads) must never carry a Set-Cookie.
@@ -271,7 +276,8 @@ Response Exchange::error_page(int status, const std::string& message_key) {
 Response Exchange::finish(Response r) {
   std::string secure = req.tls ? "; Secure" : "";
   if (set_session_cookie)
-    r.with("Set-Cookie", std::string(kSessionCookie) + "=" + session_id + "; Path=/; HttpOnly; SameSite=Strict" + secure);
+    r.with("Set-Cookie", std::string(req.tls ? kHostSessionCookie : kSessionCookie) + "=" + session_id +
+                             "; Path=/; HttpOnly; SameSite=Strict" + secure);
   if (set_lang_cookie)
     r.with("Set-Cookie", std::string(kLangCookie) + "=" + (lang == Lang::tr ? "tr" : "en") +
                              "; Path=/; Max-Age=31536000; SameSite=Strict" + secure);

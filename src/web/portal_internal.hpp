@@ -90,6 +90,7 @@ class PortalState {
   PortalSettings settings;
   SessionStore sessions;
   RateLimiter post_limiter;
+  RateLimiter captcha_limiter;
   BackendPool backends;
   std::map<std::string, Handler> routes;  // "GET /path"
   std::vector<std::pair<std::string, Handler>> prefix_routes;  // "GET /prefix/"

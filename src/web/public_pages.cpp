@@ -36,7 +36,12 @@ Response help_institution(Exchange& ex) { return ex.page("help_institution", Dat
 Response help_staff(Exchange& ex) { return ex.page("help_staff", Data{}, ex.text("web.help.staff_title")); }
 
 // A new captcha for this session (the previous one can no longer be used).
+// Only for a browser that loaded a page first (it has our cookie), and a
+// few a minute per address: a flood of images cannot fill the session store
+// (and sessions holding only a captcha are the first to go when it is full).
 Response captcha(Exchange& ex) {
+  if (ex.new_visitor) return ex.error_page(403, "web.error.csrf");
+  if (!ex.portal.captcha_limiter.allow(ex.req.remote_ip)) return ex.error_page(429, "web.error.rate");
   Session* s = ex.session(true);
   Captcha c = make_captcha(ex.portal.settings.captcha_fixed);
   s->captcha_answer = c.answer;

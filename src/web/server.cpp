@@ -12,6 +12,7 @@
 #include <chrono>
 #include <cstdio>
 #include <ctime>
+#include <sstream>
 #include <thread>
 
 #include "common/clock.hpp"
@@ -39,6 +40,8 @@ const char* reason_phrase(int status) {
     case 404: return "Not Found";
     case 405: return "Method Not Allowed";
     case 413: return "Payload Too Large";
+    case 414: return "URI Too Long";
+    case 431: return "Request Header Fields Too Large";
     case 415: return "Unsupported Media Type";
     case 429: return "Too Many Requests";
     default: return status < 500 ? "Client Error" : "Internal Server Error";
@@ -122,6 +125,12 @@ class WorkQueue {
 };
 
 // Everything a handler needs to answer, log and count a request.
+// What a request may hold. Beyond these it is answered 413/414/431; beyond
+// RESTinio's own limits (set above these in serve()) the connection is closed.
+constexpr std::size_t kMaxTarget = 8192;
+constexpr std::size_t kMaxHeaderFields = 48;
+constexpr std::size_t kMaxHeaderBytes = 16384;
+
 struct Context {
   status::StatusService* status;  // null without the status role
   Portal* portal;         // null without the portal role
@@ -131,6 +140,7 @@ struct Context {
   bool tls;
   WorkQueue* portal_queue;   // with the portal role
   WorkQueue* signing_queue;  // with the status role
+  std::vector<std::string> metrics_from;  // addresses that may read /metrics
 
   template <typename Headers = std::initializer_list<std::pair<const char*, std::string>>>
   restinio::request_handling_status_t send(const restinio::request_handle_t& req, Route route,
@@ -191,6 +201,10 @@ restinio::request_handling_status_t answer_ocsp(Context& ctx, const restinio::re
 
 restinio::request_handling_status_t handle_metrics(Context& ctx, const restinio::request_handle_t& req,
                                                    Clock::time_point start) {
+  std::string peer = req->remote_endpoint().address().to_string();
+  if (std::find(ctx.metrics_from.begin(), ctx.metrics_from.end(), peer) == ctx.metrics_from.end())
+    return ctx.send(req, Route::metrics, restinio::status_forbidden(), "text/plain; charset=utf-8", "forbidden\n",
+                    {{"Cache-Control", "no-store"}}, start);
   auto& c = ctx.status->counters();
   std::string extra =
       "# TYPE tugra_ocsp_cache_hits_total counter\ntugra_ocsp_cache_hits_total " + std::to_string(c.ocsp_cache_hits) +
@@ -247,10 +261,8 @@ std::optional<restinio::request_handling_status_t> handle_status(Context& ctx, c
   bool get = method == restinio::http_method_get();
   if (get && path.rfind("/ocsp/", 0) == 0) return handle_ocsp_get(ctx, req, path.substr(6), start);
   if (path == "/ocsp" && method == restinio::http_method_post()) {
-    if (req->body().size() > ctx.max_body)
-      return ctx.send(req, Route::ocsp, restinio::status_payload_too_large(), "text/plain; charset=utf-8",
-                      "request too large\n", {}, start);
-    return answer_ocsp(ctx, req, as_bytes(req->body()), start);
+    return answer_ocsp(ctx, req, as_bytes(req->body()), start);  // its size checked in refuse_oversized
+
   }
   // Each CA generation's CRLs and certificate: /crl/nes.crl, /crl/nes-2-delta.crl, /ca/root.crt.
   if (get && path.rfind("/crl/", 0) == 0 && path.size() > 9 && path.substr(path.size() - 4) == ".crl")
@@ -301,9 +313,29 @@ restinio::request_handling_status_t handle_portal(Context& ctx, const restinio::
   return restinio::request_accepted();
 }
 
+// 413, 414 or 431 for a request over the limits; none for one within them.
+std::optional<restinio::request_handling_status_t> refuse_oversized(Context& ctx, const restinio::request_handle_t& req,
+                                                                    Clock::time_point start) {
+  auto refuse = [&](std::uint16_t code, const char* text) {
+    return ctx.send(req, Route::other,
+                    restinio::http_status_line_t{restinio::http_status_code_t{code}, reason_phrase(code)},
+                    "text/plain; charset=utf-8", text, {{"Connection", "close"}}, start);
+  };
+  if (req->header().request_target().size() > kMaxTarget) return refuse(414, "URI too long\n");
+  std::size_t fields = 0, bytes = 0;
+  req->header().for_each_field([&](const restinio::http_header_field_t& f) {
+    ++fields;
+    bytes += f.name().size() + f.value().size() + 4;
+  });
+  if (fields > kMaxHeaderFields || bytes > kMaxHeaderBytes) return refuse(431, "request header fields too large\n");
+  if (req->body().size() > ctx.max_body) return refuse(413, "request too large\n");
+  return std::nullopt;
+}
+
 restinio::request_handling_status_t handle(Context& ctx, const restinio::request_handle_t& req) {
   InFlight in_flight(ctx.in_flight);
   auto start = Clock::now();
+  if (auto refused = refuse_oversized(ctx, req, start)) return *refused;
   std::string_view path = req->header().path();
   if (ctx.status) {
     if (auto handled = handle_status(ctx, req, path, start)) return *handled;
@@ -357,8 +389,13 @@ void serve(const Config& config, const ServeOptions& options) {
   }
   Metrics metrics;
   std::atomic<int> in_flight{0};
+  std::vector<std::string> metrics_from;
+  {
+    std::istringstream words(config.str("service.metrics_from"));
+    for (std::string w; words >> w;) metrics_from.push_back(w);
+  }
   Context ctx{status.get(), portal.get(), metrics, static_cast<std::size_t>(config.integer("service.max_body_bytes")),
-              in_flight, tls, portal_queue.get(), signing_queue.get()};
+              in_flight, tls, portal_queue.get(), signing_queue.get(), std::move(metrics_from)};
 
   long long configured = config.integer("service.threads");
   int threads = static_cast<int>(configured > 0 ? configured
@@ -378,9 +415,9 @@ void serve(const Config& config, const ServeOptions& options) {
         .concurrent_accepts_count(static_cast<std::size_t>(threads))
         .separate_accept_and_create_connect(true)
         .incoming_http_msg_limits(restinio::incoming_http_msg_limits_t{}
-                                      .max_url_size(16384)
-                                      .max_field_count(64)
-                                      .max_field_value_size(8192)
+                                      .max_url_size(kMaxTarget * 4)
+                                      .max_field_count(kMaxHeaderFields * 2)
+                                      .max_field_value_size(kMaxHeaderBytes)
                                       .max_body_size(std::max<std::size_t>(ctx.max_body * 4, 1 << 20)));
   };
   std::unique_ptr<restinio::http_server_t<Traits>> plain_server;
@@ -390,6 +427,12 @@ void serve(const Config& config, const ServeOptions& options) {
     context.set_options(restinio::asio_ns::ssl::context::default_workarounds |
                         restinio::asio_ns::ssl::context::no_sslv2 | restinio::asio_ns::ssl::context::no_sslv3 |
                         restinio::asio_ns::ssl::context::no_tlsv1 | restinio::asio_ns::ssl::context::no_tlsv1_1);
+    // TLS 1.2 with forward-secret AEAD suites only (no CBC, no SHA-1 MACs); TLS 1.3's are all AEAD.
+    if (SSL_CTX_set_cipher_list(context.native_handle(),
+                                "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
+                                "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
+                                "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305") != 1)
+      throw UserError("serve.tls_files", {{"detail", "cipher list"}});
     try {
       context.use_certificate_chain_file(config.path("service.tls_certificate").string());
       context.use_private_key_file(config.path("service.tls_key").string(), restinio::asio_ns::ssl::context::pem);

@@ -8,8 +8,15 @@
 #include "common/clock.hpp"
 
 namespace tugra::web {
-SessionStore::SessionStore(std::int64_t idle_seconds, std::size_t max_sessions)
-    : idle_seconds_(idle_seconds), max_sessions_(max_sessions), csrf_key_(to_string(random_bytes(32))) {}
+SessionStore::SessionStore(std::int64_t idle_seconds, std::int64_t max_seconds, std::size_t max_sessions)
+    : idle_seconds_(idle_seconds),
+      max_seconds_(max_seconds),
+      max_sessions_(max_sessions),
+      csrf_key_(to_string(random_bytes(32))) {}
+
+bool SessionStore::expired(const Session& s, std::int64_t now) const {
+  return now - s.last_seen > idle_seconds_ || now - s.created > max_seconds_;
+}
 
 std::string SessionStore::new_id() { return base64url_encode(random_bytes(32)); }
 
@@ -19,7 +26,7 @@ std::shared_ptr<Session> SessionStore::find(const std::string& id) {
   auto it = sessions_.find(id);
   if (it == sessions_.end()) return nullptr;
   std::int64_t now = now_seconds();
-  if (now - it->second->last_seen > idle_seconds_) {
+  if (expired(*it->second, now)) {
     sessions_.erase(it);
     return nullptr;
   }
@@ -34,7 +41,7 @@ std::shared_ptr<Session> SessionStore::ensure(const std::string& id) {
   if (sessions_.size() >= max_sessions_ || now - last_sweep_ > 60) sweep(now);
   auto s = std::make_shared<Session>();
   s->id = id;
-  s->last_seen = now;
+  s->last_seen = s->created = now;
   sessions_[id] = s;
   return s;
 }
@@ -47,9 +54,13 @@ void SessionStore::destroy(const std::string& id) {
 void SessionStore::sweep(std::int64_t now) {
   last_sweep_ = now;
   for (auto it = sessions_.begin(); it != sessions_.end();)
-    it = now - it->second->last_seen > idle_seconds_ ? sessions_.erase(it) : std::next(it);
-  // Still full: the least recently seen go first (a flood of new sessions
-  // must not push out people in the middle of a form).
+    it = expired(*it->second, now) ? sessions_.erase(it) : std::next(it);
+  // Still full: sessions that hold no more than a captcha go first, then the
+  // least recently seen (a flood of new sessions must not push out people in
+  // the middle of a form).
+  if (sessions_.size() >= max_sessions_)
+    for (auto it = sessions_.begin(); it != sessions_.end();)
+      it = it->second->established() ? std::next(it) : sessions_.erase(it);
   while (sessions_.size() >= max_sessions_) {
     auto oldest = sessions_.begin();
     for (auto it = sessions_.begin(); it != sessions_.end(); ++it)

@@ -1,6 +1,6 @@
 // Server-side portal sessions. The cookie holds only a random 256-bit id;
 // the state lives here, in memory, and expires after portal.session_minutes
-// of inactivity. A session is stored only once something is put in it (a
+// of inactivity, or portal.session_max_hours after it began. A session is stored only once something is put in it (a
 // captcha, a login): pages merely viewed need none, so a crawler or a load
 // test does not fill memory.
 //
@@ -24,6 +24,7 @@ struct Session {
   std::mutex mutex;  // held by the request working on the session
   std::string id;
   std::int64_t last_seen = 0;
+  std::int64_t created = 0;
 
   // The captcha shown last (single use).
   std::string captcha_answer;
@@ -47,11 +48,17 @@ struct Session {
   // The officer console: the password was right (pending), then the code.
   std::int64_t officer_pending = 0;
   std::int64_t officer_id = 0;
+
+  // Someone is under way here (an application, a log-in), not just a captcha shown.
+  bool established() const {
+    return applicant || application_id || !holder_pending.empty() || !holder_tckn.empty() || officer_pending ||
+           officer_id;
+  }
 };
 
 class SessionStore {
  public:
-  SessionStore(std::int64_t idle_seconds, std::size_t max_sessions = 200000);
+  SessionStore(std::int64_t idle_seconds, std::int64_t max_seconds, std::size_t max_sessions = 200000);
 
   // A fresh random id (not stored yet).
   static std::string new_id();
@@ -67,8 +74,10 @@ class SessionStore {
 
  private:
   void sweep(std::int64_t now);  // mutex_ held
+  bool expired(const Session& s, std::int64_t now) const;
 
   std::int64_t idle_seconds_;
+  std::int64_t max_seconds_;
   std::size_t max_sessions_;
   std::string csrf_key_;
   std::mutex mutex_;

@@ -176,6 +176,20 @@ class Portal(PortalSteps, unittest.TestCase):
         self.assertEqual(status, 403)
         self.assertEqual((self.audit_count(), self.home.sql("SELECT COUNT(*) FROM applications")), before)
 
+    def test_captcha_needs_a_page_first_and_is_rate_limited(self):
+        # No cookie of ours (no page was loaded): no captcha, no session.
+        self.assertEqual(http(self.base + "/captcha.png")[0], 403)
+        # A server of its own: its limit spent here does not hold up the other tests.
+        server = harness.Server(self.home, "--roles", "portal", TUGRA_PORTAL_CAPTCHAS_PER_MINUTE="5")
+        try:
+            b = Browser(server.base)
+            b.get("/basvuru")
+            statuses = [http(server.base + "/captcha.png", headers=b.headers, opener=b.opener)[0] for _ in range(8)]
+        finally:
+            server.stop()
+        self.assertEqual(statuses[:5], [200] * 5)
+        self.assertIn(429, statuses[5:])
+
     def test_form_errors_beside_fields_and_nothing_saved(self):
         b, status, location, page = self.log_in(ISMAIL)
         self.assertEqual(location, "/basvuru/form", errors_in(page))

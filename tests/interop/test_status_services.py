@@ -234,6 +234,26 @@ class StatusServices(unittest.TestCase):
         self.assertEqual(self.server.poll(), None)  # still running
         self.assertEqual(http(self.base + "/healthz")[0], 200)
 
+    def test_oversized_requests_are_answered_413_414_431(self):
+        status, headers, _ = http(self.base + "/ocsp/" + "A" * 9000)
+        self.assertEqual(status, 414)
+        many = {f"X-Filler-{i}": "x" for i in range(60)}
+        self.assertEqual(http(self.base + "/healthz", headers=many)[0], 431)
+        self.assertEqual(http(self.base + "/healthz", headers={f"X-Big-{i}": "y" * 7000 for i in range(3)})[0], 431)
+        self.assertEqual(http(self.base + "/basvuru", b"a=" + b"b" * 70000,
+                              {"Content-Type": "application/x-www-form-urlencoded"})[0], 413)
+        self.assertEqual(http(self.base + "/healthz")[0], 200)  # and the server is fine
+
+    def test_metrics_only_for_configured_addresses(self):
+        self.assertEqual(http(self.base + "/metrics")[0], 200)  # 127.0.0.1 is in service.metrics_from
+        other = harness.Server(self.home, "--roles", "status", TUGRA_SERVICE_METRICS_FROM="10.0.0.1 ::1")
+        try:
+            status, _, body = http(other.base + "/metrics")
+            self.assertEqual(status, 403)
+            self.assertNotIn(b"tugra_", body)
+        finally:
+            other.stop()
+
     def test_zz_graceful_stop_on_sigterm(self):
         self.server.send_signal(signal.SIGTERM)
         self.assertEqual(self.server.wait(timeout=20), 0)

@@ -55,6 +55,29 @@ class StatusTls(unittest.TestCase):
         status = run(["openssl", "ocsp", "-respin", "/dev/stdin", "-resp_text", "-noverify"], input=answer).stdout
         self.assertIn(b"OCSP Response Status: successful", status)
 
+    def test_only_aead_suites_and_host_prefixed_session_cookie(self):
+        def handshake(*args):
+            r = subprocess.run(["openssl", "s_client", "-connect", f"127.0.0.1:{self.port}", *args],
+                               input=b"", stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=20)
+            return r.returncode, r.stdout.decode(errors="replace")
+        for cipher in ("ECDHE-ECDSA-AES128-SHA", "ECDHE-ECDSA-AES256-SHA384", "AES128-SHA"):
+            code, out = handshake("-tls1_2", "-cipher", cipher)
+            self.assertNotEqual(code, 0, (cipher, out))
+        code, out = handshake("-tls1_2", "-cipher", "ECDHE-ECDSA-AES128-GCM-SHA256")
+        self.assertEqual(code, 0, out)
+        self.assertIn("ECDHE-ECDSA-AES128-GCM-SHA256", out)
+        code, out = handshake("-tls1_3")
+        self.assertEqual(code, 0, out)
+        self.assertIn("TLSv1.3", out)
+        with urllib.request.urlopen(f"https://127.0.0.1:{self.port}/basvuru", context=self.context) as r:
+            cookies = r.headers.get_all("Set-Cookie")
+        session = [c for c in cookies if "tugra_session=" in c]
+        self.assertEqual(len(session), 1, cookies)
+        self.assertTrue(session[0].startswith("__Host-tugra_session="), session)
+        for part in ("Secure", "Path=/", "HttpOnly", "SameSite=Strict"):
+            self.assertIn(part, session[0])
+        self.assertNotIn("Domain", session[0])
+
     def test_plain_http_is_not_answered(self):
         with self.assertRaises(Exception):
             urllib.request.urlopen(f"http://127.0.0.1:{self.port}/healthz", timeout=5).read()

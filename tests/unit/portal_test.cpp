@@ -147,7 +147,7 @@ TEST(Mail, WireFormatEncodesTurkishSubjectAndBody) {
 }
 
 TEST(Session, CsrfTokensAreBoundToTheSession) {
-  web::SessionStore store(60);
+  web::SessionStore store(60, 3600);
   std::string a = web::SessionStore::new_id(), b = web::SessionStore::new_id();
   EXPECT_EQ(a.size(), 43u);
   EXPECT_NE(a, b);
@@ -159,18 +159,44 @@ TEST(Session, CsrfTokensAreBoundToTheSession) {
   EXPECT_EQ(store.find(a), s);
   store.destroy(a);
   EXPECT_EQ(store.find(a), nullptr);
-  web::SessionStore other(60);
+  web::SessionStore other(60, 3600);
   EXPECT_FALSE(other.csrf_ok(b, store.csrf_token(b)));  // another process's key
 }
 
 TEST(Session, EndsAfterTheIdleTime) {
-  web::SessionStore store(1);
+  web::SessionStore store(1, 3600);
   std::string id = web::SessionStore::new_id();
   store.ensure(id)->holder_tckn = "99900000210";
   ASSERT_NE(store.find(id), nullptr);
   std::this_thread::sleep_for(std::chrono::milliseconds(2100));  // past the idle time, not a timing assertion
   EXPECT_EQ(store.find(id), nullptr);
   EXPECT_EQ(store.ensure(id)->holder_tckn, "");  // a fresh session under the old id holds nothing
+}
+
+TEST(Session, EndsAfterItsAbsoluteLifetimeHoweverActive) {
+  web::SessionStore store(60, 2);
+  std::string id = web::SessionStore::new_id();
+  store.ensure(id)->holder_tckn = "99900000210";
+  for (int i = 0; i < 5; ++i) {  // seen every 0.5 s: never idle
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    (void)store.find(id);
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(600));  // now past 2 s from its start
+  EXPECT_EQ(store.find(id), nullptr);
+}
+
+TEST(Session, AFullStoreDropsCaptchaOnlySessionsFirst) {
+  web::SessionStore store(600, 3600, 4);
+  std::string applicant = web::SessionStore::new_id();
+  store.ensure(applicant)->application_id = 7;  // the oldest, but someone under way
+  std::vector<std::string> flood;
+  for (int i = 0; i < 10; ++i) {
+    flood.push_back(web::SessionStore::new_id());
+    store.ensure(flood.back())->captcha_answer = "abcde";
+  }
+  ASSERT_NE(store.find(applicant), nullptr);
+  EXPECT_EQ(store.find(applicant)->application_id, 7);
+  EXPECT_LE(store.size(), 4u);
 }
 
 TEST(PasswordHash, VerifiesAndRefusesWhenTooManyWait) {
