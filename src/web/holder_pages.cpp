@@ -9,12 +9,15 @@
 #include "common/clock.hpp"
 #include "common/error.hpp"
 #include "ra/holder_desk.hpp"
+#include "ra/password_hash.hpp"
 #include "ra/institutions.hpp"
 #include "web/pin_puk_pdf.hpp"
 #include "web/portal_internal.hpp"
 #include "web/sms_confirmation.hpp"
 
 #include <nlohmann/json.hpp>
+
+#include <cstdio>
 
 namespace tugra::web {
 namespace {
@@ -427,8 +430,19 @@ Response post_forgot(Exchange& ex) {
   Session* s = ex.session(true);
   if (std::string problem = ex.captcha_problem(*s); !problem.empty()) return forgot_page(ex, id, ex.text(problem), 400);
   if (id.empty() || id.size() > 20) return forgot_page(ex, id, ex.text("web.holder.id_required"), 400);
-  ex.portal.backends.with([&](Backend& b) { b.holders().request_reset(id); });
-  // The same words whether or not the number is a holder's.
+  // Looked up and mailed after the answer: the same words, in the same time,
+  // whether or not the number is a holder's.
+  PortalState& portal = ex.portal;
+  bool queued = portal.after_answer->try_post(
+      [&portal, id] {
+        try {
+          portal.backends.with([&](Backend& b) { b.holders().request_reset(id); });
+        } catch (const std::exception& e) {
+          std::fprintf(stderr, "tugra portal: reset link request failed: %s\n", e.what());
+        }
+      },
+      1000);
+  if (!queued) throw ra::Busy();
   return result_page(ex, "web.holder.reset_sent");
 }
 

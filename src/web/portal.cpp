@@ -154,6 +154,7 @@ PortalState::PortalState(const Config& cfg)
   settings.call_centre = cfg.str("portal.call_centre");
   settings.session_seconds = cfg.integer("portal.session_minutes") * 60;
   ra::set_hash_cost(ra::HashCost::from_config(cfg));
+  after_answer = std::make_unique<WorkQueue>(1);
   add_public_pages(*this);
   add_application_pages(*this);
   add_officer_pages(*this);

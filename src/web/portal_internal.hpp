@@ -21,6 +21,7 @@
 #include "web/http.hpp"
 #include "ra/office.hpp"
 #include "web/session.hpp"
+#include "web/work_queue.hpp"
 
 namespace tugra::web {
 
@@ -92,6 +93,9 @@ class PortalState {
   RateLimiter post_limiter;
   RateLimiter captcha_limiter;
   BackendPool backends;
+  // Work done after the answer is sent, so that the answer's timing tells
+  // nothing (whether a forgotten-word request found a holder).
+  std::unique_ptr<WorkQueue> after_answer;
   std::map<std::string, Handler> routes;  // "GET /path"
   std::vector<std::pair<std::string, Handler>> prefix_routes;  // "GET /prefix/"
 };

@@ -20,6 +20,7 @@
 #include "common/url.hpp"
 #include "web/metrics.hpp"
 #include "web/portal.hpp"
+#include "web/work_queue.hpp"
 #include "status/status_service.hpp"
 
 namespace tugra::web {
@@ -79,52 +80,6 @@ const std::string& cached_http_date(std::int64_t unix_seconds) {
   return e.text;
 }
 
-// Portal pages run on these threads, off the HTTP threads: they wait on the
-// database and on Argon2id, which must never hold up OCSP and CRL answers
-// (or the portal's own cheap pages) behind a burst of log-ins.
-class WorkQueue {
- public:
-  explicit WorkQueue(int threads) {
-    for (int i = 0; i < threads; ++i)
-      threads_.emplace_back([this] {
-        for (;;) {
-          std::function<void()> job;
-          {
-            std::unique_lock lock(mutex_);
-            ready_.wait(lock, [this] { return stopping_ || !jobs_.empty(); });
-            if (jobs_.empty()) return;
-            job = std::move(jobs_.front());
-            jobs_.pop_front();
-          }
-          job();
-        }
-      });
-  }
-  ~WorkQueue() {
-    {
-      std::lock_guard lock(mutex_);
-      stopping_ = true;
-    }
-    ready_.notify_all();
-    for (auto& t : threads_) t.join();
-  }
-  void post(std::function<void()> job) {
-    {
-      std::lock_guard lock(mutex_);
-      jobs_.push_back(std::move(job));
-    }
-    ready_.notify_one();
-  }
-
- private:
-  std::mutex mutex_;
-  std::condition_variable ready_;
-  std::deque<std::function<void()>> jobs_;
-  bool stopping_ = false;
-  std::vector<std::thread> threads_;
-};
-
-// Everything a handler needs to answer, log and count a request.
 // What a request may hold. Beyond these it is answered 413/414/431; beyond
 // RESTinio's own limits (set above these in serve()) the connection is closed.
 constexpr std::size_t kMaxTarget = 8192;

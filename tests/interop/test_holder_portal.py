@@ -5,7 +5,10 @@ browser: `openssl ocsp` and the CRL for status changes, `pkcs11-tool
 Sil", the outbox, a loopback SMTP server for the forgotten-word link, and
 the audit chain."""
 import json
+import contextlib
 import os
+import sqlite3
+import subprocess
 import re
 import threading
 import time
@@ -462,14 +465,20 @@ class HolderPortal(PortalSteps, unittest.TestCase):
                                 TUGRA_SERVICE_PUBLIC_BASE_URL="http://portal.test")
         try:
             answers = []
-            for number in (CAGRI["tckn"], "10000000146"):
-                b = Browser(server.base)
-                _, _, page = b.get("/bireysel/sozcuk/unuttum")
-                self.assertIn("Güvenlik Sözcüğü İstek Ekranı", page)
-                b.captcha()
-                status, _, page = b.post("/bireysel/sozcuk/unuttum", {"id": number, "captcha": "ABCDE"})
-                answers.append(re.search(r'id="result">([^<]*)<', page).group(1))
+            # The answer never waits for the lookup or the mail (done after it, so its
+            # timing tells nothing): it comes while the reset links are locked.
+            with self.database_locked("reset_links"):
+                for number in (CAGRI["tckn"], "10000000146"):
+                    b = Browser(server.base)
+                    _, _, page = b.get("/bireysel/sozcuk/unuttum")
+                    self.assertIn("Güvenlik Sözcüğü İstek Ekranı", page)
+                    b.captcha()
+                    status, _, page = b.post("/bireysel/sozcuk/unuttum", {"id": number, "captcha": "ABCDE"})
+                    self.assertEqual(status, 200)
+                    answers.append(re.search(r'id="result">([^<]*)<', page).group(1))
+                self.assertEqual(smtp.messages, [])
             self.assertEqual(answers[0], answers[1])  # no way to tell who has a certificate
+            self.wait_for_mail(smtp, 0, r"/bireysel/sozcuk/yenile")
             self.assertEqual(len(smtp.messages), 1)
             _, recipients, message = smtp.messages[0]
             self.assertEqual(recipients, ["<basvuru@example.org>"])
@@ -490,8 +499,9 @@ class HolderPortal(PortalSteps, unittest.TestCase):
             b = Browser(server.base)
             b.get("/bireysel/sozcuk/unuttum")
             b.captcha()
+            seen = len(smtp.messages)
             b.post("/bireysel/sozcuk/unuttum", {"id": CAGRI["tckn"], "captcha": "ABCDE"})
-            link = re.search(r"(/bireysel/sozcuk/yenile\?t=[A-Za-z0-9_-]+)", smtp.messages[-1][2].get_content()).group(1)
+            link = self.wait_for_mail(smtp, seen, r"(/bireysel/sozcuk/yenile\?t=[A-Za-z0-9_-]+)")
             self.home.sql("UPDATE reset_links SET expires_at = 1")
             self.assertEqual(b.get(link)[0], 400)
             # Put the word back for the other tests.
@@ -500,6 +510,39 @@ class HolderPortal(PortalSteps, unittest.TestCase):
             server.stop()
             smtp.stop()
         self.restore_word(CAGRI, "Unuttum2026x")
+
+    def wait_for_mail(self, smtp, after, pattern):
+        """The first group of `pattern` in a mail that came after the first `after` (sent after the answer)."""
+        for _ in range(100):
+            for _, _, message in smtp.messages[after:]:
+                if m := re.search(pattern, message.get_content()):
+                    return m.group(m.lastindex or 0)
+            time.sleep(0.1)
+        self.fail(f"no mail matching {pattern}")
+
+    @contextlib.contextmanager
+    def database_locked(self, table):
+        """Another client holds `table` locked (SQLite: the whole database for writers) until the block ends."""
+        if harness.ENGINE == "postgresql":
+            psql = subprocess.Popen(["psql", "-q", "-t", "-A", "-v", "ON_ERROR_STOP=1", self.home.env["TUGRA_DATABASE_URL"]],
+                                    stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+            psql.stdin.write(f"BEGIN; LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE; SELECT 'locked';\n")
+            psql.stdin.flush()
+            self.assertEqual(psql.stdout.readline().strip(), "locked")
+            try:
+                yield
+            finally:
+                psql.stdin.write("COMMIT;\n")
+                psql.stdin.close()
+                psql.wait(timeout=20)
+        else:
+            db = sqlite3.connect(self.home.path("tugra.db"), isolation_level=None)
+            db.execute("BEGIN EXCLUSIVE")
+            try:
+                yield
+            finally:
+                db.execute("COMMIT")
+                db.close()
 
     def restore_word(self, person, current):
         b = self.holder_login(person, word=current)
