@@ -126,6 +126,9 @@ constexpr KeyInfo kKeys[] = {
     {"portal.captcha_seconds", Type::integer, "300", "How long a captcha image can be answered."},
     {"portal.sms_code_seconds", Type::integer, "300", "How long an SMS confirmation code is valid."},
     {"portal.sms_code_attempts", Type::integer, "3", "Wrong SMS codes accepted before the code is void."},
+    {"portal.sms_code_failures", Type::integer, "6",
+     "Wrong SMS codes for one holder or application, across sessions, before its SMS step is locked for "
+     "portal.lockout_minutes (each one audited)."},
     {"portal.session_minutes", Type::integer, "20", "A portal session ends after this idle time."},
     {"portal.session_max_hours", Type::integer, "8",
      "A portal session ends this long after it began, however active (a new log-in is needed)."},

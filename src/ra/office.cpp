@@ -3,6 +3,7 @@
 #include "ca/certificates.hpp"
 #include "notify/notifier.hpp"
 #include "ra/identity_registry.hpp"
+#include "ra/lockout.hpp"
 #include "store/ledger.hpp"
 #include "store/portal_records.hpp"
 
@@ -33,7 +34,31 @@ Office::Office(const Config& config, std::shared_ptr<const MasterKey> master_key
       holders_(std::make_unique<HolderDesk>(*ledger_, *notifications_, holder_settings(config), master_key)),
       officers_(std::make_unique<OfficerAuth>(*ledger_, master_key)),
       drivers_(std::make_unique<DriverCatalog>(*ledger_, config.home() / "drivers")),
-      shipments_(std::make_unique<Shipments>(*ledger_)) {}
+      shipments_(std::make_unique<Shipments>(*ledger_)),
+      sms_failures_(static_cast<int>(config.integer("portal.sms_code_failures"))),
+      sms_lock_seconds_(config.integer("portal.lockout_minutes") * 60) {}
+
+namespace {
+std::string sms_scope(const std::string& who) { return "sms:" + who; }
+}  // namespace
+
+bool Office::sms_code_begin(const std::string& who) {
+  return Lockout(*ledger_, sms_failures_, sms_lock_seconds_).begin(sms_scope(who));
+}
+
+bool Office::sms_code_wrong(const std::string& who) {
+  bool locked = Lockout(*ledger_, sms_failures_, sms_lock_seconds_).failed(sms_scope(who), "portal.sms_code_wrong", who, who);
+  ledger_->checkpoint();
+  return locked;
+}
+
+void Office::sms_code_right(const std::string& who) {
+  Lockout(*ledger_, sms_failures_, sms_lock_seconds_).clear(sms_scope(who));
+}
+
+bool Office::sms_codes_locked(const std::string& who) {
+  return Lockout(*ledger_, sms_failures_, sms_lock_seconds_).locked(sms_scope(who));
+}
 
 Office::~Office() = default;
 

@@ -53,6 +53,17 @@ class Office {
   void send_sms(const std::string& mobile, const std::string& body);
   // Demo mode's /dev/outbox page: the newest messages, to `recipient` or to anyone.
   std::vector<store::OutboxMessage> outbox(const std::string& recipient, int limit);
+  // SMS confirmation codes, counted per person across sessions and portal
+  // processes (`who`: "holder:TCKN", "apply:ID"; portal.sms_code_failures
+  // wrong codes lock for portal.lockout_minutes). sms_code_begin() counts an
+  // attempt before the typed code is compared (false: locked, compare
+  // nothing); then sms_code_wrong() (audited; true when this one locked it)
+  // or sms_code_right().
+  bool sms_code_begin(const std::string& who);
+  bool sms_code_wrong(const std::string& who);
+  void sms_code_right(const std::string& who);
+  bool sms_codes_locked(const std::string& who);
+  std::int64_t sms_lock_minutes() const { return sms_lock_seconds_ / 60; }
   // Audits a holder's completed log-in (password and SMS).
   void record_holder_login(const std::string& tckn);
   // The call centre lifts a suspension whoever placed it (audited as `actor`).
@@ -66,6 +77,8 @@ class Office {
   std::unique_ptr<OfficerAuth> officers_;
   std::unique_ptr<DriverCatalog> drivers_;
   std::unique_ptr<Shipments> shipments_;
+  int sms_failures_;
+  std::int64_t sms_lock_seconds_;
 };
 
 // The desks' settings as the configuration gives them.

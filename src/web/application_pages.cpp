@@ -155,7 +155,8 @@ Response post_sms(Exchange& ex) {
   auto j = journey(ex);
   if (!j) return Response::redirect("/basvuru");
   if (!awaiting_sms(*j)) return Response::redirect("/basvuru/form");
-  return send_sms_code(ex, *j->session, apply_sms_flow(4), ra::form_values(j->application)["mobile"]);
+  return send_sms_code(ex, *j->session, apply_sms_flow(4), ra::form_values(j->application)["mobile"],
+                       "apply:" + std::to_string(j->application.id));
 }
 
 Response show_code(Exchange& ex) {
@@ -174,7 +175,7 @@ Response post_code(Exchange& ex) {
     return Response::redirect("/basvuru/form");
   }
   Response page;
-  switch (check_sms_code(ex, *s, apply_sms_flow(4), page)) {
+  switch (check_sms_code(ex, *s, apply_sms_flow(4), "apply:" + std::to_string(j->application.id), page)) {
     case CodeCheck::none: return Response::redirect("/basvuru/sms");
     case CodeCheck::expired:
     case CodeCheck::wrong: return page;

@@ -121,7 +121,7 @@ Response show_sms(Exchange& ex) {
 Response post_sms(Exchange& ex) {
   Session* s = pending(ex);
   if (!s) return to_login();
-  return send_sms_code(ex, *s, holder_sms_flow(), s->holder_mobile);
+  return send_sms_code(ex, *s, holder_sms_flow(), s->holder_mobile, "holder:" + s->holder_pending);
 }
 
 Response show_code(Exchange& ex) {
@@ -135,7 +135,7 @@ Response post_code(Exchange& ex) {
   Session* s = pending(ex);
   if (!s) return to_login();
   Response page;
-  switch (check_sms_code(ex, *s, holder_sms_flow(), page)) {
+  switch (check_sms_code(ex, *s, holder_sms_flow(), "holder:" + s->holder_pending, page)) {
     case CodeCheck::none: return Response::redirect("/bireysel/sms");
     case CodeCheck::expired:
     case CodeCheck::wrong: return page;

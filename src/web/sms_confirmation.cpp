@@ -25,6 +25,13 @@ Data flow_data(const SmsFlow& flow) {
   return d;
 }
 
+// The person's SMS step is locked: say for how long.
+Response locked_page(Exchange& ex, Backend& b) {
+  Data d;
+  d.set("message", ex.text("web.sms.locked", {{"minutes", std::to_string(b.sms_lock_minutes())}}));
+  return ex.page("error", d, ex.text("web.error_title"), 429);
+}
+
 }  // namespace
 
 Response sms_page(Exchange& ex, const SmsFlow& flow, const std::string& mobile) {
@@ -33,8 +40,14 @@ Response sms_page(Exchange& ex, const SmsFlow& flow, const std::string& mobile) 
   return ex.page("sms_confirm", d, ex.text("web.sms.title"));
 }
 
-Response send_sms_code(Exchange& ex, Session& s, const SmsFlow& flow, const std::string& mobile) {
+Response send_sms_code(Exchange& ex, Session& s, const SmsFlow& flow, const std::string& mobile,
+                       const std::string& who) {
   if (s.sms_sent >= kCodesPerSession) return ex.error_page(429, "web.sms.too_many");
+  std::optional<Response> locked = ex.portal.backends.with([&](Backend& b) -> std::optional<Response> {
+    if (b.sms_codes_locked(who)) return locked_page(ex, b);
+    return std::nullopt;
+  });
+  if (locked) return *locked;
   std::string code;
   for (int i = 0; i < 6; ++i) code += static_cast<char>('0' + randombytes_uniform(10));
   s.sms_code_hash = code_hash(s.id, code);
@@ -58,16 +71,39 @@ Response sms_code_page(Exchange& ex, Session& s, const SmsFlow& flow, const std:
   return ex.page("sms_code", d, ex.text("web.sms.code_title"), status);
 }
 
-CodeCheck check_sms_code(Exchange& ex, Session& s, const SmsFlow& flow, Response& page) {
+CodeCheck check_sms_code(Exchange& ex, Session& s, const SmsFlow& flow, const std::string& who, Response& page) {
   if (s.sms_code_hash.empty()) return CodeCheck::none;
   if (s.sms_expires < now_seconds()) {
     s.sms_code_hash.clear();
     page = sms_code_page(ex, s, flow, ex.text("web.sms.code_expired"), 400);
     return CodeCheck::expired;
   }
+  // Counted for the person before the code is compared: new sessions and
+  // parallel attempts add up to one limit.
   std::string typed = code_hash(s.id, ex.field("code"));
-  if (typed.size() == s.sms_code_hash.size() &&
-      CRYPTO_memcmp(typed.data(), s.sms_code_hash.data(), typed.size()) == 0) {
+  bool right = typed.size() == s.sms_code_hash.size() &&
+               CRYPTO_memcmp(typed.data(), s.sms_code_hash.data(), typed.size()) == 0;
+  bool locked = ex.portal.backends.with([&](Backend& b) {
+    if (!b.sms_code_begin(who)) {
+      page = locked_page(ex, b);
+      return true;
+    }
+    if (right) {
+      b.sms_code_right(who);
+      return false;
+    }
+    if (b.sms_code_wrong(who)) {
+      page = locked_page(ex, b);
+      return true;
+    }
+    return false;
+  });
+  if (locked) {
+    s.sms_code_hash.clear();
+    s.sms_expires = 0;
+    return CodeCheck::wrong;
+  }
+  if (right) {
     s.sms_code_hash.clear();
     return CodeCheck::ok;
   }

@@ -18,13 +18,15 @@ struct SmsFlow {
 };
 
 Response sms_page(Exchange& ex, const SmsFlow& flow, const std::string& mobile);
+// `who` is the person the codes are counted for, across sessions ("holder:TCKN", "apply:ID").
 // Sends a new code; a redirect to the code page, or an error page after
-// three codes in one session.
-Response send_sms_code(Exchange& ex, Session& s, const SmsFlow& flow, const std::string& mobile);
+// three codes in one session or while the person's SMS step is locked.
+Response send_sms_code(Exchange& ex, Session& s, const SmsFlow& flow, const std::string& mobile,
+                       const std::string& who);
 Response sms_code_page(Exchange& ex, Session& s, const SmsFlow& flow, const std::string& error = "", int status = 200);
 
 enum class CodeCheck { ok, none, expired, wrong };
 // Checks the typed code; on `expired` or `wrong` the answer page is in `page`.
-CodeCheck check_sms_code(Exchange& ex, Session& s, const SmsFlow& flow, Response& page);
+CodeCheck check_sms_code(Exchange& ex, Session& s, const SmsFlow& flow, const std::string& who, Response& page);
 
 }  // namespace tugra::web

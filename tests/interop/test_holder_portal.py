@@ -5,6 +5,7 @@ browser: `openssl ocsp` and the CRL for status changes, `pkcs11-tool
 Sil", the outbox, a loopback SMTP server for the forgotten-word link, and
 the audit chain."""
 import json
+import concurrent.futures
 import contextlib
 import os
 import sqlite3
@@ -409,6 +410,33 @@ class HolderPortal(PortalSteps, unittest.TestCase):
         self.assertIn("geçersiz kılındı", b.post("/bireysel/sms/kod", {"code": wrong})[2])
         self.assertEqual(b.post("/bireysel/sms/kod", {"code": code})[1], "/bireysel/sms")
         self.assertEqual(b.get("/bireysel/menu")[1].get("Location"), "/bireysel/giris")
+
+        # A new log-in does not give new guesses: codes are counted for the holder
+        # (portal.sms_code_failures, 6), in parallel too, and each wrong one is audited.
+        def at_code_page():
+            c = Browser(self.base)
+            c.get("/bireysel/giris")
+            c.captcha()
+            c.post("/bireysel/giris", {"id": CAGRI["tckn"], "captcha": "ABCDE", "security_word": WORD})
+            c.get("/bireysel/sms")
+            return c, c.post("/bireysel/sms", {})
+        sessions = []
+        for _ in range(8):
+            c, (status, location, _) = at_code_page()
+            self.assertEqual(location, "/bireysel/sms/kod")
+            sessions.append(c)
+        with concurrent.futures.ThreadPoolExecutor(8) as pool:
+            answers = list(pool.map(lambda c: c.post("/bireysel/sms/kod", {"code": "000000"}), sessions))
+        locked = [a for a in answers if a[0] == 429]
+        # Three of the eight were counted (3 + 3 = 6: locked by the last), five never compared.
+        self.assertGreaterEqual(len(locked), 6, [a[0] for a in answers])
+        self.assertTrue(all(a[0] in (400, 429) for a in answers))
+        self.assertIn("30 dakika kapalıdır", locked[0][2])
+        c, (status, _, page) = at_code_page()
+        self.assertEqual(status, 429)  # no code is even sent while locked
+        wrong_events = self.home.tugra("audit", "list", "--event", "portal.sms_code_wrong", "--json").stdout
+        self.assertEqual(sum(1 for e in json.loads(wrong_events) if e["subject"] == "holder:" + CAGRI["tckn"]), 6)
+        self.home.sql(f"DELETE FROM login_failures WHERE scope = 'sms:holder:{CAGRI['tckn']}'")
         # Form posts from one address are limited per minute.
         limited = harness.Server(self.home, TUGRA_PORTAL_POSTS_PER_MINUTE="5")
         try:
