@@ -201,14 +201,22 @@ void OfficerAuth::second_factor(const store::Officer& officer, const std::string
   std::string scope = "officer:" + officer.username;
   if (lockout.locked(scope)) throw UserError("kurum.locked");
   Bytes secret = master_key_->unseal(officer.totp_secret, totp_associated_data(officer.username));
-  bool ok = totp_verify(secret, code, now_seconds()) >= 0;
+  std::int64_t step = totp_verify(secret, code, now_seconds());
   sodium_memzero(secret.data(), secret.size());
-  if (!ok) {
-    lockout.fail(scope, "officer.login_failed", officer.username, "portal");
-    throw UserError("kurum.bad_code");
+  // A code is accepted once: its step must be newer than the last accepted
+  // one (checked and recorded in one conditional update, so two log-ins
+  // racing with one code cannot both pass).
+  bool fresh = false;
+  if (step >= 0)
+    ledger_.write([&] {
+      fresh = store::OfficerRepository(ledger_.database()).accept_totp_step(officer.id, step);
+      if (fresh) ledger_.record("officer.login", officer.username, "{}", "officer:" + officer.username);
+    });
+  if (!fresh) {
+    lockout.fail(scope, step >= 0 ? "officer.code_replayed" : "officer.login_failed", officer.username, "portal");
+    throw UserError(step >= 0 ? "kurum.code_used" : "kurum.bad_code");
   }
   lockout.clear(scope);
-  ledger_.write([&] { ledger_.record("officer.login", officer.username, "{}", "officer:" + officer.username); });
   ledger_.checkpoint();
 }
 

@@ -116,6 +116,15 @@ std::optional<Officer> OfficerRepository::find_by_username(const std::string& us
   return rows.front();
 }
 
+bool OfficerRepository::accept_totp_step(std::int64_t officer_id, std::int64_t step) {
+  long long id = officer_id, s = step;
+  soci::statement st = (db_.sql().prepare << "UPDATE officers SET totp_last_step = :s "
+                                             "WHERE id = :id AND totp_last_step < :s2",
+                        soci::use(s), soci::use(id), soci::use(s));
+  st.execute(true);
+  return st.get_affected_rows() == 1;
+}
+
 std::vector<Officer> OfficerRepository::for_institution(std::int64_t institution_id) {
   return select_officers(db_, "WHERE institution_id = :p ORDER BY id", static_cast<long long>(institution_id));
 }

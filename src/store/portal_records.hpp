@@ -60,6 +60,9 @@ class OfficerRepository {
   std::optional<Officer> find(std::int64_t id);
   std::optional<Officer> find_by_username(const std::string& username);
   std::vector<Officer> for_institution(std::int64_t institution_id);
+  // Records `step` as the officer's last accepted TOTP step if it is newer
+  // than the one recorded; false for a step already used (a replay).
+  bool accept_totp_step(std::int64_t officer_id, std::int64_t step);
 
  private:
   Database& db_;

@@ -54,6 +54,23 @@ def totp(secret, at=None):
     return "%06d" % ((struct.unpack(">I", mac[offset:offset + 4])[0] & 0x7FFFFFFF) % 1000000)
 
 
+_last_steps = {}
+_officer_sessions = {}  # (server, username) -> a logged-in Browser
+
+
+def fresh_totp(secret):
+    """A code the server has not accepted yet: codes are single-use, so after
+    the current step's comes the next step's (the server allows one step of
+    drift), and after that a wait for the clock."""
+    now = int(time.time()) // 30
+    step = max(now, _last_steps.get(secret, -1) + 1)
+    while step > now + 1:
+        time.sleep(0.5)
+        now = int(time.time()) // 30
+    _last_steps[secret] = step
+    return totp(secret, step * 30)
+
+
 class NoRedirect(urllib.request.HTTPRedirectHandler):
     def redirect_request(self, *args):
         return None
@@ -141,14 +158,22 @@ class PortalSteps:
         self.assertEqual(b.post("/basvuru/yontem", {})[:2], (303, "/basvuru/islak"))
         return b
 
-    def officer(self):
+    def officer(self, username=OFFICER[0], password=OFFICER[1], secret=TOTP_SECRET, fresh=False):
+        """A browser logged in to the officer console. The session of an earlier
+        call is reused while it is open (a second-factor code is accepted once, so
+        each new log-in needs a new time step); `fresh` logs in anew."""
+        sessions = _officer_sessions
+        key = (self.base, username)
+        if not fresh and key in sessions and sessions[key].get("/kurum")[0] == 200:
+            return sessions[key]
         b = Browser(self.base)
         b.get("/kurum/giris")
-        self.assertEqual(b.post("/kurum/giris", {"username": OFFICER[0], "password": OFFICER[1]})[:2],
+        self.assertEqual(b.post("/kurum/giris", {"username": username, "password": password})[:2],
                          (303, "/kurum/dogrulama"))
         b.get("/kurum/dogrulama")
-        self.assertEqual(b.post("/kurum/dogrulama", {"code": totp(TOTP_SECRET)})[:2], (303, "/kurum"))
+        self.assertEqual(b.post("/kurum/dogrulama", {"code": fresh_totp(secret)})[:2], (303, "/kurum"))
         b.get("/kurum")
+        sessions[key] = b
         return b
 
     def application_id(self, tckn):

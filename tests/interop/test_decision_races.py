@@ -7,7 +7,7 @@ import threading
 import unittest
 
 import harness
-from portal_client import CAGRI, SUKRU, PortalSteps
+from portal_client import CAGRI, OFFICER, SUKRU, PortalSteps, tckn
 
 
 class DecisionRaces(PortalSteps, unittest.TestCase):
@@ -18,6 +18,16 @@ class DecisionRaces(PortalSteps, unittest.TestCase):
                                 TUGRA_PORTAL_POSTS_PER_MINUTE="1000", TUGRA_PORTAL_THREADS="8")
         cls.home.tugra("init")
         cls.home.tugra("demo", "seed")
+        # Colleagues of the demo officer, each with a second factor of their own
+        # (a code is accepted once: eight sessions need eight officers).
+        institution = cls.home.sql(f"SELECT institution_id FROM officers WHERE username = '{OFFICER[0]}'").strip()
+        cls.colleagues = []
+        for i in range(8):
+            username, password = f"memur.{i}", f"Memur-Parola-{i}-2026"
+            out = cls.home.tugra("institution", "officer-add", "--institution", institution, "--username", username,
+                                 "--tckn", tckn(f"55500000{i}"), "--name", f"Memur {i}", "--password-stdin",
+                                 input=(password + "\n").encode()).stdout.decode()
+            cls.colleagues.append((username, password, out.split()[-1]))
         cls.server = harness.Server(cls.home, "--roles", "portal")
         cls.base = cls.server.base
 
@@ -59,7 +69,7 @@ class DecisionRaces(PortalSteps, unittest.TestCase):
 
     def test_eight_officer_sessions_approve_at_once(self):
         app_id = self.received_application(CAGRI)
-        sessions = [self.officer() for _ in range(8)]
+        sessions = [self.officer(*colleague, fresh=True) for colleague in self.colleagues]
         statuses = self.at_once([(s, f"/kurum/basvuru/{app_id}/onay", {}) for s in sessions])
         self.assertEqual(statuses.count(303), 1, statuses)
         self.assertEqual(statuses.count(400), 7, statuses)
@@ -70,7 +80,7 @@ class DecisionRaces(PortalSteps, unittest.TestCase):
 
     def test_approve_and_reject_at_once_make_one_decision(self):
         app_id = self.received_application(SUKRU)
-        a, r = self.officer(), self.officer()
+        a, r = self.officer(*self.colleagues[0], fresh=True), self.officer(*self.colleagues[1], fresh=True)
         statuses = self.at_once([(a, f"/kurum/basvuru/{app_id}/onay", {}),
                                  (r, f"/kurum/basvuru/{app_id}/red", {"reason": "Eksik belge"})])
         self.assertEqual(sorted(statuses), [303, 400], statuses)

@@ -15,7 +15,7 @@ import harness
 from harness import http, run
 from loopback_servers import SmsGateway, SmtpServer
 from portal_client import (PortalSteps, ALI, AYSE, CAGRI, ISMAIL, OFFICER, SUKRU, TOTP_SECRET, WORD, Browser, errors_in,
-                           form_fields, tckn, totp)
+                           form_fields, fresh_totp, tckn, totp)
 
 class Portal(PortalSteps, unittest.TestCase):
     @classmethod
@@ -136,6 +136,35 @@ class Portal(PortalSteps, unittest.TestCase):
         status, location, _ = b.get("/kurum")[0], b.get("/kurum")[1].get("Location"), None
         self.assertEqual((status, location), (303, "/kurum/giris"))
         self.assertIn("officer.login_failed", self.home.tugra("audit", "list", "--limit", "100000").stdout.decode())
+
+    def test_officer_codes_are_accepted_once(self):
+        def second_factor(code):
+            b = Browser(self.base)
+            b.get("/kurum/giris")
+            b.post("/kurum/giris", {"username": OFFICER[0], "password": OFFICER[1]})
+            b.get("/kurum/dogrulama")
+            return b.post("/kurum/dogrulama", {"code": code})
+
+        code = fresh_totp(TOTP_SECRET)
+        self.assertEqual(second_factor(code)[:2], (303, "/kurum"))
+        status, _, page = second_factor(code)  # the same code again, still inside its window
+        self.assertEqual(status, 400)
+        self.assertIn("daha önce kullanıldı", page)
+        self.assertIn("officer.code_replayed", self.home.tugra("audit", "list", "--event", "officer.code_replayed")
+                      .stdout.decode())
+        # Eight log-ins racing with one fresh code: one gets in.
+        code = fresh_totp(TOTP_SECRET)
+        browsers = []
+        for _ in range(8):
+            b = Browser(self.base)
+            b.get("/kurum/giris")
+            b.post("/kurum/giris", {"username": OFFICER[0], "password": OFFICER[1]})
+            b.get("/kurum/dogrulama")
+            browsers.append(b)
+        with concurrent.futures.ThreadPoolExecutor(8) as pool:
+            answers = list(pool.map(lambda b: b.post("/kurum/dogrulama", {"code": code})[:2], browsers))
+        self.assertEqual(answers.count((303, "/kurum")), 1, answers)
+        self.home.sql(f"DELETE FROM login_failures WHERE scope = 'officer:{OFFICER[0]}'")  # for the other tests
 
     # --- bad input changes nothing -----------------------------------------------------
 
