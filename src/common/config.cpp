@@ -140,7 +140,11 @@ constexpr KeyInfo kKeys[] = {
      "Captcha images served per minute to one address (an institution behind one NAT address counts once)."},
     {"portal.argon2_ops", Type::integer, "2", "Argon2id passes for security words and passwords."},
     {"portal.argon2_memory_kib", Type::integer, "65536", "Argon2id memory in KiB (one hash takes ~50-100 ms here)."},
-    {"portal.argon2_concurrency", Type::integer, "1", "Argon2id hashes computed at once (the rest wait)."},
+    {"portal.argon2_concurrency", Type::integer, "0",
+     "Argon2id hashes computed at once (the rest wait); 0: half the cores, at least one (the other half stays "
+     "with the HTTP threads and the status service)."},
+    {"portal.officer_logins_per_minute", Type::integer, "10",
+     "Officer and operator log-in attempts per minute from one address, refused before any password is hashed."},
     {"portal.holder_word_failures", Type::integer, "3",
      "Wrong security words before a holder's log-in is blocked (until the call centre unblocks it)."},
     {"portal.reset_link_minutes", Type::integer, "60", "How long a \"Güvenlik Sözcüğümü Unuttum\" link works."},

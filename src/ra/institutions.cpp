@@ -184,6 +184,10 @@ NewOfficer add_officer(store::Ledger& ledger, std::int64_t institution_id, const
 OfficerAuth::OfficerAuth(store::Ledger& ledger, std::shared_ptr<const MasterKey> master_key)
     : ledger_(ledger), master_key_(std::move(master_key)) {}
 
+bool OfficerAuth::had_failures(const std::string& username) {
+  return Lockout(ledger_, kOfficerFailures, kOfficerLockSeconds).failures("officer:" + username.substr(0, 64)) > 0;
+}
+
 store::Officer OfficerAuth::password(const std::string& username, const std::string& password) {
   Lockout lockout(ledger_, kOfficerFailures, kOfficerLockSeconds);
   std::string scope = "officer:" + username.substr(0, 64);

@@ -54,6 +54,8 @@ class OfficerAuth {
   OfficerAuth(store::Ledger& ledger, std::shared_ptr<const MasterKey> master_key);
   // UserError("kurum.bad_login") for an unknown name or a wrong password
   // (the same answer for both), "kurum.locked" while locked.
+  // Whether the account has failed log-ins counted (a captcha is then asked before its password is checked).
+  bool had_failures(const std::string& username);
   store::Officer password(const std::string& username, const std::string& password);
   // UserError("kurum.bad_code") / "kurum.locked".
   void second_factor(const store::Officer& officer, const std::string& code);

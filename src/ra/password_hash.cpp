@@ -1,5 +1,7 @@
 #include "ra/password_hash.hpp"
 
+#include <thread>
+
 #include <sodium.h>
 
 #include <condition_variable>
@@ -54,6 +56,7 @@ HashCost HashCost::from_config(const Config& config) {
   c.ops = static_cast<unsigned long long>(config.integer("portal.argon2_ops"));
   c.memory_kib = static_cast<unsigned long long>(config.integer("portal.argon2_memory_kib"));
   c.concurrency = static_cast<int>(config.integer("portal.argon2_concurrency"));
+  if (c.concurrency <= 0) c.concurrency = static_cast<int>(std::max(1u, std::thread::hardware_concurrency() / 2));
   c.max_waiting = static_cast<int>(config.integer("portal.argon2_queue"));
   return c;
 }

@@ -2,10 +2,12 @@
 // the institution's applications; recording the wet-signed form and the
 // payment receipt (dekont); approval (into the card production queue) or
 // rejection with a reason.
+#include "common/bytes.hpp"
 #include "common/clock.hpp"
 #include "common/error.hpp"
 #include "ra/applications.hpp"
 #include "ra/institutions.hpp"
+#include "ra/password_hash.hpp"
 #include "web/portal_internal.hpp"
 
 namespace tugra::web {
@@ -17,18 +19,41 @@ Data kurum_data() {
   return d;
 }
 
-Response login_page(Exchange& ex, const std::string& error, const std::string& username, int status = 200) {
+Response login_page(Exchange& ex, const std::string& error, const std::string& username, bool captcha,
+                    int status = 200) {
   Data d = kurum_data();
   if (!error.empty()) d.set("error", error);
   d.set("username", username);
+  if (captcha) {
+    d.set("captcha", true);
+    d.set("captcha_nonce", hex_encode(random_bytes(4)));
+  }
   return ex.page("officer_login", d, ex.text("web.kurum.login_title"), status);
 }
 
-Response show_login(Exchange& ex) { return login_page(ex, "", ""); }
+Response show_login(Exchange& ex) {
+  return login_page(ex, "", "", ex.portal.officer_failures.recent(ex.req.remote_ip));
+}
 
+// The password is the expensive step (an Argon2id hash), and a wrong one
+// counts toward the account's lock-out. So, before any hash: a budget per
+// address; a captcha once the address or the account has failed (an
+// anonymous caller cannot lock someone out without solving one per try);
+// and at most one hash in flight per address.
 Response post_login(Exchange& ex) {
-  std::string username = ex.field("username");
+  std::string username = ex.field("username").substr(0, 64);
+  const std::string& address = ex.req.remote_ip;
+  if (!ex.portal.officer_login_limiter.allow(address)) return ex.error_page(429, "web.error.rate");
   Session* s = ex.session(true);
+  bool captcha = ex.portal.officer_failures.recent(address) ||
+                 ex.portal.backends.with([&](Backend& b) { return b.officers().had_failures(username); });
+  if (captcha) {
+    if (std::string problem = ex.captcha_problem(*s); !problem.empty())
+      return login_page(ex, ex.text(ex.field("captcha").empty() ? "web.kurum.captcha_needed" : problem), username,
+                        true, 400);
+  }
+  auto ticket = ex.portal.hash_gate.enter(address);
+  if (!ticket) throw ra::Busy();
   try {
     auto officer = ex.portal.backends.with(
         [&](Backend& b) { return b.officers().password(username, ex.field("password")); });
@@ -36,7 +61,8 @@ Response post_login(Exchange& ex) {
     s->officer_id = 0;
     return Response::redirect("/kurum/dogrulama");
   } catch (const UserError& e) {
-    return login_page(ex, e.text(ex.lang), username, 400);
+    ex.portal.officer_failures.note(address);
+    return login_page(ex, e.text(ex.lang), username, true, 400);
   }
 }
 

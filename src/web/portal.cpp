@@ -139,11 +139,39 @@ bool RateLimiter::allow(const std::string& key) {
   return true;
 }
 
+void RecentFailures::note(const std::string& address) {
+  std::lock_guard lock(mutex_);
+  std::int64_t now = now_seconds();
+  if (last_.size() > 100000)
+    for (auto it = last_.begin(); it != last_.end();) it = now - it->second > seconds_ ? last_.erase(it) : std::next(it);
+  last_[address] = now;
+}
+
+bool RecentFailures::recent(const std::string& address) {
+  std::lock_guard lock(mutex_);
+  auto it = last_.find(address);
+  return it != last_.end() && now_seconds() - it->second <= seconds_;
+}
+
+std::unique_ptr<AddressGate::Ticket> AddressGate::enter(const std::string& address) {
+  std::lock_guard lock(mutex_);
+  int& n = in_flight_[address];
+  if (n >= max_) return nullptr;
+  ++n;
+  return std::make_unique<Ticket>(*this, address);
+}
+
+AddressGate::Ticket::~Ticket() {
+  std::lock_guard lock(gate_.mutex_);
+  if (--gate_.in_flight_[address_] <= 0) gate_.in_flight_.erase(address_);
+}
+
 PortalState::PortalState(const Config& cfg)
     : config(cfg),
       sessions(cfg.integer("portal.session_minutes") * 60, cfg.integer("portal.session_max_hours") * 3600),
       post_limiter(static_cast<int>(cfg.integer("portal.posts_per_minute"))),
       captcha_limiter(static_cast<int>(cfg.integer("portal.captchas_per_minute"))),
+      officer_login_limiter(static_cast<int>(cfg.integer("portal.officer_logins_per_minute"))),
       backends(cfg, static_cast<int>(std::max<long long>(1, cfg.integer("portal.threads")))) {
   settings.demo = cfg.boolean("portal.demo");
   settings.captcha_fixed = cfg.str("portal.captcha_fixed");

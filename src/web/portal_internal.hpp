@@ -72,6 +72,45 @@ class RateLimiter {
   std::unordered_map<std::string, Bucket> buckets_;
 };
 
+// Addresses that failed a log-in lately (in memory: a captcha is asked of
+// them for a while; a restart forgets, the per-account count is in the database).
+class RecentFailures {
+ public:
+  explicit RecentFailures(std::int64_t seconds) : seconds_(seconds) {}
+  void note(const std::string& address);
+  bool recent(const std::string& address);
+
+ private:
+  std::int64_t seconds_;
+  std::mutex mutex_;
+  std::unordered_map<std::string, std::int64_t> last_;
+};
+
+// Work in flight per address, bounded: one address cannot queue more than
+// `max` password hashes however many connections it opens.
+class AddressGate {
+ public:
+  explicit AddressGate(int max) : max_(max) {}
+  class Ticket {
+   public:
+    Ticket(AddressGate& gate, std::string address) : gate_(gate), address_(std::move(address)) {}
+    Ticket(const Ticket&) = delete;
+    Ticket& operator=(const Ticket&) = delete;
+    ~Ticket();
+
+   private:
+    AddressGate& gate_;
+    std::string address_;
+  };
+  // A ticket, or none when the address already has `max` in flight.
+  std::unique_ptr<Ticket> enter(const std::string& address);
+
+ private:
+  int max_;
+  std::mutex mutex_;
+  std::unordered_map<std::string, int> in_flight_;
+};
+
 struct PortalSettings {
   bool demo = false;
   std::string captcha_fixed;
@@ -92,6 +131,9 @@ class PortalState {
   SessionStore sessions;
   RateLimiter post_limiter;
   RateLimiter captcha_limiter;
+  RateLimiter officer_login_limiter;
+  RecentFailures officer_failures{15 * 60};
+  AddressGate hash_gate{1};
   BackendPool backends;
   // Work done after the answer is sent, so that the answer's timing tells
   // nothing (whether a forgotten-word request found a holder).

@@ -14,6 +14,7 @@ class DecisionRaces(PortalSteps, unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.home = harness.Home(TUGRA_PORTAL_DEMO="true", TUGRA_PORTAL_CAPTCHA_FIXED="ABCDE",
+                                TUGRA_PORTAL_OFFICER_LOGINS_PER_MINUTE="1000",
                                 TUGRA_PORTAL_ARGON2_MEMORY_KIB="8192", TUGRA_PORTAL_ARGON2_OPS="1",
                                 TUGRA_PORTAL_POSTS_PER_MINUTE="1000", TUGRA_PORTAL_THREADS="8")
         cls.home.tugra("init")

@@ -22,7 +22,8 @@ class Portal(PortalSteps, unittest.TestCase):
     def setUpClass(cls):
         cls.home = harness.Home(TUGRA_PORTAL_DEMO="true", TUGRA_PORTAL_CAPTCHA_FIXED="ABCDE",
                                 TUGRA_PORTAL_SMS_CODE_SECONDS="4", TUGRA_PORTAL_ARGON2_MEMORY_KIB="8192",
-                                TUGRA_PORTAL_ARGON2_OPS="1")
+                                TUGRA_PORTAL_ARGON2_OPS="1", TUGRA_PORTAL_OFFICER_LOGINS_PER_MINUTE="1000",
+                                TUGRA_PORTAL_POSTS_PER_MINUTE="1000")
         cls.home.tugra("init")
         seeded = cls.home.tugra("demo", "seed").stdout.decode()
         assert TOTP_SECRET in seeded, seeded
@@ -122,12 +123,12 @@ class Portal(PortalSteps, unittest.TestCase):
 
     def test_officer_second_factor_and_password_are_checked(self):
         b = Browser(self.base)
-        b.get("/kurum/giris")
-        status, _, page = b.post("/kurum/giris", {"username": OFFICER[0], "password": "wrong-password"})
+        status, _, page = self.officer_password(b, OFFICER[0], "wrong-password")
         self.assertEqual(status, 400)
         self.assertIn("Kullanıcı adı ya da parola hatalı", page)
-        self.assertEqual(b.post("/kurum/giris", {"username": OFFICER[0], "password": OFFICER[1]})[:2],
-                         (303, "/kurum/dogrulama"))
+        self.assertIn('name="captcha"', page)  # asked from now on
+        self.assertEqual(b.post("/kurum/giris", {"username": OFFICER[0], "password": OFFICER[1],
+                                                 "captcha": b.captcha()})[:2], (303, "/kurum/dogrulama"))
         b.get("/kurum/dogrulama")
         wrong = "%06d" % ((int(totp(TOTP_SECRET)) + 500000) % 1000000)
         status, _, page = b.post("/kurum/dogrulama", {"code": wrong})
@@ -137,11 +138,35 @@ class Portal(PortalSteps, unittest.TestCase):
         self.assertEqual((status, location), (303, "/kurum/giris"))
         self.assertIn("officer.login_failed", self.home.tugra("audit", "list", "--limit", "100000").stdout.decode())
 
+    def test_officer_log_in_cannot_be_locked_anonymously_or_flooded(self):
+        # Its own server: an address memory and a budget of their own.
+        server = harness.Server(self.home, "--roles", "portal", TUGRA_PORTAL_OFFICER_LOGINS_PER_MINUTE="12")
+        failures = lambda: self.home.tugra("audit", "list", "--event", "officer.login_failed", "--limit", "100000",
+                                           "--json").stdout.count(b'"subject"')
+        try:
+            before = failures()
+            attacker = Browser(server.base)
+            attacker.get("/kurum/giris")
+            statuses = [attacker.post("/kurum/giris", {"username": OFFICER[0], "password": f"guess-{i}"})
+                        for i in range(8)]
+            # One wrong password was hashed and counted; the rest were asked for a captcha first.
+            self.assertEqual(statuses[0][0], 400)
+            self.assertTrue(all("resimdeki güvenlik kodunu" in page for _, _, page in statuses[1:]))
+            self.assertEqual(failures(), before + 1)
+            # The account is not locked: the officer (answering the captcha) gets past the password.
+            self.assertEqual(self.officer_password(Browser(server.base), *OFFICER)[:2], (303, "/kurum/dogrulama"))
+            # The budget per address: refused before any hash.
+            rest = [attacker.post("/kurum/giris", {"username": "x", "password": "y"})[0] for _ in range(20)]
+            self.assertIn(429, rest)
+            self.assertEqual(failures(), before + 1)
+        finally:
+            server.stop()
+            self.home.sql(f"DELETE FROM login_failures WHERE scope = 'officer:{OFFICER[0]}'")
+
     def test_officer_codes_are_accepted_once(self):
         def second_factor(code):
             b = Browser(self.base)
-            b.get("/kurum/giris")
-            b.post("/kurum/giris", {"username": OFFICER[0], "password": OFFICER[1]})
+            self.officer_password(b, *OFFICER)
             b.get("/kurum/dogrulama")
             return b.post("/kurum/dogrulama", {"code": code})
 
@@ -157,8 +182,7 @@ class Portal(PortalSteps, unittest.TestCase):
         browsers = []
         for _ in range(8):
             b = Browser(self.base)
-            b.get("/kurum/giris")
-            b.post("/kurum/giris", {"username": OFFICER[0], "password": OFFICER[1]})
+            self.officer_password(b, *OFFICER)
             b.get("/kurum/dogrulama")
             browsers.append(b)
         with concurrent.futures.ThreadPoolExecutor(8) as pool:
