@@ -166,30 +166,57 @@ void HolderDesk::revoke(const store::HolderRecord& h, const std::string& serial,
   change(h, serial, "revoke", reason);
 }
 
-FieldErrors HolderDesk::update(store::HolderRecord& h, const FormValues& input, bool& word_changed) {
-  word_changed = false;
+bool HolderDesk::current_word_right(const store::HolderRecord& h, const std::string& word) {
+  Lockout lockout(ledger_, settings_.word_failures, 0);
+  std::string scope = scope_of(h.tckn);
+  if (!lockout.begin(scope)) throw UserError("holder.blocked");
+  bool right = false;
+  try {
+    right = verify_secret(h.security_word_hash, word);
+  } catch (const Busy&) {
+    lockout.cancel(scope);
+    throw;
+  }
+  if (!right) {
+    if (lockout.failed(scope, "holder.reauth_failed", h.tckn, actor_of(h.tckn))) throw UserError("holder.blocked");
+    return false;
+  }
+  lockout.clear(scope);
+  return true;
+}
+
+HolderDesk::Update HolderDesk::update(store::HolderRecord& h, const FormValues& input) {
+  Update out;
   FormValues contact;
-  FieldErrors errors = check_contact_fields(input, contact);
+  out.errors = check_contact_fields(input, contact);
   auto value = [&](const char* k) {
     auto it = input.find(k);
     return it == input.end() ? std::string() : it->second;
   };
   std::string word = value("security_word"), again = value("security_word2");
   bool change_word = !value("change_word").empty();
-  if (change_word) errors.merge(new_security_word_errors(word, again, {h.tckn, h.given_name, h.surname, "", ""}));
-  store::HolderRecord updated = h;
-  updated.email = contact["email"];
-  updated.mobile = contact["mobile"];
+  if (change_word) out.errors.merge(new_security_word_errors(word, again, {h.tckn, h.given_name, h.surname, "", ""}));
+  if (!out.errors.empty()) return out;
+  bool new_mobile = contact["mobile"] != h.mobile, new_email = contact["email"] != h.email;
+  if (change_word || new_mobile || new_email) {
+    // The SMS second factor and where reset links go: changed only by whoever knows the word.
+    std::string current = value("current_word");
+    if (current.empty()) out.errors["current_word"] = "holder.current_word_required";
+    else if (!current_word_right(h, current)) out.errors["current_word"] = "holder.current_word_wrong";
+    if (!out.errors.empty()) return out;
+  }
+  store::HolderRecord updated = h;  // mobile and e-mail stay until confirmed
   updated.channel = contact["channel"];
   nlohmann::json details = nlohmann::json::object();
   for (const char* k : kContactDetails) details[k] = contact[k];
-  if (!errors.empty()) return errors;
   updated.details = details.dump();
   std::string hash = change_word ? hash_secret(word) : "";
   ledger_.write([&] {
     store::HolderRepository repo(ledger_.database());
     repo.update_contact(updated);
-    ledger_.record("holder.details_updated", h.tckn, "{}", actor_of(h.tckn));
+    ledger_.record("holder.details_updated", h.tckn,
+                   nlohmann::json{{"mobile_pending", new_mobile}, {"email_pending", new_email}}.dump(),
+                   actor_of(h.tckn));
     if (change_word) {
       repo.set_security_word(h.tckn, hash);
       store::ResetLinkRepository(ledger_.database()).void_all(h.tckn);
@@ -198,9 +225,41 @@ FieldErrors HolderDesk::update(store::HolderRecord& h, const FormValues& input, 
   });
   ledger_.checkpoint();
   h = *find(h.tckn);
-  word_changed = change_word;
-  tell(h, message(change_word ? "notify.holder_word_changed" : "notify.holder_details", {{"name", h.given_name + " " + h.surname}}));
-  return {};
+  out.word_changed = change_word;
+  if (new_mobile) out.pending_mobile = contact["mobile"];
+  if (new_email) out.pending_email = contact["email"];
+  std::string name = h.given_name + " " + h.surname;
+  // A changed word is told on every contact the holder had, not only the preferred one.
+  if (change_word) tell_everywhere(h.mobile, h.email, message("notify.holder_word_changed", {{"name", name}}));
+  else tell(h, message("notify.holder_details", {{"name", name}}));
+  return out;
+}
+
+void HolderDesk::confirm_contact(store::HolderRecord& h, const std::string& mobile, const std::string& email) {
+  store::HolderRecord old = h, updated = h;
+  if (!mobile.empty()) updated.mobile = mobile;
+  if (!email.empty()) updated.email = email;
+  ledger_.write([&] {
+    store::HolderRepository(ledger_.database()).update_contact(updated);
+    ledger_.record("holder.contact_changed", h.tckn,
+                   nlohmann::json{{"mobile", !mobile.empty()}, {"email", !email.empty()}}.dump(), actor_of(h.tckn));
+  });
+  ledger_.checkpoint();
+  h = *find(h.tckn);
+  std::string body = message("notify.holder_contact_changed", {{"name", h.given_name + " " + h.surname},
+                                                               {"mobile", mask_phone(h.mobile)},
+                                                               {"email", mask_email(h.email)}});
+  tell_everywhere(old.mobile, old.email, body);  // the old contacts hear of it: a thief would not tell them
+  tell_everywhere(mobile, email, body);
+}
+
+void HolderDesk::tell_everywhere(const std::string& mobile, const std::string& email, const std::string& body) {
+  try {
+    if (!mobile.empty()) notifications_.sms(mobile, body);
+    if (!email.empty()) notifications_.email(email, message("notify.holder_subject"), body);
+  } catch (const UserError& e) {
+    std::fprintf(stderr, "tugra: notification failed: %s\n", e.what());
+  }
 }
 
 std::optional<CardSecrets> HolderDesk::secrets(const std::string& tckn) {

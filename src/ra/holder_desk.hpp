@@ -66,9 +66,21 @@ class HolderDesk {
   void unsuspend(const store::HolderRecord& h, const std::string& serial);
   void revoke(const store::HolderRecord& h, const std::string& serial, int reason);
 
-  // Bilgi Güncelle: contact details, and a new security word when both word
-  // fields are filled (every other session of the holder ends).
-  FieldErrors update(store::HolderRecord& h, const FormValues& input, bool& word_changed);
+  // Bilgi Güncelle. The contact details are saved, and a new security word
+  // when "change_word" is set (every other session of the holder ends). A new
+  // word, mobile or e-mail needs the current security word ("current_word",
+  // counted like a log-in: wrong ones block the account). A new mobile or
+  // e-mail is not saved here: it is returned in `pending` to be confirmed by
+  // a code sent to it (confirm_contact). Notices go to the old contacts.
+  struct Update {
+    FieldErrors errors;
+    bool word_changed = false;
+    std::string pending_mobile, pending_email;  // normalised; empty when unchanged
+  };
+  Update update(store::HolderRecord& h, const FormValues& input);
+  // The new mobile and/or e-mail, confirmed by the codes sent to them; the
+  // notice goes to the old and the new contacts.
+  void confirm_contact(store::HolderRecord& h, const std::string& mobile, const std::string& email);
 
   std::optional<CardSecrets> secrets(const std::string& tckn);  // audited as a view
   int delete_secrets(const std::string& tckn);
@@ -86,6 +98,10 @@ class HolderDesk {
  private:
   void change(const store::HolderRecord& h, const std::string& serial, const char* action, int reason = 0);
   void tell(const store::HolderRecord& h, const std::string& body);
+  // To the mobile and the e-mail both, whatever channel the holder prefers.
+  void tell_everywhere(const std::string& mobile, const std::string& email, const std::string& body);
+  // The current security word again (Bilgi Güncelle), counted with the log-in's failures.
+  bool current_word_right(const store::HolderRecord& h, const std::string& word);
 
   store::Ledger& ledger_;
   notify::Notifications& notifications_;

@@ -80,6 +80,10 @@ std::optional<store::DriverRecord> Office::driver(std::int64_t id) {
 
 void Office::send_sms(const std::string& mobile, const std::string& body) { notifications_->sms(mobile, body); }
 
+void Office::send_email(const std::string& to, const std::string& subject, const std::string& body) {
+  notifications_->email(to, subject, body);
+}
+
 std::vector<store::OutboxMessage> Office::outbox(const std::string& recipient, int limit) {
   return store::OutboxRepository(ledger_->database()).list(recipient, limit);
 }

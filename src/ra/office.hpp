@@ -51,6 +51,8 @@ class Office {
 
   // The SMS confirmation code of both journeys (seed 000 3/6, seed 001).
   void send_sms(const std::string& mobile, const std::string& body);
+  // A confirmation code to a new e-mail address (Bilgi Güncelle).
+  void send_email(const std::string& to, const std::string& subject, const std::string& body);
   // Demo mode's /dev/outbox page: the newest messages, to `recipient` or to anyone.
   std::vector<store::OutboxMessage> outbox(const std::string& recipient, int limit);
   // SMS confirmation codes, counted per person across sessions and portal

@@ -8,6 +8,7 @@
 #include "common/bytes.hpp"
 #include "common/clock.hpp"
 #include "common/error.hpp"
+#include "ra/contact.hpp"
 #include "ra/holder_desk.hpp"
 #include "ra/password_hash.hpp"
 #include "ra/institutions.hpp"
@@ -16,6 +17,8 @@
 #include "web/sms_confirmation.hpp"
 
 #include <nlohmann/json.hpp>
+
+#include <openssl/crypto.h>
 
 #include <cstdio>
 
@@ -312,18 +315,91 @@ Response post_update(Exchange& ex) {
   if (!h) return to_login();
   ra::FormValues input;
   for (const char* f : kContactFields) input[f] = ex.field(f);
-  input["change_word"] = ex.field("change_word");
-  input["security_word"] = ex.field("security_word");
-  input["security_word2"] = ex.field("security_word2");
-  bool word_changed = false;
-  auto errors = ex.portal.backends.with([&](Backend& b) { return b.holders().update(*h, input, word_changed); });
-  if (!errors.empty()) {
+  for (const char* f : {"change_word", "security_word", "security_word2", "current_word"}) input[f] = ex.field(f);
+  auto result = ex.portal.backends.with([&](Backend& b) { return b.holders().update(*h, input); });
+  if (!result.errors.empty()) {
     std::map<std::string, std::string> values(input.begin(), input.end());
-    values.erase("security_word");
-    values.erase("security_word2");
-    return update_page(ex, *h, values, errors, 400);
+    for (const char* secret : {"security_word", "security_word2", "current_word"}) values.erase(secret);
+    return update_page(ex, *h, values, result.errors, 400);
   }
-  if (word_changed) ex.session(false)->holder_epoch = h->session_epoch;  // this session goes on; the others end
+  Session* s = ex.session(false);
+  if (result.word_changed) s->holder_epoch = h->session_epoch;  // this session goes on; the others end
+  if (result.pending_mobile.empty() && result.pending_email.empty())
+    return Response::redirect("/bireysel/menu?ok=updated");
+  // A new mobile or e-mail is used once the code sent to it comes back.
+  s->contact_mobile = result.pending_mobile;
+  s->contact_email = result.pending_email;
+  s->contact_expires = now_seconds() + ex.portal.settings.sms_code_seconds;
+  s->contact_attempts_left = ex.portal.settings.sms_code_attempts;
+  std::string minutes = std::to_string(ex.portal.settings.sms_code_seconds / 60);
+  ex.portal.backends.with([&](Backend& b) {
+    if (!s->contact_mobile.empty()) {
+      std::string code = new_confirmation_code();
+      s->contact_mobile_hash = confirmation_hash(s->id, "mobile", code);
+      b.send_sms(s->contact_mobile, message("notify.contact_code", {{"code", code}, {"minutes", minutes}}));
+    }
+    if (!s->contact_email.empty()) {
+      std::string code = new_confirmation_code();
+      s->contact_email_hash = confirmation_hash(s->id, "email", code);
+      b.send_email(s->contact_email, message("notify.contact_code_subject"),
+                   message("notify.contact_code", {{"code", code}, {"minutes", minutes}}));
+    }
+  });
+  return Response::redirect("/bireysel/bilgi/onay");
+}
+
+// --- Bilgi Güncelle: the new contact's confirmation code ----------------------------
+
+Response contact_page(Exchange& ex, const store::HolderRecord& h, const Session& s, const std::string& error,
+                      int status = 200) {
+  Data d = menu_frame(ex, h);
+  if (!s.contact_mobile.empty()) d.set("mobile", ra::mask_phone(s.contact_mobile));
+  if (!s.contact_email.empty()) d.set("email", ra::mask_email(s.contact_email));
+  if (!error.empty()) d.set("error", error);
+  return ex.page("holder_contact", d, ex.text("web.holder.contact_title"), status);
+}
+
+Response show_contact(Exchange& ex) {
+  auto h = holder(ex);
+  if (!h) return to_login();
+  Session* s = ex.session(false);
+  if (s->contact_mobile.empty() && s->contact_email.empty()) return Response::redirect("/bireysel/bilgi");
+  return contact_page(ex, *h, *s, "");
+}
+
+Response post_contact(Exchange& ex) {
+  auto h = holder(ex);
+  if (!h) return to_login();
+  Session* s = ex.session(false);
+  if (s->contact_mobile.empty() && s->contact_email.empty()) return Response::redirect("/bireysel/bilgi");
+  auto forget = [&] {
+    s->contact_mobile.clear();
+    s->contact_email.clear();
+    s->contact_mobile_hash.clear();
+    s->contact_email_hash.clear();
+  };
+  if (s->contact_expires < now_seconds()) {
+    forget();
+    return update_page(ex, *h, {}, {{"mobile", "web.holder.contact_expired"}}, 400);
+  }
+  auto matches = [&](const std::string& expected, const char* purpose, const char* field) {
+    if (expected.empty()) return true;
+    std::string typed = confirmation_hash(s->id, purpose, ex.field(field));
+    return typed.size() == expected.size() && CRYPTO_memcmp(typed.data(), expected.data(), typed.size()) == 0;
+  };
+  bool mobile_ok = matches(s->contact_mobile_hash, "mobile", "mobile_code");
+  bool email_ok = matches(s->contact_email_hash, "email", "email_code");
+  if (!mobile_ok || !email_ok) {
+    if (--s->contact_attempts_left <= 0) {
+      forget();
+      return ex.error_page(400, "web.holder.contact_void");
+    }
+    return contact_page(ex, *h, *s, ex.text("web.holder.contact_wrong", {{"left", std::to_string(s->contact_attempts_left)}}),
+                        400);
+  }
+  std::string mobile = s->contact_mobile, email = s->contact_email;
+  forget();
+  ex.portal.backends.with([&](Backend& b) { b.holders().confirm_contact(*h, mobile, email); });
   return Response::redirect("/bireysel/menu?ok=updated");
 }
 
@@ -494,6 +570,8 @@ void add_holder_pages(PortalState& p) {
   p.routes["POST /bireysel/iptal"] = post_revoke;
   p.routes["GET /bireysel/bilgi"] = show_update;
   p.routes["POST /bireysel/bilgi"] = post_update;
+  p.routes["GET /bireysel/bilgi/onay"] = show_contact;
+  p.routes["POST /bireysel/bilgi/onay"] = post_contact;
   p.routes["GET /bireysel/sertifikalar"] = show_certificates;
   p.routes["GET /bireysel/pin-puk"] = show_pin_puk;
   p.routes["GET /bireysel/pin-puk.pdf"] = pin_puk_pdf;

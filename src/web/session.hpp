@@ -44,6 +44,10 @@ struct Session {
   std::string holder_pending, holder_tckn, holder_mobile;
   std::int64_t holder_epoch = 0;
   std::string unlock_token;  // shown once after Kilit Çözme
+  // Bilgi Güncelle: a new mobile / e-mail waiting for the code sent to it.
+  std::string contact_mobile, contact_email, contact_mobile_hash, contact_email_hash;
+  std::int64_t contact_expires = 0;
+  int contact_attempts_left = 0;
 
   // The officer console: the password was right (pending), then the code.
   std::int64_t officer_pending = 0;

@@ -14,7 +14,7 @@ namespace {
 constexpr int kCodesPerSession = 3;
 
 std::string code_hash(const std::string& session_id, const std::string& code) {
-  return ossl::sha256_hex(as_bytes(session_id + ":" + code));
+  return confirmation_hash(session_id, "sms", code);
 }
 
 Data flow_data(const SmsFlow& flow) {
@@ -34,6 +34,16 @@ Response locked_page(Exchange& ex, Backend& b) {
 
 }  // namespace
 
+std::string new_confirmation_code() {
+  std::string code;
+  for (int i = 0; i < 6; ++i) code += static_cast<char>('0' + randombytes_uniform(10));
+  return code;
+}
+
+std::string confirmation_hash(const std::string& session_id, const std::string& purpose, const std::string& code) {
+  return ossl::sha256_hex(as_bytes(session_id + ":" + purpose + ":" + code));
+}
+
 Response sms_page(Exchange& ex, const SmsFlow& flow, const std::string& mobile) {
   Data d = flow_data(flow);
   d.set("phone", ra::mask_phone(mobile));
@@ -48,8 +58,7 @@ Response send_sms_code(Exchange& ex, Session& s, const SmsFlow& flow, const std:
     return std::nullopt;
   });
   if (locked) return *locked;
-  std::string code;
-  for (int i = 0; i < 6; ++i) code += static_cast<char>('0' + randombytes_uniform(10));
+  std::string code = new_confirmation_code();
   s.sms_code_hash = code_hash(s.id, code);
   s.sms_expires = now_seconds() + ex.portal.settings.sms_code_seconds;
   s.sms_attempts_left = ex.portal.settings.sms_code_attempts;

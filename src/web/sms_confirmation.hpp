@@ -25,6 +25,11 @@ Response send_sms_code(Exchange& ex, Session& s, const SmsFlow& flow, const std:
                        const std::string& who);
 Response sms_code_page(Exchange& ex, Session& s, const SmsFlow& flow, const std::string& error = "", int status = 200);
 
+// A fresh 6-digit code, and the hash a session keeps of it (bound to the
+// session and to what the code is for).
+std::string new_confirmation_code();
+std::string confirmation_hash(const std::string& session_id, const std::string& purpose, const std::string& code);
+
 enum class CodeCheck { ok, none, expired, wrong };
 // Checks the typed code; on `expired` or `wrong` the answer page is in `page`.
 CodeCheck check_sms_code(Exchange& ex, Session& s, const SmsFlow& flow, const std::string& who, Response& page);

@@ -283,8 +283,14 @@ class HolderPortal(PortalSteps, unittest.TestCase):
         _, _, page = first.get("/bireysel/bilgi")
         self.assertIn('value="Gebze Yerleşkesi"', page)
         fields = {"address": "Yeni Adres 5", "il": "Ankara", "ilce": "Çankaya", "postal_code": "06100",
-                  "email": "ismail@example.org", "work_phone": "", "work_ext": "", "mobile": "0536 444 55 66",
+                  "email": "basvuru@example.org", "work_phone": "", "work_ext": "", "mobile": "0536 444 55 66",
                   "home_phone": "", "channel": "email"}
+        # A new word needs the current one.
+        status, _, page = first.post("/bireysel/bilgi", dict(fields, change_word="1", security_word="Yeni2026Söz",
+                                                            security_word2="Yeni2026Söz"))
+        self.assertEqual(status, 400)
+        self.assertRegex(page, r'id="current_word-error" class="error">[^<]*mevcut güvenlik sözcüğünüzü giriniz')
+        fields["current_word"] = WORD
         status, _, page = first.post("/bireysel/bilgi", dict(fields, postal_code="6100", change_word="1",
                                                             security_word="Yeni2026Söz", security_word2="Yeni2026Sö"))
         self.assertEqual(status, 400)
@@ -295,14 +301,53 @@ class HolderPortal(PortalSteps, unittest.TestCase):
                          "/bireysel/menu?ok=updated")
         self.assertEqual(first.get("/bireysel/menu")[0], 200)  # this session goes on
         self.assertEqual(second.get("/bireysel/menu")[1].get("Location"), "/bireysel/giris")  # the other ended
-        mail = self.home.tugra("outbox", "--to", "ismail@example.org", "--limit", "1").stdout.decode()
+        mail = self.home.tugra("outbox", "--to", "basvuru@example.org", "--limit", "1").stdout.decode()
         self.assertIn("security word was changed", mail)
         b = Browser(self.base)
         b.get("/bireysel/giris")
         b.captcha()
         status, _, _ = b.post("/bireysel/giris", {"id": ISMAIL["tckn"], "captcha": "ABCDE", "security_word": WORD})
         self.assertEqual(status, 400)  # the old word no longer works
-        self.holder_login(ISMAIL, word="Yeni2026Söz", mobile="+905364445566")
+        b = self.holder_login(ISMAIL, word="Yeni2026Söz", mobile="+905364445566")
+
+        # A new mobile and e-mail: the current word, then a code from each new contact.
+        new = dict(fields, mobile="0537 111 22 33", email="ismail.yeni@example.org")
+        del new["current_word"]
+        status, _, page = b.post("/bireysel/bilgi", new)
+        self.assertEqual(status, 400)
+        self.assertIn("mevcut güvenlik sözcüğünüzü giriniz", page)
+        status, _, page = b.post("/bireysel/bilgi", dict(new, current_word="Yanlis2026Söz"))
+        self.assertEqual(status, 400)
+        self.assertIn("Mevcut güvenlik sözcüğünüz hatalı", page)
+        self.assertIn("holder.reauth_failed", self.home.tugra("audit", "list", "--event", "holder.reauth_failed")
+                      .stdout.decode())
+        self.assertEqual(b.post("/bireysel/bilgi", dict(new, current_word="Yeni2026Söz"))[:2],
+                         (303, "/bireysel/bilgi/onay"))
+        # Not in use before it is confirmed.
+        self.assertEqual(self.home.sql(f"SELECT mobile FROM holders WHERE tckn = '{ISMAIL['tckn']}'").strip(),
+                         "+905364445566")
+        _, _, page = b.get("/bireysel/bilgi/onay")
+        self.assertIn("Yeni İletişim Bilgisi Onayı", page)
+        self.assertIn("53* *** ** **", page)
+        self.assertIn("i***@example.org", page)
+        mobile_code = self.sms_code("+905371112233")
+        mail = json.loads(self.home.tugra("outbox", "--to", "ismail.yeni@example.org", "--limit", "1",
+                                          "--json").stdout)[0]["body"]
+        email_code = re.search(r"\b(\d{6})\b", mail).group(1)
+        status, _, page = b.post("/bireysel/bilgi/onay", {"mobile_code": mobile_code, "email_code": "000000"})
+        self.assertEqual(status, 400)
+        self.assertIn("Kalan deneme hakkı: 2", page)
+        self.assertEqual(b.post("/bireysel/bilgi/onay", {"mobile_code": mobile_code, "email_code": email_code})[:2],
+                         (303, "/bireysel/menu?ok=updated"))
+        self.assertEqual(self.home.sql(f"SELECT mobile, email FROM holders WHERE tckn = '{ISMAIL['tckn']}'").strip(),
+                         "+905371112233|ismail.yeni@example.org")
+        # The old number and address hear of it too (someone who took over the session would not tell them).
+        for old in ("+905364445566", "basvuru@example.org", "+905371112233", "ismail.yeni@example.org"):
+            notice = self.home.tugra("outbox", "--to", old, "--limit", "1").stdout.decode()
+            self.assertIn("contact details in Individual Services were changed", notice, old)
+        self.assertIn("holder.contact_changed", self.home.tugra("audit", "list", "--event", "holder.contact_changed")
+                      .stdout.decode())
+        self.holder_login(ISMAIL, word="Yeni2026Söz", mobile="+905371112233")  # the code now goes to the new number
 
     def test_parallel_wrong_words_stop_at_the_limit(self):
         # Each attempt is counted before the word is hashed, so guesses sent at
@@ -580,7 +625,7 @@ class HolderPortal(PortalSteps, unittest.TestCase):
         values.pop("csrf", None)
         values["channel"] = "both"
         status, location, page = b.post("/bireysel/bilgi", dict(values, change_word="1", security_word=WORD,
-                                                                security_word2=WORD))
+                                                                security_word2=WORD, current_word=current))
         self.assertEqual((status, location), (303, "/bireysel/menu?ok=updated"), errors_in(page))
 
 
