@@ -320,6 +320,7 @@ Response post_update(Exchange& ex) {
   if (!result.errors.empty()) {
     std::map<std::string, std::string> values(input.begin(), input.end());
     for (const char* secret : {"security_word", "security_word2", "current_word"}) values.erase(secret);
+    if (values["change_word"].empty()) values.erase("change_word");  // an empty value would still tick the box
     return update_page(ex, *h, values, result.errors, 400);
   }
   Session* s = ex.session(false);

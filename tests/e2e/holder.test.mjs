@@ -59,6 +59,11 @@ async function confirmSms(page, camera) {
   await page.waitForURL(/\/bireysel\/menu$/);
 }
 
+function lastBody(home, to) {
+  const messages = JSON.parse(home.tugra("outbox", "--to", to, "--limit", "1", "--json"));
+  return messages[0]?.body ?? "";
+}
+
 function ocsp(certPath) {
   const chain = home.tugra("ca", "chain");
   const nes = join(home.dir, "nes-e2e.pem");
@@ -148,6 +153,23 @@ test("a holder's first use of the card, every screen", async () => {
   await page.getByRole("button", { name: "Güncelle" }).click();
   assert.match(await page.locator("#notice").innerText(), /güncellendi/);
 
+  // A new e-mail address: the current security word first, then the code sent to the new address.
+  const newEmail = "cagri.yeni@example.org";
+  await page.getByRole("link", { name: "Bilgi Güncelle" }).click();
+  await page.getByRole("textbox", { name: "E-posta" }).fill(newEmail);
+  await page.getByRole("button", { name: "Güncelle" }).click();
+  assert.match(await page.locator("#current_word-error").innerText(), /mevcut güvenlik sözcüğünüzü/);
+  await camera.shot(page, "update-reauth");
+  await page.getByLabel("Mevcut Güvenlik Sözcüğünüz").fill(CAGRI.word);
+  await page.getByRole("button", { name: "Güncelle" }).click();
+  await page.waitForURL(/\/bireysel\/bilgi\/onay$/);
+  await camera.shot(page, "contact-confirm");
+  await page.getByLabel(/Yeni e-posta adresinize gelen kod/).fill(lastCode(home, newEmail));
+  await page.getByRole("button", { name: "Onayla" }).click();
+  assert.match(await page.locator("#notice").innerText(), /güncellendi/);
+  assert.match(lastBody(home, CAGRI.email), /iletişim bilgileriniz değiştirildi/);  // the old address is told
+  CAGRI.email = newEmail;
+
   // Kilit Çözme: the authorisation for the card agent.
   await page.getByRole("link", { name: "Kilit Çözme" }).click();
   await page.getByLabel("Yeni PIN Kodu").fill("12345");
@@ -190,8 +212,13 @@ test("the forgotten security word, then three wrong words block", async () => {
   await page.getByRole("button", { name: "Gönder" }).click();
   assert.match(await page.locator("#result").innerText(), /e-posta adresinize gönderilmiştir/);
   await camera.shot(page, "forgot-sent");
-  const mail = JSON.parse(home.tugra("outbox", "--to", CAGRI.email, "--limit", "1", "--json"))[0];
-  const link = mail.body.match(/(\/bireysel\/sozcuk\/yenile\?t=[\w-]+)/)[1];
+  // The mail is sent after the answer (its timing tells nothing): wait for it.
+  let link;
+  for (let i = 0; i < 100 && !link; i++) {
+    link = lastBody(home, CAGRI.email).match(/(\/bireysel\/sozcuk\/yenile\?t=[\w-]+)/)?.[1];
+    if (!link) execFileSync("sleep", ["0.1"]);
+  }
+  assert.ok(link, "no reset link mailed");
   await page.goto(home.base + link);
   await page.getByLabel("Güvenlik Sözcüğü", { exact: true }).fill("Yepyeni2026");
   await page.getByLabel("Güvenlik Sözcüğü Tekrarı").fill("Yepyeni2026");
