@@ -28,8 +28,10 @@ void check_email(const std::string& email) {
   auto at = email.find('@');
   bool ok = email.size() <= 254 && at != std::string::npos && at > 0 && email.find('@', at + 1) == std::string::npos &&
             email.find_first_of(" \t\r\n<>\"") == std::string::npos && email.find('.', at) != std::string::npos &&
-            email.back() != '.';
-  if (!ok) throw UserError("production.bad_email", {{"email", email}});
+            email.back() != '.' && text_problem(email) == TextProblem::none;  // whole UTF-8, no controls
+  // The address is repeated in the message only when it is whole text.
+  if (!ok)
+    throw UserError("production.bad_email", {{"email", text_problem(email) == TextProblem::none ? email : "(?)"}});
 }
 
 std::string mask_phone(const std::string& normalised) {
@@ -41,7 +43,10 @@ std::string mask_phone(const std::string& normalised) {
 std::string mask_email(const std::string& email) {
   auto at = email.find('@');
   if (at == std::string::npos || at == 0) return "***";
-  return email.substr(0, 1) + "***" + email.substr(at);
+  // The first character whole: "ç" is two bytes in UTF-8.
+  std::size_t first = 1;
+  while (first < at && (static_cast<unsigned char>(email[first]) & 0xC0) == 0x80) ++first;
+  return email.substr(0, first) + "***" + email.substr(at);
 }
 
 FieldErrors check_contact_fields(const FormValues& input, FormValues& out) {

@@ -130,6 +130,8 @@ TEST(Contact, PhonesAndMasks) {
   EXPECT_EQ(ra::normalise_phone("0212 555 11 11"), "+902125551111");
   EXPECT_EQ(ra::mask_phone("+905461234567"), "54* *** ** **");
   EXPECT_EQ(ra::mask_email("cagri@example.org"), "c***@example.org");
+  EXPECT_EQ(ra::mask_email("çağrı@example.org"), "ç***@example.org");  // the first letter whole, not half of it
+  EXPECT_THROW(ra::check_email(std::string("ali@example.or\x91")), UserError);  // not UTF-8
   EXPECT_EQ(ra::parse_birth_date("30.09.1988"), "1988-09-30");
   EXPECT_EQ(ra::parse_birth_date("1988-09-30"), "1988-09-30");
   EXPECT_EQ(ra::parse_birth_date("29.02.1989"), "");
