@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "cli/context.hpp"
+#include "cli/usage.hpp"
 #include "common/error.hpp"
 
 int main(int argc, char** argv) {
@@ -33,8 +34,8 @@ int main(int argc, char** argv) {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
-    // Every usage error exits 2, with the command's own help named.
-    std::cerr << "tugra: " << message("cli.usage_error", {{"detail", e.what()}}) << "\n";
+    // Every usage error exits 2, said in the user's language with what would have been right.
+    std::cerr << "tugra: " << cli::describe_usage_error(app, e, argc, argv) << "\n";
     return 2;
   } catch (const cli::Exit& e) {
     return e.code;

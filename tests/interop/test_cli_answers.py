@@ -143,6 +143,23 @@ class CliAnswers(unittest.TestCase):
             self.assertIn("usage error", r.stderr.decode())
         self.assertEqual(self.home.tugra("ca", "issue", "--help").returncode, 0)
 
+    def test_usage_errors_say_what_would_be_right_in_the_users_language(self):
+        r = self.home.tugra("ca", "revok", "01", check=False)
+        self.assertEqual(r.returncode, 2)
+        self.assertIn('there is no command "tugra ca revok". Valid ones: chain, rollover, show, list, issue, revoke',
+                      r.stderr.decode())
+        r = self.home.tugra("--home", self.home.dir, "sevre", check=False)
+        self.assertIn("Valid ones: init, config", r.stderr.decode())
+        r = self.home.tugra("ca", check=False)
+        self.assertIn('"tugra ca" needs a subcommand: chain, rollover', r.stderr.decode())
+        r = self.home.tugra("ca", "revoke", "01", check=False)
+        self.assertIn("tugra ca revoke needs --reason", r.stderr.decode())
+        r = self.home.tugra("ca", "revok", "01", check=False, TUGRA_LANG="tr")
+        self.assertEqual(r.returncode, 2)
+        self.assertIn('"tugra ca revok" diye bir komut yok. Geçerli olanlar: chain', r.stderr.decode())
+        r = self.home.tugra("ca", "revoke", "01", check=False, TUGRA_LANG="tr")
+        self.assertIn("tugra ca revoke için --reason gerekli", r.stderr.decode())
+
     def test_demo_data_only_in_a_demo_home(self):
         r = self.home.tugra("demo", "seed", check=False)
         self.assertEqual(r.returncode, 1)
