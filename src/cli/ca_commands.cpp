@@ -13,6 +13,7 @@
 #include "common/error.hpp"
 #include "crypto/openssl.hpp"
 #include "status/responder_renewal.hpp"
+#include "store/database.hpp"
 #include "store/ledger.hpp"
 
 namespace tugra::cli {
@@ -97,6 +98,7 @@ void add_ca_commands(CLI::App& app, Context& ctx) {
   root_cert_flag->needs(cert_flag);
   root_crl_flag->needs(cert_flag);
   init->callback([&ctx] {
+    store::set_schema_policy(store::SchemaPolicy::migrate);
     Config config = Config::load(resolve_home(ctx.home_flag));
     auto token_line = [&](const char* duty, const char* section) {
       return message("cli.init_token", {{"duty", duty},

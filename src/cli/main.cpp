@@ -8,6 +8,7 @@
 #include "cli/context.hpp"
 #include "cli/usage.hpp"
 #include "common/error.hpp"
+#include "store/database.hpp"
 
 int main(int argc, char** argv) {
   using namespace tugra;
@@ -30,6 +31,8 @@ int main(int argc, char** argv) {
   cli::add_production_commands(app, ctx);
   cli::add_portal_commands(app, ctx);
 
+  // Only `migrate`, `init` and `serve` change the schema (they say so).
+  store::set_schema_policy(store::SchemaPolicy::require_current);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -9,6 +9,7 @@
 #include "cli/context.hpp"
 #include "common/clock.hpp"
 #include "common/error.hpp"
+#include "store/database.hpp"
 #include "store/ledger.hpp"
 #include "store/records.hpp"
 #include "web/server.hpp"
@@ -56,6 +57,7 @@ void add_serve_commands(CLI::App& app, Context& ctx) {
   serve->add_option("--listen", options.listen, help_text("help.serve_opt_listen"));
   serve->add_option("--roles", roles, help_text("help.serve_opt_roles"));
   serve->callback([&ctx] {
+    store::set_schema_policy(store::SchemaPolicy::migrate);  // a new binary's service brings its schema along
     Roles r = parse_roles(roles);
     Config config = ctx.config();
     bool http = r.portal || r.status;
@@ -80,6 +82,13 @@ void add_serve_commands(CLI::App& app, Context& ctx) {
       std::fprintf(stderr, "tugra serve: stopping\n");
     }
     if (publisher) publisher->stop();
+  });
+
+  app.add_subcommand("migrate", help_text("help.serve_cmd_migrate"))->callback([&ctx] {
+    store::set_schema_policy(store::SchemaPolicy::migrate);
+    auto ledger = ctx.ledger();  // the migration is said on standard error when one is applied
+    std::cout << message("store.up_to_date", {{"version", std::to_string(ledger->database().schema_version())}})
+              << "\n";
   });
 
   auto* crl = app.add_subcommand("crl", help_text("help.serve_cmd_crl"));

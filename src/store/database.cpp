@@ -5,10 +5,13 @@
 #include <soci/sqlite3/soci-sqlite3.h>
 
 #include <algorithm>
+#include <atomic>
+#include <cstdio>
 #include <filesystem>
 
 #include "common/clock.hpp"
 #include "common/error.hpp"
+#include "common/messages.hpp"
 #include "store/postgres_url.hpp"
 #include "store/prepared.hpp"
 
@@ -17,6 +20,26 @@ const std::vector<std::pair<std::string_view, std::string_view>>& migrations();
 }
 
 namespace tugra::store {
+namespace {
+std::atomic<SchemaPolicy> g_schema_policy{SchemaPolicy::migrate};
+}
+
+void set_schema_policy(SchemaPolicy policy) { g_schema_policy = policy; }
+
+int Database::latest_schema_version() {
+  int latest = 0;
+  for (const auto& [name, script] : embedded::migrations())
+    latest = std::max(latest, std::stoi(std::string(name.substr(0, name.find('_')))));
+  return latest;
+}
+
+int Database::applied_schema_version() {
+  try {
+    return schema_version();
+  } catch (const soci::soci_error&) {
+    return 0;  // no schema_migrations table: a new database
+  }
+}
 
 Database::Database(Engine engine, std::unique_ptr<soci::session> sql)
     : engine_(engine), sql_(std::move(sql)) {}
@@ -63,7 +86,17 @@ std::unique_ptr<Database> Database::open(const Config& config) {
   } catch (const soci::soci_error& e) {
     throw UserError("store.connect_failed", {{"detail", e.get_error_message()}});
   }
-  db->migrate();
+  int applied = db->applied_schema_version(), latest = latest_schema_version();
+  if (applied > latest)
+    throw UserError("store.schema_newer", {{"version", std::to_string(applied)}, {"known", std::to_string(latest)}});
+  if (applied < latest) {
+    if (g_schema_policy == SchemaPolicy::require_current && applied > 0)
+      throw UserError("store.schema_behind", {{"version", std::to_string(applied)}, {"known", std::to_string(latest)}});
+    db->migrate();
+    if (applied > 0)
+      std::fprintf(stderr, "tugra: %s\n",
+                   message("store.migrated", {{"from", std::to_string(applied)}, {"to", std::to_string(latest)}}).c_str());
+  }
   db->migrated_ = true;
   return db;
 }

@@ -19,10 +19,21 @@ namespace tugra::store {
 
 enum class Engine { sqlite, postgresql };
 
+// What opening a database does with a schema older than this binary's:
+// `migrate` applies the missing migrations (saying so on standard error:
+// `tugra migrate`, `init` and `serve`); `require_current` refuses, naming
+// `tugra migrate` (every other command: nothing changes the schema
+// silently). A schema newer than this binary knows is always refused.
+enum class SchemaPolicy { migrate, require_current };
+void set_schema_policy(SchemaPolicy policy);
+
 class Database {
  public:
-  // Connects to database.url of `config` and migrates to the latest schema.
+  // Connects to database.url of `config` and brings the schema to this
+  // binary's version as the schema policy says.
   static std::unique_ptr<Database> open(const Config& config);
+  // The newest migration this binary has.
+  static int latest_schema_version();
   ~Database();
 
   Engine engine() const { return engine_; }
@@ -38,6 +49,8 @@ class Database {
  private:
   Database(Engine engine, std::unique_ptr<soci::session> sql);
   void migrate();
+  // The schema's version, 0 for a database with none yet.
+  int applied_schema_version();
 
   friend class Transaction;
   Engine engine_;

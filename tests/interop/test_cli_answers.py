@@ -143,6 +143,29 @@ class CliAnswers(unittest.TestCase):
             self.assertIn("usage error", r.stderr.decode())
         self.assertEqual(self.home.tugra("ca", "issue", "--help").returncode, 0)
 
+    def test_schema_changes_only_by_migrate_and_never_backwards(self):
+        home = harness.Home()
+        self.addCleanup(home.remove)
+        home.tugra("init")
+        self.assertIn("up to date: version 9", home.tugra("migrate").stdout.decode())
+        # As a database left by the previous release: migration 009 not applied.
+        home.sql("DELETE FROM schema_migrations WHERE version = 9")
+        home.sql("ALTER TABLE officers DROP COLUMN totp_last_step")
+        r = home.tugra("ca", "list", check=False)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("at version 8, this tugra expects version 9: run tugra migrate", r.stderr.decode())
+        r = home.tugra("migrate")
+        self.assertIn("migrated from version 8 to version 9", r.stderr.decode())
+        self.assertEqual(home.tugra("ca", "list", "--json").returncode, 0)
+        self.assertIn("totp_last_step", home.sql("SELECT * FROM officers") + home.sql(
+            "SELECT 'totp_last_step' FROM schema_migrations WHERE version = 9"))
+        # A database of a newer release: every command refuses, migrate too.
+        home.sql("INSERT INTO schema_migrations (version, applied_at) VALUES (999, 0)")
+        for args in (["ca", "list"], ["migrate"], ["audit", "verify"]):
+            r = home.tugra(*args, check=False)
+            self.assertEqual(r.returncode, 1, args)
+            self.assertIn("schema is at version 999; this tugra knows up to version 9", r.stderr.decode())
+
     def test_usage_errors_say_what_would_be_right_in_the_users_language(self):
         r = self.home.tugra("ca", "revok", "01", check=False)
         self.assertEqual(r.returncode, 2)
