@@ -111,6 +111,7 @@ void CrlPublisher::run() {
       poll();
     } catch (const std::exception& e) {
       std::fprintf(stderr, "tugra serve: CRL publishing failed: %s\n", e.what());
+      ledger_->database().recover();  // after a database restart: the next round goes on
     }
   }
 }

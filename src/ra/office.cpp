@@ -95,6 +95,8 @@ void Office::lift_suspension(const std::string& serial, const std::string& actor
   ledger_->checkpoint();
 }
 
+bool Office::database_ok() { return ledger_->database().recover(); }
+
 void Office::record_holder_login(const std::string& tckn) {
   ledger_->write([&] { ledger_->record("holder.login", tckn, "{}", "holder:" + tckn); });
   ledger_->checkpoint();

@@ -66,6 +66,8 @@ class Office {
   void sms_code_right(const std::string& who);
   bool sms_codes_locked(const std::string& who);
   std::int64_t sms_lock_minutes() const { return sms_lock_seconds_ / 60; }
+  // The database answers (after reconnecting if it had gone away).
+  bool database_ok();
   // Audits a holder's completed log-in (password and SMS).
   void record_holder_login(const std::string& tckn);
   // The call centre lifts a suspension whoever placed it (audited as `actor`).

@@ -244,12 +244,17 @@ std::vector<std::string> StatusService::crl_names() const {
   return names;
 }
 
-bool StatusService::healthy() const {
-  if (!ready_) return false;
+bool StatusService::healthy(std::string* problem) const {
+  auto say = [&](const char* what) {
+    if (problem) *problem = what;
+    return false;
+  };
+  if (!ready_) return say("starting");
+  if (!counters_.database_up) return say("database");
   std::lock_guard ca_lock(ca_mutex_);
   std::lock_guard lock(crl_mutex_);
   for (const auto& [id, der] : ca_der_)
-    if (!crls_.count(id)) return false;
+    if (!crls_.count(id)) return say("crl");
   return true;
 }
 
@@ -350,16 +355,29 @@ void StatusService::sync_authorities(std::int64_t now) {
   }
 }
 
+// Answers keep coming from memory while the database is away; the round
+// that fails reconnects (waiting longer each time, up to 5 s) and the next
+// one catches up on everything changed meanwhile (change_seq).
 void StatusService::run() {
   auto interval = std::chrono::milliseconds(config_.integer("service.poll_milliseconds"));
+  auto backoff = interval;
   while (!stopping_) {
+    auto wait = interval;
     try {
       poll();
+      counters_.database_up = true;
+      backoff = interval;
     } catch (const std::exception& e) {
+      counters_.poll_failures++;
+      counters_.database_up = false;
       std::fprintf(stderr, "tugra serve: status poll failed: %s\n", e.what());
+      if (!db_->recover()) {
+        backoff = std::min<std::chrono::milliseconds>(backoff * 2, std::chrono::milliseconds(5000));
+        wait = backoff;
+      }
     }
     std::unique_lock lock(wake_mutex_);
-    wake_.wait_for(lock, interval, [this] { return stopping_.load(); });
+    wake_.wait_for(lock, wait, [this] { return stopping_.load(); });
   }
 }
 

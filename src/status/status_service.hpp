@@ -51,6 +51,8 @@ struct CrlSnapshot {
 };
 
 struct StatusCounters {
+  std::atomic<std::uint64_t> poll_failures{0};  // background rounds that failed (the database, mostly)
+  std::atomic<bool> database_up{true};
   std::atomic<std::uint64_t> ocsp_cache_hits{0};
   std::atomic<std::uint64_t> ocsp_cache_misses{0};
   std::atomic<std::uint64_t> ocsp_live_signatures{0};
@@ -82,8 +84,9 @@ class StatusService {
   // "<issuing id>", "root", or "<issuing id>-delta" (with crl.full_every_minutes); null when none.
   std::shared_ptr<const CrlSnapshot> crl(const std::string& ca) const;
   std::vector<std::string> crl_names() const;
-  // Started, and every CA it knows has a CRL to serve.
-  bool healthy() const;
+  // Started, its database reachable, and every CA it knows has a CRL to
+  // serve; otherwise `problem` names what is wrong ("database", "starting", "crl").
+  bool healthy(std::string* problem = nullptr) const;
   std::string ca_certificate(const std::string& ca) const;  // DER; empty when unknown
   StatusCounters& counters() { return counters_; }
 

@@ -101,6 +101,26 @@ std::unique_ptr<Database> Database::open(const Config& config) {
   return db;
 }
 
+bool Database::recover() {
+  if (engine_ != Engine::postgresql) return true;
+  try {
+    if (sql_->is_connected()) {
+      int one = 0;
+      *sql_ << "SELECT 1", soci::into(one);
+      return true;
+    }
+  } catch (const soci::soci_error&) {
+  }
+  prepared_.clear();  // they belong to the lost connection
+  try {
+    sql_->reconnect();
+    *sql_ << "SET client_min_messages TO WARNING";
+    return true;
+  } catch (const soci::soci_error&) {
+    return false;
+  }
+}
+
 int Database::schema_version() {
   int version = 0;
   soci::indicator ind;

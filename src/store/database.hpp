@@ -45,6 +45,10 @@ class Database {
   // freed by a DELETE (overwritten there by secure_delete) leave no copy in
   // the WAL either. Outside a transaction. No-op on PostgreSQL.
   void truncate_wal();
+  // After a database restart (PostgreSQL): true when the connection works,
+  // reconnecting first if it was lost (statements prepared on the old
+  // connection are dropped). Long-running roles call it after a failure.
+  bool recover();
 
  private:
   Database(Engine engine, std::unique_ptr<soci::session> sql);

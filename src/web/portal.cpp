@@ -1,5 +1,6 @@
 #include "web/portal.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 
@@ -110,18 +111,47 @@ BackendPool::BackendPool(const Config& config, int size) {
 BackendPool::~BackendPool() = default;
 
 BackendPool::Lease::Lease(BackendPool& p) : pool(p) {
-  std::unique_lock lock(pool.mutex_);
-  pool.free_.wait(lock, [&] { return !pool.idle_.empty(); });
-  backend = pool.idle_.back();
-  pool.idle_.pop_back();
+  bool check = false;
+  {
+    std::unique_lock lock(pool.mutex_);
+    pool.free_.wait(lock, [&] { return !pool.idle_.empty(); });
+    backend = pool.idle_.back();
+    pool.idle_.pop_back();
+    auto it = std::find(pool.suspect_.begin(), pool.suspect_.end(), backend);
+    if (it != pool.suspect_.end()) {
+      pool.suspect_.erase(it);
+      check = true;
+    }
+  }
+  if (check) backend->database_ok();  // reconnects after a database restart
 }
 
 BackendPool::Lease::~Lease() {
   {
     std::lock_guard lock(pool.mutex_);
+    if (suspect) pool.suspect_.push_back(backend);
     pool.idle_.push_back(backend);
   }
   pool.free_.notify_one();
+}
+
+bool Portal::database_ok() { return state_->backends.database_ok(); }
+
+bool BackendPool::database_ok() {
+  Backend* backend = nullptr;
+  {
+    std::lock_guard lock(mutex_);
+    if (idle_.empty()) return true;  // every connection is at work: the database answers them
+    backend = idle_.back();
+    idle_.pop_back();
+  }
+  bool ok = backend->database_ok();
+  {
+    std::lock_guard lock(mutex_);
+    idle_.push_back(backend);
+  }
+  free_.notify_one();
+  return ok;
 }
 
 bool RateLimiter::allow(const std::string& key) {

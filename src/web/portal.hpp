@@ -23,6 +23,8 @@ class Portal {
 
   // The answer, or nullopt when the path is not one of the portal's.
   std::optional<Response> handle(const Request& request);
+  // Whether the database answers (reconnecting after a restart): /healthz.
+  bool database_ok();
 
  private:
   std::unique_ptr<PortalState> state_;

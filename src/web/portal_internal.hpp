@@ -20,6 +20,7 @@
 #include "common/url.hpp"
 #include "web/http.hpp"
 #include "ra/office.hpp"
+#include "ra/password_hash.hpp"
 #include "web/session.hpp"
 #include "web/work_queue.hpp"
 
@@ -36,11 +37,22 @@ class BackendPool {
  public:
   BackendPool(const Config& config, int size);
   ~BackendPool();
-  // Runs `fn` with a free backend.
+  // Runs `fn` with a free backend. A backend whose work failed other than
+  // with a refusal (the database went away) checks its connection, and
+  // reconnects, before it is lent again.
   template <typename Fn>
   auto with(Fn&& fn) {
     Lease lease(*this);
-    return fn(*lease.backend);
+    try {
+      return fn(*lease.backend);
+    } catch (const UserError&) {
+      throw;
+    } catch (const ra::Busy&) {
+      throw;
+    } catch (...) {
+      lease.suspect = true;
+      throw;
+    }
   }
 
  private:
@@ -49,11 +61,17 @@ class BackendPool {
     ~Lease();
     BackendPool& pool;
     Backend* backend;
+    bool suspect = false;
   };
   std::mutex mutex_;
   std::condition_variable free_;
   std::vector<std::unique_ptr<Backend>> all_;
   std::vector<Backend*> idle_;
+  std::vector<Backend*> suspect_;  // to be checked before the next use
+
+ public:
+  // A free connection's database answers (never waits for one: /healthz runs on an HTTP thread).
+  bool database_ok();
 };
 
 // Tokens per address, refilled continuously (a token bucket).

@@ -162,6 +162,9 @@ restinio::request_handling_status_t handle_metrics(Context& ctx, const restinio:
                     {{"Cache-Control", "no-store"}}, start);
   auto& c = ctx.status->counters();
   std::string extra =
+      "# TYPE tugra_status_poll_failures_total counter\ntugra_status_poll_failures_total " +
+      std::to_string(c.poll_failures) + "\n# TYPE tugra_database_up gauge\ntugra_database_up " +
+      (c.database_up ? "1" : "0") + "\n" +
       "# TYPE tugra_ocsp_cache_hits_total counter\ntugra_ocsp_cache_hits_total " + std::to_string(c.ocsp_cache_hits) +
       "\n# TYPE tugra_ocsp_cache_misses_total counter\ntugra_ocsp_cache_misses_total " +
       std::to_string(c.ocsp_cache_misses) + "\n# TYPE tugra_ocsp_live_signatures_total counter\n" +
@@ -231,9 +234,12 @@ std::optional<restinio::request_handling_status_t> handle_status(Context& ctx, c
                     {{"Cache-Control", "public, max-age=86400"}}, start);
   }
   if (get && path == "/healthz") {
-    bool ok = ctx.status->healthy();
+    std::string problem;
+    bool ok = ctx.status->healthy(&problem) && (!ctx.portal || ctx.portal->database_ok());
+    if (ok) problem = "ok";
+    else if (problem.empty()) problem = "database";
     return ctx.send(req, Route::healthz, ok ? restinio::status_ok() : restinio::status_service_unavailable(),
-                    "text/plain; charset=utf-8", ok ? "ok\n" : "starting\n", {{"Cache-Control", "no-store"}}, start);
+                    "text/plain; charset=utf-8", problem + "\n", {{"Cache-Control", "no-store"}}, start);
   }
   if (get && path == "/metrics") return handle_metrics(ctx, req, start);
   return std::nullopt;
@@ -296,10 +302,13 @@ restinio::request_handling_status_t handle(Context& ctx, const restinio::request
     if (auto handled = handle_status(ctx, req, path, start)) return *handled;
   }
   if (ctx.portal) {
-    // A portal-only server still answers the load balancer's health check.
-    if (!ctx.status && path == "/healthz")
-      return ctx.send(req, Route::healthz, restinio::status_ok(), "text/plain; charset=utf-8", "ok\n",
-                      {{"Cache-Control", "no-store"}}, start);
+    // A portal-only server answers the load balancer's health check too.
+    if (!ctx.status && path == "/healthz") {
+      bool ok = ctx.portal->database_ok();
+      return ctx.send(req, Route::healthz, ok ? restinio::status_ok() : restinio::status_service_unavailable(),
+                      "text/plain; charset=utf-8", ok ? "ok\n" : "database\n", {{"Cache-Control", "no-store"}},
+                      start);
+    }
     return handle_portal(ctx, req, start);
   }
   return ctx.send(req, Route::other, restinio::status_not_found(), "text/plain; charset=utf-8", "not found\n", {},
