@@ -1,11 +1,15 @@
 #include "ca/crl_publisher.hpp"
 
+#include <unistd.h>
+
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 
 #include "ca/authority.hpp"
 #include "common/clock.hpp"
 #include "common/freshness.hpp"
+#include "store/database.hpp"
 #include "store/holder_records.hpp"
 #include "store/ledger.hpp"
 
@@ -16,6 +20,13 @@ namespace {
 
 // An issuance intent this old has no live issuer any more.
 constexpr std::int64_t kAbandonedIntentSeconds = 60;
+constexpr const char* kLease = "crl-publisher";
+
+std::string host_name() {
+  char name[256] = {};
+  if (::gethostname(name, sizeof name - 1) != 0) return "host";
+  return name;
+}
 
 }  // namespace
 
@@ -27,8 +38,39 @@ void CrlPublisher::start() {
   ledger_ = store::Ledger::open(config_, "ca-role");
   ca_ = CertificateAuthority::open(config_, *ledger_);
   ca_->signer_for(ca_->current_issuer());  // the CA token now, not at the first change: a missing PIN stops the start
-  // Changes made while no ca role ran (by the portal, the CLI) are in no
-  // full CRL yet: the first thing this role does is publish one that has them.
+  lease_holder_ = host_name() + ":" + std::to_string(::getpid()) + ":" + std::to_string(now_micros() % 1000000);
+  poll();
+  thread_ = std::thread([this] { run(); });
+}
+
+// Only the holder of the lease publishes: several ca roles on one database
+// (for availability) never sign two CRLs for one change. The lease lasts a
+// few rounds; when its holder stops or dies, another takes over at its end.
+bool CrlPublisher::lead() {
+  auto& db = ledger_->database();
+  std::int64_t now = now_seconds();
+  std::int64_t ttl = std::max<std::int64_t>(5, 5 * config_.integer("service.poll_milliseconds") / 1000);
+  bool held = false;
+  {
+    store::Transaction tx(db);
+    held = store::LeaseRepository(db).acquire(kLease, lease_holder_, now, now + ttl);
+    tx.commit();
+  }
+  if (held && !leading_) {
+    std::fprintf(stderr, "tugra serve: ca role publishes the CRLs (lease %s)\n", lease_holder_.c_str());
+    catch_up();
+  } else if (!held && (leading_ || !announced_)) {
+    std::fprintf(stderr, "tugra serve: ca role standing by: another one publishes the CRLs\n");
+    announced_ = true;
+  }
+  leading_ = held;
+  return held;
+}
+
+// Changes made while no ca role published (by the portal, the CLI, or while
+// another held the lease) are in no full CRL yet: a new leader first
+// publishes one that has them.
+void CrlPublisher::catch_up() {
   auto& db = ledger_->database();
   std::int64_t latest_change = store::CertificateRepository(db).latest_change_seq();
   for (const auto& id : publishing()) {
@@ -36,8 +78,7 @@ void CrlPublisher::start() {
     if (!full || full->change_seq < latest_change) ca_->publish_crl(id);
   }
   seen_change_seq_ = latest_change;
-  poll();
-  thread_ = std::thread([this] { run(); });
+  dirty_since_.clear();
 }
 
 std::vector<std::string> CrlPublisher::publishing() {
@@ -51,9 +92,19 @@ void CrlPublisher::stop() {
   stopping_ = true;
   wake_.notify_all();
   if (thread_.joinable()) thread_.join();
+  if (leading_ && ledger_) {
+    try {  // another ca role need not wait for the lease to run out
+      store::Transaction tx(ledger_->database());
+      store::LeaseRepository(ledger_->database()).release(kLease, lease_holder_);
+      tx.commit();
+    } catch (const std::exception&) {
+    }
+    leading_ = false;
+  }
 }
 
 void CrlPublisher::poll() {
+  if (!lead()) return;
   auto& db = ledger_->database();
   std::int64_t now = now_seconds();
   for (const auto& row : store::CertificateRepository(db).changed_since(seen_change_seq_, 100000)) {

@@ -47,12 +47,18 @@ class CrlPublisher {
   void run();
   // The issuing CAs whose CRLs this role publishes (the root's are apart).
   std::vector<std::string> publishing();
+  // Takes or renews the publishing lease; false while another ca role holds it.
+  bool lead();
+  void catch_up();
 
   Config config_;
   std::unique_ptr<store::Ledger> ledger_;
   std::unique_ptr<CertificateAuthority> ca_;
   std::int64_t seen_change_seq_ = 0;  // changes up to here are in a published CRL or noted as dirty
   std::map<std::string, std::int64_t> dirty_since_;  // issuer -> first change waiting for its CRL
+  std::string lease_holder_;
+  bool leading_ = false;
+  bool announced_ = false;
   std::atomic<bool> stopping_{false};
   std::mutex wake_mutex_;
   std::condition_variable wake_;

@@ -91,6 +91,27 @@ std::vector<SigningRequest> SigningRequestRepository::pending() {
   return out;
 }
 
+bool LeaseRepository::acquire(const std::string& name, const std::string& holder, std::int64_t now,
+                              std::int64_t expires_at) {
+  long long n = now, until = expires_at;
+  if (change_prepared(db_,
+                      "UPDATE role_leases SET holder = :h, expires_at = :until "
+                      "WHERE name = :name AND (holder = :h2 OR expires_at < :now)",
+                      soci::use(holder), soci::use(until), soci::use(name), soci::use(holder), soci::use(n)) == 1)
+    return true;
+  long long existing = 0;
+  run_prepared(db_, "SELECT COUNT(*) FROM role_leases WHERE name = :name", soci::use(name), soci::into(existing));
+  if (existing) return false;
+  change_prepared(db_, "INSERT INTO role_leases (name, holder, expires_at) VALUES (:name, :h, :until)",
+                  soci::use(name), soci::use(holder), soci::use(until));
+  return true;
+}
+
+void LeaseRepository::release(const std::string& name, const std::string& holder) {
+  change_prepared(db_, "DELETE FROM role_leases WHERE name = :name AND holder = :h", soci::use(name),
+                  soci::use(holder));
+}
+
 bool SigningRequestRepository::complete(std::int64_t id, const std::string& certificate) {
   long long i = id, now = now_seconds();
   return change_prepared(db_,

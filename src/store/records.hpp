@@ -78,6 +78,19 @@ struct SigningRequest {
   std::int64_t created_at = 0, done_at = 0;
 };
 
+// A lease on work only one process may do at a time (migration 010).
+class LeaseRepository {
+ public:
+  explicit LeaseRepository(Database& db) : db_(db) {}
+  // Takes or renews `name` for `holder` until `expires_at`; false while
+  // another holder's lease is still running. Inside a write transaction.
+  bool acquire(const std::string& name, const std::string& holder, std::int64_t now, std::int64_t expires_at);
+  void release(const std::string& name, const std::string& holder);
+
+ private:
+  Database& db_;
+};
+
 class SigningRequestRepository {
  public:
   explicit SigningRequestRepository(Database& db) : db_(db) {}
