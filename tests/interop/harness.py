@@ -145,6 +145,19 @@ class Server(Daemon):
                          **extra_env)
 
 
+class Waiting:
+    """A mixin for test cases: wait_for(what, check) polls `check` every 0.2 s
+    and returns its first true value, or fails the test saying `what`."""
+
+    def wait_for(self, what, check, tries=100):
+        for _ in range(tries):
+            value = check()
+            if value:
+                return value
+            time.sleep(0.2)
+        self.fail(what)
+
+
 def faketime(days):
     """A command prefix that runs a program `days` days from now (Debian's
     faketime). The monotonic clock stays real: timed waits keep their length."""

@@ -6,7 +6,6 @@ its own (tests/support/pg-server), so that stopping it disturbs no other test.""
 import os
 import re
 import tempfile
-import time
 import unittest
 
 import harness
@@ -16,7 +15,7 @@ PG_SERVER = os.path.join(os.path.dirname(__file__), "..", "support", "pg-server"
 
 
 @unittest.skipUnless(harness.ENGINE == "postgresql", "a PostgreSQL restart")
-class DatabaseRestart(unittest.TestCase):
+class DatabaseRestart(harness.Waiting, unittest.TestCase):
     def setUp(self):
         self.pg_dir = tempfile.mkdtemp(prefix="tugra-pg-restart-")
         self.pg_port = str(harness.free_port())
@@ -31,13 +30,6 @@ class DatabaseRestart(unittest.TestCase):
 
     def pg(self, action):
         run([PG_SERVER, action, self.pg_dir, self.pg_port])
-
-    def wait_for(self, what, check, tries=75):
-        for _ in range(tries):
-            if check():
-                return
-            time.sleep(0.2)
-        self.fail(what)
 
     def test_serve_recovers_from_a_database_restart(self):
         _, pub = harness.ec_public_key(self.home)

@@ -5,7 +5,6 @@ home that holds the root key (with the service running), and in two steps
 around an offline root. Checked by openssl, pkcs11-tool and Python's
 cryptography; time moved with Debian's faketime."""
 import re
-import time
 import unittest
 
 from cryptography import x509
@@ -24,7 +23,7 @@ def crl_serials(der):
     return {entry.serial_number for entry in x509.load_der_x509_crl(der)}
 
 
-class Rollover(unittest.TestCase):
+class Rollover(harness.Waiting, unittest.TestCase):
     def home(self, **env):
         h = harness.Home(**env)
         self.addCleanup(h.remove)
@@ -49,14 +48,6 @@ class Rollover(unittest.TestCase):
         r = run(["openssl", "ocsp", "-issuer", issuer, "-cert", cert, "-url", server.base + "/ocsp",
                  "-CAfile", chain, "-no_nonce"], check=False)
         return (r.stdout + r.stderr).decode()
-
-    def wait_for(self, what, check):
-        for _ in range(100):
-            out = check()
-            if out:
-                return out
-            time.sleep(0.2)
-        self.fail(what)
 
     def test_one_step_while_the_service_runs(self):
         home = self.home(TUGRA_SERVICE_POLL_MILLISECONDS="200", TUGRA_CRL_DEBOUNCE_SECONDS="0")

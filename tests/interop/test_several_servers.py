@@ -5,7 +5,6 @@ numbers that never repeat or skip and one CRL per change at most; both
 status servers answer from the shared state; when the publisher stops, the
 other takes over. Checked by openssl and the database itself."""
 import re
-import time
 import unittest
 
 import harness
@@ -18,7 +17,7 @@ class CaRole(harness.Daemon):
                          f"{name}.log")
 
 
-class SeveralServers(unittest.TestCase):
+class SeveralServers(harness.Waiting, unittest.TestCase):
     def setUp(self):
         self.home = harness.Home(TUGRA_SERVICE_POLL_MILLISECONDS="200", TUGRA_CRL_DEBOUNCE_SECONDS="0")
         self.addCleanup(self.home.remove)
@@ -34,13 +33,6 @@ class SeveralServers(unittest.TestCase):
         der = http(server.base + "/crl/nes.crl")[2]
         text = run(["openssl", "crl", "-inform", "DER", "-noout", "-text"], input=der).stdout.decode()
         return set(re.findall(r"Serial Number: ([0-9A-F]+)", text))
-
-    def wait_for(self, what, check, tries=100):
-        for _ in range(tries):
-            if check():
-                return
-            time.sleep(0.2)
-        self.fail(what)
 
     def test_one_publisher_among_several(self):
         serials = [self.issue(i) for i in range(21)]
