@@ -196,6 +196,33 @@ void add_portal_commands(CLI::App& app, Context& ctx) {
     std::cout << message("institution.officer_added", {{"username", username}}) << "\n  " << created.totp_secret
               << "\n";
   });
+  // Account management: each needs only the username, each is audited as the operator at the terminal.
+  auto account = [&](const char* command, const char* help) {
+    auto* cmd = institution->add_subcommand(command, help_text(help));
+    cmd->add_option("--username", username, help_text("help.portal_opt_officer_username"))->required();
+    return cmd;
+  };
+  account("officer-disable", "help.portal_cmd_officer_disable")->callback([&ctx] {
+    ra::set_officer_enabled(*open_ledger(ctx), username, false, ctx.actor());
+    std::cout << message("institution.officer_disabled", {{"username", username}}) << "\n";
+  });
+  account("officer-enable", "help.portal_cmd_officer_enable")->callback([&ctx] {
+    ra::set_officer_enabled(*open_ledger(ctx), username, true, ctx.actor());
+    std::cout << message("institution.officer_enabled", {{"username", username}}) << "\n";
+  });
+  auto* reset = account("password-reset", "help.portal_cmd_password_reset");
+  reset->add_flag("--password-stdin", password_stdin, help_text("help.portal_opt_password_stdin"));
+  reset->callback([&ctx] {
+    auto ledger = open_ledger(ctx);
+    std::string password = SecretInput(password_stdin, "--password-stdin").read("institution.password_prompt", true);
+    ra::reset_officer_password(*ledger, username, password, ctx.actor());
+    std::cout << message("institution.password_reset", {{"username", username}}) << "\n";
+  });
+  account("totp-reset", "help.portal_cmd_totp_reset")->callback([&ctx] {
+    auto key = ra::reset_officer_totp(*open_ledger(ctx), username, master_key(ctx.config()), ctx.actor());
+    std::cout << message("institution.totp_reset", {{"username", username}}) << "\n  " << key << "\n";
+  });
+
   auto* staff = institution->add_subcommand("staff-import", help_text("help.portal_cmd_staff_import"));
   staff->add_option("--institution", institution_id, help_text("help.portal_opt_institution"))->required();
   staff->add_option("file", staff_file, help_text("help.portal_opt_file"))->required();

@@ -181,6 +181,53 @@ NewOfficer add_officer(store::Ledger& ledger, std::int64_t institution_id, const
   return out;
 }
 
+namespace {
+
+store::Officer existing_officer(store::Ledger& ledger, const std::string& username) {
+  auto o = store::OfficerRepository(ledger.database()).find_by_username(username);
+  if (!o) throw UserError("institution.no_officer", {{"username", username}});
+  return *o;
+}
+
+}  // namespace
+
+void set_officer_enabled(store::Ledger& ledger, const std::string& username, bool enabled, const std::string& actor) {
+  auto o = existing_officer(ledger, username);
+  ledger.write([&] {
+    store::OfficerRepository(ledger.database()).set_disabled(o.id, enabled ? 0 : now_seconds());
+    ledger.record(enabled ? "officer.enabled" : "officer.disabled", username, "{}", actor);
+  });
+  ledger.checkpoint();
+}
+
+void reset_officer_password(store::Ledger& ledger, const std::string& username, const std::string& password,
+                            const std::string& actor) {
+  auto o = existing_officer(ledger, username);
+  if (utf8_length(password) < 10) throw UserError("institution.weak_password");
+  std::string hash = hash_secret(password);
+  ledger.write([&] {
+    store::OfficerRepository(ledger.database()).set_password(o.id, hash);
+    store::FailureRepository(ledger.database()).clear("officer:" + username);
+    ledger.record("officer.password_reset", username, "{}", actor);
+  });
+  ledger.checkpoint();
+}
+
+std::string reset_officer_totp(store::Ledger& ledger, const std::string& username, const MasterKey& master,
+                               const std::string& actor) {
+  auto o = existing_officer(ledger, username);
+  Bytes secret = random_bytes(20);
+  std::string text = base32_encode(secret);
+  std::string sealed = master.seal(secret, totp_associated_data(username));
+  sodium_memzero(secret.data(), secret.size());
+  ledger.write([&] {
+    store::OfficerRepository(ledger.database()).set_totp_secret(o.id, sealed);
+    ledger.record("officer.totp_reset", username, "{}", actor);
+  });
+  ledger.checkpoint();
+  return text;
+}
+
 OfficerAuth::OfficerAuth(store::Ledger& ledger, std::shared_ptr<const MasterKey> master_key)
     : ledger_(ledger), master_key_(std::move(master_key)) {}
 
@@ -197,6 +244,11 @@ store::Officer OfficerAuth::password(const std::string& username, const std::str
     lockout.fail(scope, "officer.login_failed", username.substr(0, 64), "portal");
     throw UserError("kurum.bad_login");
   }
+  if (officer->disabled_at) {
+    ledger_.write([&] { ledger_.record("officer.login_disabled", username, "{}", "portal"); });
+    ledger_.checkpoint();
+    throw UserError("kurum.disabled");
+  }
   return *officer;
 }
 
@@ -204,6 +256,7 @@ void OfficerAuth::second_factor(const store::Officer& officer, const std::string
   Lockout lockout(ledger_, kOfficerFailures, kOfficerLockSeconds);
   std::string scope = "officer:" + officer.username;
   if (lockout.locked(scope)) throw UserError("kurum.locked");
+  if (officer.disabled_at) throw UserError("kurum.disabled");
   Bytes secret = master_key_->unseal(officer.totp_secret, totp_associated_data(officer.username));
   std::int64_t step = totp_verify(secret, code, now_seconds());
   sodium_memzero(secret.data(), secret.size());

@@ -46,6 +46,16 @@ NewOfficer add_officer(store::Ledger& ledger, std::int64_t institution_id, const
                        const MasterKey& master_key, const std::string& totp_secret = "",
                        const std::string& role = "officer");
 
+// Account management, each audited as `actor`. A disabled account cannot
+// log in and its open sessions end at their next page; a new password or
+// second-factor key replaces the old at once (the key is returned, base32,
+// to be shown once). UserError("institution.no_officer") for an unknown name.
+void set_officer_enabled(store::Ledger& ledger, const std::string& username, bool enabled, const std::string& actor);
+void reset_officer_password(store::Ledger& ledger, const std::string& username, const std::string& password,
+                            const std::string& actor);
+std::string reset_officer_totp(store::Ledger& ledger, const std::string& username, const MasterKey& master_key,
+                               const std::string& actor);
+
 // Officer log-in: password, then the TOTP code. Five failures in a row lock
 // the account for the lock-out time; each failure is audited.
 class OfficerAuth {

@@ -4,6 +4,7 @@
 
 #include "common/clock.hpp"
 #include "store/database.hpp"
+#include "store/prepared.hpp"
 
 namespace tugra::store {
 
@@ -86,18 +87,19 @@ template <typename Param>
 std::vector<Officer> select_officers(Database& db, const std::string& where, Param param) {
   std::vector<Officer> out;
   Officer o;
-  long long id = 0, inst = 0, created = 0;
+  long long id = 0, inst = 0, created = 0, disabled = 0;
   soci::statement st =
       (db.sql().prepare << "SELECT id, institution_id, username, tckn, full_name, password_hash, totp_secret, "
-                           "created_at, role FROM officers " + where,
+                           "created_at, role, disabled_at FROM officers " + where,
        soci::use(param), soci::into(id), soci::into(inst), soci::into(o.username), soci::into(o.tckn),
        soci::into(o.full_name), soci::into(o.password_hash), soci::into(o.totp_secret), soci::into(created),
-       soci::into(o.role));
+       soci::into(o.role), soci::into(disabled));
   st.execute();
   while (st.fetch()) {
     o.id = id;
     o.institution_id = inst;
     o.created_at = created;
+    o.disabled_at = disabled;
     out.push_back(o);
   }
   return out;
@@ -114,6 +116,23 @@ std::optional<Officer> OfficerRepository::find_by_username(const std::string& us
   auto rows = select_officers(db_, "WHERE username = :p", username);
   if (rows.empty()) return std::nullopt;
   return rows.front();
+}
+
+void OfficerRepository::set_disabled(std::int64_t officer_id, std::int64_t disabled_at) {
+  long long id = officer_id, at = disabled_at;
+  change_prepared(db_, "UPDATE officers SET disabled_at = :at WHERE id = :id", soci::use(at), soci::use(id));
+}
+
+void OfficerRepository::set_password(std::int64_t officer_id, const std::string& password_hash) {
+  long long id = officer_id;
+  change_prepared(db_, "UPDATE officers SET password_hash = :h WHERE id = :id", soci::use(password_hash),
+                  soci::use(id));
+}
+
+void OfficerRepository::set_totp_secret(std::int64_t officer_id, const std::string& sealed_secret) {
+  long long id = officer_id;
+  change_prepared(db_, "UPDATE officers SET totp_secret = :s, totp_last_step = 0 WHERE id = :id",
+                  soci::use(sealed_secret), soci::use(id));
 }
 
 bool OfficerRepository::accept_totp_step(std::int64_t officer_id, std::int64_t step) {

@@ -51,6 +51,7 @@ struct Officer {
   std::string username, tckn, full_name, password_hash, totp_secret;
   std::int64_t created_at = 0;
   std::string role = "officer";  // officer (an institution's) | operator (the call centre)
+  std::int64_t disabled_at = 0;   // 0: the account may log in
 };
 
 class OfficerRepository {
@@ -63,6 +64,10 @@ class OfficerRepository {
   // Records `step` as the officer's last accepted TOTP step if it is newer
   // than the one recorded; false for a step already used (a replay).
   bool accept_totp_step(std::int64_t officer_id, std::int64_t step);
+  // Account management (tugra institution officer-disable|officer-enable|password-reset|totp-reset).
+  void set_disabled(std::int64_t officer_id, std::int64_t disabled_at);
+  void set_password(std::int64_t officer_id, const std::string& password_hash);
+  void set_totp_secret(std::int64_t officer_id, const std::string& sealed_secret);  // and forgets the last step
 
  private:
   Database& db_;

@@ -205,7 +205,7 @@ std::optional<store::Officer> logged_in(Exchange& ex, Backend& b, const std::str
   Session* s = ex.session(false);
   if (!s || !s->officer_id) return std::nullopt;
   auto o = b.officer(s->officer_id);
-  if (!o || o->role != role) return std::nullopt;
+  if (!o || o->role != role || o->disabled_at) return std::nullopt;  // a disabled account's session ends
   return o;
 }
 

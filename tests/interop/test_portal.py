@@ -163,6 +163,38 @@ class Portal(PortalSteps, unittest.TestCase):
             server.stop()
             self.home.sql(f"DELETE FROM login_failures WHERE scope = 'officer:{OFFICER[0]}'")
 
+    def test_accounts_are_disabled_reset_and_re_enrolled(self):
+        institution = self.home.sql(f"SELECT institution_id FROM officers WHERE username = '{OFFICER[0]}'").strip()
+        name, password = "memur.hesap", "Hesap-Parola-2026"
+        out = self.home.tugra("institution", "officer-add", "--institution", institution, "--username", name,
+                              "--tckn", tckn("555000009"), "--name", "Hesap Memuru", "--password-stdin",
+                              input=(password + "\n").encode()).stdout.decode()
+        secret = out.split()[-1]
+        b = self.officer(name, password, secret, fresh=True)
+        self.home.tugra("institution", "officer-disable", "--username", name)
+        self.assertEqual(b.get("/kurum")[1].get("Location"), "/kurum/giris")  # the open session ends
+        status, _, page = self.officer_password(Browser(self.base), name, password)
+        self.assertEqual(status, 400)
+        self.assertIn("kullanıma kapatılmıştır", page)
+        self.home.tugra("institution", "officer-enable", "--username", name)
+        self.home.tugra("institution", "password-reset", "--username", name, "--password-stdin",
+                        input=b"Yeni-Hesap-Parola-2026\n")
+        self.assertEqual(self.officer_password(Browser(self.base), name, password)[0], 400)  # the old one is gone
+        new_secret = self.home.tugra("institution", "totp-reset", "--username", name).stdout.decode().split()[-1]
+        self.assertNotEqual(new_secret, secret)
+        c = Browser(self.base)
+        self.assertEqual(self.officer_password(c, name, "Yeni-Hesap-Parola-2026")[1], "/kurum/dogrulama")
+        c.get("/kurum/dogrulama")
+        self.assertEqual(c.post("/kurum/dogrulama", {"code": fresh_totp(secret)})[0], 400)  # the old key is gone
+        self.assertEqual(self.officer(name, "Yeni-Hesap-Parola-2026", new_secret, fresh=True).get("/kurum")[0], 200)
+        events = self.home.tugra("audit", "list", "--limit", "100000").stdout.decode()
+        for event in ("officer.disabled", "officer.enabled", "officer.password_reset", "officer.totp_reset",
+                      "officer.login_disabled"):
+            self.assertIn(event, events)
+        r = self.home.tugra("institution", "officer-disable", "--username", "no.such.officer", check=False)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("There is no officer no.such.officer", r.stderr.decode())
+
     def test_officer_codes_are_accepted_once(self):
         def second_factor(code):
             b = Browser(self.base)
