@@ -7,6 +7,7 @@
 
 #include "ca/profile.hpp"
 #include "common/error.hpp"
+#include "common/files.hpp"
 #include "crypto/der.hpp"
 #include "crypto/token.hpp"
 #include "store/records.hpp"
@@ -91,6 +92,11 @@ std::string certification_request(const ossl::Name& subject, const ossl::PublicK
   char* text = nullptr;
   long n = BIO_get_mem_data(bio.get(), &text);
   return std::string(text, static_cast<std::size_t>(n));
+}
+
+void write_audit_public_key(const Config& config, const Key& audit_key) {
+  if (config.str("audit.public_key_file").empty()) return;
+  write_file_atomic(config.path("audit.public_key_file"), ossl::public_key_pem(audit_key.spki), 0644);
 }
 
 void check_issuing_certificate(const X509* cert, const std::string& public_key, const X509* root) {

@@ -52,6 +52,10 @@ std::string serial_of(const X509* cert);
 void record_authority(store::Ledger& ledger, const KeyPlan& plan, const Key& key, const X509* cert, std::int64_t now,
                       bool key_here = true);
 
+// The audit key's public half to audit.public_key_file (readable by others:
+// it is public), for `tugra audit verify --offline`.
+void write_audit_public_key(const Config& config, const Key& audit_key);
+
 // A certificate from a file (PEM or DER); UserError naming `what` when it is none.
 ossl::Cert parse_certificate(const std::string& pem_or_der, const char* what);
 

@@ -131,6 +131,7 @@ std::unique_ptr<CertificateAuthority> CertificateAuthority::initialize(const Con
     record_authority(ca->ledger_, nes, nes_key, nes_cert.get(), now);
     record_authority(ca->ledger_, ocsp, ocsp_key, ocsp_cert.get(), now);
     record_authority(ca->ledger_, audit, audit_key, nullptr, now);
+    write_audit_public_key(config, audit_key);
     ca->ledger_.record("ca.initialized", config.home().string(),
                        nlohmann::json{{"key_algorithm", config.str("ca.key_algorithm")},
                                       {"module", config.str("pkcs11.module")}}.dump());
@@ -157,6 +158,7 @@ std::unique_ptr<CertificateAuthority> CertificateAuthority::initialize_root(cons
   ca->ledger_.write([&] {
     record_authority(ca->ledger_, root, root_key, root_cert.get(), now);
     record_authority(ca->ledger_, audit, audit_key, nullptr, now);
+    write_audit_public_key(config, audit_key);
     ca->ledger_.record("ca.initialized", config.home().string(),
                        nlohmann::json{{"mode", "root-only"}, {"key_algorithm", config.str("ca.key_algorithm")}}.dump());
   });
@@ -180,6 +182,7 @@ std::string CertificateAuthority::request_issuing(const Config& given, const std
   ca->ledger_.write([&] {
     record_authority(ca->ledger_, nes, nes_key, nullptr, now);  // certified by complete_issuing()
     record_authority(ca->ledger_, audit, audit_key, nullptr, now);
+    write_audit_public_key(config, audit_key);
     ca->ledger_.record("ca.issuing_requested", "nes",
                        nlohmann::json{{"subject", name_to_string(subject.get())},
                                       {"public_key_sha256", ossl::sha256_hex(nes_key.spki)}}.dump());

@@ -7,6 +7,7 @@
 #include "cli/context.hpp"
 #include "common/clock.hpp"
 #include "common/error.hpp"
+#include "crypto/openssl.hpp"
 
 namespace tugra::cli {
 
@@ -14,12 +15,28 @@ void add_audit_commands(CLI::App& app, Context& ctx) {
   auto* cmd = app.add_subcommand("audit", help_text("help.audit_cmd_audit"));
   cmd->require_subcommand(1);
 
-  cmd->add_subcommand("verify", help_text("help.audit_cmd_verify"))
-      ->callback([&ctx] {
+  static bool offline = false;
+  static std::string key_file;
+  auto* verify = cmd->add_subcommand("verify", help_text("help.audit_cmd_verify"));
+  verify->add_flag("--offline", offline, help_text("help.audit_opt_offline"));
+  verify->add_option("--key", key_file, help_text("help.audit_opt_key"));
+  verify->callback([&ctx] {
         auto ledger = ctx.ledger();
-        // The audit key's public half from the audit token itself, not from
-        // the database an attacker may have rewritten.
-        auto result = ledger->audit().verify(ledger->audit_public_key());
+        // The audit key's public half from the audit token itself, or offline
+        // from the exported file: never from the database an attacker may
+        // have rewritten.
+        Bytes key;
+        if (offline || !key_file.empty()) {
+          std::string file = key_file.empty() ? ctx.config().path("audit.public_key_file").string() : key_file;
+          try {
+            key = ossl::PublicKey::parse(read_input(file)).der();
+          } catch (const ossl::Error&) {
+            throw UserError("audit.bad_key_file", {{"file", file}});
+          }
+        } else {
+          key = ledger->audit_public_key();
+        }
+        auto result = ledger->audit().verify(key);
         if (!result.ok) {
           std::cout << message("audit.verify_failed",
                                {{"seq", std::to_string(result.first_bad_seq)}, {"problem", message(result.problem)}})
@@ -30,6 +47,14 @@ void add_audit_commands(CLI::App& app, Context& ctx) {
                                                  {"checkpoints", std::to_string(result.checkpoints)}})
                   << "\n";
       });
+
+  static std::string key_out;
+  auto* key_cmd = cmd->add_subcommand("key", help_text("help.audit_cmd_key"));
+  key_cmd->add_option("--out", key_out, help_text("help.audit_opt_key_out"))->required();
+  key_cmd->callback([&ctx] {
+    auto ledger = ctx.ledger();
+    write_output(key_out, ossl::public_key_pem(ledger->audit_public_key()));
+  });
 
   static long long after = 0, from = 0, limit = 100;
   static std::string event, actor;

@@ -104,6 +104,9 @@ constexpr KeyInfo kKeys[] = {
      "Subject serialNumber as PNOTR-<TCKN> with the ETSI semantics identifier (Kamu SM: off)."},
     {"profile.qc_pds_url", Type::string, "", "PKI disclosure statement URL (QcPDS); empty: none."},
     {"profile.currency", Type::string, "TRY", "ISO 4217 code of the monetary limit (QcLimitValue)."},
+    {"audit.public_key_file", Type::string, "audit-key.pem",
+     "The audit key's public half (PEM), written by tugra init (or tugra audit key --out): tugra audit verify "
+     "--offline checks the chain with it, without the audit token. Keep a copy away from this host."},
     {"audit.checkpoint_every", Type::integer, "100",
      "A signed checkpoint after this many audit records (and at the end of each command)."},
     {"audit.witness_file", Type::string, "audit-witness.log",

@@ -227,6 +227,12 @@ PublicKey PublicKey::from(const X509_PUBKEY* source) {
   return from_der(der);
 }
 
+std::string public_key_pem(ByteView spki) {
+  std::string b64 = base64_encode(spki), pem = "-----BEGIN PUBLIC KEY-----\n";
+  for (std::size_t i = 0; i < b64.size(); i += 64) pem += b64.substr(i, 64) + "\n";
+  return pem + "-----END PUBLIC KEY-----\n";
+}
+
 std::string serial_hex(const ASN1_INTEGER* serial) {
   Ptr<BIGNUM, BN_free> bn(ASN1_INTEGER_to_BN(serial, nullptr));
   if (!bn || BN_is_negative(bn.get())) return {};

@@ -75,6 +75,8 @@ std::string to_pem(const X509* cert);
 std::string name_to_string(const X509_NAME* name);  // RFC 2253, UTF-8 kept
 // A serial number as the database keeps it: upper-case hex, whole bytes;
 // empty for a negative or unreadable one.
+// PEM "PUBLIC KEY" of a DER SubjectPublicKeyInfo.
+std::string public_key_pem(ByteView spki);
 std::string serial_hex(const ASN1_INTEGER* serial);
 // Reads a PEM or DER certificate or CSR.
 Cert cert_from_pem_or_der(std::string_view data);

@@ -168,6 +168,30 @@ class CliAnswers(unittest.TestCase):
             self.assertEqual(r.returncode, 1, args)
             self.assertIn(f"schema is at version 999; this tugra knows up to version {latest}", r.stderr.decode())
 
+    def test_audit_verified_offline_without_the_audit_token(self):
+        home, other = harness.Home(), harness.Home()
+        for h in (home, other):
+            self.addCleanup(h.remove)
+            h.tugra("init")
+        key = home.path("audit-key.pem")
+        self.assertEqual(oct(os.stat(key).st_mode & 0o777), "0o644")  # public: to be copied off the host
+        self.assertIn("Public-Key: (256 bit)", run(["openssl", "pkey", "-pubin", "-in", key, "-noout", "-text"])
+                      .stdout.decode())
+        self.assertEqual(home.tugra("audit", "key", "--out", "-").stdout.decode(), open(key).read())
+        os.rename(home.path("secrets", "audit-token.pin"), home.path("audit-pin.moved"))
+        r = home.tugra("audit", "verify", check=False)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("No PIN for the audit token", r.stderr.decode())
+        self.assertIn("Audit chain intact", home.tugra("audit", "verify", "--offline").stdout.decode())
+        # Another home's key does not vouch for this chain; an altered record is found.
+        r = home.tugra("audit", "verify", "--key", other.path("audit-key.pem"), check=False)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("BROKEN", r.stdout.decode())
+        home.sql("UPDATE audit_log SET details = '{}' WHERE seq = 3")
+        r = home.tugra("audit", "verify", "--offline", check=False)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("first bad record #3", r.stdout.decode())
+
     def test_usage_errors_say_what_would_be_right_in_the_users_language(self):
         r = self.home.tugra("ca", "revok", "01", check=False)
         self.assertEqual(r.returncode, 2)
