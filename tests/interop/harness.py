@@ -3,6 +3,7 @@ chosen by tests/support/with-db, and ways to run tugra, openssl and SQL."""
 import json
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -103,8 +104,9 @@ class Daemon:
 
     def __init__(self, home, args, ready, log_name, wrapper=(), **extra_env):
         self.log = open(home.path(log_name), "wb")
+        # A process group of its own: a wrapper (faketime forks) and the tugra under it stop together.
         self.process = subprocess.Popen([*wrapper, TUGRA, *args], env=dict(home.env, **extra_env), stdout=self.log,
-                                        stderr=subprocess.STDOUT)
+                                        stderr=subprocess.STDOUT, start_new_session=True)
         for _ in range(150):
             try:
                 if ready():
@@ -118,18 +120,25 @@ class Daemon:
         with open(self.log.name, "rb") as f:
             raise AssertionError(f"{args} did not start: " + f.read().decode(errors="replace"))
 
+    def signal_group(self, sig):
+        try:
+            os.killpg(self.process.pid, sig)
+        except ProcessLookupError:
+            pass
+
     def output(self):
         with open(self.log.name, "rb") as f:
             return f.read().decode(errors="replace")
 
     def stop(self):
         if self.process.poll() is None:
-            self.process.terminate()
+            self.signal_group(signal.SIGTERM)
             try:
                 self.process.wait(timeout=20)
             except subprocess.TimeoutExpired:
-                self.process.kill()
+                self.signal_group(signal.SIGKILL)
                 self.process.wait()
+        self.signal_group(signal.SIGKILL)  # anything of the group still alive (a wrapper's child)
         self.log.close()
         return self.process.returncode
 
