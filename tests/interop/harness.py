@@ -52,7 +52,8 @@ class Home:
         """Runs SQL directly on the home's database (as an attacker or a crash would)."""
         if ENGINE == "postgresql":
             return run(["psql", "-q", "-t", "-A", self.env["TUGRA_DATABASE_URL"], "-c", query]).stdout.decode()
-        return run(["sqlite3", self.path("tugra.db"), query]).stdout.decode()
+        # Waits for a lock as tugra does (a server may be writing at that moment), instead of failing at once.
+        return run(["sqlite3", "-cmd", ".timeout 10000", self.path("tugra.db"), query]).stdout.decode()
 
     def snapshot(self):
         """Everything a failed command must leave unchanged."""
