@@ -50,6 +50,8 @@ bool CrlPublisher::lead() {
   auto& db = ledger_->database();
   std::int64_t now = now_seconds();
   std::int64_t ttl = std::max<std::int64_t>(5, 5 * config_.integer("service.poll_milliseconds") / 1000);
+  // A lease with more than half of it left is not renewed: no write transaction every round.
+  if (leading_ && now < lease_until_ - ttl / 2) return true;
   bool held = false;
   {
     store::Transaction tx(db);
@@ -64,6 +66,7 @@ bool CrlPublisher::lead() {
     announced_ = true;
   }
   leading_ = held;
+  if (held) lease_until_ = now + ttl;
   return held;
 }
 

@@ -58,6 +58,7 @@ class CrlPublisher {
   std::map<std::string, std::int64_t> dirty_since_;  // issuer -> first change waiting for its CRL
   std::string lease_holder_;
   bool leading_ = false;
+  std::int64_t lease_until_ = 0;  // while leading: when the lease taken last runs out
   bool announced_ = false;
   std::atomic<bool> stopping_{false};
   std::mutex wake_mutex_;

@@ -327,8 +327,10 @@ void StatusService::sync_authorities(std::int64_t now) {
   auto all = store::AuthorityRepository(*db_).all();
   for (const auto& issuing : all) {
     if (issuing.kind != "issuing-ca" || !issuing.certificate) continue;
-    if (std::find(issuing_ids_.begin(), issuing_ids_.end(), issuing.id) == issuing_ids_.end()) {
+    if (!issuing_not_after_.count(issuing.id)) {
       issuing_ids_.push_back(issuing.id);
+      auto cert = ossl::cert_from_der(base64_decode(*issuing.certificate));
+      issuing_not_after_[issuing.id] = ossl::unix_seconds(X509_get0_notAfter(cert.get()));
       std::lock_guard lock(ca_mutex_);
       ca_der_[issuing.id] = to_string(base64_decode(*issuing.certificate));
     }
@@ -343,8 +345,7 @@ void StatusService::sync_authorities(std::int64_t now) {
                      record->key_label.c_str());
       current = responder_for(issuing.id);
     }
-    auto issuing_cert = ossl::cert_from_der(base64_decode(*issuing.certificate));
-    bool issuing_live = now < ossl::unix_seconds(X509_get0_notAfter(issuing_cert.get()));
+    bool issuing_live = now < issuing_not_after_[issuing.id];
     bool due = issuing_live && (!current || responder_renewal_due(current->cert.get(), now));
     bool& requested = renewal_requested_[issuing.id];
     if (due && !requested) {

@@ -128,6 +128,7 @@ class StatusService {
   mutable std::mutex ca_mutex_;
   std::unordered_map<std::string, std::string> ca_der_;  // "root" and every issuing CA
   std::vector<std::string> issuing_ids_;                 // background thread only
+  std::unordered_map<std::string, std::int64_t> issuing_not_after_;  // background thread only: parsed once
 
   mutable std::shared_mutex index_mutex_;
   // serial -> its status and issuer (an index into issuer_names_: a million
