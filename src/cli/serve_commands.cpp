@@ -45,6 +45,7 @@ sigset_t stop_signals() {
   sigemptyset(&set);
   sigaddset(&set, SIGINT);
   sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGHUP);
   return set;
 }
 
@@ -77,8 +78,18 @@ void add_serve_commands(CLI::App& app, Context& ctx) {
       options.status = r.status;
       web::serve(config, options);
     } else {
-      int signal = 0;
-      sigwait(&signals, &signal);
+      // SIGHUP does not stop the ca role: it has nothing to reload, so it
+      // says which changed settings wait for a restart.
+      for (int signal = SIGHUP; signal == SIGHUP;) {
+        sigwait(&signals, &signal);
+        if (signal != SIGHUP) break;
+        try {
+          for (const auto& key : config.differences(Config::load(config.home())))
+            std::fprintf(stderr, "tugra serve: %s\n", message("serve.reload_needs_restart", {{"key", key}}).c_str());
+        } catch (const std::exception& e) {
+          std::fprintf(stderr, "tugra serve: %s\n", message("serve.reload_failed", {{"detail", e.what()}}).c_str());
+        }
+      }
       std::fprintf(stderr, "tugra serve: stopping\n");
     }
     if (publisher) publisher->stop();

@@ -37,6 +37,10 @@ constexpr KeyInfo kKeys[] = {
      "Largest request body accepted: 413 beyond it (and the connection closed beyond four times it)."},
     {"service.metrics_from", Type::string, "127.0.0.1 ::1",
      "Addresses (space-separated) that may read /metrics; others get 403. Empty: nobody."},
+    {"service.trusted_proxies", Type::string, "",
+     "Reverse proxies (space-separated addresses or CIDR blocks) whose X-Forwarded-For is believed: the "
+     "client address in the access log, rate limits and audit records is then the proxy's client. Empty: "
+     "the header is ignored."},
     {"service.poll_milliseconds", Type::integer, "1000",
      "How often the server looks for status changes made by any process."},
     {"crl.nes_hours", Type::integer, "24", "nextUpdate of the NES CA's CRL, in hours after thisUpdate."},
@@ -266,6 +270,15 @@ Config Config::load(const std::filesystem::path& home) {
   for (const auto& k : kKeys)
     if (const char* env = std::getenv(env_name(k.key).c_str())) cfg.values_[k.key] = env;
   return cfg;
+}
+
+std::vector<std::string> Config::differences(const Config& other) const {
+  std::vector<std::string> keys;
+  for (const auto& [key, value] : values_) {
+    auto it = other.values_.find(key);
+    if (it == other.values_.end() || it->second != value) keys.push_back(key);
+  }
+  return keys;
 }
 
 std::string Config::str(std::string_view key) const {

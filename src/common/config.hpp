@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace tugra {
 
@@ -30,6 +31,9 @@ class Config {
   bool boolean(std::string_view key) const;
   // A path value, relative paths taken from the home directory.
   std::filesystem::path path(std::string_view key) const;
+
+  // The keys whose values differ in `other` (what a reload changes).
+  std::vector<std::string> differences(const Config& other) const;
 
   // Sets a value in memory (tests and `init` use it before writing nothing).
   void set(std::string_view key, std::string value);

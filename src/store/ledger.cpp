@@ -1,5 +1,7 @@
 #include "store/ledger.hpp"
 
+#include "common/client_address.hpp"
+
 #include "crypto/duty_token.hpp"
 #include "crypto/signer.hpp"
 
@@ -53,9 +55,27 @@ void Ledger::write(const std::function<void()>& fn, Durability durability) {
   wrote_ = true;
 }
 
+namespace {
+
+// The details with the address of the web request being served, if any, as
+// their first member.
+std::string with_client(const std::string& details) {
+  const std::string& client = current_client_address();
+  if (client.empty() || details.size() < 2 || details.front() != '{') return details;
+  // An address as inet_pton/asio spell it: nothing in it needs escaping.
+  std::string out = "{\"client\":\"" + client + "\"";
+  std::string_view rest = std::string_view(details).substr(1);
+  while (!rest.empty() && rest.front() == ' ') rest.remove_prefix(1);
+  if (rest.front() != '}') out += ",";
+  out += rest;
+  return out;
+}
+
+}  // namespace
+
 AuditRecord Ledger::record(const std::string& event, const std::string& subject, const std::string& details,
                            const std::string& actor) {
-  return audit_.append({event, actor.empty() ? actor_ : actor, subject, details});
+  return audit_.append({event, actor.empty() ? actor_ : actor, subject, with_client(details)});
 }
 
 void Ledger::checkpoint() {

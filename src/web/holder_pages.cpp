@@ -6,6 +6,7 @@
 //   /bireysel/menu              İşlemler Menüsü, and one page per action
 //   /bireysel/sozcuk/...        Güvenlik Sözcüğümü Unuttum: request, e-mail link, new word
 #include "common/bytes.hpp"
+#include "common/client_address.hpp"
 #include "common/clock.hpp"
 #include "common/error.hpp"
 #include "ra/contact.hpp"
@@ -44,7 +45,7 @@ Data frame() {
 Data menu_frame(Exchange& ex, const store::HolderRecord& h) {
   Data d = frame();
   d.set("holder_nav", true);
-  d.set("session_seconds", std::to_string(ex.portal.settings.session_seconds));
+  d.set("session_seconds", std::to_string(ex.settings->session_seconds));
   d.set("holder_name", h.given_name + " " + h.surname);
   return d;
 }
@@ -330,9 +331,9 @@ Response post_update(Exchange& ex) {
   // A new mobile or e-mail is used once the code sent to it comes back.
   s->contact_mobile = result.pending_mobile;
   s->contact_email = result.pending_email;
-  s->contact_expires = now_seconds() + ex.portal.settings.sms_code_seconds;
-  s->contact_attempts_left = ex.portal.settings.sms_code_attempts;
-  std::string minutes = std::to_string(ex.portal.settings.sms_code_seconds / 60);
+  s->contact_expires = now_seconds() + ex.settings->sms_code_seconds;
+  s->contact_attempts_left = ex.settings->sms_code_attempts;
+  std::string minutes = std::to_string(ex.settings->sms_code_seconds / 60);
   ex.portal.backends.with([&](Backend& b) {
     if (!s->contact_mobile.empty()) {
       std::string code = new_confirmation_code();
@@ -511,7 +512,8 @@ Response post_forgot(Exchange& ex) {
   // whether or not the number is a holder's.
   PortalState& portal = ex.portal;
   bool queued = portal.after_answer->try_post(
-      [&portal, id] {
+      [&portal, id, client = ex.req.remote_ip] {
+        ClientAddressScope scope(client);  // the request's address in the audit record
         try {
           portal.backends.with([&](Backend& b) { b.holders().request_reset(id); });
         } catch (const std::exception& e) {

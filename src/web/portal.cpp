@@ -137,6 +137,8 @@ BackendPool::Lease::~Lease() {
 
 bool Portal::database_ok() { return state_->backends.database_ok(); }
 
+void Portal::reload(const Config& config) { state_->reload(config); }
+
 bool BackendPool::database_ok() {
   Backend* backend = nullptr;
   {
@@ -152,6 +154,11 @@ bool BackendPool::database_ok() {
   }
   free_.notify_one();
   return ok;
+}
+
+void RateLimiter::set_per_minute(int per_minute) {
+  std::lock_guard lock(mutex_);
+  per_minute_ = per_minute;
 }
 
 bool RateLimiter::allow(const std::string& key) {
@@ -196,13 +203,8 @@ AddressGate::Ticket::~Ticket() {
   if (--gate_.in_flight_[address_] <= 0) gate_.in_flight_.erase(address_);
 }
 
-PortalState::PortalState(const Config& cfg)
-    : config(cfg),
-      sessions(cfg.integer("portal.session_minutes") * 60, cfg.integer("portal.session_max_hours") * 3600),
-      post_limiter(static_cast<int>(cfg.integer("portal.posts_per_minute"))),
-      captcha_limiter(static_cast<int>(cfg.integer("portal.captchas_per_minute"))),
-      officer_login_limiter(static_cast<int>(cfg.integer("portal.officer_logins_per_minute"))),
-      backends(cfg, static_cast<int>(std::max<long long>(1, cfg.integer("portal.threads")))) {
+PortalSettings PortalSettings::from(const Config& cfg) {
+  PortalSettings settings;
   settings.demo = cfg.boolean("portal.demo");
   settings.captcha_fixed = cfg.str("portal.captcha_fixed");
   if (!settings.captcha_fixed.empty() && !settings.demo) throw UserError("portal.fixed_captcha_needs_demo");
@@ -211,6 +213,17 @@ PortalState::PortalState(const Config& cfg)
   settings.sms_code_attempts = static_cast<int>(cfg.integer("portal.sms_code_attempts"));
   settings.call_centre = cfg.str("portal.call_centre");
   settings.session_seconds = cfg.integer("portal.session_minutes") * 60;
+  return settings;
+}
+
+PortalState::PortalState(const Config& cfg)
+    : config(cfg),
+      settings(PortalSettings::from(cfg)),
+      sessions(cfg.integer("portal.session_minutes") * 60, cfg.integer("portal.session_max_hours") * 3600),
+      post_limiter(static_cast<int>(cfg.integer("portal.posts_per_minute"))),
+      captcha_limiter(static_cast<int>(cfg.integer("portal.captchas_per_minute"))),
+      officer_login_limiter(static_cast<int>(cfg.integer("portal.officer_logins_per_minute"))),
+      backends(cfg, static_cast<int>(std::max<long long>(1, cfg.integer("portal.threads")))) {
   ra::set_hash_cost(ra::HashCost::from_config(cfg));
   after_answer = std::make_unique<WorkQueue>(1);
   add_public_pages(*this);
@@ -220,9 +233,16 @@ PortalState::PortalState(const Config& cfg)
   add_operator_pages(*this);
 }
 
+void PortalState::reload(const Config& cfg) {
+  settings.set(PortalSettings::from(cfg));  // throws on a bad value before anything changes
+  post_limiter.set_per_minute(static_cast<int>(cfg.integer("portal.posts_per_minute")));
+  captcha_limiter.set_per_minute(static_cast<int>(cfg.integer("portal.captchas_per_minute")));
+  officer_login_limiter.set_per_minute(static_cast<int>(cfg.integer("portal.officer_logins_per_minute")));
+}
+
 // --- exchange --------------------------------------------------------------------
 
-Exchange::Exchange(PortalState& p, const Request& request) : portal(p), req(request) {
+Exchange::Exchange(PortalState& p, const Request& request) : portal(p), req(request), settings(p.settings.get()) {
   std::string cookies = req.header("Cookie");
   session_id = cookie_value(cookies, req.tls ? kHostSessionCookie : kSessionCookie);
   // A new visitor gets an id, but a cookie only with a response that uses
@@ -314,8 +334,8 @@ Response Exchange::page(const std::string& content, Data data, const std::string
   data.set("other_lang", lang == Lang::tr ? "en" : "tr");
   data.set("other_lang_name", lang == Lang::tr ? "English" : "Türkçe");
   data.set("title", title);
-  data.set("call_centre", portal.settings.call_centre);
-  if (portal.settings.demo) data.set("demo", true);
+  data.set("call_centre", settings->call_centre);
+  if (settings->demo) data.set("demo", true);
 
   auto& body_template = compiled(lang, content + ".mustache");
   data.set("content", body_template.render(data));

@@ -25,6 +25,8 @@ class Portal {
   std::optional<Response> handle(const Request& request);
   // Whether the database answers (reconnecting after a restart): /healthz.
   bool database_ok();
+  // A reload (SIGHUP): the settings and rate limits of `config`; sessions stay.
+  void reload(const Config& config);
 
  private:
   std::unique_ptr<PortalState> state_;

@@ -16,6 +16,7 @@
 
 #include "common/config.hpp"
 #include "common/error.hpp"
+#include "common/live.hpp"
 #include "common/messages.hpp"
 #include "common/url.hpp"
 #include "web/http.hpp"
@@ -79,6 +80,7 @@ class RateLimiter {
  public:
   explicit RateLimiter(int per_minute) : per_minute_(per_minute) {}
   bool allow(const std::string& key);
+  void set_per_minute(int per_minute);  // a reload; buckets keep their tokens
 
  private:
   struct Bucket {
@@ -129,6 +131,8 @@ class AddressGate {
   std::unordered_map<std::string, int> in_flight_;
 };
 
+// The portal's settings that a reload (SIGHUP) may change; a request reads
+// one snapshot of them from start to end.
 struct PortalSettings {
   bool demo = false;
   std::string captcha_fixed;
@@ -136,6 +140,7 @@ struct PortalSettings {
   int sms_code_attempts = 3;
   std::string call_centre;
   std::int64_t session_seconds = 1200;
+  static PortalSettings from(const Config& config);
 };
 
 class Exchange;
@@ -144,8 +149,10 @@ using Handler = std::function<Response(Exchange&)>;
 class PortalState {
  public:
   explicit PortalState(const Config& config);
+  // Applies what a reload may change: settings and rate limits.
+  void reload(const Config& config);
   Config config;
-  PortalSettings settings;
+  Live<PortalSettings> settings;
   SessionStore sessions;
   RateLimiter post_limiter;
   RateLimiter captcha_limiter;
@@ -167,6 +174,7 @@ class Exchange {
 
   PortalState& portal;
   const Request& req;
+  std::shared_ptr<const PortalSettings> settings;  // as they were when the request came
   Lang lang = Lang::tr;
   FormFields form;   // a POST body
   FormFields query;

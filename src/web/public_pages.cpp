@@ -43,9 +43,9 @@ Response captcha(Exchange& ex) {
   if (ex.new_visitor) return ex.error_page(403, "web.error.csrf");
   if (!ex.portal.captcha_limiter.allow(ex.req.remote_ip)) return ex.error_page(429, "web.error.rate");
   Session* s = ex.session(true);
-  Captcha c = make_captcha(ex.portal.settings.captcha_fixed);
+  Captcha c = make_captcha(ex.settings->captcha_fixed);
   s->captcha_answer = c.answer;
-  s->captcha_expires = now_seconds() + ex.portal.settings.captcha_seconds;
+  s->captcha_expires = now_seconds() + ex.settings->captcha_seconds;
   Response r;
   r.content_type = "image/png";
   r.body = std::move(c.png);
@@ -157,7 +157,7 @@ Response shipment(Exchange& ex) {
 
 // Demo mode only: what the outbox adapters "sent", newest first.
 Response dev_outbox(Exchange& ex) {
-  if (!ex.portal.settings.demo) return ex.error_page(404, "web.error.not_found");
+  if (!ex.settings->demo) return ex.error_page(404, "web.error.not_found");
   auto messages = ex.portal.backends.with(
       [&](Backend& b) { return b.outbox(ex.param("to"), 50); });
   Data list{Data::type::list};

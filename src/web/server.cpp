@@ -15,11 +15,16 @@
 #include <sstream>
 #include <thread>
 
+#include "common/client_address.hpp"
 #include "common/clock.hpp"
 #include "common/error.hpp"
+#include "common/live.hpp"
+#include "common/messages.hpp"
 #include "common/url.hpp"
 #include "web/metrics.hpp"
 #include "web/portal.hpp"
+#include "web/tls_identity.hpp"
+#include "web/trusted_proxies.hpp"
 #include "web/work_queue.hpp"
 #include "status/status_service.hpp"
 
@@ -86,6 +91,25 @@ constexpr std::size_t kMaxTarget = 8192;
 constexpr std::size_t kMaxHeaderFields = 48;
 constexpr std::size_t kMaxHeaderBytes = 16384;
 
+// What a reload (SIGHUP) replaces on the HTTP side.
+struct HttpSettings {
+  TrustedProxies proxies;
+  std::vector<std::string> metrics_from;  // addresses that may read /metrics
+
+  static HttpSettings from(const Config& config) {
+    HttpSettings s{TrustedProxies(config.str("service.trusted_proxies")), {}};
+    std::istringstream words(config.str("service.metrics_from"));
+    for (std::string w; words >> w;) s.metrics_from.push_back(w);
+    return s;
+  }
+};
+
+// The peer, or behind a trusted proxy the client it names.
+std::string client_of(const HttpSettings& settings, const restinio::request_handle_t& req) {
+  std::string peer = req->remote_endpoint().address().to_string();
+  return settings.proxies.client(peer, req->header().get_field_or("X-Forwarded-For", ""));
+}
+
 struct Context {
   status::StatusService* status;  // null without the status role
   Portal* portal;         // null without the portal role
@@ -95,7 +119,7 @@ struct Context {
   bool tls;
   WorkQueue* portal_queue;   // with the portal role
   WorkQueue* signing_queue;  // with the status role
-  std::vector<std::string> metrics_from;  // addresses that may read /metrics
+  Live<HttpSettings> http;
 
   template <typename Headers = std::initializer_list<std::pair<const char*, std::string>>>
   restinio::request_handling_status_t send(const restinio::request_handle_t& req, Route route,
@@ -113,7 +137,8 @@ struct Context {
     metrics.observe(route, code, seconds);
     std::string target(req->header().path());
     if (target.size() > 80) target = target.substr(0, 77) + "...";
-    std::fprintf(stdout, "%s %s %s %d %zu %.3fms\n", log_time().c_str(),
+    std::string client = client_of(*http.get(), req);
+    std::fprintf(stdout, "%s %s %s %s %d %zu %.3fms\n", log_time().c_str(), client.c_str(),
                  req->header().method().c_str(), target.c_str(), code, size,
                  seconds * 1000);
     return restinio::request_accepted();
@@ -156,8 +181,10 @@ restinio::request_handling_status_t answer_ocsp(Context& ctx, const restinio::re
 
 restinio::request_handling_status_t handle_metrics(Context& ctx, const restinio::request_handle_t& req,
                                                    Clock::time_point start) {
+  // The peer itself, never a forwarded address: /metrics is for the monitoring host.
   std::string peer = req->remote_endpoint().address().to_string();
-  if (std::find(ctx.metrics_from.begin(), ctx.metrics_from.end(), peer) == ctx.metrics_from.end())
+  auto http = ctx.http.get();
+  if (std::find(http->metrics_from.begin(), http->metrics_from.end(), peer) == http->metrics_from.end())
     return ctx.send(req, Route::metrics, restinio::status_forbidden(), "text/plain; charset=utf-8", "forbidden\n",
                     {{"Cache-Control", "no-store"}}, start);
   auto& c = ctx.status->counters();
@@ -257,7 +284,8 @@ restinio::request_handling_status_t handle_portal(Context& ctx, const restinio::
     r.path = std::string(req->header().path());
     r.query = std::string(req->header().query());
     r.body = req->body();
-    r.remote_ip = req->remote_endpoint().address().to_string();
+    r.remote_ip = client_of(*ctx.http.get(), req);
+    ClientAddressScope client(r.remote_ip);  // for the audit records this request writes
     r.tls = ctx.tls;
     r.header = [&req](std::string_view name) { return req->header().get_field_or(name, ""); };
     auto answer = ctx.portal->handle(r);
@@ -316,6 +344,44 @@ restinio::request_handling_status_t handle(Context& ctx, const restinio::request
 }
 
 
+struct ReloadTargets {
+  Live<HttpSettings>& http;
+  TlsIdentity* identity;  // with TLS
+  Portal* portal;         // with the portal role
+};
+
+// Keys a reload applies; a change of any other is logged as needing a restart.
+bool reloadable(const std::string& key) {
+  static const std::vector<std::string> keys = {
+      "service.trusted_proxies", "service.metrics_from", "service.tls_certificate", "service.tls_key",
+      "portal.captcha_seconds", "portal.sms_code_seconds", "portal.sms_code_attempts", "portal.call_centre",
+      "portal.posts_per_minute", "portal.captchas_per_minute", "portal.officer_logins_per_minute"};
+  return std::find(keys.begin(), keys.end(), key) != keys.end();
+}
+
+// Everything is read and checked before anything changes: a broken file
+// leaves the server as it was.
+void reload(Config& current, ReloadTargets targets) {
+  try {
+    Config fresh = Config::load(current.home());
+    HttpSettings http = HttpSettings::from(fresh);
+    bool tls = targets.identity && !fresh.str("service.tls_certificate").empty();
+    if (tls) targets.identity->reload(fresh.path("service.tls_certificate"), fresh.path("service.tls_key"));
+    if (targets.portal) targets.portal->reload(fresh);
+    targets.http.set(std::move(http));
+    for (const auto& key : current.differences(fresh))
+      if (!reloadable(key)) std::fprintf(stderr, "tugra serve: %s\n", message("serve.reload_needs_restart", {{"key", key}}).c_str());
+    if (tls)
+      std::fprintf(stderr, "tugra serve: %s\n",
+                   message("serve.reloaded_tls", {{"file", fresh.path("service.tls_certificate").string()}}).c_str());
+    std::fprintf(stderr, "tugra serve: %s\n",
+                 message("serve.reloaded", {{"file", (current.home() / "tugra.toml").string()}}).c_str());
+    current = std::move(fresh);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "tugra serve: %s\n", message("serve.reload_failed", {{"detail", e.what()}}).c_str());
+  }
+}
+
 }  // namespace
 
 void serve(const Config& config, const ServeOptions& options) {
@@ -353,13 +419,8 @@ void serve(const Config& config, const ServeOptions& options) {
   }
   Metrics metrics;
   std::atomic<int> in_flight{0};
-  std::vector<std::string> metrics_from;
-  {
-    std::istringstream words(config.str("service.metrics_from"));
-    for (std::string w; words >> w;) metrics_from.push_back(w);
-  }
   Context ctx{status.get(), portal.get(), metrics, static_cast<std::size_t>(config.integer("service.max_body_bytes")),
-              in_flight, tls, portal_queue.get(), signing_queue.get(), std::move(metrics_from)};
+              in_flight, tls, portal_queue.get(), signing_queue.get(), Live(HttpSettings::from(config))};
 
   long long configured = config.integer("service.threads");
   int threads = static_cast<int>(configured > 0 ? configured
@@ -386,6 +447,7 @@ void serve(const Config& config, const ServeOptions& options) {
   };
   std::unique_ptr<restinio::http_server_t<Traits>> plain_server;
   std::unique_ptr<restinio::http_server_t<TlsTraits>> tls_server;
+  std::unique_ptr<TlsIdentity> identity;
   if (tls) {
     restinio::asio_ns::ssl::context context{restinio::asio_ns::ssl::context::tls_server};
     context.set_options(restinio::asio_ns::ssl::context::default_workarounds |
@@ -397,12 +459,8 @@ void serve(const Config& config, const ServeOptions& options) {
                                 "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
                                 "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305") != 1)
       throw UserError("serve.tls_files", {{"detail", "cipher list"}});
-    try {
-      context.use_certificate_chain_file(config.path("service.tls_certificate").string());
-      context.use_private_key_file(config.path("service.tls_key").string(), restinio::asio_ns::ssl::context::pem);
-    } catch (const std::exception& e) {
-      throw UserError("serve.tls_files", {{"detail", e.what()}});
-    }
+    identity = std::make_unique<TlsIdentity>(config.path("service.tls_certificate"), config.path("service.tls_key"));
+    identity->attach(context.native_handle());
     tls_server = std::make_unique<restinio::http_server_t<TlsTraits>>(
         restinio::external_io_context(ioctx),
         settings(restinio::server_settings_t<TlsTraits>{}).tls_context(std::move(context)));
@@ -423,11 +481,25 @@ void serve(const Config& config, const ServeOptions& options) {
     else plain_server->open_async(on_ok, on_error);
   };
 
+  // SIGHUP: the configuration read again; what can change while serving
+  // does (TLS certificate, trusted proxies, /metrics readers, the portal's
+  // settings and rate limits); sessions and connections stay.
+  Config current = config;
+  restinio::asio_ns::signal_set hangup(ioctx, SIGHUP);
+  std::function<void()> wait_for_hangup = [&] {
+    hangup.async_wait([&](const restinio::asio_ns::error_code& error, int) {
+      if (error) return;
+      reload(current, ReloadTargets{ctx.http, identity.get(), portal.get()});
+      wait_for_hangup();
+    });
+  };
+  wait_for_hangup();
   std::exception_ptr failure;
   restinio::asio_ns::signal_set signals(ioctx, SIGINT, SIGTERM);
   signals.async_wait([&](const restinio::asio_ns::error_code& ec, int) {
     if (ec) return;
     std::fprintf(stderr, "tugra serve: stopping\n");
+    hangup.cancel();
     close_async(
         [&] {
           // The acceptor is closed; let the requests under way finish.

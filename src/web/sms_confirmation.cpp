@@ -60,12 +60,12 @@ Response send_sms_code(Exchange& ex, Session& s, const SmsFlow& flow, const std:
   if (locked) return *locked;
   std::string code = new_confirmation_code();
   s.sms_code_hash = code_hash(s.id, code);
-  s.sms_expires = now_seconds() + ex.portal.settings.sms_code_seconds;
-  s.sms_attempts_left = ex.portal.settings.sms_code_attempts;
+  s.sms_expires = now_seconds() + ex.settings->sms_code_seconds;
+  s.sms_attempts_left = ex.settings->sms_code_attempts;
   ++s.sms_sent;
   ex.portal.backends.with([&](Backend& b) {
     b.send_sms(mobile, message("notify.sms_code", {{"code", code},
-                                                             {"minutes", std::to_string(ex.portal.settings.sms_code_seconds / 60)}}));
+                                                             {"minutes", std::to_string(ex.settings->sms_code_seconds / 60)}}));
   });
   sodium_memzero(code.data(), code.size());
   return Response::redirect(flow.code_path);

@@ -19,6 +19,7 @@
 #include "ra/totp.hpp"
 #include "web/captcha.hpp"
 #include "web/session.hpp"
+#include "web/trusted_proxies.hpp"
 
 using namespace tugra;
 
@@ -230,4 +231,37 @@ TEST(Captcha, PngAndCaseInsensitiveAnswer) {
   EXPECT_FALSE(web::captcha_matches("AB3DE", "AB3D"));
   EXPECT_FALSE(web::captcha_matches("", ""));
   EXPECT_EQ(web::make_captcha("abcde").answer, "ABCDE");
+}
+
+TEST(TrustedProxies, ForwardedForIsBelievedOnlyFromATrustedPeer) {
+  tugra::web::TrustedProxies proxies("127.0.0.1 10.0.0.0/8 2001:db8::/32");
+  // An untrusted peer's header is ignored, whatever it says.
+  EXPECT_EQ(proxies.client("203.0.113.7", "198.51.100.1"), "203.0.113.7");
+  // Behind a trusted proxy: the address the proxy appended.
+  EXPECT_EQ(proxies.client("127.0.0.1", "198.51.100.1"), "198.51.100.1");
+  // A client that sends its own header cannot choose its address: the
+  // right-most untrusted hop counts, not the left-most.
+  EXPECT_EQ(proxies.client("127.0.0.1", "1.2.3.4, 198.51.100.1"), "198.51.100.1");
+  // Several trusted hops are walked through; CIDR blocks of both families.
+  EXPECT_EQ(proxies.client("10.1.2.3", "198.51.100.1, 10.9.9.9"), "198.51.100.1");
+  EXPECT_EQ(proxies.client("2001:db8::5", "2001:0DB9::0001"), "2001:db9::1");
+  EXPECT_TRUE(proxies.trusts("10.255.0.1"));
+  EXPECT_FALSE(proxies.trusts("11.0.0.1"));
+  EXPECT_FALSE(proxies.trusts("2001:db9::1"));
+  // Garbage in the header: the last hop that could be read.
+  EXPECT_EQ(proxies.client("127.0.0.1", "<script>, 198.51.100.1"), "198.51.100.1");
+  EXPECT_EQ(proxies.client("127.0.0.1", "not-an-address"), "127.0.0.1");
+  // No proxies configured: never believed.
+  EXPECT_EQ(tugra::web::TrustedProxies("").client("127.0.0.1", "198.51.100.1"), "127.0.0.1");
+}
+
+TEST(TrustedProxies, RefusesMalformedEntries) {
+  for (const char* bad : {"10.0.0.0/33", "example.org", "10.0.0.1/x", "::1/129", "10.0.0.0/8/1"}) {
+    try {
+      tugra::web::TrustedProxies proxies(bad);
+      ADD_FAILURE() << bad;
+    } catch (const tugra::UserError& e) {
+      EXPECT_EQ(e.key(), "serve.bad_trusted_proxy") << bad;
+    }
+  }
 }
