@@ -86,5 +86,6 @@ void add_serve_commands(CLI::App& app, Context& ctx);
 void add_card_commands(CLI::App& app, Context& ctx);
 void add_production_commands(CLI::App& app, Context& ctx);
 void add_portal_commands(CLI::App& app, Context& ctx);
+void add_backup_commands(CLI::App& app, Context& ctx);
 
 }  // namespace tugra::cli

@@ -87,9 +87,41 @@ Duty duty_of_authority(std::string_view authority_id) {
   return Duty::ca;
 }
 
+namespace {
+
+std::string softhsm_conf_text(const std::filesystem::path& tokens) {
+  return "# SoftHSM2 token store of this Tugra home (written by tugra init).\n"
+         "directories.tokendir = " + tokens.string() + "\n"
+         "objectstore.backend = file\nlog.level = ERROR\nslots.removable = false\n";
+}
+
+// SoftHSM2 takes a relative tokendir from the working directory, not from
+// its configuration file, so the file must name the home's tokens/ by its
+// absolute path. A home that was moved or restored elsewhere still names the
+// old place: the file this home's init wrote is pointed at this home again.
+void repoint_home_softhsm(const Config& config) {
+  auto conf = softhsm_conf(config);
+  auto tokens = config.home() / "tokens";
+  std::string text;
+  try {
+    text = read_file(conf);
+  } catch (const std::exception&) {
+    return;  // none yet (init writes it)
+  }
+  if (text.rfind("# SoftHSM2 token store of this Tugra home", 0) != 0) return;  // an operator's own file
+  if (text.find("directories.tokendir = " + tokens.string() + "\n") != std::string::npos) return;
+  if (!std::filesystem::is_directory(tokens)) return;
+  write_file_atomic(conf, softhsm_conf_text(tokens), 0600);
+}
+
+}  // namespace
+
 // SoftHSM2 reads SOFTHSM2_CONF once, at C_Initialize.
 std::shared_ptr<pkcs11::Module> load_duty_module(const Config& config, Duty duty) {
-  if (uses_home_softhsm(config, duty)) ::setenv("SOFTHSM2_CONF", softhsm_conf(config).c_str(), 1);
+  if (uses_home_softhsm(config, duty)) {
+    repoint_home_softhsm(config);
+    ::setenv("SOFTHSM2_CONF", softhsm_conf(config).c_str(), 1);
+  }
   std::string path = module_path(config, duty);
   try {
     return pkcs11::Module::shared(path);
@@ -124,11 +156,7 @@ std::unique_ptr<Token> create_duty_token(const Config& config, Duty duty) {
     auto tokens = config.home() / "tokens";
     std::filesystem::create_directories(tokens);
     std::filesystem::permissions(tokens, std::filesystem::perms::owner_all);
-    write_file_atomic(conf,
-                      "# SoftHSM2 token store of this Tugra home (written by tugra init).\n"
-                      "directories.tokendir = " + tokens.string() + "\n"
-                      "objectstore.backend = file\nlog.level = ERROR\nslots.removable = false\n",
-                      0600);
+    write_file_atomic(conf, softhsm_conf_text(tokens), 0600);
   }
   auto module = load_duty_module(config, duty);
   if (home_softhsm && !module->find_token(label)) {

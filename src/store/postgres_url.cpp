@@ -2,7 +2,7 @@
 
 namespace tugra::store {
 
-std::string postgres_keywords(const std::string& url) {
+std::string postgres_keywords(const std::string& url, std::string* password_out) {
   std::string rest = url.substr(url.find("://") + 3);
   std::string params;
   if (auto q = rest.find('?'); q != std::string::npos) {
@@ -43,7 +43,10 @@ std::string postgres_keywords(const std::string& url) {
     rest = rest.substr(at + 1);
     auto colon = userinfo.find(':');
     add("user", userinfo.substr(0, colon));
-    if (colon != std::string::npos) add("password", userinfo.substr(colon + 1));
+    if (colon != std::string::npos) {
+      if (password_out) *password_out = decode(userinfo.substr(colon + 1));
+      else add("password", userinfo.substr(colon + 1));
+    }
   }
   std::string host = rest, port;
   if (auto colon = rest.rfind(':'); colon != std::string::npos && rest.find(']') == std::string::npos) {

@@ -8,6 +8,9 @@
 
 namespace tugra::store {
 
-std::string postgres_keywords(const std::string& url);
+// With `password_out`, the password is put there instead of into the
+// string (a program's arguments are visible to every local user; its
+// environment, PGPASSWORD, is not).
+std::string postgres_keywords(const std::string& url, std::string* password_out = nullptr);
 
 }  // namespace tugra::store
