@@ -5,7 +5,7 @@ BUILD_TYPE ?= RelWithDebInfo
 HOME_DIR ?= $(or $(TUGRA_HOME),var)
 JOBS ?= $(shell nproc)
 
-.PHONY: all deps configure build fuzz-build e2e-deps run test bench clean help
+.PHONY: all deps configure build fuzz-build e2e-deps run test bench clean help install
 
 all: build
 
@@ -15,6 +15,7 @@ help:
 	@echo "make build  build only (build/bin/tugra)"
 	@echo "make fuzz-build  build the libFuzzer targets with clang into $(FUZZ_BUILD)"
 	@echo "make bench  run the benchmarks in bench/ and print their figures"
+	@echo "make install [PREFIX=/usr/local] [DESTDIR=]  install tugra, its systemd units and file layout (docs/OPERATIONS.md)"
 	@echo "make clean  remove the build directory"
 
 deps:
@@ -45,6 +46,10 @@ tests/e2e/node_modules/.package-lock.json: tests/e2e/package.json tests/e2e/pack
 
 test: build fuzz-build e2e-deps
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 900
+
+PREFIX ?= /usr/local
+install: build
+	DESTDIR=$(DESTDIR) cmake --install $(BUILD) --prefix $(PREFIX)
 
 bench: build
 	@bench/run-all $(BUILD)

@@ -185,6 +185,12 @@ BackupSummary create(const Config& config, const fs::path& out) {
       else writer.add_file(name, file, mode);
       ++summary.files;
     }
+    // An installed service's configuration lives outside the home (TUGRA_CONFIG): it goes in as the home's.
+    if (fs::weakly_canonical(config.file()) != fs::weakly_canonical(config.home() / "tugra.toml") &&
+        fs::exists(config.file())) {
+      writer.add_file("home/tugra.toml", config.file(), 0600);
+      ++summary.files;
+    }
     writer.add_file(engine == store::Engine::sqlite ? "database.sqlite" : "database.pgdump", db_copy, 0600);
     writer.finish({{"format", kFormat}, {"created", format_utc(now_seconds())}, {"engine", engine_name(engine)},
                    {"schema", schema}});
@@ -206,6 +212,11 @@ BackupSummary create(const Config& config, const fs::path& out) {
 RestoreSummary restore(const fs::path& archive_file, const fs::path& home) {
   if (fs::exists(home) && !(fs::is_directory(home) && fs::is_empty(home)))
     throw UserError("backup.home_not_empty", {{"home", home.string()}});
+  // With TUGRA_CONFIG the configuration goes there (an installed service's /etc/tugra), if it is new too.
+  fs::path config_file = Config::file_of(home);
+  bool config_outside = config_file != home / "tugra.toml";
+  if (config_outside && fs::exists(config_file))
+    throw UserError("backup.home_not_empty", {{"home", config_file.string()}});
   fs::path staging = home;
   staging += ".restoring";
   fs::remove_all(staging);
@@ -276,6 +287,10 @@ RestoreSummary restore(const fs::path& archive_file, const fs::path& home) {
     fs::rename(staging / "home", home);
     placed = true;
     fs::permissions(home, fs::perms::owner_all);
+    if (config_outside) {
+      fs::copy_file(home / "tugra.toml", config_file);
+      fs::remove(home / "tugra.toml");
+    }
     Config config = Config::load(home);
     auto engine = store::engine_of(config);
     std::string engine_in_archive = manifest.value("engine", "");
@@ -283,7 +298,7 @@ RestoreSummary restore(const fs::path& archive_file, const fs::path& home) {
       throw UserError("backup.engine_mismatch", {{"archive", engine_in_archive}, {"home", engine_name(engine)}});
     store::load_snapshot(config, staging / (engine == store::Engine::sqlite ? "database.sqlite" : "database.pgdump"));
     // Settings given by environment now (TUGRA_DATABASE_URL of the new database) stay, as at init.
-    write_file_atomic(home / "tugra.toml", config.file_text(), 0600);
+    write_file_atomic(config.file(), config.file_text(), 0600);
     fs::remove_all(staging);
 
     RestoreSummary summary;
@@ -301,6 +316,7 @@ RestoreSummary restore(const fs::path& archive_file, const fs::path& home) {
     std::error_code ec;
     fs::remove_all(staging, ec);
     if (placed) fs::remove_all(home, ec);
+    if (placed && config_outside) fs::remove(config_file, ec);
     throw;
   }
 }

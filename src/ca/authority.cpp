@@ -16,7 +16,7 @@ CertificateAuthority::CertificateAuthority(const Config& config, store::Ledger& 
 CertificateAuthority::~CertificateAuthority() = default;
 
 std::unique_ptr<CertificateAuthority> CertificateAuthority::open(const Config& config, store::Ledger& ledger) {
-  if (!std::filesystem::exists(config.home() / "tugra.toml"))
+  if (!std::filesystem::exists(config.file()))
     throw UserError("ca.not_initialized", {{"home", config.home().string()}});
   std::unique_ptr<CertificateAuthority> ca(new CertificateAuthority(config, ledger));
   store::AuthorityRepository authorities(ledger.database());

@@ -35,7 +35,7 @@ namespace {
 Config prepare_home(const Config& given) {
   std::filesystem::create_directories(given.home());
   std::filesystem::permissions(given.home(), std::filesystem::perms::owner_all);
-  auto config_file = given.home() / "tugra.toml";
+  auto config_file = Config::file_of(given.home());
   if (!std::filesystem::exists(config_file)) write_file_atomic(config_file, Config::load(given.home()).file_text(), 0600);
   Config config = Config::load(given.home());
   parse_key_algorithm(config.str("ca.key_algorithm"));  // fail before touching a token

@@ -150,6 +150,10 @@ void add_ca_commands(CLI::App& app, Context& ctx) {
     }
   });
 
+  config_cmd->add_subcommand("defaults", help_text("help.ca_cmd_config_defaults"))->callback([] {
+    std::cout << Config::default_file_text();
+  });
+
   // The offline root's commands, run on the root home.
   auto* root = app.add_subcommand("root", help_text("help.ca_cmd_root"));
   root->require_subcommand(1);

@@ -38,7 +38,7 @@ CaSession::~CaSession() {
 
 std::unique_ptr<store::Ledger> Context::ledger() const {
   Config c = config();
-  if (!std::filesystem::exists(c.home() / "tugra.toml"))
+  if (!std::filesystem::exists(c.file()))
     throw UserError("ca.not_initialized", {{"home", c.home().string()}});
   return store::Ledger::open(c, actor());
 }

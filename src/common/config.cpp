@@ -236,12 +236,18 @@ std::string Config::file_text() const {
   return out.str();
 }
 
+std::filesystem::path Config::file_of(const std::filesystem::path& home) {
+  const char* file = std::getenv("TUGRA_CONFIG");
+  return file && *file ? std::filesystem::path(file) : home / "tugra.toml";
+}
+
 Config Config::load(const std::filesystem::path& home) {
   Config cfg;
   cfg.home_ = home;
+  cfg.file_ = file_of(home);
   for (const auto& k : kKeys) cfg.values_[k.key] = k.default_value;
 
-  auto file = home / "tugra.toml";
+  const auto& file = cfg.file_;
   if (std::filesystem::exists(file)) {
     toml::table table;
     try {

@@ -16,7 +16,11 @@ std::filesystem::path resolve_home(const std::optional<std::string>& flag);
 
 class Config {
  public:
-  // Reads HOME/tugra.toml when it exists (defaults otherwise). Throws
+  // The configuration file of `home`: $TUGRA_CONFIG when set (an installed
+  // service keeps it in /etc/tugra, its data in /var/lib/tugra), else
+  // HOME/tugra.toml. Relative paths in it are taken from the home either way.
+  static std::filesystem::path file_of(const std::filesystem::path& home);
+  // Reads the configuration file when it exists (defaults otherwise). Throws
   // UserError on a syntax error, an unknown key or a value of the wrong type.
   static Config load(const std::filesystem::path& home);
   // The text of a tugra.toml listing every key, its default and its meaning.
@@ -26,6 +30,7 @@ class Config {
   std::string file_text() const;
 
   const std::filesystem::path& home() const { return home_; }
+  const std::filesystem::path& file() const { return file_; }
   std::string str(std::string_view key) const;
   long long integer(std::string_view key) const;
   bool boolean(std::string_view key) const;
@@ -40,6 +45,7 @@ class Config {
 
  private:
   std::filesystem::path home_;
+  std::filesystem::path file_;
   std::map<std::string, std::string, std::less<>> values_;
 };
 

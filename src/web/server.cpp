@@ -284,9 +284,13 @@ restinio::request_handling_status_t handle_portal(Context& ctx, const restinio::
     r.path = std::string(req->header().path());
     r.query = std::string(req->header().query());
     r.body = req->body();
-    r.remote_ip = client_of(*ctx.http.get(), req);
+    auto http = ctx.http.get();
+    r.remote_ip = client_of(*http, req);
     ClientAddressScope client(r.remote_ip);  // for the audit records this request writes
-    r.tls = ctx.tls;
+    // Behind a trusted proxy that terminates TLS, the browser's connection is
+    // HTTPS even though ours is not: Secure, __Host- cookies and HSTS then.
+    r.tls = ctx.tls || (req->header().get_field_or("X-Forwarded-Proto", "") == "https" &&
+                        http->proxies.trusts(req->remote_endpoint().address().to_string()));
     r.header = [&req](std::string_view name) { return req->header().get_field_or(name, ""); };
     auto answer = ctx.portal->handle(r);
     if (!answer) {
@@ -375,7 +379,7 @@ void reload(Config& current, ReloadTargets targets) {
       std::fprintf(stderr, "tugra serve: %s\n",
                    message("serve.reloaded_tls", {{"file", fresh.path("service.tls_certificate").string()}}).c_str());
     std::fprintf(stderr, "tugra serve: %s\n",
-                 message("serve.reloaded", {{"file", (current.home() / "tugra.toml").string()}}).c_str());
+                 message("serve.reloaded", {{"file", current.file().string()}}).c_str());
     current = std::move(fresh);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "tugra serve: %s\n", message("serve.reload_failed", {{"detail", e.what()}}).c_str());

@@ -69,12 +69,15 @@ class TrustedProxies(harness.Waiting, PortalSteps, unittest.TestCase):
         self.wait_for("no reload", lambda: self.server.output().count("Configuration read again") > before)
 
     def test_spoofed_header_is_ignored_and_a_trusted_proxy_is_believed(self):
+        plain = harness.http(self.base + "/basvuru", headers={"X-Forwarded-Proto": "https"})[1]
+        self.assertNotIn("Strict-Transport-Security", plain)
+        self.assertTrue(plain["Set-Cookie"].startswith("tugra_session="), plain)
         # Untrusted peer: four posts "from" four addresses are one address's posts.
         codes = [self.post_from(f"203.0.113.{i}") for i in range(1, 5)]
         self.assertEqual(codes, [403, 403, 403, 429])  # no CSRF token, then the limit
         self.wait_for("no access log", lambda: access_lines(self.server, "/basvuru"))
         lines = access_lines(self.server, "/basvuru")
-        self.assertTrue(all(" 127.0.0.1 POST /basvuru " in line for line in lines), lines)
+        self.assertTrue(all(" 127.0.0.1 " in line for line in lines), lines)
         self.assertNotIn("203.0.113.", self.server.output())
 
         # The proxy on loopback becomes trusted by a reload, not a restart.
@@ -86,6 +89,11 @@ class TrustedProxies(harness.Waiting, PortalSteps, unittest.TestCase):
         self.wait_for("forwarded client not in the access log",
                       lambda: any(" 198.51.100.4 POST /basvuru " in line for line in access_lines(self.server, "/basvuru")))
         self.assertNotIn("9.9.9.9", self.server.output())
+
+        # TLS ended at the trusted proxy: the session cookie is Secure and __Host-; from anyone else, not.
+        cookie = harness.http(self.base + "/basvuru", headers={"X-Forwarded-Proto": "https"})[1]["Set-Cookie"]
+        self.assertTrue(cookie.startswith("__Host-tugra_session="), cookie)
+        self.assertIn("Secure", cookie)
 
         # The audit record of a web action names the forwarded client.
         officer = Browser(self.base)
