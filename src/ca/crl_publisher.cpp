@@ -9,9 +9,11 @@
 #include "ca/authority.hpp"
 #include "common/clock.hpp"
 #include "common/freshness.hpp"
+#include "common/messages.hpp"
 #include "store/database.hpp"
 #include "store/holder_records.hpp"
 #include "store/ledger.hpp"
+#include "store/retention.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -35,6 +37,7 @@ CrlPublisher::CrlPublisher(const Config& config) : config_(config) {}
 CrlPublisher::~CrlPublisher() { stop(); }
 
 void CrlPublisher::start() {
+  store::RetentionPolicy::from(config_);  // a bad setting stops the start, not a later round
   ledger_ = store::Ledger::open(config_, "ca-role");
   ca_ = CertificateAuthority::open(config_, *ledger_);
   ca_->signer_for(ca_->current_issuer());  // the CA token now, not at the first change: a missing PIN stops the start
@@ -149,6 +152,14 @@ void CrlPublisher::poll() {
       ledger_->record("card.unlock_expired", "unlock_authorizations", nlohmann::json{{"destroyed", spent}}.dump());
     });
     db.truncate_wal();  // no copy of the sealed PIN left in SQLite's WAL either
+  }
+  if (now >= next_purge_) {
+    auto purged = store::purge(*ledger_, store::RetentionPolicy::from(config_), now);
+    if (purged.any())
+      std::fprintf(stderr, "tugra serve: %s\n",
+                   message("retention.purged", {{"bodies", std::to_string(purged.outbox_bodies)},
+                                                {"crls", std::to_string(purged.crls)}}).c_str());
+    next_purge_ = now + config_.integer("retention.every_hours") * 3600;
   }
   ledger_->checkpoint();
 }

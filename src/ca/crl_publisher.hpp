@@ -5,8 +5,9 @@
 // (changes made by any process: the portal, the CLI), renews the NES and
 // root CRLs before they go stale, completes issuances that a crashed
 // process left pending, certifies a renewed OCSP responder key that the
-// status role queued, and destroys card unlock PINs whose authorisation
-// expired. The status role serves whatever is stored.
+// status role queued, destroys card unlock PINs whose authorisation
+// expired, and applies the retention rules (store/retention.hpp) every
+// retention.every_hours. The status role serves whatever is stored.
 #pragma once
 
 #include <atomic>
@@ -60,6 +61,7 @@ class CrlPublisher {
   bool leading_ = false;
   std::int64_t lease_until_ = 0;  // while leading: when the lease taken last runs out
   bool announced_ = false;
+  std::int64_t next_purge_ = 0;  // when the retention rules are applied next
   std::atomic<bool> stopping_{false};
   std::mutex wake_mutex_;
   std::condition_variable wake_;

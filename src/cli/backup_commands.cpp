@@ -1,10 +1,12 @@
-// tugra backup | restore
+// tugra backup | restore | purge: the home as a whole
 #include <iostream>
 
 #include "backup/backup.hpp"
 #include "cli/context.hpp"
 #include "common/error.hpp"
+#include "common/clock.hpp"
 #include "store/ledger.hpp"
+#include "store/retention.hpp"
 
 namespace tugra::cli {
 
@@ -42,6 +44,20 @@ void add_backup_commands(CLI::App& app, Context& ctx) {
                                              {"audit", audit}})
               << "\n";
     if (!result.ok) throw Exit{1};
+  });
+
+  static bool dry_run = false;
+  auto* purge = app.add_subcommand("purge", help_text("help.backup_cmd_purge"));
+  purge->add_flag("--dry-run", dry_run, help_text("help.backup_opt_dry_run"));
+  purge->callback([&ctx] {
+    auto policy = store::RetentionPolicy::from(ctx.config());
+    auto ledger = ctx.ledger();
+    auto purged = dry_run ? store::purge_due(ledger->database(), policy, now_seconds())
+                          : store::purge(*ledger, policy, now_seconds());
+    std::cout << message(dry_run ? "retention.due" : "retention.purged",
+                         {{"bodies", std::to_string(purged.outbox_bodies)}, {"crls", std::to_string(purged.crls)},
+                          {"days", std::to_string(policy.outbox_days)}, {"keep", std::to_string(policy.full_crls)}})
+              << "\n";
   });
 }
 

@@ -50,6 +50,12 @@ constexpr KeyInfo kKeys[] = {
      "nextUpdate), a delta CRL (/crl/nes-delta.crl) after every change in between."},
     {"crl.debounce_seconds", Type::integer, "2",
      "A new CRL follows a status change after this quiet time (several changes make one CRL)."},
+    {"retention.outbox_days", Type::integer, "30",
+     "Days an outbox message keeps its body (SMS codes, reset links); then `tugra purge` or the ca role "
+     "blanks it, keeping who was sent what kind of message when."},
+    {"retention.full_crls", Type::integer, "30",
+     "Full CRLs kept per CA (the newest); older ones, and delta CRLs before the oldest kept, are deleted."},
+    {"retention.every_hours", Type::integer, "24", "How often the ca role applies the retention rules."},
     {"ocsp.validity_hours", Type::integer, "12",
      "nextUpdate of OCSP responses; pre-signed responses are re-signed at half of it."},
     {"database.url", Type::string, "sqlite:tugra.db",
