@@ -1,5 +1,7 @@
 #include "notify/notifier.hpp"
 
+#include <atomic>
+
 #include "common/config.hpp"
 #include "common/error.hpp"
 #include "notify/adapters.hpp"
@@ -20,12 +22,29 @@ Notifications::Notifications(const Config& config, store::Database& db)
 
 Notifications::~Notifications() = default;
 
+namespace {
+
+std::atomic<std::uint64_t> failed[2];
+
+void counted(Notifier& notifier, const Notification& n) {
+  try {
+    notifier.send(n);
+  } catch (...) {
+    failed[n.channel == Channel::sms ? 0 : 1]++;
+    throw;
+  }
+}
+
+}  // namespace
+
+std::uint64_t failures(Channel channel) { return failed[channel == Channel::sms ? 0 : 1].load(); }
+
 void Notifications::sms(const std::string& to, const std::string& body) {
-  sms_->send({Channel::sms, to, "", body});
+  counted(*sms_, {Channel::sms, to, "", body});
 }
 
 void Notifications::email(const std::string& to, const std::string& subject, const std::string& body) {
-  email_->send({Channel::email, to, subject, body});
+  counted(*email_, {Channel::email, to, subject, body});
 }
 
 void Notifications::preferred(const std::string& channel, const std::string& phone, const std::string& email_to,

@@ -3,6 +3,7 @@
 // ones are an HTTP SMS gateway and SMTP, both through libcurl.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -31,6 +32,10 @@ class Notifier {
   // transaction: the outbox adapter commits its own.
   virtual void send(const Notification& n) = 0;
 };
+
+// Deliveries that failed in this process since it started, per channel
+// (/metrics: tugra_notification_failures_total).
+std::uint64_t failures(Channel channel);
 
 // The adapter notify.sms / notify.email of `config` names for `channel`.
 std::unique_ptr<Notifier> make_notifier(Channel channel, const Config& config, store::Database& db);

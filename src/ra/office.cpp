@@ -97,6 +97,12 @@ void Office::lift_suspension(const std::string& serial, const std::string& actor
 
 bool Office::database_ok() { return ledger_->database().recover(); }
 
+Office::Gauges Office::gauges() {
+  auto waiting = store::count_waiting(ledger_->database());
+  return {waiting.applications_to_decide, waiting.production_queued, waiting.signing_requests,
+          notify::failures(notify::Channel::sms), notify::failures(notify::Channel::email)};
+}
+
 void Office::record_holder_login(const std::string& tckn) {
   ledger_->write([&] { ledger_->record("holder.login", tckn, "{}", "holder:" + tckn); });
   ledger_->checkpoint();

@@ -68,6 +68,12 @@ class Office {
   std::int64_t sms_lock_minutes() const { return sms_lock_seconds_ / 60; }
   // The database answers (after reconnecting if it had gone away).
   bool database_ok();
+  // For /metrics: work waiting, and notifications that failed in this process.
+  struct Gauges {
+    std::int64_t applications_to_decide = 0, production_queued = 0, signing_requests = 0;
+    std::uint64_t sms_failures = 0, email_failures = 0;
+  };
+  Gauges gauges();
   // Audits a holder's completed log-in (password and SMS).
   void record_holder_login(const std::string& tckn);
   // The call centre lifts a suspension whoever placed it (audited as `actor`).

@@ -127,17 +127,18 @@ void StatusService::install_responder(const store::AuthorityRecord& issuing, con
   r->not_after = ossl::unix_seconds(X509_get0_notAfter(r->cert.get()));
   r->key = open_duty_signer(config_, Duty::status, record.key_label, parse_key_algorithm(record.key_algorithm).scheme);
   r->ocsp = std::make_unique<OcspResponder>(r->issuer_cert.get(), r->cert.get(), *r->key, validity_);
-  bool replacing = false;
+  bool replacing = false, new_certificate = true;
   {
     std::lock_guard lock(responder_mutex_);
     for (auto& existing : responders_)
       if (existing->issuer == issuing.id) {
+        new_certificate = existing->certificate != r->certificate;
         existing = r;
         replacing = true;
       }
     if (!replacing) responders_.push_back(r);
   }
-  if (!replacing) return;
+  if (!replacing || !new_certificate) return;  // the same certificate, key opened again: answers stay good
   // Every cached answer of this CA names the old certificate: none is fresh
   // any more, and the background thread signs each again with the new key.
   std::lock_guard lock(cache_mutex_);
@@ -148,11 +149,29 @@ void StatusService::install_responder(const store::AuthorityRecord& issuing, con
   }
 }
 
+template <typename Fn>
+bool StatusService::with_token(Fn&& fn) {
+  try {
+    fn();
+    counters_.token_up = true;
+    return true;
+  } catch (const std::exception& e) {
+    // A token that stopped signing (an HSM gone away) must not take the
+    // server down: the answer is internalError, /healthz says "token".
+    counters_.sign_failures++;
+    if (counters_.token_up.exchange(false))
+      std::fprintf(stderr, "tugra serve: the status token did not sign: %s\n", e.what());
+    return false;
+  }
+}
+
 void StatusService::resign(const std::string& key, const Cached& entry) {
   auto responder = responder_for(entry.issuer);
   std::int64_t now = now_seconds();
   if (!responder || now >= responder->not_after) return;  // nothing signs for it: answered live, tryLater
-  Bytes der = responder->ocsp->sign_single(entry.cert_id, lookup(entry.issuer, entry.serial), now);
+  Bytes der;
+  if (!with_token([&] { der = responder->ocsp->sign_single(entry.cert_id, lookup(entry.issuer, entry.serial), now); }))
+    return;  // the old answer stays until it is stale; the next round tries again
   store(key, {to_string(der), entry.cert_id, entry.serial, entry.issuer, now, now + validity_, responder->not_after});
 }
 
@@ -175,8 +194,8 @@ void StatusService::presign(const std::string& serial) {
   auto responder = responder_for(issuer);
   std::int64_t now = now_seconds();
   if (!responder || now >= responder->not_after) return;
-  Bytes cert_id;
-  Bytes der = responder->ocsp->presign(serial, lookup(issuer, serial), now, cert_id);
+  Bytes cert_id, der;
+  if (!with_token([&] { der = responder->ocsp->presign(serial, lookup(issuer, serial), now, cert_id); })) return;
   store(key_of(cert_id), {to_string(der), cert_id, serial, issuer, now, now + validity_, responder->not_after});
 }
 
@@ -222,7 +241,9 @@ StatusService::OcspReply StatusService::sign(ByteView request) {
   if (!responder || now >= responder->not_after)
     return {to_string(OcspResponder::error_response(OcspResponder::kTryLater)), false, 0, 0};
   const std::string& issuer = responder->issuer;
-  auto answer = responder->ocsp->respond(request, [&](const std::string& s) { return lookup(issuer, s); }, now);
+  OcspResponder::Answer answer;
+  if (!with_token([&] { answer = responder->ocsp->respond(request, [&](const std::string& s) { return lookup(issuer, s); }, now); }))
+    return {to_string(OcspResponder::error_response(OcspResponder::kInternalError)), false, 0, 0};
   counters_.ocsp_live_signatures++;
   if (answer.cacheable && answer.serials.size() == 1)
     store(key_of(answer.cert_id), {to_string(answer.der), answer.cert_id, answer.serials.front(), issuer,
@@ -251,11 +272,24 @@ bool StatusService::healthy(std::string* problem) const {
   };
   if (!ready_) return say("starting");
   if (!counters_.database_up) return say("database");
+  if (!counters_.token_up) return say("token");
   std::lock_guard ca_lock(ca_mutex_);
   std::lock_guard lock(crl_mutex_);
   for (const auto& [id, der] : ca_der_)
     if (!crls_.count(id)) return say("crl");
   return true;
+}
+
+std::vector<CertificateExpiry> StatusService::expiries() const {
+  std::vector<CertificateExpiry> out;
+  {
+    std::lock_guard lock(ca_mutex_);
+    for (const auto& [id, der] : ca_der_)
+      out.push_back({id, ossl::unix_seconds(X509_get0_notAfter(ossl::cert_from_der(as_bytes(der)).get()))});
+  }
+  for (const auto& r : responders()) out.push_back({r->issuer + "-ocsp", r->not_after});
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
+  return out;
 }
 
 std::string StatusService::ca_certificate(const std::string& ca) const {
@@ -325,6 +359,9 @@ void StatusService::poll() {
 // generation that has none yet.
 void StatusService::sync_authorities(std::int64_t now) {
   auto all = store::AuthorityRepository(*db_).all();
+  // A token that stopped signing is opened again, each round until it works
+  // (an HSM back after a restart, SoftHSM2 after its files were restored).
+  bool reopen = !counters_.token_up;
   for (const auto& issuing : all) {
     if (issuing.kind != "issuing-ca" || !issuing.certificate) continue;
     if (!issuing_not_after_.count(issuing.id)) {
@@ -338,6 +375,16 @@ void StatusService::sync_authorities(std::int64_t now) {
     for (const auto& a : all)
       if (a.id == store::responder_of(issuing.id) && a.certificate) record = &a;
     auto current = responder_for(issuing.id);
+    if (record && current && reopen && *record->certificate == current->certificate) {
+      try {
+        install_responder(issuing, *record);
+        counters_.token_up = true;
+        std::fprintf(stderr, "tugra serve: the status token signs again (%s)\n", issuing.id.c_str());
+      } catch (const std::exception&) {
+        reopen = false;  // still away (said once, when it stopped signing): try again next round
+      }
+      current = responder_for(issuing.id);
+    }
     if (record && (!current || *record->certificate != current->certificate)) {
       install_responder(issuing, *record);
       if (current)

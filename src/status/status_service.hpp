@@ -56,6 +56,15 @@ struct StatusCounters {
   std::atomic<std::uint64_t> ocsp_cache_hits{0};
   std::atomic<std::uint64_t> ocsp_cache_misses{0};
   std::atomic<std::uint64_t> ocsp_live_signatures{0};
+  std::atomic<std::uint64_t> sign_failures{0};  // the status token refused to sign
+  std::atomic<bool> token_up{true};             // the last signature worked
+};
+
+// When a certificate the status role serves with ends: each CA's and each
+// responder's ("nes", "root", "nes-ocsp").
+struct CertificateExpiry {
+  std::string id;
+  std::int64_t not_after = 0;
 };
 
 class StatusService {
@@ -85,9 +94,11 @@ class StatusService {
   std::shared_ptr<const CrlSnapshot> crl(const std::string& ca) const;
   std::vector<std::string> crl_names() const;
   // Started, its database reachable, and every CA it knows has a CRL to
-  // serve; otherwise `problem` names what is wrong ("database", "starting", "crl").
+  // serve, and its token signs; otherwise `problem` names what is wrong
+  // ("database", "token", "starting", "crl").
   bool healthy(std::string* problem = nullptr) const;
   std::string ca_certificate(const std::string& ca) const;  // DER; empty when unknown
+  std::vector<CertificateExpiry> expiries() const;
   StatusCounters& counters() { return counters_; }
 
  private:
@@ -96,6 +107,9 @@ class StatusService {
   void poll();                       // background: changes, CRLs, stale responses
   void apply(const std::vector<store::CertificateRepository::StatusRow>& rows);
   void presign(const std::string& serial);
+  // Runs a signature with the status token, noting whether the token worked.
+  template <typename Fn>
+  bool with_token(Fn&& fn);
   // Loads the newest stored CRLs (each CA's, and its delta with deltas on) that are newer than the served ones.
   void load_crls();
   void run();

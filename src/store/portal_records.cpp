@@ -359,4 +359,16 @@ void FailureRepository::clear(const std::string& scope) {
   db_.sql() << "DELETE FROM login_failures WHERE scope = :s", soci::use(scope);
 }
 
+WaitingWork count_waiting(Database& db) {
+  WaitingWork w;
+  long long n = 0;
+  db.sql() << "SELECT COUNT(*) FROM applications WHERE state IN ('submitted', 'received')", soci::into(n);
+  w.applications_to_decide = n;
+  db.sql() << "SELECT COUNT(*) FROM production_requests WHERE state IN ('queued', 'in_progress')", soci::into(n);
+  w.production_queued = n;
+  db.sql() << "SELECT COUNT(*) FROM signing_requests WHERE state = 'pending'", soci::into(n);
+  w.signing_requests = n;
+  return w;
+}
+
 }  // namespace tugra::store

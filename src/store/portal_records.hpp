@@ -116,6 +116,14 @@ class ApplicationRepository {
   Database& db_;
 };
 
+// Work waiting on people or on the ca role (/metrics of the portal role).
+struct WaitingWork {
+  std::int64_t applications_to_decide = 0;  // submitted or received, not yet approved or rejected
+  std::int64_t production_queued = 0;       // approved, no card made yet
+  std::int64_t signing_requests = 0;        // responder keys waiting for the ca role
+};
+WaitingWork count_waiting(Database& db);
+
 struct OutboxMessage {
   std::int64_t id = 0;
   std::string channel, recipient, subject, body;

@@ -25,6 +25,12 @@ class Portal {
   std::optional<Response> handle(const Request& request);
   // Whether the database answers (reconnecting after a restart): /healthz.
   bool database_ok();
+  // The portal's gauges in the Prometheus text format (/metrics): its
+  // database, sessions, work waiting and failed notifications. Queries the
+  // database: run it on a portal thread.
+  std::string metrics_text();
+  // Work queued to run after an answer was sent (the forgotten-word mail).
+  std::size_t deferred_waiting();
   // A reload (SIGHUP): the settings and rate limits of `config`; sessions stay.
   void reload(const Config& config);
 

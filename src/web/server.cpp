@@ -179,30 +179,73 @@ restinio::request_handling_status_t answer_ocsp(Context& ctx, const restinio::re
   return restinio::request_accepted();
 }
 
+// The status role's gauges: its database and token, the OCSP cache, each
+// CRL's age, number and nextUpdate, when each CA and responder certificate ends.
+std::string status_gauges(status::StatusService& status) {
+  auto& c = status.counters();
+  std::string out =
+      "# TYPE tugra_status_poll_failures_total counter\ntugra_status_poll_failures_total " +
+      std::to_string(c.poll_failures) + "\n# TYPE tugra_database_up gauge\ntugra_database_up " +
+      (c.database_up ? "1" : "0") + "\n" +
+      "# HELP tugra_token_up Whether the status token signed the last time it was asked.\n"
+      "# TYPE tugra_token_up gauge\ntugra_token_up{token=\"status\"} " + (c.token_up ? "1" : "0") + "\n" +
+      "# TYPE tugra_ocsp_sign_failures_total counter\ntugra_ocsp_sign_failures_total " +
+      std::to_string(c.sign_failures) + "\n" +
+      "# TYPE tugra_ocsp_cache_hits_total counter\ntugra_ocsp_cache_hits_total " + std::to_string(c.ocsp_cache_hits) +
+      "\n# TYPE tugra_ocsp_cache_misses_total counter\ntugra_ocsp_cache_misses_total " +
+      std::to_string(c.ocsp_cache_misses) + "\n# TYPE tugra_ocsp_live_signatures_total counter\n" +
+      "tugra_ocsp_live_signatures_total " + std::to_string(c.ocsp_live_signatures) + "\n" +
+      "# HELP tugra_crl_age_seconds Seconds since the current CRL's thisUpdate.\n# TYPE tugra_crl_age_seconds gauge\n"
+      "# HELP tugra_crl_next_update_timestamp_seconds The current CRL's nextUpdate.\n"
+      "# TYPE tugra_crl_next_update_timestamp_seconds gauge\n# TYPE tugra_crl_number gauge\n";
+  for (const auto& ca : status.crl_names())
+    if (auto crl = status.crl(ca))
+      out += "tugra_crl_age_seconds{ca=\"" + ca + "\"} " + std::to_string(now_seconds() - crl->this_update) +
+             "\ntugra_crl_number{ca=\"" + ca + "\"} " + std::to_string(crl->number) +
+             "\ntugra_crl_next_update_timestamp_seconds{ca=\"" + ca + "\"} " + std::to_string(crl->next_update) + "\n";
+  out += "# HELP tugra_certificate_not_after_timestamp_seconds When a CA or OCSP responder certificate ends.\n"
+         "# TYPE tugra_certificate_not_after_timestamp_seconds gauge\n";
+  for (const auto& e : status.expiries())
+    out += "tugra_certificate_not_after_timestamp_seconds{id=\"" + e.id + "\"} " + std::to_string(e.not_after) + "\n";
+  return out;
+}
+
+// /metrics, for the addresses in service.metrics_from (by the peer itself,
+// never a forwarded address): the request counters and every role's gauges.
+// With the portal role it is answered from a portal thread, as its gauges
+// query the database.
 restinio::request_handling_status_t handle_metrics(Context& ctx, const restinio::request_handle_t& req,
                                                    Clock::time_point start) {
-  // The peer itself, never a forwarded address: /metrics is for the monitoring host.
   std::string peer = req->remote_endpoint().address().to_string();
   auto http = ctx.http.get();
   if (std::find(http->metrics_from.begin(), http->metrics_from.end(), peer) == http->metrics_from.end())
     return ctx.send(req, Route::metrics, restinio::status_forbidden(), "text/plain; charset=utf-8", "forbidden\n",
                     {{"Cache-Control", "no-store"}}, start);
-  auto& c = ctx.status->counters();
-  std::string extra =
-      "# TYPE tugra_status_poll_failures_total counter\ntugra_status_poll_failures_total " +
-      std::to_string(c.poll_failures) + "\n# TYPE tugra_database_up gauge\ntugra_database_up " +
-      (c.database_up ? "1" : "0") + "\n" +
-      "# TYPE tugra_ocsp_cache_hits_total counter\ntugra_ocsp_cache_hits_total " + std::to_string(c.ocsp_cache_hits) +
-      "\n# TYPE tugra_ocsp_cache_misses_total counter\ntugra_ocsp_cache_misses_total " +
-      std::to_string(c.ocsp_cache_misses) + "\n# TYPE tugra_ocsp_live_signatures_total counter\n" +
-      "tugra_ocsp_live_signatures_total " + std::to_string(c.ocsp_live_signatures) + "\n" +
-      "# HELP tugra_crl_age_seconds Seconds since the current CRL's thisUpdate.\n# TYPE tugra_crl_age_seconds gauge\n";
-  for (const auto& ca : ctx.status->crl_names())
-    if (auto crl = ctx.status->crl(ca))
-      extra += "tugra_crl_age_seconds{ca=\"" + ca + "\"} " + std::to_string(now_seconds() - crl->this_update) +
-               "\ntugra_crl_number{ca=\"" + ca + "\"} " + std::to_string(crl->number) + "\n";
-  return ctx.send(req, Route::metrics, restinio::status_ok(), "text/plain; version=0.0.4", ctx.metrics.render(extra),
-                  {{"Cache-Control", "no-store"}}, start);
+  auto render = [&ctx, req, start] {
+    std::string extra = "# TYPE tugra_queue_waiting gauge\n";
+    if (ctx.signing_queue)
+      extra += "tugra_queue_waiting{queue=\"ocsp_signing\"} " + std::to_string(ctx.signing_queue->waiting()) + "\n";
+    if (ctx.portal_queue)
+      extra += "tugra_queue_waiting{queue=\"portal\"} " + std::to_string(ctx.portal_queue->waiting()) +
+               "\ntugra_queue_waiting{queue=\"after_answer\"} " + std::to_string(ctx.portal->deferred_waiting()) + "\n";
+    if (ctx.status) extra += status_gauges(*ctx.status);
+    if (ctx.portal) {
+      try {
+        extra += ctx.portal->metrics_text();
+      } catch (const std::exception&) {
+        extra += "tugra_portal_database_up 0\n";  // went away between the check and the count
+      }
+    }
+    return ctx.send(req, Route::metrics, restinio::status_ok(), "text/plain; version=0.0.4", ctx.metrics.render(extra),
+                    {{"Cache-Control", "no-store"}}, start);
+  };
+  if (!ctx.portal) return render();
+  ++ctx.in_flight;
+  ctx.portal_queue->post([&ctx, render] {
+    render();
+    --ctx.in_flight;
+  });
+  return restinio::request_accepted();
 }
 
 restinio::request_handling_status_t handle_crl(Context& ctx, const restinio::request_handle_t& req,
@@ -268,7 +311,6 @@ std::optional<restinio::request_handling_status_t> handle_status(Context& ctx, c
     return ctx.send(req, Route::healthz, ok ? restinio::status_ok() : restinio::status_service_unavailable(),
                     "text/plain; charset=utf-8", problem + "\n", {{"Cache-Control", "no-store"}}, start);
   }
-  if (get && path == "/metrics") return handle_metrics(ctx, req, start);
   return std::nullopt;
 }
 
@@ -330,6 +372,8 @@ restinio::request_handling_status_t handle(Context& ctx, const restinio::request
   auto start = Clock::now();
   if (auto refused = refuse_oversized(ctx, req, start)) return *refused;
   std::string_view path = req->header().path();
+  if (path == "/metrics" && req->header().method() == restinio::http_method_get())
+    return handle_metrics(ctx, req, start);
   if (ctx.status) {
     if (auto handled = handle_status(ctx, req, path, start)) return *handled;
   }

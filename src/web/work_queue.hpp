@@ -48,6 +48,11 @@ class WorkQueue {
     }
     ready_.notify_one();
   }
+  // Jobs queued and not started yet (/metrics).
+  std::size_t waiting() {
+    std::lock_guard lock(mutex_);
+    return jobs_.size();
+  }
   // Queues the job unless `max_waiting` jobs already wait; false then.
   bool try_post(std::function<void()> job, std::size_t max_waiting) {
     {
