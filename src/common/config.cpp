@@ -122,6 +122,10 @@ constexpr KeyInfo kKeys[] = {
     {"audit.witness_file", Type::string, "audit-witness.log",
      "Append-only file (relative to the home) that receives every signed checkpoint, so that deleting the "
      "newest records with their checkpoints is found by `tugra audit verify`; empty: none."},
+    {"audit.witness_url", Type::string, "",
+     "A witness on another host: every signed checkpoint is POSTed there (text/plain, one \"seq hash "
+     "signature\" line each) and `audit verify` GETs them all back and checks each is still in the "
+     "database. Empty: the witness file only."},
     {"card.module", Type::string, "",
      "PKCS#11 module of the card readers (akisp11, OpenSC, SoftHSM2…); empty: Tugra's virtual card."},
     {"card.vcard_dir", Type::string, "vcards",

@@ -9,6 +9,7 @@
 #include "common/clock.hpp"
 #include "common/config.hpp"
 #include "common/error.hpp"
+#include "common/http_client.hpp"
 #include "common/url.hpp"
 #include "store/database.hpp"
 #include "store/portal_records.hpp"
@@ -84,22 +85,17 @@ HttpSmsNotifier::HttpSmsNotifier(const Config& config)
 }
 
 void HttpSmsNotifier::send(const Notification& n) {
-  Curl curl;
   std::string body = fill(body_template_, n.to, n.body, content_type_.find("json") != std::string::npos);
-  curl.headers = curl_slist_append(curl.headers, ("Content-Type: " + content_type_).c_str());
-  if (!auth_header_.empty()) curl.headers = curl_slist_append(curl.headers, auth_header_.c_str());
-  curl_easy_setopt(curl.handle, CURLOPT_URL, url_.c_str());
-  curl_easy_setopt(curl.handle, CURLOPT_HTTPHEADER, curl.headers);
-  curl_easy_setopt(curl.handle, CURLOPT_POSTFIELDS, body.c_str());
-  curl_easy_setopt(curl.handle, CURLOPT_POSTFIELDSIZE, static_cast<long>(body.size()));
-  curl_easy_setopt(curl.handle, CURLOPT_WRITEFUNCTION, +[](char*, size_t size, size_t count, void*) {
-    return size * count;  // the gateway's answer body is not needed
-  });
-  curl.perform("sms");
-  long status = 0;
-  curl_easy_getinfo(curl.handle, CURLINFO_RESPONSE_CODE, &status);
-  if (status < 200 || status >= 300)
-    throw UserError("notify.failed", {{"channel", "sms"}, {"detail", "HTTP " + std::to_string(status)}});
+  std::vector<std::string> headers = {"Content-Type: " + content_type_};
+  if (!auth_header_.empty()) headers.push_back(auth_header_);
+  HttpReply reply;
+  try {
+    reply = http_request("POST", url_, body, headers);
+  } catch (const std::runtime_error& e) {
+    throw UserError("notify.failed", {{"channel", "sms"}, {"detail", e.what()}});
+  }
+  if (reply.status < 200 || reply.status >= 300)
+    throw UserError("notify.failed", {{"channel", "sms"}, {"detail", "HTTP " + std::to_string(reply.status)}});
 }
 
 SmtpNotifier::SmtpNotifier(const Config& config)

@@ -1,15 +1,20 @@
 #include "store/audit_log.hpp"
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <openssl/evp.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
 #include <soci/soci.h>
 
 #include "common/clock.hpp"
+#include "common/error.hpp"
+#include "common/http_client.hpp"
+#include "common/messages.hpp"
 #include "crypto/openssl.hpp"
 #include "crypto/signer.hpp"
 #include "store/database.hpp"
@@ -78,24 +83,73 @@ void AuditLog::write_checkpoint(std::int64_t seq, const std::string& hash) {
   long long s = seq, at = now_seconds();
   db_.sql() << "INSERT INTO audit_checkpoints (seq, hash, signature, at) VALUES (:seq, :hash, :sig, :at)",
       soci::use(s), soci::use(hash), soci::use(signature), soci::use(at);
-  if (!witness_.empty()) unwitnessed_.push_back(std::to_string(seq) + " " + hash + " " + signature + "\n");
+  if (!witness_.empty() || !witness_url_.empty()) unwitnessed_.push_back(std::to_string(seq) + " " + hash + " " + signature + "\n");
 }
 
 void AuditLog::flush_witness() {
-  if (unwitnessed_.empty() || witness_.empty()) return;
+  if (unwitnessed_.empty()) return;
   std::string lines;
   for (const auto& l : unwitnessed_) lines += l;
   unwitnessed_.clear();
-  int fd = ::open(witness_.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
-  if (fd < 0) throw std::runtime_error("cannot open the audit witness " + witness_.string());
-  bool ok = ::write(fd, lines.data(), lines.size()) == static_cast<ssize_t>(lines.size()) && ::fsync(fd) == 0;
+  if (!witness_.empty()) {
+    int fd = ::open(witness_.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0) throw std::runtime_error("cannot open the audit witness " + witness_.string());
+    bool ok = ::write(fd, lines.data(), lines.size()) == static_cast<ssize_t>(lines.size()) && ::fsync(fd) == 0;
+    ::close(fd);
+    if (!ok) throw std::runtime_error("cannot write the audit witness " + witness_.string());
+  }
+  if (!witness_url_.empty()) post_witness(lines);
+}
+
+// The write is committed: a witness endpoint that is away delays its copy,
+// it does not undo the write. The spool is locked while it is read, sent and
+// emptied, so two processes never send a line twice or drop one.
+void AuditLog::post_witness(const std::string& lines) {
+  int fd = ::open(spool_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) throw std::runtime_error("cannot open the audit witness spool " + spool_.string());
+  ::flock(fd, LOCK_EX);
+  std::string pending;
+  char buffer[4096];
+  for (ssize_t n; (n = ::read(fd, buffer, sizeof buffer)) > 0;) pending.append(buffer, static_cast<std::size_t>(n));
+  pending += lines;
+  try {
+    auto reply = http_request("POST", witness_url_, pending, {"Content-Type: text/plain"});
+    if (reply.status < 200 || reply.status >= 300) throw std::runtime_error("HTTP " + std::to_string(reply.status));
+    if (::ftruncate(fd, 0) != 0) throw std::runtime_error("cannot empty " + spool_.string());
+  } catch (const std::exception& e) {
+    bool kept = ::lseek(fd, 0, SEEK_END) >= 0 &&
+                ::write(fd, lines.data(), lines.size()) == static_cast<ssize_t>(lines.size()) && ::fsync(fd) == 0;
+    std::fprintf(stderr, "tugra: %s\n",
+                 message("audit.witness_unreachable", {{"url", witness_url_}, {"detail", e.what()}}).c_str());
+    if (!kept) {
+      ::close(fd);
+      throw std::runtime_error("cannot write the audit witness spool " + spool_.string());
+    }
+  }
   ::close(fd);
-  if (!ok) throw std::runtime_error("cannot write the audit witness " + witness_.string());
 }
 
 AuditVerification AuditLog::check_witness(AuditVerification result) {
-  if (!result.ok || witness_.empty() || !std::filesystem::exists(witness_)) return result;
-  std::ifstream in(witness_);
+  if (result.ok && !witness_.empty() && std::filesystem::exists(witness_)) {
+    std::ifstream in(witness_);
+    result = check_witnessed(result, in);
+  }
+  if (result.ok && !witness_url_.empty()) {
+    HttpReply reply;
+    try {
+      reply = http_request("GET", witness_url_);
+    } catch (const std::exception& e) {
+      throw UserError("audit.witness_unreadable", {{"url", witness_url_}, {"detail", e.what()}});
+    }
+    if (reply.status != 200)
+      throw UserError("audit.witness_unreadable", {{"url", witness_url_}, {"detail", "HTTP " + std::to_string(reply.status)}});
+    std::istringstream in(reply.body);
+    result = check_witnessed(result, in);
+  }
+  return result;
+}
+
+AuditVerification AuditLog::check_witnessed(AuditVerification result, std::istream& in) {
   std::string line;
   while (std::getline(in, line)) {
     std::istringstream fields(line);

@@ -53,6 +53,15 @@ class AuditLog {
   // checkpoint once its transaction has committed: deleting the newest
   // records together with their checkpoints is then still found by verify().
   void set_witness(std::filesystem::path file) { witness_ = std::move(file); }
+  // A witness on another host (audit.witness_url): each checkpoint line is
+  // POSTed to it, and GET returns every line it was sent. Someone who owns
+  // this host can truncate the witness file, not the remote one. Lines that
+  // could not be delivered wait in `spool` and go with the next ones (from
+  // whichever process writes next).
+  void set_witness_url(std::string url, std::filesystem::path spool) {
+    witness_url_ = std::move(url);
+    spool_ = std::move(spool);
+  }
   // After the transaction that wrote checkpoints committed, or rolled back.
   void flush_witness();
   void discard_witness() { unwitnessed_.clear(); }
@@ -79,11 +88,17 @@ class AuditLog {
   void write_checkpoint(std::int64_t seq, const std::string& hash);
 
   AuditVerification check_witness(AuditVerification result);
+  // Every "seq hash signature" line of `lines` names a checkpoint the database holds.
+  AuditVerification check_witnessed(AuditVerification result, std::istream& lines);
 
   Database& db_;
   const Signer* signer_;
   std::int64_t checkpoint_every_;
   std::filesystem::path witness_;
+  void post_witness(const std::string& lines);
+
+  std::string witness_url_;
+  std::filesystem::path spool_;           // lines the witness endpoint has not taken yet
   std::vector<std::string> unwitnessed_;  // lines of checkpoints not yet committed
 };
 

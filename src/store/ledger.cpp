@@ -20,6 +20,7 @@ std::unique_ptr<Ledger> Ledger::open(const Config& config, std::string actor) {
       [config] { return open_duty_signer(config, Duty::audit, kAuditKeyLabel, SignatureScheme::ecdsa_sha256); },
       std::move(actor), config.integer("audit.checkpoint_every"));
   if (!config.str("audit.witness_file").empty()) ledger->audit().set_witness(config.path("audit.witness_file"));
+  if (!config.str("audit.witness_url").empty()) ledger->audit().set_witness_url(config.str("audit.witness_url"), config.home() / "audit-witness.unsent");
   return ledger;
 }
 

@@ -85,3 +85,41 @@ class SmsGateway:
     def stop(self):
         self.server.shutdown()
         self.server.server_close()
+
+
+class AuditWitness:
+    """An append-only witness on loopback (audit.witness_url): POST appends
+    the lines sent, GET returns them all. `up = False` refuses POSTs (503)."""
+
+    def __init__(self):
+        self.lines = []
+        self.up = True
+        outer = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                if outer.up:
+                    outer.lines.extend(body.decode().splitlines())
+                self.answer(200 if outer.up else 503, b"")
+
+            def do_GET(self):
+                self.answer(200, "".join(line + "\n" for line in outer.lines).encode())
+
+            def answer(self, status, body):
+                self.send_response(status)
+                self.send_header("Content-Type", "text/plain")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/witness"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()

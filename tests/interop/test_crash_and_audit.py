@@ -6,6 +6,7 @@ import os
 import unittest
 
 import harness
+from loopback_servers import AuditWitness
 
 
 class CrashAndAudit(unittest.TestCase):
@@ -94,6 +95,43 @@ class CrashAndAudit(unittest.TestCase):
         self.assertEqual(r.returncode, 1)
         self.assertIn("missing from the database", r.stdout.decode())
         self.assertEqual(oct(os.stat(self.home.path("audit-witness.log")).st_mode & 0o777), "0o600")
+
+    def test_a_witness_on_another_host_survives_a_truncated_witness_file(self):
+        # Someone who owns this host can cut the database and the witness file
+        # alike; the checkpoints POSTed to audit.witness_url are out of reach.
+        witness = AuditWitness()
+        self.addCleanup(witness.stop)
+        env = {"TUGRA_AUDIT_WITNESS_URL": witness.url}
+        serial = self.home.tugra(*self.issue_args(), **env).stdout.decode().strip()
+        # While the witness is away a checkpoint waits, and goes with the next one.
+        witness.up = False
+        r = self.home.tugra("ca", "suspend", serial, **env)
+        self.assertIn(b"Cannot reach the audit witness", r.stderr)
+        witness.up = True
+        self.home.tugra("ca", "unsuspend", serial, **env)
+        checkpoints = self.home.sql("SELECT seq FROM audit_checkpoints").split()
+        witnessed = [line.split()[0] for line in witness.lines]
+        self.assertEqual(sorted(set(witnessed), key=int)[-3:], checkpoints[-3:])
+        self.assertEqual(os.path.getsize(self.home.path("audit-witness.unsent")), 0)  # nothing left waiting
+        self.assertIn(b"Audit chain intact", self.home.tugra("audit", "verify", **env).stdout)
+
+        cut = int(self.home.sql(f"SELECT MIN(seq) FROM audit_log WHERE subject = '{serial}' "
+                                f"AND event <> 'certificate.issued'"))
+        self.home.sql(f"DELETE FROM audit_checkpoints WHERE seq >= {cut}")
+        self.home.sql(f"DELETE FROM audit_log WHERE seq >= {cut}")
+        with open(self.home.path("audit-witness.log")) as f:
+            kept = [line for line in f if int(line.split()[0]) < cut]
+        with open(self.home.path("audit-witness.log"), "w") as f:
+            f.writelines(kept)
+        self.assertIn(b"Audit chain intact", self.home.tugra("audit", "verify").stdout)  # the local view is fooled
+        r = self.home.tugra("audit", "verify", check=False, **env)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("missing from the database", r.stdout.decode())
+        # A witness that cannot be read is an error, not a pass.
+        witness.stop()
+        r = self.home.tugra("audit", "verify", check=False, **env)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn(b"Cannot read the audit witness", r.stderr)
 
     def test_rewritten_chain_is_found_by_the_signed_checkpoint(self):
         # An attacker who recomputes every hash after an edit still cannot
