@@ -22,6 +22,9 @@ KeyPlan issuing_plan(const Config& c, int generation) {
 KeyPlan responder_plan(const Config& c) {
   return {"nes-ocsp", "ocsp-responder", "tugra-nes-ocsp", c.str("ca.ocsp_key_algorithm"), Duty::status};
 }
+KeyPlan tsa_plan(const Config& c) {
+  return {"nes-tsa", "tsa", "tugra-nes-tsa", c.str("ca.tsa_key_algorithm"), Duty::tsa};
+}
 KeyPlan audit_plan() { return {"audit", "audit", "tugra-audit", "ecdsa-p256", Duty::audit}; }
 
 // Reused, not replaced: a key a crashed ceremony left was never certified,

@@ -35,6 +35,7 @@ struct KeyPlan {
 KeyPlan root_plan(const Config& c);
 KeyPlan issuing_plan(const Config& c, int generation);  // "nes" (1), "nes-2", …
 KeyPlan responder_plan(const Config& c);                 // the first generation's responder
+KeyPlan tsa_plan(const Config& c);                      // the first generation's time-stamping unit
 KeyPlan audit_plan();
 
 struct Key {

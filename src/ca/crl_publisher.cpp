@@ -116,6 +116,7 @@ void CrlPublisher::poll() {
   for (const auto& row : store::CertificateRepository(db).changed_since(seen_change_seq_, 100000)) {
     seen_change_seq_ = std::max(seen_change_seq_, row.change_seq);
     if (!dirty_since_.count(row.issuer)) dirty_since_[row.issuer] = now;
+    dirty_upto_[row.issuer] = std::max(dirty_upto_[row.issuer], row.change_seq);
   }
 
   // Every issuing CA generation that has live certificates, and the root.
@@ -129,6 +130,9 @@ void CrlPublisher::poll() {
     bool changed = dirty != dirty_since_.end() && now - dirty->second >= config_.integer("crl.debounce_seconds");
     if (changed) dirty_since_.erase(dirty);
     auto latest = crls.latest(id);
+    // A change committed while the last CRL was being written is in it
+    // already (its change_seq is the newest at that moment): no second CRL.
+    if (changed && latest && latest->change_seq >= dirty_upto_[id]) changed = false;
     bool stale = !latest || freshness::needs_renewal(latest->this_update, latest->next_update, now);
     bool full_due = changed && latest && (full_every <= 0 || now - latest->this_update >= full_every);
     if (stale || full_due) latest = ca_->publish_crl(id);

@@ -57,6 +57,7 @@ class CrlPublisher {
   std::unique_ptr<CertificateAuthority> ca_;
   std::int64_t seen_change_seq_ = 0;  // changes up to here are in a published CRL or noted as dirty
   std::map<std::string, std::int64_t> dirty_since_;  // issuer -> first change waiting for its CRL
+  std::map<std::string, std::int64_t> dirty_upto_;   // issuer -> newest change_seq seen for it
   std::string lease_holder_;
   bool leading_ = false;
   std::int64_t lease_until_ = 0;  // while leading: when the lease taken last runs out

@@ -99,6 +99,30 @@ std::unique_ptr<CertificateAuthority> CertificateAuthority::start_ceremony(const
   return ca;
 }
 
+namespace {
+
+// The time-stamping unit of the first issuing CA: its key in the TSA token,
+// its certificate signed by the issuing CA (and never outliving it).
+struct CertifiedKey {
+  KeyPlan plan;
+  Key key;
+  ossl::Cert cert;
+};
+
+CertifiedKey certify_time_stamping_unit(const Config& config, const ProfileSettings& s, const Signer& nes_signer,
+                                        const X509* nes_cert, std::int64_t now) {
+  auto token = create_duty_token(config, Duty::tsa);
+  KeyPlan plan = tsa_plan(config);
+  Key key = make_key(*token, plan);
+  Validity validity = Validity::years_from(now, static_cast<int>(config.integer("ca.tsa_years")));
+  validity.not_after = std::min(validity.not_after, ossl::unix_seconds(X509_get0_notAfter(nes_cert)));
+  auto b = time_stamping_unit(s, config.str("ca.tsa_name"), ossl::PublicKey::from_der(key.spki), validity, nes_cert,
+                              "nes");
+  return {plan, key, ossl::cert_from_der(assemble_certificate(b.tbs(nes_signer.scheme()), nes_signer))};
+}
+
+}  // namespace
+
 std::unique_ptr<CertificateAuthority> CertificateAuthority::initialize(const Config& given, const std::string& actor) {
   Config config = prepare_home(given);
   auto ca = start_ceremony(config, actor);
@@ -125,11 +149,13 @@ std::unique_ptr<CertificateAuthority> CertificateAuthority::initialize(const Con
                                Validity::years_from(now, static_cast<int>(config.integer("ca.ocsp_years"))),
                                nes_cert.get());
   auto ocsp_cert = ossl::cert_from_der(assemble_certificate(ocsp_b.tbs(nes_signer->scheme()), *nes_signer));
+  auto tsa = certify_time_stamping_unit(config, s, *nes_signer, nes_cert.get(), now);
 
   ca->ledger_.write([&] {
     record_authority(ca->ledger_, root, root_key, root_cert.get(), now);
     record_authority(ca->ledger_, nes, nes_key, nes_cert.get(), now);
     record_authority(ca->ledger_, ocsp, ocsp_key, ocsp_cert.get(), now);
+    record_authority(ca->ledger_, tsa.plan, tsa.key, tsa.cert.get(), now);
     record_authority(ca->ledger_, audit, audit_key, nullptr, now);
     write_audit_public_key(config, audit_key);
     ca->ledger_.record("ca.initialized", config.home().string(),
@@ -290,6 +316,7 @@ std::unique_ptr<CertificateAuthority> CertificateAuthority::complete_issuing(con
   auto ocsp_b = ocsp_responder(ca->settings_, config.str("ca.ocsp_name"), ossl::PublicKey::from_der(ocsp_key.spki),
                                validity, cert.get());
   auto ocsp_cert = ossl::cert_from_der(assemble_certificate(ocsp_b.tbs(nes_signer->scheme()), *nes_signer));
+  auto tsa = certify_time_stamping_unit(config, ca->settings_, *nes_signer, cert.get(), now);
 
   ca->ledger_.write([&] {
     // The root's key stays on the offline root host: no label here.
@@ -301,6 +328,7 @@ std::unique_ptr<CertificateAuthority> CertificateAuthority::complete_issuing(con
                        nlohmann::json{{"subject", name_to_string(X509_get_subject_name(cert.get()))},
                                       {"serial", serial_of(cert.get())}}.dump());
     record_authority(ca->ledger_, ocsp, ocsp_key, ocsp_cert.get(), now);
+    record_authority(ca->ledger_, tsa.plan, tsa.key, tsa.cert.get(), now);
     crl_record.change_seq = 0;
     store::CrlRepository(db).insert(crl_record);
     ca->ledger_.record("crl.imported", "root",

@@ -163,6 +163,20 @@ CertificateBuilder ocsp_responder(const ProfileSettings& s, const std::string& n
   return b;
 }
 
+CertificateBuilder time_stamping_unit(const ProfileSettings& s, const std::string& name, const ossl::PublicKey& key,
+                                      Validity v, const X509* issuing, const std::string& issuing_id) {
+  auto subject = ca_name(s, name);
+  auto b = base(subject.get(), issuing, key, random_serial(), v);
+  b.extension(NID_basic_constraints, "critical,CA:FALSE")
+      .extension(NID_key_usage, "critical,digitalSignature,nonRepudiation")
+      .extension(NID_ext_key_usage, "critical,timeStamping")
+      .extension(NID_subject_key_identifier, "hash")
+      .extension(NID_authority_key_identifier, "keyid:always")
+      .extension(NID_crl_distribution_points, "URI:" + s.url("/crl/" + issuing_id + ".crl"))
+      .extension(NID_info_access, "caIssuers;URI:" + s.url("/ca/" + issuing_id + ".crt"));
+  return b;
+}
+
 NesProfile::NesProfile(const ProfileSettings& s, const X509* issuing, const std::string& issuing_id)
     : settings_(s), issuing_(issuing) {
   X509V3_CTX ctx;

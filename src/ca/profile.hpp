@@ -62,6 +62,9 @@ CertificateBuilder issuing_ca(const ProfileSettings& s, const std::string& name,
                               const X509* root);
 CertificateBuilder ocsp_responder(const ProfileSettings& s, const std::string& name, const ossl::PublicKey& key,
                                   Validity v, const X509* issuing);
+// RFC 3161 §2.3: the only extended key usage is timeStamping, critical.
+CertificateBuilder time_stamping_unit(const ProfileSettings& s, const std::string& name, const ossl::PublicKey& key,
+                                      Validity v, const X509* issuing, const std::string& issuing_id);
 // The holder (NES) certificate profile of one issuing CA. The extensions
 // that are the same for every holder are encoded once, here.
 class NesProfile {

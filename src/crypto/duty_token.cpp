@@ -17,6 +17,7 @@ std::string section(Duty duty) {
     case Duty::ca: return "pkcs11";
     case Duty::status: return "status_token";
     case Duty::audit: return "audit_token";
+    case Duty::tsa: return "tsa_token";
   }
   return "pkcs11";
 }
@@ -74,6 +75,7 @@ const char* duty_name(Duty duty) {
     case Duty::ca: return "ca";
     case Duty::status: return "status";
     case Duty::audit: return "audit";
+    case Duty::tsa: return "tsa";
   }
   return "ca";
 }
@@ -83,6 +85,10 @@ Duty duty_of_authority(std::string_view authority_id) {
   constexpr std::string_view responder = "-ocsp";
   if (authority_id.size() > responder.size() && authority_id.substr(authority_id.size() - responder.size()) == responder)
     return Duty::status;
+  // Every issuing CA generation's time-stamping unit ("nes-tsa").
+  constexpr std::string_view tsa = "-tsa";
+  if (authority_id.size() > tsa.size() && authority_id.substr(authority_id.size() - tsa.size()) == tsa)
+    return Duty::tsa;
   if (authority_id == "audit") return Duty::audit;
   return Duty::ca;
 }

@@ -3,6 +3,7 @@
 //   ca      root and issuing CA keys        [pkcs11]        secrets/ca-token.pin
 //   status  OCSP responder key              [status_token]  secrets/status-token.pin
 //   audit   audit checkpoint key            [audit_token]   secrets/audit-token.pin
+//   tsa     time-stamping (RFC 3161) key    [tsa_token]     secrets/tsa-token.pin
 //
 // A process opens only the tokens of its roles, so a portal or status host
 // that is taken over holds no CA key (docs/ARCHITECTURE.md).
@@ -17,12 +18,12 @@
 
 namespace tugra {
 
-enum class Duty { ca, status, audit };
+enum class Duty { ca, status, audit, tsa };
 
-// "ca", "status", "audit": how messages and docs name the duty.
+// "ca", "status", "audit", "tsa": how messages and docs name the duty.
 const char* duty_name(Duty duty);
 // The duty whose token holds an authority's key ("root", "nes": ca;
-// "nes-ocsp": status; "audit": audit).
+// "nes-ocsp": status; "nes-tsa": tsa; "audit": audit).
 Duty duty_of_authority(std::string_view authority_id);
 
 // The duty's PKCS#11 module, shared by every user in the process; with

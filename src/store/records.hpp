@@ -14,8 +14,8 @@ namespace tugra::store {
 class Database;
 
 struct AuthorityRecord {
-  std::string id;             // "root", "nes" (then "nes-2", … after rollovers), "nes-ocsp", "audit"
-  std::string kind;           // "root-ca", "issuing-ca", "ocsp-responder", "audit"
+  std::string id;             // "root", "nes" (then "nes-2", … after rollovers), "nes-ocsp", "nes-tsa", "audit"
+  std::string kind;           // "root-ca", "issuing-ca", "ocsp-responder", "tsa", "audit"
   std::string subject;        // one-line distinguished name
   std::string key_label;      // label of the key pair in the CA token
   std::string key_algorithm;  // "ecdsa-p384", ...

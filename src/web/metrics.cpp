@@ -8,6 +8,7 @@ namespace tugra::web {
 const char* route_name(Route route) {
   switch (route) {
     case Route::ocsp: return "ocsp";
+    case Route::tsa: return "tsa";
     case Route::crl: return "crl";
     case Route::ca: return "ca";
     case Route::healthz: return "healthz";

@@ -9,7 +9,7 @@
 
 namespace tugra::web {
 
-enum class Route { ocsp, crl, ca, healthz, metrics, portal, other, count };
+enum class Route { ocsp, tsa, crl, ca, healthz, metrics, portal, other, count };
 const char* route_name(Route route);
 
 class Metrics {

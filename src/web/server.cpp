@@ -27,6 +27,7 @@
 #include "web/trusted_proxies.hpp"
 #include "web/work_queue.hpp"
 #include "status/status_service.hpp"
+#include "status/timestamp_service.hpp"
 
 namespace tugra::web {
 namespace {
@@ -112,6 +113,7 @@ std::string client_of(const HttpSettings& settings, const restinio::request_hand
 
 struct Context {
   status::StatusService* status;  // null without the status role
+  status::TimestampService* tsa;  // null without the status role or a time-stamping unit
   Portal* portal;         // null without the portal role
   Metrics& metrics;
   std::size_t max_body;
@@ -181,7 +183,7 @@ restinio::request_handling_status_t answer_ocsp(Context& ctx, const restinio::re
 
 // The status role's gauges: its database and token, the OCSP cache, each
 // CRL's age, number and nextUpdate, when each CA and responder certificate ends.
-std::string status_gauges(status::StatusService& status) {
+std::string status_gauges(status::StatusService& status, status::TimestampService* tsa) {
   auto& c = status.counters();
   std::string out =
       "# TYPE tugra_status_poll_failures_total counter\ntugra_status_poll_failures_total " +
@@ -205,9 +207,24 @@ std::string status_gauges(status::StatusService& status) {
              "\ntugra_crl_next_update_timestamp_seconds{ca=\"" + ca + "\"} " + std::to_string(crl->next_update) + "\n";
   out += "# HELP tugra_certificate_not_after_timestamp_seconds When a CA or OCSP responder certificate ends.\n"
          "# TYPE tugra_certificate_not_after_timestamp_seconds gauge\n";
-  for (const auto& e : status.expiries())
+  auto expiries = status.expiries();
+  if (tsa) expiries.push_back({"nes-tsa", tsa->not_after()});
+  for (const auto& e : expiries)
     out += "tugra_certificate_not_after_timestamp_seconds{id=\"" + e.id + "\"} " + std::to_string(e.not_after) + "\n";
   return out;
+}
+
+std::string tsa_gauges(status::TimestampService& tsa) {
+  auto& c = tsa.counters();
+  return "# HELP tugra_tsa_timestamps_total Time-stamp tokens issued.\n# TYPE tugra_tsa_timestamps_total counter\n"
+         "tugra_tsa_timestamps_total " + std::to_string(c.granted) +
+         "\n# HELP tugra_tsa_rejections_total Time-stamp queries refused (bad query, clock, token).\n"
+         "# TYPE tugra_tsa_rejections_total counter\ntugra_tsa_rejections_total " + std::to_string(c.rejected) +
+         "\n# TYPE tugra_tsa_sign_failures_total counter\ntugra_tsa_sign_failures_total " +
+         std::to_string(tsa.failures()) +
+         "\n# HELP tugra_tsa_clock_synchronised Whether the TSA accepts the clock (adjtimex).\n"
+         "# TYPE tugra_tsa_clock_synchronised gauge\ntugra_tsa_clock_synchronised " + (tsa.clock_ok() ? "1" : "0") +
+         "\n";
 }
 
 // /metrics, for the addresses in service.metrics_from (by the peer itself,
@@ -228,7 +245,8 @@ restinio::request_handling_status_t handle_metrics(Context& ctx, const restinio:
     if (ctx.portal_queue)
       extra += "tugra_queue_waiting{queue=\"portal\"} " + std::to_string(ctx.portal_queue->waiting()) +
                "\ntugra_queue_waiting{queue=\"after_answer\"} " + std::to_string(ctx.portal->deferred_waiting()) + "\n";
-    if (ctx.status) extra += status_gauges(*ctx.status);
+    if (ctx.status) extra += status_gauges(*ctx.status, ctx.tsa);
+    if (ctx.tsa) extra += tsa_gauges(*ctx.tsa);
     if (ctx.portal) {
       try {
         extra += ctx.portal->metrics_text();
@@ -243,6 +261,24 @@ restinio::request_handling_status_t handle_metrics(Context& ctx, const restinio:
   ++ctx.in_flight;
   ctx.portal_queue->post([&ctx, render] {
     render();
+    --ctx.in_flight;
+  });
+  return restinio::request_accepted();
+}
+
+// RFC 3161 over HTTP (§3.4): a TimeStampReq posted as
+// application/timestamp-query, signed on the signing threads like a live
+// OCSP answer.
+restinio::request_handling_status_t answer_tsa(Context& ctx, const restinio::request_handle_t& req,
+                                               Clock::time_point start) {
+  if (req->header().get_field_or(restinio::http_field::content_type, "") != "application/timestamp-query")
+    return ctx.send(req, Route::tsa, restinio::http_status_line_t{restinio::http_status_code_t{415}, reason_phrase(415)},
+                    "text/plain; charset=utf-8", "application/timestamp-query expected\n", {}, start);
+  ++ctx.in_flight;
+  ctx.signing_queue->post([&ctx, req, start] {
+    Bytes reply = ctx.tsa->respond(as_bytes(req->body()));
+    ctx.send(req, Route::tsa, restinio::status_ok(), "application/timestamp-reply", to_string(reply),
+             {{"Cache-Control", "no-store"}}, start);
     --ctx.in_flight;
   });
   return restinio::request_accepted();
@@ -288,6 +324,7 @@ std::optional<restinio::request_handling_status_t> handle_status(Context& ctx, c
   auto method = req->header().method();
   bool get = method == restinio::http_method_get();
   if (get && path.rfind("/ocsp/", 0) == 0) return handle_ocsp_get(ctx, req, path.substr(6), start);
+  if (path == "/tsa" && method == restinio::http_method_post() && ctx.tsa) return answer_tsa(ctx, req, start);
   if (path == "/ocsp" && method == restinio::http_method_post()) {
     return answer_ocsp(ctx, req, as_bytes(req->body()), start);  // its size checked in refuse_oversized
 
@@ -453,10 +490,12 @@ void serve(const Config& config, const ServeOptions& options) {
   bool tls = !tls_cert.empty();
 
   std::unique_ptr<status::StatusService> status;
+  std::unique_ptr<status::TimestampService> tsa;
   std::unique_ptr<WorkQueue> signing_queue;
   if (status_role) {
     status = std::make_unique<status::StatusService>(config);
     status->start();
+    tsa = status::TimestampService::open(config);
     signing_queue = std::make_unique<WorkQueue>(static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
   }
   std::unique_ptr<Portal> portal;
@@ -467,7 +506,7 @@ void serve(const Config& config, const ServeOptions& options) {
   }
   Metrics metrics;
   std::atomic<int> in_flight{0};
-  Context ctx{status.get(), portal.get(), metrics, static_cast<std::size_t>(config.integer("service.max_body_bytes")),
+  Context ctx{status.get(), tsa.get(), portal.get(), metrics, static_cast<std::size_t>(config.integer("service.max_body_bytes")),
               in_flight, tls, portal_queue.get(), signing_queue.get(), Live(HttpSettings::from(config))};
 
   long long configured = config.integer("service.threads");

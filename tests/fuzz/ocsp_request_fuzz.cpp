@@ -6,33 +6,23 @@
 #include <string>
 
 #include "status/ocsp_responder.hpp"
-#include "ca/profile.hpp"
 #include "common/url.hpp"
-#include "crypto/software_signer.hpp"
+#include "fuzz_ca.hpp"
 
 namespace {
 
 struct Fixture {
-  std::unique_ptr<tugra::SoftwareSigner> ca_key = tugra::SoftwareSigner::generate(tugra::parse_key_algorithm("ecdsa-p256"));
-  std::unique_ptr<tugra::SoftwareSigner> responder_key =
-      tugra::SoftwareSigner::generate(tugra::parse_key_algorithm("ecdsa-p256"));
-  tugra::ossl::Cert ca_cert, responder_cert;
+  tugra::fuzz::FuzzCa ca;
+  std::unique_ptr<tugra::SoftwareSigner> responder_key = tugra::fuzz::FuzzCa::new_key();
+  tugra::ossl::Cert responder_cert;
   std::unique_ptr<tugra::status::OcspResponder> responder;
 
   Fixture() {
-    using namespace tugra::ca;
-    ProfileSettings s;
-    s.public_base_url = "http://fuzz.test";
-    s.organization = "Fuzz";
-    s.policy_oid = "2.999.1";
-    s.cps_uri = "http://fuzz.test/cps";
-    auto validity = Validity::years_from(1700000000, 10);
-    auto root = root_ca(s, "Fuzz CA", tugra::ossl::PublicKey::from_der(ca_key->public_key_der()), validity);
-    ca_cert = tugra::ossl::cert_from_der(assemble_certificate(root.tbs(ca_key->scheme()), *ca_key));
-    auto ocsp = ocsp_responder(s, "Fuzz OCSP", tugra::ossl::PublicKey::from_der(responder_key->public_key_der()),
-                               validity, ca_cert.get());
-    responder_cert = tugra::ossl::cert_from_der(assemble_certificate(ocsp.tbs(ca_key->scheme()), *ca_key));
-    responder = std::make_unique<tugra::status::OcspResponder>(ca_cert.get(), responder_cert.get(), *responder_key, 3600);
+    auto ocsp = tugra::ca::ocsp_responder(ca.settings, "Fuzz OCSP",
+                                          tugra::ossl::PublicKey::from_der(responder_key->public_key_der()),
+                                          ca.validity, ca.cert.get());
+    responder_cert = ca.certify(ocsp);
+    responder = std::make_unique<tugra::status::OcspResponder>(ca.cert.get(), responder_cert.get(), *responder_key, 3600);
   }
 };
 
