@@ -44,31 +44,40 @@ void print_record(const store::CertificateRecord& r) {
   if (r.renews) line("renews", *r.renews);
 }
 
-// A new responder key for `issuing_id` (in the status token) and its
+// A new key for `authority_id` (an OCSP responder, "nes-ocsp", in the
+// status token; a time-stamping unit, "nes-tsa", in the TSA token) and its
 // certificate. On a host that also holds the CA token (one-host
 // installations) it is certified at once; elsewhere the ca role does it.
-// Without the status token's PIN here, the status role makes the key itself.
-void renew_responder(const Context& ctx, const std::string& issuing_id) {
+// Without the key's token PIN here, the status role makes the key itself.
+// `messages`: the catalog section that says so ("ocsp", "tsa").
+void renew_certified_key(const Context& ctx, const std::string& authority_id, const std::string& issuing_id,
+                         const std::string& messages) {
   Config config = ctx.config();
   auto ledger = ctx.ledger();
   std::int64_t request = 0;
   try {
-    request = status::request_responder_renewal(config, ledger->database(), issuing_id,
-                                                status::stored_responder_certificate(ledger->database(), issuing_id));
+    request = status::request_certificate_renewal(config, ledger->database(), authority_id,
+                                                  status::stored_certificate(ledger->database(), authority_id));
   } catch (const UserError& e) {
     if (e.key() != "token.no_pin") throw;
-    std::cout << message("ocsp.renew_by_status_role", {{"ca", issuing_id}}) << "\n";
+    std::cout << message(messages + ".renew_by_status_role", {{"ca", issuing_id}}) << "\n";
     return;
   }
   try {
     auto session = ctx.open_ca();
     session.ca->certify_pending_requests();
-    auto responder = store::AuthorityRepository(session.ledger->database()).find(store::responder_of(issuing_id));
-    std::cout << message("ocsp.renewed", {{"label", responder ? responder->key_label : ""}}) << "\n";
+    auto record = store::AuthorityRepository(session.ledger->database()).find(authority_id);
+    std::cout << message(messages + ".renewed", {{"label", record ? record->key_label : ""}}) << "\n";
   } catch (const UserError& e) {
     if (e.key() != "token.no_pin") throw;
-    std::cout << message("ocsp.renew_queued", {{"request", std::to_string(request)}}) << "\n";
+    std::cout << message(messages + ".renew_queued", {{"request", std::to_string(request)}}) << "\n";
   }
+}
+
+void renew_responder(const Context& ctx, const std::string& issuing_id) {
+  auto issuing = store::AuthorityRepository(ctx.ledger()->database()).find(issuing_id);
+  if (!issuing || issuing->kind != "issuing-ca") throw UserError("crl.unknown_ca", {{"ca", issuing_id}});
+  renew_certified_key(ctx, store::responder_of(issuing_id), issuing_id, "ocsp");
 }
 
 std::string current_issuer(const Context& ctx) {
@@ -249,6 +258,14 @@ void add_ca_commands(CLI::App& app, Context& ctx) {
   auto* renew = ocsp->add_subcommand("renew", help_text("help.serve_cmd_renew"));
   renew->add_option("--ca", renew_ca, help_text("help.ca_opt_renew_ca"));
   renew->callback([&ctx] { renew_responder(ctx, renew_ca.empty() ? current_issuer(ctx) : renew_ca); });
+
+  auto* tsa = app.add_subcommand("tsa", help_text("help.ca_cmd_tsa"));
+  tsa->require_subcommand(1);
+  tsa->add_subcommand("renew", help_text("help.ca_cmd_tsa_renew"))->callback([&ctx] {
+    if (!store::AuthorityRepository(ctx.ledger()->database()).find(store::tsa_of("nes")))
+      throw UserError("tsa.none", {{"home", ctx.config().home().string()}});
+    renew_certified_key(ctx, store::tsa_of("nes"), "nes", "tsa");
+  });
 
   static std::string serial_arg;
   static bool json = false, pem = false;

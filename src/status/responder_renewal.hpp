@@ -1,4 +1,5 @@
-// Renewing the OCSP responder's key and certificate. The status role holds
+// Renewing the OCSP responder's key and certificate (and, the same way, the
+// time-stamping unit's, whose key is in the TSA token). The status role holds
 // the responder key and the ca role the issuing key, so a renewal crosses the
 // zones through the database: the status side generates a new key in the
 // status token and queues its public half (store::SigningRequest); the ca
@@ -38,5 +39,12 @@ std::int64_t request_responder_renewal(const Config& config, store::Database& db
                                        const std::string& seen);
 // The stored certificate of `issuing_id`'s responder (base64; empty: none yet).
 std::string stored_responder_certificate(store::Database& db, const std::string& issuing_id);
+
+// The same for any key another role certifies: `authority_id` is an issuing
+// CA's responder ("nes-ocsp") or time-stamping unit ("nes-tsa"); the new key
+// goes into that duty's token. `seen` as above (the stored certificate).
+std::int64_t request_certificate_renewal(const Config& config, store::Database& db, const std::string& authority_id,
+                                         const std::string& seen);
+std::string stored_certificate(store::Database& db, const std::string& authority_id);
 
 }  // namespace tugra::status

@@ -48,6 +48,7 @@ void StatusService::start() {
   ca_der_["root"] = to_string(base64_decode(*root->certificate));
   sync_authorities(now_seconds());
   if (responders().empty()) throw UserError("ca.not_initialized", {{"home", config_.home().string()}});
+  tsa_ = TimestampService::open(config_, *db_);
   // Every certificate ever issued, in change order.
   for (;;) {
     auto rows = store::CertificateRepository(*db_).changed_since(last_change_seq_, 100000);
@@ -328,6 +329,7 @@ void StatusService::poll() {
   if (!rows.empty()) apply(rows);
   std::int64_t now = now_seconds();
   sync_authorities(now);
+  if (tsa_) tsa_->sync(*db_, now);
   load_crls();
 
   // Re-sign cached responses at half their validity, oldest first. A queue

@@ -31,6 +31,7 @@
 #include "common/config.hpp"
 #include "crypto/openssl.hpp"
 #include "status/ocsp_responder.hpp"
+#include "status/timestamp_service.hpp"
 #include "store/records.hpp"
 
 namespace tugra {
@@ -100,6 +101,9 @@ class StatusService {
   std::string ca_certificate(const std::string& ca) const;  // DER; empty when unknown
   std::vector<CertificateExpiry> expiries() const;
   StatusCounters& counters() { return counters_; }
+  // The time-stamping unit (RFC 3161), kept current by the background
+  // thread; null when the home has none.
+  TimestampService* timestamps() { return tsa_.get(); }
 
  private:
   // A serial's status as `issuer` ("nes", "nes-2") knows it; never_issued when another CA issued it.
@@ -134,6 +138,7 @@ class StatusService {
   void sync_authorities(std::int64_t now);
 
   Config config_;
+  std::unique_ptr<TimestampService> tsa_;
   std::int64_t validity_;  // of each response (ocsp.validity_hours)
   std::unique_ptr<store::Database> db_;  // background thread only
   mutable std::mutex responder_mutex_;

@@ -113,8 +113,9 @@ const EVP_MD* imprint_digest(const TS_MSG_IMPRINT* imprint) {
 
 }  // namespace
 
-TimestampAuthority::TimestampAuthority(const Signer& key, const X509* certificate, TsaSettings settings)
-    : key_(key), settings_(std::move(settings)) {
+TimestampAuthority::TimestampAuthority(const Signer& key, const X509* certificate, TsaSettings settings,
+                                       TsaCounters& counters)
+    : key_(key), settings_(std::move(settings)), counters_(counters) {
   certificate_der_ = to_der(certificate, i2d_X509);
   Bytes issuer = name_der(X509_get_issuer_name(certificate));
   subject_ = name_der(X509_get_subject_name(certificate));

@@ -33,8 +33,9 @@ struct TsaCounters {
 
 class TimestampAuthority {
  public:
-  // `certificate` is the TSA certificate `key` belongs to (kept by the caller).
-  TimestampAuthority(const Signer& key, const X509* certificate, TsaSettings settings);
+  // `certificate` is the TSA certificate `key` belongs to (kept by the
+  // caller); every answer is counted in `counters`.
+  TimestampAuthority(const Signer& key, const X509* certificate, TsaSettings settings, TsaCounters& counters);
 
   // PKIFailureInfo bits (RFC 3161 §2.4.2) a refusal names.
   enum Failure { kBadAlg = 0, kBadRequest = 2, kBadDataFormat = 5, kTimeNotAvailable = 14, kUnacceptedPolicy = 15,
@@ -44,7 +45,6 @@ class TimestampAuthority {
   // `clock_synchronised` false: every query is refused (timeNotAvailable).
   Bytes respond(ByteView query, std::int64_t now_micros, bool clock_synchronised);
   static Bytes rejection(Failure failure, const std::string& text);
-  TsaCounters& counters() { return counters_; }
 
  private:
   Bytes token(ByteView message_imprint, const Bytes* nonce, bool cert_req, std::int64_t now_micros) const;
@@ -56,7 +56,7 @@ class TimestampAuthority {
   Bytes ess_signing_certificate_;
   Bytes policy_der_;
   TsaSettings settings_;
-  TsaCounters counters_;
+  TsaCounters& counters_;
 };
 
 }  // namespace tugra::status

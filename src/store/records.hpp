@@ -47,6 +47,8 @@ struct CertificateRecord {
 
 // The delegated OCSP responder of an issuing CA: "nes" -> "nes-ocsp".
 inline std::string responder_of(const std::string& issuing_id) { return issuing_id + "-ocsp"; }
+// The id of an issuing CA's time-stamping unit: "nes" -> "nes-tsa".
+inline std::string tsa_of(const std::string& issuing_id) { return issuing_id + "-tsa"; }
 
 class AuthorityRepository {
  public:

@@ -215,7 +215,7 @@ std::string status_gauges(status::StatusService& status, status::TimestampServic
 }
 
 std::string tsa_gauges(status::TimestampService& tsa) {
-  auto& c = tsa.counters();
+  const auto& c = tsa.counters();
   return "# HELP tugra_tsa_timestamps_total Time-stamp tokens issued.\n# TYPE tugra_tsa_timestamps_total counter\n"
          "tugra_tsa_timestamps_total " + std::to_string(c.granted) +
          "\n# HELP tugra_tsa_rejections_total Time-stamp queries refused (bad query, clock, token).\n"
@@ -490,12 +490,12 @@ void serve(const Config& config, const ServeOptions& options) {
   bool tls = !tls_cert.empty();
 
   std::unique_ptr<status::StatusService> status;
-  std::unique_ptr<status::TimestampService> tsa;
+  status::TimestampService* tsa = nullptr;
   std::unique_ptr<WorkQueue> signing_queue;
   if (status_role) {
     status = std::make_unique<status::StatusService>(config);
     status->start();
-    tsa = status::TimestampService::open(config);
+    tsa = status->timestamps();
     signing_queue = std::make_unique<WorkQueue>(static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
   }
   std::unique_ptr<Portal> portal;
@@ -506,7 +506,7 @@ void serve(const Config& config, const ServeOptions& options) {
   }
   Metrics metrics;
   std::atomic<int> in_flight{0};
-  Context ctx{status.get(), tsa.get(), portal.get(), metrics, static_cast<std::size_t>(config.integer("service.max_body_bytes")),
+  Context ctx{status.get(), tsa, portal.get(), metrics, static_cast<std::size_t>(config.integer("service.max_body_bytes")),
               in_flight, tls, portal_queue.get(), signing_queue.get(), Live(HttpSettings::from(config))};
 
   long long configured = config.integer("service.threads");

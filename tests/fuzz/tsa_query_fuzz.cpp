@@ -12,6 +12,7 @@ struct Fixture {
   tugra::fuzz::FuzzCa ca;
   std::unique_ptr<tugra::SoftwareSigner> tsa_key = tugra::fuzz::FuzzCa::new_key();
   tugra::ossl::Cert tsa_cert;
+  tugra::status::TsaCounters counters;
   std::unique_ptr<tugra::status::TimestampAuthority> tsa;
 
   Fixture() {
@@ -20,7 +21,7 @@ struct Fixture {
                                               ca.validity, ca.cert.get(), "fuzz");
     tsa_cert = ca.certify(unit);
     tsa = std::make_unique<tugra::status::TimestampAuthority>(*tsa_key, tsa_cert.get(),
-                                                              tugra::status::TsaSettings{"2.999.5070.2.1", 1000});
+                                                              tugra::status::TsaSettings{"2.999.5070.2.1", 1000}, counters);
   }
 };
 

@@ -124,6 +124,27 @@ class Tsa(harness.Waiting, unittest.TestCase):
             self.assertIn("the TSA's time source is not available", text)
             self.assertIn("tugra_tsa_clock_synchronised 0", metrics)
 
+    def tsa_certificate_serial(self, server):
+        path = self.reply_text(self.post(self.query("-sha256", "-cert"), server=server)[2])[1]
+        run(["openssl", "ts", "-reply", "-in", path, "-token_out", "-out", self.home.path("t2.der")])
+        pem = run(["openssl", "pkcs7", "-inform", "DER", "-in", self.home.path("t2.der"), "-print_certs"]).stdout
+        serial = run(["openssl", "x509", "-noout", "-serial"], input=pem).stdout.decode().strip()
+        r = run(["openssl", "ts", "-verify", "-data", self.data, "-in", path, "-CAfile", self.chain])
+        self.assertIn(b"Verification: OK", r.stdout)
+        return serial
+
+    def test_renewal_is_taken_into_use_while_serving(self):
+        server = harness.Server(self.home, "--roles", "status", TUGRA_TSA_REQUIRE_SYNCHRONISED_CLOCK="false",
+                                TUGRA_SERVICE_POLL_MILLISECONDS="200")
+        self.addCleanup(server.stop)
+        before = self.tsa_certificate_serial(server)
+        out = self.home.tugra("tsa", "renew").stdout.decode()
+        self.assertIn("new key (tugra-nes-tsa-", out)
+        self.wait_for("the renewed certificate was never used", lambda: self.tsa_certificate_serial(server) != before)
+        self.assertIn("time-stamping certificate renewed", server.output())
+        events = self.home.tugra("audit", "list", "--event", "ca.tsa_certified").stdout.decode()
+        self.assertIn("nes-tsa", events)
+
     def test_tsa_key_is_alone_in_its_token(self):
         env = dict(self.home.env, SOFTHSM2_CONF=self.home.path("softhsm2.conf"))
         with open(self.home.path("secrets", "tsa-token.pin")) as f:
@@ -131,7 +152,7 @@ class Tsa(harness.Waiting, unittest.TestCase):
         r = run(["pkcs11-tool", "--module", harness.SOFTHSM, "--token-label", "tugra-tsa", "--login", "--pin", pin,
                  "--list-objects", "--type", "privkey"], env=env)
         labels = re.findall(r"label:\s+(\S+)", r.stdout.decode())
-        self.assertEqual(labels, ["tugra-nes-tsa"])
+        self.assertTrue(labels and all(label.startswith("tugra-nes-tsa") for label in labels), labels)
 
 
 if __name__ == "__main__":
