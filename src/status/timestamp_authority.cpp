@@ -124,8 +124,16 @@ TimestampAuthority::TimestampAuthority(const Signer& key, const X509* certificat
   // ESSCertIDv2 { certHash (SHA-256, the default algorithm), issuerSerial { [4] issuer, serial } }
   Bytes cert_hash = ossl::digest(EVP_sha256(), certificate_der_);
   Bytes issuer_serial = der::sequence({der::sequence({der::tlv(0xA4, issuer)}), serial});
-  ess_signing_certificate_ = der::sequence({der::sequence({der::sequence({der::octet_string(cert_hash), issuer_serial})})});
+  Bytes ess_signing_certificate =
+      der::sequence({der::sequence({der::sequence({der::octet_string(cert_hash), issuer_serial})})});
   policy_der_ = der::oid(settings_.policy_oid);
+  tst_info_oid_ = der::oid(kIdTstInfo);
+  signed_data_oid_ = der::oid(kIdSignedData);
+  message_digest_oid_ = der::oid(kIdMessageDigest);
+  digest_algorithm_ = digest_algorithm(digest_of(key_.scheme()));
+  signature_algorithm_ = key_.algorithm_identifier();
+  content_type_attribute_ = der::sequence({der::oid(kIdContentType), set_of({tst_info_oid_})});
+  signing_certificate_attribute_ = der::sequence({der::oid(kIdSigningCertificateV2), set_of({ess_signing_certificate})});
 }
 
 Bytes TimestampAuthority::rejection(Failure failure, const std::string& text) {
@@ -187,21 +195,21 @@ Bytes TimestampAuthority::token(ByteView message_imprint, const Bytes* nonce, bo
 
   const EVP_MD* md = digest_of(key_.scheme());
   std::vector<Bytes> attributes = {
-      der::sequence({der::oid(kIdContentType), set_of({der::oid(kIdTstInfo)})}),
-      der::sequence({der::oid(kIdMessageDigest), set_of({der::octet_string(ossl::digest(md, tst_info))})}),
-      der::sequence({der::oid(kIdSigningCertificateV2), set_of({ess_signing_certificate_})}),
+      content_type_attribute_,
+      der::sequence({message_digest_oid_, set_of({der::octet_string(ossl::digest(md, tst_info))})}),
+      signing_certificate_attribute_,
   };
   Bytes signed_attributes = set_of(attributes);  // signed as a SET (0x31) ...
   Bytes signature = key_.sign(signed_attributes);
   signed_attributes[0] = 0xA0;  // ... carried as [0] IMPLICIT
-  Bytes signer_info = der::sequence({der::integer(1), issuer_and_serial_, digest_algorithm(md), signed_attributes,
-                                     key_.algorithm_identifier(), der::octet_string(signature)});
+  Bytes signer_info = der::sequence({der::integer(1), issuer_and_serial_, digest_algorithm_, signed_attributes,
+                                     signature_algorithm_, der::octet_string(signature)});
   Bytes signed_data_content =
-      concat({der::integer(3), set_of({digest_algorithm(md)}),
-              der::sequence({der::oid(kIdTstInfo), der::tlv(0xA0, der::octet_string(tst_info))})});
+      concat({der::integer(3), set_of({digest_algorithm_}),
+              der::sequence({tst_info_oid_, der::tlv(0xA0, der::octet_string(tst_info))})});
   if (cert_req) der::append(signed_data_content, der::tlv(0xA0, certificate_der_));
   der::append(signed_data_content, set_of({signer_info}));
-  return der::sequence({der::oid(kIdSignedData), der::tlv(0xA0, der::tlv(0x30, signed_data_content))});
+  return der::sequence({signed_data_oid_, der::tlv(0xA0, der::tlv(0x30, signed_data_content))});
 }
 
 }  // namespace tugra::status
