@@ -407,17 +407,23 @@ Response post_contact(Exchange& ex) {
 
 // --- PIN / PUK ------------------------------------------------------------------------
 
-Response show_pin_puk(Exchange& ex) {
-  auto h = holder(ex);
-  if (!h) return to_login();
-  auto secrets = ex.portal.backends.with([&](Backend& b) { return b.holders().secrets(h->tckn); });
-  Data d = menu_frame(ex, *h);
+// The PIN/PUK page's data: the stored PIN and PUK while there are any.
+Data pin_puk_data(Exchange& ex, const store::HolderRecord& h) {
+  auto secrets = ex.portal.backends.with([&](Backend& b) { return b.holders().secrets(h.tckn); });
+  Data d = menu_frame(ex, h);
   if (secrets) {
     d.set("card_serial", secrets->card_serial);
     d.set("pin", secrets->secret.pin);
     if (!secrets->secret.puk.empty()) d.set("puk", secrets->secret.puk);
     d.set("has_secrets", true);
   }
+  return d;
+}
+
+Response show_pin_puk(Exchange& ex) {
+  auto h = holder(ex);
+  if (!h) return to_login();
+  Data d = pin_puk_data(ex, *h);
   if (!ex.param("deleted").empty()) d.set("deleted", true);
   return ex.page("holder_pinpuk", d, ex.text("web.holder.pinpuk_title"));
 }
@@ -440,7 +446,8 @@ Response delete_pin_puk(Exchange& ex) {
   auto h = holder(ex);
   if (!h) return to_login();
   if (ex.field("confirm") != "1") {
-    Data d = menu_frame(ex, *h);
+    // Nothing was deleted: the page shows them as before, with the reason.
+    Data d = pin_puk_data(ex, *h);
     d.set("error", ex.text("web.holder.pinpuk_confirm_needed"));
     return ex.page("holder_pinpuk", d, ex.text("web.holder.pinpuk_title"), 400);
   }

@@ -234,7 +234,12 @@ class HolderPortal(PortalSteps, unittest.TestCase):
         # Parolalarımı Sil: refused without the confirmation, then gone for good.
         row = self.home.sql(f"SELECT ciphertext FROM holder_secrets WHERE tckn = '{AYSE['tckn']}'").strip()
         self.assertTrue(row)
-        self.assertEqual(b.post("/bireysel/pin-puk/sil", {})[0], 400)
+        status, _, page = b.post("/bireysel/pin-puk/sil", {})
+        self.assertEqual(status, 400)
+        # Nothing was deleted, and the page says so: the PIN and PUK are still shown, with the delete form.
+        self.assertIn(f'id="pin">{pin}<', page)
+        self.assertIn('id="delete"', page)
+        self.assertNotIn("Kayıtlı PIN / PUK bilginiz bulunmuyor", page)
         self.assertEqual(b.post("/bireysel/pin-puk/sil", {"confirm": "1"})[:2], (303, "/bireysel/pin-puk?deleted=1"))
         _, _, page = b.get("/bireysel/pin-puk?deleted=1")
         self.assertIn("kalıcı olarak silindi", page)
