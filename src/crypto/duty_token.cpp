@@ -139,18 +139,26 @@ std::shared_ptr<pkcs11::Module> load_duty_module(const Config& config, Duty duty
 std::unique_ptr<Token> open_duty_token(const Config& config, Duty duty) {
   std::string pin = token_pin(config, duty);  // before the module: a missing PIN is the clearest error
   auto module = load_duty_module(config, duty);
-  try {
-    long long slot = config.integer(key(duty, "slot"));
-    if (slot >= 0) return Token::open_slot(module, static_cast<CK_SLOT_ID>(slot), pin);
-    std::string label = config.str(key(duty, "token_label"));
-    // SoftHSM2 rescans its token directory at every slot listing; while
-    // another process rewrites a token's files, that token can be missing
-    // from one listing. A few short retries ride over it.
-    for (int attempt = 1; attempt < 5 && !module->find_token(label); ++attempt)
+  long long slot = config.integer(key(duty, "slot"));
+  std::string label = config.str(key(duty, "token_label"));
+  // SoftHSM2 rescans its token directory at every slot listing; while
+  // another process rewrites a token's files (several roles starting at
+  // once), that token can be missing from one listing or answer
+  // CKR_GENERAL_ERROR once. A few short retries ride over it.
+  for (int attempt = 1;; ++attempt) {
+    try {
+      if (slot >= 0) return Token::open_slot(module, static_cast<CK_SLOT_ID>(slot), pin);
+      if (!module->find_token(label) && attempt < 5) throw pkcs11::Error(CKR_TOKEN_NOT_PRESENT, "C_GetSlotList");
+      return Token::open(module, label, pin);
+    } catch (const pkcs11::Error& e) {
+      // Only what a file race looks like is tried again: never a refused
+      // log-in, which on an HSM counts towards locking the token.
+      bool transient = e.rv() == CKR_GENERAL_ERROR || e.rv() == CKR_TOKEN_NOT_PRESENT ||
+                       e.rv() == CKR_SLOT_ID_INVALID || e.rv() == CKR_DEVICE_ERROR;
+      if (attempt >= 5 || !transient)
+        throw UserError("token.login_failed", {{"duty", duty_name(duty)}, {"detail", e.what()}});
       std::this_thread::sleep_for(std::chrono::milliseconds(50 * attempt));
-    return Token::open(module, label, pin);
-  } catch (const pkcs11::Error& e) {
-    throw UserError("token.login_failed", {{"duty", duty_name(duty)}, {"detail", e.what()}});
+    }
   }
 }
 
