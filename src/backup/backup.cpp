@@ -120,8 +120,7 @@ std::vector<fs::path> home_files(const Config& config, const std::vector<fs::pat
   std::set<fs::path> skip;
   for (const auto& p : ours) skip.insert(fs::weakly_canonical(p));
   if (store::engine_of(config) == store::Engine::sqlite) {
-    fs::path db = config.str("database.url").substr(7);
-    if (db.is_relative()) db = config.home() / db;
+    fs::path db = store::sqlite_file(config);
     for (const char* suffix : {"", "-wal", "-shm", "-journal"}) skip.insert(fs::weakly_canonical(db.string() + suffix));
   }
   fs::path witness = fs::weakly_canonical(config.path("audit.witness_file"));

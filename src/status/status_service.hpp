@@ -3,8 +3,9 @@
 //
 // It holds the OCSP responder keys in the status token, one per issuing CA
 // generation ("nes-ocsp", "nes-2-ocsp" after a rollover), and answers each
-// request with the responder of the CA its CertID names; it never opens the
-// CA token and never writes. CRLs are signed by the `ca` role
+// request with the responder of the CA its CertID names, and the
+// time-stamping unit (timestamp_service.hpp, its key in the TSA token); it
+// never opens the CA token, and writes only renewal requests for those keys. CRLs are signed by the `ca` role
 // (ca/crl_publisher.hpp) and served here as stored.
 //
 // Worker threads only read memory (and sign live for nonce requests); one

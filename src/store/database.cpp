@@ -61,13 +61,17 @@ soci::statement& Database::prepared(const std::string& query) {
   return *prepared_.emplace(query, std::move(st)).first->second;
 }
 
+std::filesystem::path sqlite_file(const Config& config) {
+  std::filesystem::path file = config.str("database.url").substr(7);
+  return file.is_relative() ? config.home() / file : file;
+}
+
 std::unique_ptr<Database> Database::open(const Config& config) {
   std::string url = config.str("database.url");
   std::unique_ptr<Database> db;
   try {
     if (url.rfind("sqlite:", 0) == 0) {
-      std::filesystem::path file = url.substr(7);
-      if (file.is_relative()) file = config.home() / file;
+      std::filesystem::path file = sqlite_file(config);
       auto sql = std::make_unique<soci::session>(soci::sqlite3, "db=" + file.string() + " timeout=30");
       *sql << "PRAGMA journal_mode=WAL";
       *sql << "PRAGMA secure_delete=ON";

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <filesystem>
 #include <map>
 #include <memory>
 #include <string>
@@ -26,6 +27,10 @@ enum class Engine { sqlite, postgresql };
 // silently). A schema newer than this binary knows is always refused.
 enum class SchemaPolicy { migrate, require_current };
 void set_schema_policy(SchemaPolicy policy);
+
+// The SQLite file a "sqlite:FILE" database.url names, relative paths taken
+// from the home (Database::open, backup and restore agree on it here).
+std::filesystem::path sqlite_file(const Config& config);
 
 class Database {
  public:

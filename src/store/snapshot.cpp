@@ -10,11 +10,6 @@
 namespace tugra::store {
 namespace {
 
-std::filesystem::path sqlite_file(const Config& config) {
-  std::filesystem::path file = config.str("database.url").substr(7);
-  return file.is_relative() ? config.home() / file : file;
-}
-
 // pg_dump and pg_restore get the connection as keywords, the password by
 // environment (never in their arguments, which every local user can read).
 int run_postgres_tool(const Config& config, std::vector<std::string> argv, const std::filesystem::path& out = {}) {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <optional>
 #include <cstdio>
 
 #include "common/clock.hpp"
@@ -146,20 +147,27 @@ std::string Portal::metrics_text() {
     return std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n" + name + " " +
            std::to_string(value) + "\n";
   };
-  bool up = state_->backends.database_ok();
-  std::string out = gauge("tugra_portal_database_up", "Whether the portal's database answers.", up ? 1 : 0) +
+  // database_ok() reconnects a connection a database restart left stale; the
+  // count can still fail if the database goes away in between.
+  std::optional<Backend::Gauges> g;
+  if (state_->backends.database_ok()) {
+    try {
+      g = state_->backends.with([](Backend& b) { return b.gauges(); });
+    } catch (const std::exception&) {
+    }
+  }
+  std::string out = gauge("tugra_portal_database_up", "Whether the portal's database answers.", g ? 1 : 0) +
                     gauge("tugra_portal_sessions", "Portal sessions in memory.", state_->sessions.size());
-  if (!up) return out;
-  auto g = state_->backends.with([](Backend& b) { return b.gauges(); });
+  if (!g) return out;
   out += gauge("tugra_applications_waiting_decision", "Applications submitted and not yet approved or rejected.",
-               g.applications_to_decide) +
-         gauge("tugra_production_queue", "Approved applications waiting for their card.", g.production_queued) +
+               g->applications_to_decide) +
+         gauge("tugra_production_queue", "Approved applications waiting for their card.", g->production_queued) +
          gauge("tugra_signing_requests_pending", "Responder keys waiting for the ca role to certify them.",
-               g.signing_requests) +
+               g->signing_requests) +
          "# HELP tugra_notification_failures_total Notifications this process could not deliver.\n"
          "# TYPE tugra_notification_failures_total counter\n"
-         "tugra_notification_failures_total{channel=\"sms\"} " + std::to_string(g.sms_failures) + "\n" +
-         "tugra_notification_failures_total{channel=\"email\"} " + std::to_string(g.email_failures) + "\n";
+         "tugra_notification_failures_total{channel=\"sms\"} " + std::to_string(g->sms_failures) + "\n" +
+         "tugra_notification_failures_total{channel=\"email\"} " + std::to_string(g->email_failures) + "\n";
   return out;
 }
 

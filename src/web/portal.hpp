@@ -27,7 +27,8 @@ class Portal {
   bool database_ok();
   // The portal's gauges in the Prometheus text format (/metrics): its
   // database, sessions, work waiting and failed notifications. Queries the
-  // database: run it on a portal thread.
+  // database (run it on a portal thread); never throws: a database that does
+  // not answer is tugra_portal_database_up 0.
   std::string metrics_text();
   // Work queued to run after an answer was sent (the forgotten-word mail).
   std::size_t deferred_waiting();

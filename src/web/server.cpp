@@ -105,10 +105,26 @@ struct HttpSettings {
   }
 };
 
-// The peer, or behind a trusted proxy the client it names.
-std::string client_of(const HttpSettings& settings, const restinio::request_handle_t& req) {
-  std::string peer = req->remote_endpoint().address().to_string();
-  return settings.proxies.client(peer, req->header().get_field_or("X-Forwarded-For", ""));
+// Where a request came from: the peer, or behind a trusted proxy the client
+// it names, and whether the browser's connection was HTTPS.
+struct Origin {
+  std::string client;
+  bool https = false;
+};
+
+// Every request is logged with its client, OCSP's at tens of thousands a
+// second: the settings (a lock) are read only when a proxy header is there.
+Origin origin_of(Live<HttpSettings>& live, const restinio::request_handle_t& req, bool tls) {
+  Origin o{req->remote_endpoint().address().to_string(), tls};
+  std::string forwarded = req->header().get_field_or("X-Forwarded-For", "");
+  std::string proto = req->header().get_field_or("X-Forwarded-Proto", "");
+  if (forwarded.empty() && proto.empty()) return o;
+  auto settings = live.get();
+  // Behind a trusted proxy that terminates TLS, the browser's connection is
+  // HTTPS even though ours is not: Secure, __Host- cookies and HSTS then.
+  if (proto == "https" && settings->proxies.trusts(o.client)) o.https = true;
+  if (!forwarded.empty()) o.client = settings->proxies.client(o.client, forwarded);
+  return o;
 }
 
 struct Context {
@@ -139,7 +155,7 @@ struct Context {
     metrics.observe(route, code, seconds);
     std::string target(req->header().path());
     if (target.size() > 80) target = target.substr(0, 77) + "...";
-    std::string client = client_of(*http.get(), req);
+    std::string client = origin_of(http, req, tls).client;
     std::fprintf(stdout, "%s %s %s %s %d %zu %.3fms\n", log_time().c_str(), client.c_str(),
                  req->header().method().c_str(), target.c_str(), code, size,
                  seconds * 1000);
@@ -247,13 +263,7 @@ restinio::request_handling_status_t handle_metrics(Context& ctx, const restinio:
                "\ntugra_queue_waiting{queue=\"after_answer\"} " + std::to_string(ctx.portal->deferred_waiting()) + "\n";
     if (ctx.status) extra += status_gauges(*ctx.status, ctx.tsa);
     if (ctx.tsa) extra += tsa_gauges(*ctx.tsa);
-    if (ctx.portal) {
-      try {
-        extra += ctx.portal->metrics_text();
-      } catch (const std::exception&) {
-        extra += "tugra_portal_database_up 0\n";  // went away between the check and the count
-      }
-    }
+    if (ctx.portal) extra += ctx.portal->metrics_text();
     return ctx.send(req, Route::metrics, restinio::status_ok(), "text/plain; version=0.0.4", ctx.metrics.render(extra),
                     {{"Cache-Control", "no-store"}}, start);
   };
@@ -363,13 +373,10 @@ restinio::request_handling_status_t handle_portal(Context& ctx, const restinio::
     r.path = std::string(req->header().path());
     r.query = std::string(req->header().query());
     r.body = req->body();
-    auto http = ctx.http.get();
-    r.remote_ip = client_of(*http, req);
+    Origin origin = origin_of(ctx.http, req, ctx.tls);
+    r.remote_ip = std::move(origin.client);
+    r.tls = origin.https;
     ClientAddressScope client(r.remote_ip);  // for the audit records this request writes
-    // Behind a trusted proxy that terminates TLS, the browser's connection is
-    // HTTPS even though ours is not: Secure, __Host- cookies and HSTS then.
-    r.tls = ctx.tls || (req->header().get_field_or("X-Forwarded-Proto", "") == "https" &&
-                        http->proxies.trusts(req->remote_endpoint().address().to_string()));
     r.header = [&req](std::string_view name) { return req->header().get_field_or(name, ""); };
     auto answer = ctx.portal->handle(r);
     if (!answer) {
