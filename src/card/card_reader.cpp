@@ -154,34 +154,38 @@ void CardReader::unlock(CK_SLOT_ID slot, const std::string& puk, const std::stri
   }
 }
 
-TestSignature CardReader::test_sign(CK_SLOT_ID slot, const std::string& pin) const {
+CardKey CardReader::signing_key(CK_SLOT_ID slot, const std::string& pin) const {
   auto certs = certificates(slot);
   if (certs.empty()) throw UserError("card.no_certificate");
-  pkcs11::Session session(module_, slot, false);
-  login_or_explain(session, *this, CKU_USER, pin);
-  auto key = first(session, CKO_PRIVATE_KEY, &certs.front().id);
-  if (!key) throw UserError("card.no_key");
+  CardKey out;
+  out.session = std::make_unique<pkcs11::Session>(module_, slot, false);
+  login_or_explain(*out.session, *this, CKU_USER, pin);
+  for (auto& c : certs) {
+    auto key = first(*out.session, CKO_PRIVATE_KEY, &c.id);
+    if (!key) continue;
+    // The same signer the CA uses for its own keys: CKM_ECDSA or CKM_RSA_PKCS
+    // over a digest made here, which every module offers.
+    auto cert = ossl::cert_from_der(c.der);
+    EVP_PKEY* public_key = X509_get0_pubkey(cert.get());
+    const bool ec = EVP_PKEY_get_base_id(public_key) == EVP_PKEY_EC;
+    SignatureScheme scheme = !ec                                  ? SignatureScheme::rsa_pkcs1_sha256
+                             : EVP_PKEY_get_bits(public_key) > 256 ? SignatureScheme::ecdsa_sha384
+                                                                   : SignatureScheme::ecdsa_sha256;
+    out.signer = std::make_unique<Pkcs11Signer>(module_, slot, *key, scheme, ossl::public_key_der(public_key), 1);
+    out.mechanism = ec ? "CKM_ECDSA" : "CKM_RSA_PKCS";
+    out.certificate = std::move(c);
+    return out;
+  }
+  throw UserError("card.no_key");
+}
 
-  // The same signer the CA uses for its own keys: CKM_ECDSA or CKM_RSA_PKCS
-  // over a digest made here, which every module offers.
-  auto cert = ossl::cert_from_der(certs.front().der);
-  EVP_PKEY* public_key = X509_get0_pubkey(cert.get());
-  const bool ec = EVP_PKEY_get_base_id(public_key) == EVP_PKEY_EC;
-  SignatureScheme scheme = !ec                                  ? SignatureScheme::rsa_pkcs1_sha256
-                           : EVP_PKEY_get_bits(public_key) > 256 ? SignatureScheme::ecdsa_sha384
-                                                                 : SignatureScheme::ecdsa_sha256;
-  Pkcs11Signer signer(module_, slot, *key, scheme, ossl::public_key_der(public_key), 1);
+TestSignature CardReader::test_sign(CK_SLOT_ID slot, const std::string& pin) const {
+  CardKey key = signing_key(slot, pin);
   Bytes challenge = random_bytes(32);
-  Bytes digest = ossl::digest(digest_of(scheme), challenge);
-
   TestSignature t;
-  t.mechanism = ec ? "CKM_ECDSA" : "CKM_RSA_PKCS";
-  t.signature = signer.sign_digest(digest);
-  ossl::PkeyCtx ctx(EVP_PKEY_CTX_new(public_key, nullptr));
-  t.verified = EVP_PKEY_verify_init(ctx.get()) == 1 &&
-               (ec || (EVP_PKEY_CTX_set_rsa_padding(ctx.get(), RSA_PKCS1_PADDING) == 1 &&
-                       EVP_PKEY_CTX_set_signature_md(ctx.get(), digest_of(scheme)) == 1)) &&
-               EVP_PKEY_verify(ctx.get(), t.signature.data(), t.signature.size(), digest.data(), digest.size()) == 1;
+  t.mechanism = key.mechanism;
+  t.signature = key.signer->sign(challenge);
+  t.verified = verify_signature(key.signer->public_key_der(), key.signer->scheme(), challenge, t.signature);
   return t;
 }
 

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "common/bytes.hpp"
+#include "crypto/signer.hpp"
 #include "pkcs11/module.hpp"
 
 namespace tugra::card {
@@ -51,6 +52,16 @@ struct TestSignature {
   bool verified = false;  // with the certificate's public key, by OpenSSL
 };
 
+// The holder's signing key on a card, logged in for as long as this lives:
+// the certificate, and the private key with the same CKA_ID (never found by
+// label: card tools label keys as they please).
+struct CardKey {
+  std::unique_ptr<pkcs11::Session> session;  // holds the login
+  CardCertificate certificate;
+  std::unique_ptr<Signer> signer;
+  std::string mechanism;  // "CKM_ECDSA" or "CKM_RSA_PKCS"
+};
+
 class CardReader {
  public:
   explicit CardReader(std::shared_ptr<pkcs11::Module> module) : module_(std::move(module)) {}
@@ -69,6 +80,8 @@ class CardReader {
   // Signs a random challenge with the key of the card's first certificate
   // and verifies the signature against that certificate.
   TestSignature test_sign(CK_SLOT_ID slot, const std::string& pin) const;
+  // Logs in with `pin` and finds the key of the first certificate that has one.
+  CardKey signing_key(CK_SLOT_ID slot, const std::string& pin) const;
 
  private:
   std::shared_ptr<pkcs11::Module> module_;

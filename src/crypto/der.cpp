@@ -2,7 +2,9 @@
 
 #include <openssl/objects.h>
 
+#include <algorithm>
 #include <ctime>
+#include <stdexcept>
 
 #include "common/clock.hpp"
 #include "crypto/openssl.hpp"
@@ -103,5 +105,56 @@ Bytes extension(ByteView oid_der, bool critical, ByteView value) {
 }
 
 void append(Bytes& out, ByteView part) { out.insert(out.end(), part.begin(), part.end()); }
+
+Bytes set_of(std::vector<Bytes> items) {
+  std::sort(items.begin(), items.end());
+  Bytes content;
+  for (const auto& i : items) append(content, i);
+  return tlv(0x31, content);
+}
+
+std::uint8_t Reader::peek_tag() const {
+  if (data_.empty()) throw std::runtime_error("DER: no more elements");
+  return data_[0];
+}
+
+Element Reader::next() {
+  if (data_.size() < 2) throw std::runtime_error("DER: truncated element");
+  std::uint8_t tag = data_[0];
+  if ((tag & 0x1F) == 0x1F) throw std::runtime_error("DER: multi-byte tags are not used here");
+  std::size_t length = data_[1], header = 2;
+  if (length == 0x80) throw std::runtime_error("DER: indefinite length");
+  if (length > 0x80) {
+    std::size_t count = length & 0x7F;
+    if (count > sizeof(std::size_t) - 1 || data_.size() < 2 + count) throw std::runtime_error("DER: bad length");
+    length = 0;
+    for (std::size_t i = 0; i < count; ++i) length = (length << 8) | data_[2 + i];
+    header += count;
+  }
+  if (length > data_.size() - header) throw std::runtime_error("DER: element longer than its container");
+  Element e{tag, data_.subspan(header, length), data_.subspan(0, header + length)};
+  data_ = data_.subspan(header + length);
+  return e;
+}
+
+Element Reader::next(std::uint8_t tag) {
+  if (peek_tag() != tag) throw std::runtime_error("DER: unexpected tag");
+  return next();
+}
+
+std::optional<Element> Reader::optional(std::uint8_t tag) {
+  if (data_.empty() || data_[0] != tag) return std::nullopt;
+  return next();
+}
+
+std::string oid_text(ByteView content) {
+  Bytes encoded = tlv(0x06, content);
+  const unsigned char* p = encoded.data();
+  ossl::Ptr<ASN1_OBJECT, ASN1_OBJECT_free> object(d2i_ASN1_OBJECT(nullptr, &p, static_cast<long>(encoded.size())));
+  if (!object) throw std::runtime_error("DER: bad OBJECT IDENTIFIER");
+  char text[128];
+  OBJ_obj2txt(text, sizeof text, object.get(), 1);
+  return text;
+}
 
 }  // namespace tugra::der

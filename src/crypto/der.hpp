@@ -1,11 +1,15 @@
 // A minimal DER writer for the structures OpenSSL has no type for
-// (qcStatements and their contents, ETSI EN 319 412-5). Everything it writes
+// (qcStatements and their contents, ETSI EN 319 412-5; the CMS attributes of
+// CAdES and RFC 3161), and a reader for walking them. Everything it writes
 // is checked against `openssl asn1parse` in tests/unit/der_test.
 #pragma once
 
 #include <cstdint>
 #include <initializer_list>
+#include <optional>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/bytes.hpp"
 
@@ -33,5 +37,35 @@ Bytes unsigned_integer(ByteView magnitude);
 Bytes extension(ByteView oid_der, bool critical, ByteView value);
 // Appends `part` to `out`.
 void append(Bytes& out, ByteView part);
+// SET OF: the elements sorted by their encodings (X.690 §11.6).
+Bytes set_of(std::vector<Bytes> items);
+
+// One TLV read from DER: its tag, its contents and the whole encoding.
+struct Element {
+  std::uint8_t tag = 0;
+  ByteView content;
+  ByteView whole;
+};
+
+// Reads consecutive TLVs from `data` (single-byte tags, definite lengths:
+// what DER allows). Every read checks the lengths against what is left and
+// throws std::runtime_error on anything malformed.
+class Reader {
+ public:
+  explicit Reader(ByteView data) : data_(data) {}
+  bool at_end() const { return data_.empty(); }
+  std::uint8_t peek_tag() const;
+  Element next();
+  // next(), which must have `tag`.
+  Element next(std::uint8_t tag);
+  // The next element when it has `tag`, else nothing is read.
+  std::optional<Element> optional(std::uint8_t tag);
+
+ private:
+  ByteView data_;
+};
+
+// The dotted text of an OBJECT IDENTIFIER's contents.
+std::string oid_text(ByteView content);
 
 }  // namespace tugra::der

@@ -68,6 +68,16 @@ std::int64_t unix_seconds(const ASN1_TIME* time);
 
 // DER <-> objects.
 Bytes to_der(const X509* cert);
+// Any OpenSSL object through its i2d function (sized first, then written).
+template <typename T>
+Bytes der_of(const T* object, int (*i2d)(const T*, unsigned char**)) {
+  int n = i2d(object, nullptr);
+  if (n <= 0) throw Error("DER encoding");
+  Bytes out(static_cast<std::size_t>(n));
+  unsigned char* p = out.data();
+  i2d(object, &p);
+  return out;
+}
 Cert cert_from_der(ByteView der);
 Pkey public_key_from_der(ByteView spki);
 Bytes public_key_der(const EVP_PKEY* key);

@@ -9,17 +9,12 @@
 #include <memory>
 #include <vector>
 
+#include "crypto/cms.hpp"
 #include "crypto/der.hpp"
 #include "crypto/signer.hpp"
 
 namespace tugra::status {
 namespace {
-
-constexpr const char* kIdSignedData = "1.2.840.113549.1.7.2";
-constexpr const char* kIdTstInfo = "1.2.840.113549.1.9.16.1.4";
-constexpr const char* kIdContentType = "1.2.840.113549.1.9.3";
-constexpr const char* kIdMessageDigest = "1.2.840.113549.1.9.4";
-constexpr const char* kIdSigningCertificateV2 = "1.2.840.113549.1.9.16.2.47";
 
 // A query that cannot be answered: the failure it earned.
 struct Refusal {
@@ -33,30 +28,10 @@ Bytes concat(std::initializer_list<ByteView> parts) {
   return out;
 }
 
-// DER SET OF: the elements sorted by their encodings (X.690 §11.6).
-Bytes set_of(std::vector<Bytes> items) {
-  std::sort(items.begin(), items.end());
-  Bytes content;
-  for (const auto& i : items) der::append(content, i);
-  return der::tlv(0x31, content);
-}
-
 std::string dotted(const ASN1_OBJECT* object) {
   char buffer[128];
   OBJ_obj2txt(buffer, sizeof buffer, object, 1);
   return buffer;
-}
-
-Bytes digest_algorithm(const EVP_MD* md) { return der::sequence({der::oid(dotted(OBJ_nid2obj(EVP_MD_get_type(md))))}); }
-
-template <typename T>
-Bytes to_der(const T* object, int (*i2d)(const T*, unsigned char**)) {
-  int n = i2d(object, nullptr);
-  if (n <= 0) throw ossl::Error("DER encoding");
-  Bytes out(static_cast<std::size_t>(n));
-  unsigned char* p = out.data();
-  i2d(object, &p);
-  return out;
 }
 
 Bytes name_der(const X509_NAME* name) {
@@ -116,24 +91,17 @@ const EVP_MD* imprint_digest(const TS_MSG_IMPRINT* imprint) {
 TimestampAuthority::TimestampAuthority(const Signer& key, const X509* certificate, TsaSettings settings,
                                        TsaCounters& counters)
     : key_(key), settings_(std::move(settings)), counters_(counters) {
-  certificate_der_ = to_der(certificate, i2d_X509);
-  Bytes issuer = name_der(X509_get_issuer_name(certificate));
+  certificate_der_ = ossl::der_of(certificate, i2d_X509);
   subject_ = name_der(X509_get_subject_name(certificate));
-  Bytes serial = to_der(X509_get0_serialNumber(certificate), i2d_ASN1_INTEGER);
-  issuer_and_serial_ = der::sequence({issuer, serial});
-  // ESSCertIDv2 { certHash (SHA-256, the default algorithm), issuerSerial { [4] issuer, serial } }
-  Bytes cert_hash = ossl::digest(EVP_sha256(), certificate_der_);
-  Bytes issuer_serial = der::sequence({der::sequence({der::tlv(0xA4, issuer)}), serial});
-  Bytes ess_signing_certificate =
-      der::sequence({der::sequence({der::sequence({der::octet_string(cert_hash), issuer_serial})})});
+  issuer_and_serial_ = cms::issuer_and_serial(certificate);
   policy_der_ = der::oid(settings_.policy_oid);
-  tst_info_oid_ = der::oid(kIdTstInfo);
-  signed_data_oid_ = der::oid(kIdSignedData);
-  message_digest_oid_ = der::oid(kIdMessageDigest);
-  digest_algorithm_ = digest_algorithm(digest_of(key_.scheme()));
+  tst_info_oid_ = der::oid(cms::kIdTstInfo);
+  message_digest_oid_ = der::oid(cms::kIdMessageDigest);
+  digest_algorithm_ = cms::digest_algorithm(digest_of(key_.scheme()));
   signature_algorithm_ = key_.algorithm_identifier();
-  content_type_attribute_ = der::sequence({der::oid(kIdContentType), set_of({tst_info_oid_})});
-  signing_certificate_attribute_ = der::sequence({der::oid(kIdSigningCertificateV2), set_of({ess_signing_certificate})});
+  content_type_attribute_ = cms::attribute(der::oid(cms::kIdContentType), tst_info_oid_);
+  signing_certificate_attribute_ =
+      cms::attribute(der::oid(cms::kIdSigningCertificateV2), cms::signing_certificate_v2(certificate));
 }
 
 Bytes TimestampAuthority::rejection(Failure failure, const std::string& text) {
@@ -169,9 +137,9 @@ Bytes TimestampAuthority::respond(ByteView query, std::int64_t now_micros, bool 
   if (!clock_synchronised) return refuse({kTimeNotAvailable, "the TSA clock is not synchronised"});
 
   Bytes nonce;
-  if (const ASN1_INTEGER* n = TS_REQ_get_nonce(request.get())) nonce = to_der(n, i2d_ASN1_INTEGER);
+  if (const ASN1_INTEGER* n = TS_REQ_get_nonce(request.get())) nonce = ossl::der_of(n, i2d_ASN1_INTEGER);
   Bytes reply = der::sequence({der::sequence({der::integer(0)}),  // granted
-                               token(to_der(imprint, i2d_TS_MSG_IMPRINT), nonce.empty() ? nullptr : &nonce,
+                               token(ossl::der_of(imprint, i2d_TS_MSG_IMPRINT), nonce.empty() ? nullptr : &nonce,
                                      TS_REQ_get_cert_req(request.get()) != 0, now_micros)});
   counters_.granted++;
   return reply;
@@ -194,22 +162,16 @@ Bytes TimestampAuthority::token(ByteView message_imprint, const Bytes* nonce, bo
   Bytes tst_info = der::tlv(0x30, tst_content);
 
   const EVP_MD* md = digest_of(key_.scheme());
-  std::vector<Bytes> attributes = {
-      content_type_attribute_,
-      der::sequence({message_digest_oid_, set_of({der::octet_string(ossl::digest(md, tst_info))})}),
-      signing_certificate_attribute_,
-  };
-  Bytes signed_attributes = set_of(attributes);  // signed as a SET (0x31) ...
-  Bytes signature = key_.sign(signed_attributes);
-  signed_attributes[0] = 0xA0;  // ... carried as [0] IMPLICIT
-  Bytes signer_info = der::sequence({der::integer(1), issuer_and_serial_, digest_algorithm_, signed_attributes,
-                                     signature_algorithm_, der::octet_string(signature)});
-  Bytes signed_data_content =
-      concat({der::integer(3), set_of({digest_algorithm_}),
-              der::sequence({tst_info_oid_, der::tlv(0xA0, der::octet_string(tst_info))})});
-  if (cert_req) der::append(signed_data_content, der::tlv(0xA0, certificate_der_));
-  der::append(signed_data_content, set_of({signer_info}));
-  return der::sequence({signed_data_oid_, der::tlv(0xA0, der::tlv(0x30, signed_data_content))});
+  cms::SignerInfoParts signer{issuer_and_serial_, digest_algorithm_,
+                              {content_type_attribute_,
+                               cms::attribute(message_digest_oid_, der::octet_string(ossl::digest(md, tst_info))),
+                               signing_certificate_attribute_},
+                              {}};
+  Bytes signature = key_.sign(cms::signed_attributes_set(signer.signed_attributes));
+  cms::SignedDataParts signed_data{digest_algorithm_, tst_info_oid_, &tst_info, {}, {}, {}};
+  if (cert_req) signed_data.certificates.push_back(certificate_der_);
+  signed_data.signer_infos.push_back(cms::signer_info(signer, signature_algorithm_, signature));
+  return cms::signed_data(signed_data);
 }
 
 }  // namespace tugra::status

@@ -57,7 +57,7 @@ class TimestampAuthority {
   // The parts of every reply that never change, encoded once: OpenSSL's
   // text-to-OID parsing would otherwise run several times per timestamp.
   Bytes content_type_attribute_, signing_certificate_attribute_, message_digest_oid_;
-  Bytes digest_algorithm_, signature_algorithm_, tst_info_oid_, signed_data_oid_;
+  Bytes digest_algorithm_, signature_algorithm_, tst_info_oid_;
   TsaSettings settings_;
   TsaCounters& counters_;
 };

@@ -2,6 +2,8 @@
 #include "crypto/der.hpp"
 
 #include <gtest/gtest.h>
+
+#include <algorithm>
 #include <openssl/x509.h>
 
 #include "ca/qc_statements.hpp"
@@ -25,6 +27,30 @@ TEST(Der, LongLengths) {
   Bytes t = der::tlv(0x04, big);
   EXPECT_EQ(hex_encode(ByteView(t).first(4)), "0482012c");
   EXPECT_NE(test::asn1parse(t).find("OCTET STRING"), std::string::npos);
+}
+
+TEST(Der, SetOfIsSortedAndTheReaderWalksWhatTheWriterWrote) {
+  Bytes set = der::set_of({der::integer(300), der::integer(2), der::oid("1.2.840.113549.1.9.3")});
+  EXPECT_EQ(hex_encode(set).substr(0, 8), "31120201");  // 02 01 02 sorts before 02 02 01 2c
+  der::Reader items(der::Reader(set).next(0x31).content);
+  EXPECT_EQ(hex_encode(items.next(0x02).content), "02");
+  EXPECT_EQ(hex_encode(items.next(0x02).content), "012c");
+  EXPECT_FALSE(items.optional(0x30).has_value());
+  EXPECT_EQ(der::oid_text(items.next(0x06).content), "1.2.840.113549.1.9.3");
+  EXPECT_TRUE(items.at_end());
+  Bytes big = der::tlv(0x04, Bytes(300, 0x41));
+  EXPECT_EQ(der::Reader(big).next().content.size(), 300u);
+}
+
+TEST(Der, TheReaderRefusesWhatDerDoesNotAllow) {
+  for (const char* bad : {"30", "3005020101", "3080020101 0000", "30ff", "1f0100", "3084ffffffff00", "04820001"}) {
+    std::string hex = bad;
+    hex.erase(std::remove(hex.begin(), hex.end(), ' '), hex.end());
+    Bytes data = hex_decode(hex);
+    EXPECT_THROW(der::Reader(data).next(), std::runtime_error) << bad;
+  }
+  Bytes integer = der::integer(5);
+  EXPECT_THROW(der::Reader(integer).next(0x30), std::runtime_error);
 }
 
 TEST(QcStatements, ParsesWithOpensslAndCarriesEveryStatement) {

@@ -1,0 +1,70 @@
+// CMS SignedData (RFC 5652) written with the DER writer, for the two places
+// that sign one: the TSA's timestamp tokens and CAdES signatures. OpenSSL's
+// CMS_sign wants an EVP_PKEY in memory; these keys stay in their PKCS#11
+// token (or on the holder's card), so only the Signer's sign_digest is used.
+#pragma once
+
+#include <openssl/x509.h>
+
+#include <vector>
+
+#include "common/bytes.hpp"
+
+namespace tugra {
+class Signer;
+}
+
+namespace tugra::cms {
+
+// Object identifiers used by both writers (dotted text).
+inline constexpr const char* kIdData = "1.2.840.113549.1.7.1";
+inline constexpr const char* kIdSignedData = "1.2.840.113549.1.7.2";
+inline constexpr const char* kIdContentType = "1.2.840.113549.1.9.3";
+inline constexpr const char* kIdMessageDigest = "1.2.840.113549.1.9.4";
+inline constexpr const char* kIdSigningTime = "1.2.840.113549.1.9.5";
+inline constexpr const char* kIdSigningCertificateV2 = "1.2.840.113549.1.9.16.2.47";
+inline constexpr const char* kIdSignatureTimeStamp = "1.2.840.113549.1.9.16.2.14";
+inline constexpr const char* kIdSignaturePolicy = "1.2.840.113549.1.9.16.2.15";
+inline constexpr const char* kIdTstInfo = "1.2.840.113549.1.9.16.1.4";
+inline constexpr const char* kIdOcspRevocationInfo = "1.3.6.1.5.5.7.16.2";  // RFC 5940
+
+// Attribute ::= SEQUENCE { attrType OBJECT IDENTIFIER, attrValues SET OF value }
+Bytes attribute(ByteView type_oid_der, ByteView value);
+// IssuerAndSerialNumber of `certificate` (a SignerInfo's sid).
+Bytes issuer_and_serial(const X509* certificate);
+// SigningCertificateV2 naming `certificate` (RFC 5035; SHA-256, the default).
+Bytes signing_certificate_v2(const X509* certificate);
+// AlgorithmIdentifier of a digest (parameters absent).
+Bytes digest_algorithm(const EVP_MD* md);
+
+// Signs `signed_attributes` (each an Attribute) with `key` and returns the
+// SignerInfo (version 1, sid IssuerAndSerialNumber). `signature_out`, when
+// given, receives the signature value (what a signature timestamp covers).
+struct SignerInfoParts {
+  Bytes sid;
+  Bytes digest_algorithm;
+  std::vector<Bytes> signed_attributes;
+  std::vector<Bytes> unsigned_attributes;
+};
+// The DER SET of signed attributes, as it is signed (tag 0x31).
+Bytes signed_attributes_set(const std::vector<Bytes>& attributes);
+// A SignerInfo from parts and a signature over signed_attributes_set(parts.signed_attributes).
+Bytes signer_info(const SignerInfoParts& parts, ByteView signature_algorithm, ByteView signature);
+
+// ContentInfo { id-signedData, SignedData }. `econtent` null: detached.
+// `certificates` are DER Certificates; `revocation` are RevocationInfoChoice
+// encodings (a CertificateList, or [1] OtherRevocationInfoFormat).
+struct SignedDataParts {
+  Bytes digest_algorithm;
+  Bytes econtent_type;  // DER OID
+  const Bytes* econtent = nullptr;
+  std::vector<Bytes> certificates;
+  std::vector<Bytes> revocation;
+  std::vector<Bytes> signer_infos;
+};
+Bytes signed_data(const SignedDataParts& parts);
+
+// RevocationInfoChoice for an OCSPResponse (RFC 5940 §3).
+Bytes ocsp_revocation_choice(ByteView ocsp_response);
+
+}  // namespace tugra::cms

@@ -1,0 +1,162 @@
+#include "sign/cades.hpp"
+
+#include <openssl/pkcs7.h>
+#include <openssl/x509v3.h>
+
+#include <algorithm>
+#include <fstream>
+
+#include "common/error.hpp"
+#include "common/files.hpp"
+#include "crypto/cms.hpp"
+#include "crypto/der.hpp"
+#include "crypto/signer.hpp"
+#include "sign/evidence.hpp"
+
+namespace tugra::sign {
+namespace {
+
+bool self_signed(const X509* certificate) {
+  return X509_NAME_cmp(X509_get_subject_name(certificate), X509_get_issuer_name(certificate)) == 0;
+}
+
+// SignaturePolicyIdentifier ::= SignaturePolicyId { sigPolicyId, sigPolicyHash
+// { hashAlgorithm, hashValue }, sigPolicyQualifiers SEQUENCE OF { id-spq-ets-uri, IA5String } OPTIONAL }
+Bytes policy_identifier(const SignaturePolicy& policy) {
+  Bytes content = der::oid(policy.oid);
+  der::append(content, der::sequence({cms::digest_algorithm(EVP_sha256()), der::octet_string(policy.sha256)}));
+  if (!policy.uri.empty())
+    der::append(content, der::sequence({der::sequence({der::oid("1.2.840.113549.1.9.16.5.1"), der::ia5_string(policy.uri)})}));
+  return der::tlv(0x30, content);
+}
+
+// The certificates a timestamp token carries (its TSA's, with certReq).
+std::vector<ossl::Cert> token_certificates(ByteView token) {
+  std::vector<ossl::Cert> out;
+  const unsigned char* p = token.data();
+  ossl::Ptr<PKCS7, PKCS7_free> pkcs7(d2i_PKCS7(nullptr, &p, static_cast<long>(token.size())));
+  if (!pkcs7 || !PKCS7_type_is_signed(pkcs7.get())) return out;
+  STACK_OF(X509)* certs = pkcs7->d.sign->cert;
+  for (int i = 0; i < sk_X509_num(certs); ++i) {
+    X509* c = sk_X509_value(certs, i);
+    X509_up_ref(c);
+    out.emplace_back(c);
+  }
+  return out;
+}
+
+}  // namespace
+
+CadesSignature::CadesSignature(const X509* certificate, SignatureScheme scheme, Bytes content_digest, CadesOptions options)
+    : certificate_(X509_dup(const_cast<X509*>(certificate))), scheme_(scheme), options_(std::move(options)) {
+  if (options_.profile.level == Level::lta) throw UserError("sign.level_not_supported", {{"level", "LTA"}});
+  signed_attributes_ = {
+      cms::attribute(der::oid(cms::kIdContentType), der::oid(cms::kIdData)),
+      cms::attribute(der::oid(cms::kIdMessageDigest), der::octet_string(content_digest)),
+      cms::attribute(der::oid(cms::kIdSigningTime), der::time(options_.signing_time)),
+      cms::attribute(der::oid(cms::kIdSigningCertificateV2), cms::signing_certificate_v2(certificate)),
+  };
+  if (options_.profile.policy)
+    signed_attributes_.push_back(cms::attribute(der::oid(cms::kIdSignaturePolicy), policy_identifier(*options_.profile.policy)));
+  to_be_signed_ = cms::signed_attributes_set(signed_attributes_);
+}
+
+Bytes CadesSignature::complete(ByteView signature, const std::vector<ossl::Cert>& chain, const Bytes* content,
+                               const EvidenceFetcher& evidence) const {
+  if (options_.attached && !content) throw std::logic_error("attached CAdES without its content");
+  const Level level = options_.profile.level;
+  cms::SignerInfoParts signer{cms::issuer_and_serial(certificate_.get()), cms::digest_algorithm(digest_of(scheme_)),
+                              signed_attributes_, {}};
+  std::vector<ossl::Cert> tsa_certificates;
+  if (level >= Level::t) {
+    Bytes token = evidence.timestamp(signature);
+    tsa_certificates = token_certificates(token);
+    signer.unsigned_attributes.push_back(cms::attribute(der::oid(cms::kIdSignatureTimeStamp), token));
+  }
+
+  cms::SignedDataParts data{signer.digest_algorithm, der::oid(cms::kIdData), options_.attached ? content : nullptr,
+                            {ossl::to_der(certificate_.get())}, {}, {}};
+  if (level >= Level::lt) {
+    // Every certificate of both chains, and revocation data for each one
+    // that is not a trust anchor: OCSP for the signer when the profile or
+    // the certificate asks for it, CRLs for the rest (Tugra checks CA
+    // certificates by CRL only, as Kamu SM does).
+    for (const auto& c : chain) data.certificates.push_back(ossl::to_der(c.get()));
+    std::vector<ossl::Cert> tsa_chain;
+    for (const auto& t : tsa_certificates) {
+      data.certificates.push_back(ossl::to_der(t.get()));
+      for (auto& c : complete_chain(t.get(), chain, evidence)) data.certificates.push_back(ossl::to_der(c.get()));
+    }
+    bool use_ocsp = options_.profile.revocation == RevocationKind::ocsp ||
+                    (options_.profile.revocation == RevocationKind::any && !ocsp_urls(certificate_.get()).empty());
+    if (use_ocsp) {
+      if (chain.empty()) throw UserError("sign.no_chain");
+      data.revocation.push_back(cms::ocsp_revocation_choice(evidence.ocsp(certificate_.get(), chain.front().get())));
+    } else {
+      data.revocation.push_back(evidence.crl(certificate_.get()));
+    }
+    std::vector<const X509*> checked_by_crl;
+    for (const auto& c : chain) checked_by_crl.push_back(c.get());
+    for (const auto& t : tsa_certificates) checked_by_crl.push_back(t.get());
+    for (const X509* c : checked_by_crl) {
+      if (self_signed(c)) continue;
+      Bytes crl = evidence.crl(c);
+      if (std::find(data.revocation.begin(), data.revocation.end(), crl) == data.revocation.end())
+        data.revocation.push_back(std::move(crl));
+    }
+    std::sort(data.certificates.begin(), data.certificates.end());
+    data.certificates.erase(std::unique(data.certificates.begin(), data.certificates.end()), data.certificates.end());
+  }
+  data.signer_infos.push_back(cms::signer_info(signer, algorithm_identifier(scheme_), signature));
+  return cms::signed_data(data);
+}
+
+Bytes digest_file(const EVP_MD* md, const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) throw UserError("sign.cannot_read", {{"file", file.string()}});
+  ossl::MdCtx ctx(EVP_MD_CTX_new());
+  if (!ctx || EVP_DigestInit_ex(ctx.get(), md, nullptr) != 1) throw ossl::Error("EVP_DigestInit_ex");
+  std::vector<char> block(1 << 20);
+  while (in) {
+    in.read(block.data(), static_cast<std::streamsize>(block.size()));
+    if (in.gcount() > 0) EVP_DigestUpdate(ctx.get(), block.data(), static_cast<std::size_t>(in.gcount()));
+  }
+  if (in.bad()) throw UserError("sign.cannot_read", {{"file", file.string()}});
+  Bytes out(static_cast<std::size_t>(EVP_MD_get_size(md)));
+  unsigned int n = 0;
+  EVP_DigestFinal_ex(ctx.get(), out.data(), &n);
+  return out;
+}
+
+std::vector<ossl::Cert> complete_chain(const X509* certificate, const std::vector<ossl::Cert>& known,
+                                       const EvidenceFetcher& evidence) {
+  std::vector<ossl::Cert> chain;
+  const X509* current = certificate;
+  for (int depth = 0; depth < 8 && !self_signed(current); ++depth) {
+    const X509* issuer = nullptr;
+    for (const auto& k : known)
+      if (X509_check_issued(k.get(), const_cast<X509*>(current)) == X509_V_OK) issuer = k.get();
+    ossl::Cert next = issuer ? ossl::Cert(X509_dup(const_cast<X509*>(issuer)))
+                             : ossl::cert_from_der(evidence.issuer_certificate(current));
+    chain.push_back(std::move(next));
+    current = chain.back().get();
+  }
+  return chain;
+}
+
+Bytes sign_cades_file(const Signer& key, const X509* certificate, const std::vector<ossl::Cert>& chain,
+                      const std::filesystem::path& file, const CadesOptions& options, const EvidenceFetcher& evidence) {
+  Bytes content;
+  Bytes digest;
+  if (options.attached) {
+    std::string text = read_file(file);
+    content.assign(text.begin(), text.end());
+    digest = ossl::digest(digest_of(key.scheme()), content);
+  } else {
+    digest = digest_file(digest_of(key.scheme()), file);
+  }
+  CadesSignature signature(certificate, key.scheme(), digest, options);
+  return signature.complete(key.sign(signature.to_be_signed()), chain, options.attached ? &content : nullptr, evidence);
+}
+
+}  // namespace tugra::sign

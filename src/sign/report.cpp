@@ -1,0 +1,196 @@
+#include "sign/report.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <ctime>
+
+namespace tugra::sign {
+namespace {
+
+std::string iso_time(std::int64_t seconds) {
+  std::time_t t = static_cast<std::time_t>(seconds);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return text;
+}
+
+std::string escape(std::string_view text) {
+  std::string out;
+  for (char c : text) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      case '\'': out += "&#39;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+// TS 119 102-2 §5.1.3 URIs.
+std::string main_uri(Indication i) {
+  switch (i) {
+    case Indication::total_passed: return "urn:etsi:019102:mainindication:total-passed";
+    case Indication::total_failed: return "urn:etsi:019102:mainindication:total-failed";
+    case Indication::indeterminate: return "urn:etsi:019102:mainindication:indeterminate";
+  }
+  return "";
+}
+
+std::string element(const std::string& name, const std::string& text) {
+  return "<" + name + ">" + escape(text) + "</" + name + ">";
+}
+
+}  // namespace
+
+std::string indication_name(Indication indication) {
+  switch (indication) {
+    case Indication::total_passed: return "TOTAL-PASSED";
+    case Indication::total_failed: return "TOTAL-FAILED";
+    case Indication::indeterminate: return "INDETERMINATE";
+  }
+  return "";
+}
+
+Indication ValidationReport::overall() const {
+  if (signatures.empty()) return Indication::indeterminate;
+  bool indeterminate = false;
+  for (const auto& s : signatures) {
+    if (s.indication == Indication::total_failed) return Indication::total_failed;
+    indeterminate |= s.indication == Indication::indeterminate;
+  }
+  return indeterminate ? Indication::indeterminate : Indication::total_passed;
+}
+
+std::string to_json(const ValidationReport& report) {
+  nlohmann::ordered_json out;
+  out["document"] = report.document;
+  out["documentSha256"] = report.document_sha256;
+  out["validationTime"] = iso_time(report.validation_time);
+  out["indication"] = indication_name(report.overall());
+  out["signatures"] = nlohmann::json::array();
+  for (const auto& s : report.signatures) {
+    nlohmann::ordered_json j;
+    j["id"] = s.id;
+    j["format"] = s.format;
+    j["level"] = s.level;
+    j["profile"] = s.profile;
+    j["indication"] = indication_name(s.indication);
+    j["subIndication"] = s.sub_indication;
+    j["signer"] = s.signer;
+    j["signerSerial"] = s.signer_serial;
+    j["issuer"] = s.issuer;
+    j["chain"] = s.chain;
+    j["claimedSigningTime"] = s.claimed_signing_time ? iso_time(*s.claimed_signing_time) : "";
+    j["bestSignatureTime"] = iso_time(s.best_signature_time);
+    j["bestSignatureTimeProven"] = s.best_time_proven;
+    j["policy"] = s.policy_oid;
+    j["qualified"] = s.qualified;
+    j["qcStatements"] = s.qc_statements;
+    j["revocation"] = {{"status", s.revocation.status},
+                       {"source", s.revocation.source},
+                       {"revokedAt", s.revocation.revoked_at ? iso_time(*s.revocation.revoked_at) : ""},
+                       {"reason", s.revocation.reason}};
+    j["timestamps"] = nlohmann::json::array();
+    for (const auto& t : s.timestamps)
+      j["timestamps"].push_back({{"genTime", iso_time(t.gen_time)}, {"tsa", t.tsa}, {"valid", t.valid}, {"detail", t.detail}});
+    j["checks"] = nlohmann::json::array();
+    for (const auto& c : s.checks) j["checks"].push_back({{"name", c.name}, {"passed", c.passed}, {"detail", c.detail}});
+    out["signatures"].push_back(std::move(j));
+  }
+  return out.dump(2) + "\n";
+}
+
+std::string to_xml(const ValidationReport& report) {
+  std::string x = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<ValidationReport xmlns=\"http://uri.etsi.org/19102/v1.2.1#\">\n";
+  for (const auto& s : report.signatures) {
+    x += " <SignatureValidationReport>\n";
+    x += "  <SignatureIdentifier id=\"" + escape(s.id) + "\">" + element("HashOnly", "false") +
+         element("DocHashOnly", "false") + element("DAIdentifier", report.document) + "</SignatureIdentifier>\n";
+    x += "  <ValidationConstraintsEvaluationReport>\n";
+    for (const auto& c : s.checks) {
+      x += "   <ValidationConstraint>" + element("ValidationConstraintIdentifier", "urn:tugra:constraint:" + c.name) +
+           "<ConstraintStatus>" + element("Status", "urn:etsi:019102:constraintStatus:applied") + "</ConstraintStatus>" +
+           "<ValidationStatus>" +
+           element("MainIndication", c.passed ? "urn:etsi:019102:mainindication:passed" : "urn:etsi:019102:mainindication:failed") +
+           "<AssociatedValidationReportData>" + element("AdditionalValidationReportData", c.detail) +
+           "</AssociatedValidationReportData></ValidationStatus></ValidationConstraint>\n";
+    }
+    x += "  </ValidationConstraintsEvaluationReport>\n";
+    x += "  <ValidationTimeInfo>" + element("ValidationTime", iso_time(report.validation_time)) + "<BestSignatureTime>" +
+         element("POETime", iso_time(s.best_signature_time)) +
+         element("TypeOfProof", s.best_time_proven ? "urn:etsi:019102:poetype:validation" : "urn:etsi:019102:poetype:provided") +
+         "</BestSignatureTime></ValidationTimeInfo>\n";
+    x += "  <SignatureAttributes>";
+    if (s.claimed_signing_time) x += "<SigningTime Signed=\"true\">" + element("Time", iso_time(*s.claimed_signing_time)) + "</SigningTime>";
+    if (!s.policy_oid.empty())
+      x += "<SignaturePolicyIdentifier Signed=\"true\">" + element("SigPolicyId", s.policy_oid) + "</SignaturePolicyIdentifier>";
+    for (const auto& t : s.timestamps)
+      x += "<SignatureTimeStamp Signed=\"false\">" + element("TimeStampValue", iso_time(t.gen_time)) + "</SignatureTimeStamp>";
+    x += "</SignatureAttributes>\n";
+    x += "  <SignerInformation>" + element("Signer", s.signer) + "</SignerInformation>\n";
+    x += "  <SignatureQuality>" +
+         element("SignatureQualityInformation", s.qualified ? "urn:tugra:quality:qualified-certificate-ma3"
+                                                            : "urn:tugra:quality:not-qualified") +
+         "</SignatureQuality>\n";
+    x += "  <SignatureValidationStatus>" + element("MainIndication", main_uri(s.indication));
+    if (!s.sub_indication.empty()) x += element("SubIndication", "urn:etsi:019102:subindication:" + s.sub_indication);
+    x += "</SignatureValidationStatus>\n </SignatureValidationReport>\n";
+  }
+  x += "</ValidationReport>\n";
+  return x;
+}
+
+std::string to_html(const ValidationReport& report, Lang lang) {
+  auto m = [lang](const char* key) { return escape(message(lang, key)); };
+  auto verdict = [&](Indication i) {
+    switch (i) {
+      case Indication::total_passed: return m("verify.passed");
+      case Indication::total_failed: return m("verify.failed");
+      case Indication::indeterminate: return m("verify.indeterminate");
+    }
+    return std::string();
+  };
+  std::string h = "<!DOCTYPE html>\n<html lang=\"" + std::string(lang == Lang::tr ? "tr" : "en") +
+                   "\"><head><meta charset=\"utf-8\"><title>" + m("verify.report_title") +
+                   "</title><style>body{font-family:sans-serif;max-width:60em;margin:2em auto}td,th{text-align:left;"
+                   "padding:.2em .6em;vertical-align:top}.ok{color:#064}.bad{color:#a00}</style></head><body>\n";
+  h += "<h1>" + m("verify.report_title") + "</h1>\n<table>";
+  h += "<tr><th>" + m("verify.document") + "</th><td>" + escape(report.document) + "</td></tr>";
+  h += "<tr><th>SHA-256</th><td>" + escape(report.document_sha256) + "</td></tr>";
+  h += "<tr><th>" + m("verify.validation_time") + "</th><td>" + iso_time(report.validation_time) + "</td></tr>";
+  h += "<tr><th>" + m("verify.result") + "</th><td><strong>" + verdict(report.overall()) + "</strong> (" +
+       indication_name(report.overall()) + ")</td></tr></table>\n";
+  for (const auto& s : report.signatures) {
+    h += "<h2>" + escape(s.id) + ": " + verdict(s.indication) + "</h2>\n<table>";
+    auto row = [&](const char* key, const std::string& value) {
+      h += "<tr><th>" + m(key) + "</th><td>" + escape(value) + "</td></tr>";
+    };
+    row("verify.indication", indication_name(s.indication) + (s.sub_indication.empty() ? "" : " / " + s.sub_indication));
+    row("verify.signer", s.signer);
+    row("verify.issuer", s.issuer);
+    row("verify.format", s.format + ", " + s.level + (s.profile.empty() ? "" : ", " + s.profile));
+    row("verify.signing_time", s.claimed_signing_time ? iso_time(*s.claimed_signing_time) : "-");
+    row("verify.best_time", iso_time(s.best_signature_time) + (s.best_time_proven ? " (" + message(lang, "verify.proven") + ")" : ""));
+    row("verify.qualified", message(lang, s.qualified ? "verify.yes" : "verify.no") +
+                                (s.qc_statements.empty() ? "" : " — " + [&] {
+                                  std::string q;
+                                  for (const auto& st : s.qc_statements) q += (q.empty() ? "" : ", ") + st;
+                                  return q;
+                                }()));
+    row("verify.revocation", s.revocation.status + (s.revocation.revoked_at ? " " + iso_time(*s.revocation.revoked_at) : "") +
+                                 (s.revocation.reason.empty() ? "" : " (" + s.revocation.reason + ")") + " — " + s.revocation.source);
+    h += "</table>\n<table><tr><th>" + m("verify.check") + "</th><th></th><th>" + m("verify.detail") + "</th></tr>";
+    for (const auto& c : s.checks)
+      h += "<tr><td>" + escape(c.name) + "</td><td class=\"" + (c.passed ? "ok\">✔" : "bad\">✘") + "</td><td>" + escape(c.detail) + "</td></tr>";
+    h += "</table>\n";
+  }
+  h += "</body></html>\n";
+  return h;
+}
+
+}  // namespace tugra::sign

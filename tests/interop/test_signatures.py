@@ -1,0 +1,279 @@
+"""CAdES signatures made by `tugra sign` and judged by `tugra verify`, each
+checked by verifiers nobody here wrote: `openssl cms -verify -cades`, pkijs
+(npm; signature, chain and the timestamp token of T), `openssl ts -verify`
+on the embedded timestamp, Python asn1crypto for the P2-P4 policy attribute
+and the LT revocation values. Keys: a key file, the virtual card and
+SoftHSM2 through PKCS#11. Revocation: INDETERMINATE without a timestamp,
+TOTAL-PASSED with a timestamp before the revocation, TOTAL-FAILED after it."""
+import json
+import os
+import re
+import subprocess
+import time
+import unittest
+import xml.etree.ElementTree as ET
+
+from asn1crypto import algos, cms, core, ocsp, tsp  # noqa: F401 (tsp: TSTInfo content type)
+
+import harness
+from harness import http, run
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+PKIJS = os.path.join(HERE, "..", "e2e", "verify_cades.mjs")
+POLICIES = {"P2": "2.16.792.1.61.0.1.5070.3.1.1", "P3": "2.16.792.1.61.0.1.5070.3.2.1",
+            "P4": "2.16.792.1.61.0.1.5070.3.3.1"}
+
+
+# ETSI EN 319 122-1 §5.2.9 SignaturePolicyIdentifier (this asn1crypto has no type for it).
+class SigPolicyQualifierInfo(core.Sequence):
+    _fields = [("sig_policy_qualifier_id", core.ObjectIdentifier), ("sig_qualifier", core.Any)]
+
+
+class SignaturePolicyId(core.Sequence):
+    _fields = [("sig_policy_id", core.ObjectIdentifier), ("sig_policy_hash", algos.DigestInfo),
+               ("sig_policy_qualifiers", core.SequenceOf, {"spec": SigPolicyQualifierInfo, "optional": True})]
+
+
+class SignaturePolicyIdentifier(core.Choice):
+    _alternatives = [("signature_policy_id", SignaturePolicyId), ("signature_policy_implied", core.Null)]
+
+
+class Signatures(harness.Waiting, unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.home = harness.Home(TUGRA_TSA_REQUIRE_SYNCHRONISED_CLOCK="false")
+        # The certificates name the status service's URLs (CRL, OCSP, caIssuers): known before init.
+        port = harness.free_port()
+        cls.base = f"http://127.0.0.1:{port}"
+        cls.home.env["TUGRA_SERVICE_PUBLIC_BASE_URL"] = cls.base
+        cls.home.tugra("init")
+        cls.server = harness.Daemon(cls.home, ["serve", "--listen", f"127.0.0.1:{port}", "--roles", "status,ca"],
+                                    lambda: http(cls.base + "/healthz")[0] == 200, "serve.log")
+        cls.chain = cls.home.write("chain.pem", cls.home.tugra("ca", "chain").stdout.decode())
+        cls.data = cls.home.write("dilekce.txt", "Sayın Müdürlüğe,\nizin talebimi bilgilerinize sunarım.\n")
+        cls.key, cls.cert = cls.holder("12345678950", "Ayşe", "Yılmaz")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.stop()
+        cls.home.remove()
+
+    @classmethod
+    def holder(cls, tckn, given, surname):
+        key, pub = harness.ec_public_key(cls.home, name=tckn)
+        cert = cls.home.path(f"{tckn}.pem")
+        cls.home.tugra("ca", "issue", "--tckn", tckn, "--given-name", given, "--surname", surname,
+                       "--public-key", pub, "--out", cert)
+        return key, cert
+
+    def sign(self, *args, key=None, cert=None, out=None, data=None, check=True):
+        out = out or self.home.path(f"s-{os.urandom(4).hex()}.p7s")
+        r = self.home.tugra("sign", data or self.data, "--key", key or self.key, "--cert", cert or self.cert,
+                            "--out", out, *args, check=check)
+        return r, out
+
+    def verify(self, path, *args, data=None):
+        r = self.home.tugra("verify", path, "--data", data or self.data, "--report", "json", *args, check=False)
+        return r.returncode, json.loads(r.stdout)
+
+    def openssl_cms(self, path, data=None):
+        args = ["-content", data] if data else []
+        return run(["openssl", "cms", "-verify", "-cades", "-binary", "-inform", "DER", "-in", path, *args,
+                    "-CAfile", self.chain, "-purpose", "any", "-out", os.devnull], check=False)
+
+    def pkijs(self, path, data=None):
+        r = run(["node", PKIJS, path, self.chain, *([data] if data else [])], check=False)
+        return r.returncode, json.loads(r.stdout)
+
+    @staticmethod
+    def signer_info(path):
+        with open(path, "rb") as f:
+            signed = cms.ContentInfo.load(f.read())["content"]
+        return signed, signed["signer_infos"][0]
+
+    def test_cades_b_detached_and_attached_accepted_by_openssl_and_pkijs(self):
+        _, detached = self.sign()
+        self.assertEqual(self.openssl_cms(detached, self.data).returncode, 0)
+        code, result = self.pkijs(detached, self.data)
+        self.assertEqual(code, 0, result)
+        _, attached = self.sign("--attached")
+        r = self.openssl_cms(attached)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(self.pkijs(attached)[0], 0)
+        r = self.home.tugra("verify", attached, "--report", "json", check=False)
+        self.assertEqual(json.loads(r.stdout)["signatures"][0]["format"], "CAdES (attached)")
+        # The signed attributes CAdES requires, as asn1crypto reads them.
+        _, si = self.signer_info(detached)
+        names = [a["type"].dotted for a in si["signed_attrs"]]
+        for oid in ("1.2.840.113549.1.9.3", "1.2.840.113549.1.9.4", "1.2.840.113549.1.9.5",
+                    "1.2.840.113549.1.9.16.2.47"):  # content-type, message-digest, signing-time, signing-certificate-v2
+            self.assertIn(oid, names)
+        self.assertNotIn("1.2.840.113549.1.9.16.2.15", names)  # P1: no policy
+        # A changed document fails for openssl, pkijs and tugra alike.
+        other = self.home.write("changed.txt", "Sayın Müdürlüğe,\nistifa talebimi bilgilerinize sunarım.\n")
+        self.assertNotEqual(self.openssl_cms(detached, other).returncode, 0)
+        self.assertNotEqual(self.pkijs(detached, other)[0], 0)
+        code, report = self.verify(detached, data=other)
+        self.assertEqual(code, 1)
+        self.assertEqual((report["indication"], report["signatures"][0]["subIndication"]), ("TOTAL-FAILED", "HASH_FAILURE"))
+        code, report = self.verify(detached)
+        self.assertEqual(code, 0)
+        s = report["signatures"][0]
+        self.assertEqual((s["indication"], s["level"], s["profile"]), ("TOTAL-PASSED", "B-B", "P1"))
+        self.assertTrue(s["qualified"])
+        self.assertIn("BTK 5070 NES", s["qcStatements"])
+        self.assertIn("serialNumber=12345678950", s["signer"])
+
+    def test_btk_profiles_carry_their_policy_timestamp_and_revocation_values(self):
+        for profile, policy in POLICIES.items():
+            with self.subTest(profile=profile):
+                _, path = self.sign("--profile", profile)
+                self.assertEqual(self.openssl_cms(path, self.data).returncode, 0)
+                signed, si = self.signer_info(path)
+                attrs = {a["type"].dotted: a["values"][0] for a in si["signed_attrs"]}
+                policy_id = SignaturePolicyIdentifier.load(attrs["1.2.840.113549.1.9.16.2.15"].dump()).chosen
+                self.assertEqual(policy_id["sig_policy_id"].dotted, policy)
+                self.assertEqual(policy_id["sig_policy_hash"]["digest_algorithm"]["algorithm"].native, "sha256")
+                self.assertEqual(len(policy_id["sig_policy_hash"]["digest"].native), 32)
+                # The signature timestamp: openssl ts verifies it over the signature value.
+                unsigned = {a["type"].native: a["values"][0] for a in si["unsigned_attrs"]}
+                token = unsigned["signature_time_stamp_token"]
+                self.assertEqual(token["content"]["encap_content_info"]["content"].native["policy"],
+                                 "2.999.5070.2.1")
+                token_path = self.home.write(f"{profile}.tst", token.dump())
+                value_path = self.home.write(f"{profile}.sig", si["signature"].native)
+                r = run(["openssl", "ts", "-verify", "-token_in", "-in", token_path, "-data", value_path,
+                         "-CAfile", self.chain], check=False)
+                self.assertIn(b"Verification: OK", r.stdout, r.stderr)
+                code, result = self.pkijs(path, self.data)
+                self.assertEqual(code, 0, result)
+                self.assertEqual(len(result["timestamps"]), 1)
+                # LT (P3: CRLs; P4: the signer's OCSP response) inside SignedData.
+                crls = signed["crls"].native if signed["crls"] else []
+                kinds = [c.name for c in signed["crls"]] if signed["crls"] else []
+                if profile == "P2":
+                    self.assertEqual(crls, [])
+                if profile == "P3":
+                    self.assertIn("crl", kinds)
+                    self.assertNotIn("other", kinds)
+                if profile == "P4":
+                    other = [c.chosen for c in signed["crls"] if c.name == "other"]
+                    self.assertEqual(other[0]["other_rev_info_format"].dotted, "1.3.6.1.5.5.7.16.2")
+                    response = ocsp.OCSPResponse.load(other[0]["other_rev_info"].dump())
+                    self.assertEqual(response["response_status"].native, "successful")
+                    single = response.basic_ocsp_response["tbs_response_data"]["responses"][0]
+                    self.assertEqual(single["cert_status"].name, "good")
+                # LT carries its own revocation data: it validates offline. (P2 relies on a CRL fetched now.)
+                code, report = self.verify(path, *(["--offline"] if profile != "P2" else []))
+                s = report["signatures"][0]
+                self.assertEqual((code, s["indication"], s["profile"]), (0, "TOTAL-PASSED", profile), s)
+                self.assertEqual(s["level"], "B-T" if profile == "P2" else "B-LT")
+                self.assertTrue(s["bestSignatureTimeProven"])
+
+    def test_reports_in_xml_and_html(self):
+        _, path = self.sign("--profile", "P2")
+        r = self.home.tugra("verify", path, "--data", self.data, "--report", "xml")
+        root = ET.fromstring(r.stdout)
+        ns = {"v": "http://uri.etsi.org/19102/v1.2.1#"}
+        self.assertEqual(root.find("v:SignatureValidationReport/v:SignatureValidationStatus/v:MainIndication", ns).text,
+                         "urn:etsi:019102:mainindication:total-passed")
+        self.assertEqual(root.find(".//v:SignaturePolicyIdentifier/v:SigPolicyId", ns).text, POLICIES["P2"])
+        html = self.home.tugra("verify", path, "--data", self.data, "--report", "html", "--out",
+                               self.home.path("r.html"), TUGRA_LANG="tr")
+        self.assertIn("TOTAL-PASSED", html.stdout.decode())
+        with open(self.home.path("r.html"), encoding="utf-8") as f:
+            page = f.read()
+        self.assertIn("İmza Doğrulama Raporu", page)
+        self.assertIn("İmza geçerli", page)
+        self.assertIn("Ayşe Yılmaz", page)
+
+    def ocsp_status(self, serial):
+        issuing = self.home.write("issuing.pem", self.home.tugra("ca", "chain", "--issuing").stdout.decode())
+        r = run(["openssl", "ocsp", "-issuer", issuing, "-serial", "0x" + serial, "-url", self.base + "/ocsp",
+                 "-CAfile", self.chain], check=False)
+        found = re.search(r": (good|revoked|unknown)", r.stdout.decode())
+        return found and found.group(1)
+
+    def test_revocation_before_and_after_signing(self):
+        key, cert = self.holder("10000000146", "Ali", "Veli")
+        _, untimed = self.sign(key=key, cert=cert)
+        _, timed = self.sign("--level", "T", key=key, cert=cert)
+        time.sleep(1.5)  # revocation times are whole seconds
+        serial = run(["openssl", "x509", "-in", cert, "-noout", "-serial"]).stdout.decode().split("=")[1].strip()
+        self.home.tugra("ca", "revoke", serial, "--reason", "keyCompromise")
+        self.wait_for("OCSP to report the revocation", lambda: self.ocsp_status(serial) == "revoked")
+        time.sleep(1.5)
+        _, late = self.sign("--level", "T", key=key, cert=cert)
+
+        code, report = self.verify(untimed)
+        s = report["signatures"][0]
+        self.assertEqual((code, s["indication"], s["subIndication"]), (4, "INDETERMINATE", "REVOKED_NO_POE"))
+        self.assertEqual((s["revocation"]["status"], s["revocation"]["reason"]), ("revoked", "keyCompromise"))
+        code, report = self.verify(timed)
+        self.assertEqual((code, report["signatures"][0]["indication"]), (0, "TOTAL-PASSED"))
+        code, report = self.verify(late)
+        s = report["signatures"][0]
+        self.assertEqual((code, s["indication"], s["subIndication"]), (1, "TOTAL-FAILED", "REVOKED"))
+        # --at before the revocation does not make the untimed one valid: nothing proves when it was made.
+        code, report = self.verify(untimed, "--at", "2026-01-01T00:00:00Z")
+        self.assertEqual(report["validationTime"], "2026-01-01T00:00:00Z")
+
+    def test_card_and_softhsm_keys_through_pkcs11(self):
+        self.home.tugra("vcard", "add", "--count", "1")
+        for module in (None, harness.SOFTHSM):
+            with self.subTest(module=module or "virtual card"):
+                number = "98765432150" if module is None else "50000000050"
+                self.home.tugra("production", "enqueue", "--tckn", number, "--given-name", "Zeynep",
+                                "--surname", "Öztürk", "--phone", "0532 123 45 67", "--email", "z@example.gov.tr")
+                self.home.tugra("production", "run", *(["--module", module] if module else []))
+                pin = json.loads(self.home.tugra("holder", "pin-puk", "--tckn", number, "--json").stdout)["pin"]
+                # A card's certificate is on hold until its holder activates it.
+                cert_serial = next(c["serial"] for c in self.home.certificates() if c["tckn"] == number)
+                self.home.tugra("ca", "unsuspend", cert_serial)
+                self.wait_for("OCSP to report the activation", lambda: self.ocsp_status(cert_serial) == "good")
+                extra = ["--module", module] if module else []
+                requests = json.loads(self.home.tugra("production", "list", "--json").stdout)
+                serial = next(r["card"] for r in requests if r["tckn"] == number)
+                cards = json.loads(self.home.tugra("card", "list", "--json", *extra).stdout)
+                slot = str(next(c["slot"] for c in cards if c["serial"] == serial))
+                out = self.home.path(f"card-{number}.p7s")
+                self.home.tugra("sign", self.data, "--profile", "P4", "--slot", slot, "--pin-stdin", "--out", out,
+                                *extra, input=f"{pin}\n".encode())
+                self.assertEqual(self.openssl_cms(out, self.data).returncode, 0)
+                code, report = self.verify(out)
+                s = report["signatures"][0]
+                self.assertEqual((code, s["indication"]), (0, "TOTAL-PASSED"), s)
+                self.assertIn(f"serialNumber={number}", s["signer"])
+                # A wrong PIN is the card's refusal, said as such.
+                r = self.home.tugra("sign", self.data, "--slot", slot, "--pin-stdin", *extra,
+                                    input=b"000000\n", check=False)
+                self.assertEqual(r.returncode, 1)
+                self.assertIn("PIN", r.stderr.decode())
+
+    def test_clear_errors(self):
+        # No TSA where the profile needs one: the error names the timestamp and the URL.
+        r, _ = self.sign("--profile", "P2", "--tsa", "http://127.0.0.1:9/tsa", check=False)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("timestamp", r.stderr.decode())
+        self.assertIn("127.0.0.1:9", r.stderr.decode())
+        r, _ = self.sign("--profile", "P9", check=False)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("P9", r.stderr.decode())
+        other_key, _ = harness.ec_public_key(self.home, name="stranger")
+        r, _ = self.sign(key=other_key, check=False)
+        self.assertIn("do not belong together", r.stderr.decode())
+        junk = self.home.write("junk.p7s", b"\x30\x03\x02\x01\x01")
+        r = self.home.tugra("verify", junk, check=False)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("not a CMS/CAdES signature", r.stderr.decode())
+        _, detached = self.sign()
+        r = self.home.tugra("verify", detached, "--report", "json", check=False)
+        self.assertEqual(r.returncode, 4)
+        self.assertEqual(json.loads(r.stdout)["signatures"][0]["subIndication"], "SIGNED_DATA_NOT_FOUND")
+        r = self.home.tugra("sign", self.data, "--help", TUGRA_LANG="tr")
+        self.assertIn("--profile", r.stdout.decode())
+        self.assertIn("BTK imza profili", r.stdout.decode())
+
+
+if __name__ == "__main__":
+    harness.main()
