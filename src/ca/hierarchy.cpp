@@ -299,8 +299,7 @@ std::unique_ptr<CertificateAuthority> CertificateAuthority::complete_issuing(con
   auto root = parse_certificate(root_certificate, "root");
   auto cert = parse_certificate(certificate, "issuing");
   auto crl = parse_crl(root_crl);
-  bool self_signed = X509_NAME_cmp(X509_get_subject_name(root.get()), X509_get_issuer_name(root.get())) == 0 &&
-                     X509_verify(root.get(), X509_get0_pubkey(root.get())) == 1;
+  bool self_signed = ossl::self_issued(root.get()) && X509_verify(root.get(), X509_get0_pubkey(root.get())) == 1;
   ERR_clear_error();
   if (!self_signed) throw UserError("ca.root_not_self_signed");
   check_issuing_certificate(cert.get(), nes_record->public_key, root.get());

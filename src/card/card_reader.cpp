@@ -167,12 +167,9 @@ CardKey CardReader::signing_key(CK_SLOT_ID slot, const std::string& pin) const {
     // over a digest made here, which every module offers.
     auto cert = ossl::cert_from_der(c.der);
     EVP_PKEY* public_key = X509_get0_pubkey(cert.get());
-    const bool ec = EVP_PKEY_get_base_id(public_key) == EVP_PKEY_EC;
-    SignatureScheme scheme = !ec                                  ? SignatureScheme::rsa_pkcs1_sha256
-                             : EVP_PKEY_get_bits(public_key) > 256 ? SignatureScheme::ecdsa_sha384
-                                                                   : SignatureScheme::ecdsa_sha256;
+    SignatureScheme scheme = scheme_for_key(public_key);
     out.signer = std::make_unique<Pkcs11Signer>(module_, slot, *key, scheme, ossl::public_key_der(public_key), 1);
-    out.mechanism = ec ? "CKM_ECDSA" : "CKM_RSA_PKCS";
+    out.mechanism = scheme == SignatureScheme::rsa_pkcs1_sha256 ? "CKM_RSA_PKCS" : "CKM_ECDSA";
     out.certificate = std::move(c);
     return out;
   }

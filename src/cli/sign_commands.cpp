@@ -11,7 +11,7 @@
 #include "sign/cades.hpp"
 #include "sign/evidence.hpp"
 #include "sign/validator.hpp"
-#include "store/ledger.hpp"
+#include "store/database.hpp"
 #include "store/records.hpp"
 
 namespace tugra::cli {
@@ -35,15 +35,6 @@ std::string tsa_url(const Config& config, const std::string& flag) {
   return config.str("service.public_base_url") + "/tsa";
 }
 
-std::vector<ossl::Cert> certificates_in(const std::string& path) {
-  std::vector<ossl::Cert> out;
-  if (path.empty()) return out;
-  sign::TrustAnchors bundle;
-  bundle.add_pem_bundle(read_input(path));
-  for (const auto* list : {&bundle.roots(), &bundle.intermediates()})
-    for (const auto& c : *list) out.emplace_back(X509_dup(c.get()));
-  return out;
-}
 
 // "2026-12-01T10:00:00Z", "2026-12-01 10:00:00" (UTC) or unix seconds.
 std::int64_t parse_time(const std::string& text) {
@@ -77,11 +68,7 @@ void run_sign(const Context& ctx, const SignOptions& o) {
     if (o.cert.empty()) throw UsageError("sign.key_needs_cert");
     certificate = ossl::cert_from_pem_or_der(read_input(o.cert));
     EVP_PKEY* pub = X509_get0_pubkey(certificate.get());
-    bool ec = EVP_PKEY_get_base_id(pub) == EVP_PKEY_EC;
-    SignatureScheme scheme = !ec ? SignatureScheme::rsa_pkcs1_sha256
-                             : EVP_PKEY_get_bits(pub) > 256 ? SignatureScheme::ecdsa_sha384
-                                                            : SignatureScheme::ecdsa_sha256;
-    file_key = SoftwareSigner::from_pem(read_input(o.key), scheme);
+    file_key = SoftwareSigner::from_pem(read_input(o.key), scheme_for_key(pub));
     if (file_key->public_key_der() != ossl::public_key_der(pub)) throw UserError("sign.key_cert_mismatch");
     key = file_key.get();
   } else {
@@ -100,7 +87,7 @@ void run_sign(const Context& ctx, const SignOptions& o) {
     certificate = ossl::cert_from_der(card_key.certificate.der);
     key = card_key.signer.get();
   }
-  auto chain = sign::complete_chain(certificate.get(), certificates_in(o.chain), evidence);
+  auto chain = sign::complete_chain(certificate.get(), o.chain.empty() ? std::vector<ossl::Cert>{} : ossl::certs_from_pem(read_input(o.chain)), evidence);
   std::cerr << message("sign.signing", {{"file", o.file}, {"profile", options.profile.name}}) << "\n";
   Bytes document = sign::sign_cades_file(*key, certificate.get(), chain, o.file, options, evidence);
   std::string out = o.out.empty() ? o.file + ".p7s" : o.out;
@@ -112,8 +99,9 @@ void run_verify(const Context& ctx, const VerifyOptions& o) {
   Config config = ctx.config();
   sign::TrustAnchors trust;
   if (std::filesystem::exists(config.file())) {
-    auto ledger = ctx.ledger();
-    for (const auto& a : store::AuthorityRepository(ledger->database()).all())
+    // Only reads: the database, not the ledger (no audit key to open).
+    auto db = store::Database::open(config);
+    for (const auto& a : store::AuthorityRepository(*db).all())
       if (a.certificate) trust.add(ossl::cert_from_der(base64_decode(*a.certificate)));
   }
   trust.add_directory(config.path("verify.trust_dir"));

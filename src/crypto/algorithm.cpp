@@ -50,4 +50,9 @@ Bytes algorithm_identifier(SignatureScheme scheme) {
   return {};
 }
 
+SignatureScheme scheme_for_key(const EVP_PKEY* key) {
+  if (EVP_PKEY_get_base_id(key) != EVP_PKEY_EC) return SignatureScheme::rsa_pkcs1_sha256;
+  return EVP_PKEY_get_bits(key) > 256 ? SignatureScheme::ecdsa_sha384 : SignatureScheme::ecdsa_sha256;
+}
+
 }  // namespace tugra

@@ -26,6 +26,9 @@ bool is_ec(KeyType key);
 int rsa_bits(KeyType key);
 const char* curve_name(KeyType key);  // "P-256" / "P-384"
 const EVP_MD* digest_of(SignatureScheme scheme);
+// The scheme a holder key signs with: RSA PKCS#1 v1.5 with SHA-256, or
+// ECDSA with SHA-256 (P-256) or SHA-384 (larger curves).
+SignatureScheme scheme_for_key(const EVP_PKEY* key);
 // The DER AlgorithmIdentifier that certificates, CRLs and OCSP responses carry.
 Bytes algorithm_identifier(SignatureScheme scheme);
 

@@ -37,6 +37,10 @@ Bytes digest(const EVP_MD* md, ByteView data) {
 
 std::string sha256_hex(ByteView data) { return hex_encode(digest(EVP_sha256(), data)); }
 
+bool self_issued(const X509* cert) {
+  return X509_NAME_cmp(X509_get_subject_name(cert), X509_get_issuer_name(cert)) == 0;
+}
+
 std::int64_t unix_seconds(const ASN1_TIME* time) {
   std::tm tm{};
   if (ASN1_TIME_to_tm(time, &tm) != 1) throw Error("ASN1_TIME_to_tm");
@@ -98,6 +102,14 @@ Cert cert_from_pem_or_der(std::string_view data) {
   Cert cert(PEM_read_bio_X509(memory_bio(data).get(), nullptr, nullptr, nullptr));
   if (!cert) throw Error("PEM_read_bio_X509");
   return cert;
+}
+
+std::vector<Cert> certs_from_pem(std::string_view pem) {
+  std::vector<Cert> out;
+  auto bio = memory_bio(pem);
+  while (X509* c = PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr)) out.emplace_back(c);
+  ERR_clear_error();  // the end of the bundle reads as an error
+  return out;
 }
 
 Req request_from_pem_or_der(std::string_view data) {

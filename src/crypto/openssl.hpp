@@ -8,6 +8,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/bytes.hpp"
 
@@ -83,6 +84,8 @@ Pkey public_key_from_der(ByteView spki);
 Bytes public_key_der(const EVP_PKEY* key);
 std::string to_pem(const X509* cert);
 std::string name_to_string(const X509_NAME* name);  // RFC 2253, UTF-8 kept
+// Subject and issuer are the same name: a root (or a certificate claiming to be one).
+bool self_issued(const X509* cert);
 // A serial number as the database keeps it: upper-case hex, whole bytes;
 // empty for a negative or unreadable one.
 // PEM "PUBLIC KEY" of a DER SubjectPublicKeyInfo.
@@ -90,6 +93,8 @@ std::string public_key_pem(ByteView spki);
 std::string serial_hex(const ASN1_INTEGER* serial);
 // Reads a PEM or DER certificate or CSR.
 Cert cert_from_pem_or_der(std::string_view data);
+// Every certificate of a PEM bundle, in order (none: an empty list).
+std::vector<Cert> certs_from_pem(std::string_view pem);
 Req request_from_pem_or_der(std::string_view data);
 
 }  // namespace tugra::ossl

@@ -16,10 +16,6 @@
 namespace tugra::sign {
 namespace {
 
-bool self_signed(const X509* certificate) {
-  return X509_NAME_cmp(X509_get_subject_name(certificate), X509_get_issuer_name(certificate)) == 0;
-}
-
 // SignaturePolicyIdentifier ::= SignaturePolicyId { sigPolicyId, sigPolicyHash
 // { hashAlgorithm, hashValue }, sigPolicyQualifiers SEQUENCE OF { id-spq-ets-uri, IA5String } OPTIONAL }
 Bytes policy_identifier(const SignaturePolicy& policy) {
@@ -99,7 +95,7 @@ Bytes CadesSignature::complete(ByteView signature, const std::vector<ossl::Cert>
     for (const auto& c : chain) checked_by_crl.push_back(c.get());
     for (const auto& t : tsa_certificates) checked_by_crl.push_back(t.get());
     for (const X509* c : checked_by_crl) {
-      if (self_signed(c)) continue;
+      if (ossl::self_issued(c)) continue;
       Bytes crl = evidence.crl(c);
       if (std::find(data.revocation.begin(), data.revocation.end(), crl) == data.revocation.end())
         data.revocation.push_back(std::move(crl));
@@ -132,7 +128,7 @@ std::vector<ossl::Cert> complete_chain(const X509* certificate, const std::vecto
                                        const EvidenceFetcher& evidence) {
   std::vector<ossl::Cert> chain;
   const X509* current = certificate;
-  for (int depth = 0; depth < 8 && !self_signed(current); ++depth) {
+  for (int depth = 0; depth < 8 && !ossl::self_issued(current); ++depth) {
     const X509* issuer = nullptr;
     for (const auto& k : known)
       if (X509_check_issued(k.get(), const_cast<X509*>(current)) == X509_V_OK) issuer = k.get();

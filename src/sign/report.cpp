@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cctype>
 #include <ctime>
 
 namespace tugra::sign {
@@ -31,14 +32,11 @@ std::string escape(std::string_view text) {
   return out;
 }
 
-// TS 119 102-2 §5.1.3 URIs.
+// TS 119 102-2 §5.1.3 URIs: the indication's name in lower case.
 std::string main_uri(Indication i) {
-  switch (i) {
-    case Indication::total_passed: return "urn:etsi:019102:mainindication:total-passed";
-    case Indication::total_failed: return "urn:etsi:019102:mainindication:total-failed";
-    case Indication::indeterminate: return "urn:etsi:019102:mainindication:indeterminate";
-  }
-  return "";
+  std::string name = indication_name(i);
+  for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return "urn:etsi:019102:mainindication:" + name;
 }
 
 std::string element(const std::string& name, const std::string& text) {

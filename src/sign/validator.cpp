@@ -314,14 +314,11 @@ void conclude(SignatureResult& r, Indication indication, const char* sub) {
 }  // namespace
 
 void TrustAnchors::add(ossl::Cert certificate) {
-  bool root = X509_NAME_cmp(X509_get_subject_name(certificate.get()), X509_get_issuer_name(certificate.get())) == 0;
-  (root ? roots_ : intermediates_).push_back(std::move(certificate));
+  (ossl::self_issued(certificate.get()) ? roots_ : intermediates_).push_back(std::move(certificate));
 }
 
 void TrustAnchors::add_pem_bundle(std::string_view pem) {
-  ossl::Ptr<BIO, BIO_free> bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
-  while (X509* c = PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr)) add(ossl::Cert(c));
-  ERR_clear_error();
+  for (auto& c : ossl::certs_from_pem(pem)) add(std::move(c));
 }
 
 void TrustAnchors::add_directory(const std::filesystem::path& directory) {
@@ -553,7 +550,7 @@ ValidationReport validate_file(const std::filesystem::path& file, const std::opt
     throw UserError("sign.cannot_read", {{"file", file.string()}});
   }
   if (data.rfind("%PDF", 0) == 0) throw UserError("verify.format_not_supported", {{"format", "PAdES"}});
-  if (data.find_first_not_of(" \t\r\n\xEF\xBB\xBF") < data.size() && data[data.find_first_not_of(" \t\r\n\xEF\xBB\xBF")] == '<')
+  if (auto first = data.find_first_not_of(" \t\r\n\xEF\xBB\xBF"); first != std::string::npos && data[first] == '<')
     throw UserError("verify.format_not_supported", {{"format", "XAdES"}});
   return validate_cades(as_bytes(data), detached, file.filename().string(), trust, settings, evidence);
 }
