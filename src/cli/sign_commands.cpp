@@ -1,5 +1,8 @@
 // tugra sign | tugra verify: signatures made with a card, an HSM or a key
 // file, and their validation with a report a relying party can file.
+#include <cstdio>
+#include <ctime>
+#include <fstream>
 #include <iostream>
 
 #include "card/card_reader.hpp"
@@ -10,6 +13,7 @@
 #include "crypto/software_signer.hpp"
 #include "sign/cades.hpp"
 #include "sign/evidence.hpp"
+#include "sign/pades.hpp"
 #include "sign/validator.hpp"
 #include "store/database.hpp"
 #include "store/records.hpp"
@@ -18,7 +22,9 @@ namespace tugra::cli {
 namespace {
 
 struct SignOptions {
-  std::string file, out, format = "cades", profile, level, tsa, key, cert, chain;
+  std::string file, out, format, profile, level, tsa, key, cert, chain, rect;
+  int page = 1;
+  bool visible = false;
   std::optional<std::string> module;
   std::optional<unsigned long> slot;
   bool attached = false, pin_stdin = false;
@@ -49,8 +55,32 @@ std::int64_t parse_time(const std::string& text) {
   return static_cast<std::int64_t>(timegm(&tm));
 }
 
+// "x,y,width,height" in PDF points.
+sign::VisibleSignature visible_box(const SignOptions& o, const X509* certificate) {
+  sign::VisibleSignature v;
+  v.page = o.page;
+  if (!o.rect.empty() && std::sscanf(o.rect.c_str(), "%lf,%lf,%lf,%lf", &v.x, &v.y, &v.width, &v.height) != 4)
+    throw UsageError("sign.bad_rect", {{"rect", o.rect}});
+  const X509_NAME* subject = X509_get_subject_name(certificate);
+  char name[256] = "";
+  X509_NAME_get_text_by_NID(const_cast<X509_NAME*>(subject), NID_commonName, name, sizeof name);
+  char when[32];
+  std::time_t now = std::time(nullptr);
+  std::strftime(when, sizeof when, "%Y-%m-%d %H:%M UTC", std::gmtime(&now));
+  v.text = message("sign.visible_text", {{"name", name}, {"time", when}});
+  return v;
+}
+
 void run_sign(const Context& ctx, const SignOptions& o) {
-  if (o.format != "cades") throw UserError("sign.format_not_supported", {{"format", o.format}});
+  // The format: as asked, else from the file (a PDF gets PAdES).
+  std::string format = o.format;
+  if (format.empty()) {
+    char magic[5] = {};
+    std::ifstream(o.file, std::ios::binary).read(magic, 4);
+    format = std::string(magic) == "%PDF" ? "pades" : "cades";
+  }
+  if (format == "xades") throw UserError("sign.format_not_supported", {{"format", format}});
+  if (o.visible && format != "pades") throw UsageError("sign.visible_needs_pdf");
   Config config = ctx.config();
   sign::CadesOptions options;
   options.attached = o.attached;
@@ -89,9 +119,17 @@ void run_sign(const Context& ctx, const SignOptions& o) {
   }
   auto chain = sign::complete_chain(certificate.get(), o.chain.empty() ? std::vector<ossl::Cert>{} : ossl::certs_from_pem(read_input(o.chain)), evidence);
   std::cerr << message("sign.signing", {{"file", o.file}, {"profile", options.profile.name}}) << "\n";
-  Bytes document = sign::sign_cades_file(*key, certificate.get(), chain, o.file, options, evidence);
-  std::string out = o.out.empty() ? o.file + ".p7s" : o.out;
-  write_output(out, to_string(document));
+  std::string document, out = o.out;
+  if (format == "pades") {
+    sign::PadesOptions pades{options.profile, options.signing_time, std::nullopt};
+    if (o.visible) pades.visible = visible_box(o, certificate.get());
+    document = sign::sign_pades(*key, certificate.get(), chain, read_input(o.file), pades, evidence);
+    if (out.empty()) out = std::filesystem::path(o.file).replace_extension().string() + "-imzali.pdf";
+  } else {
+    document = to_string(sign::sign_cades_file(*key, certificate.get(), chain, o.file, options, evidence));
+    if (out.empty()) out = o.file + ".p7s";
+  }
+  write_output(out, document);
   if (out != "-") std::cerr << message("sign.written", {{"file", out}}) << "\n";
 }
 
@@ -146,6 +184,9 @@ void add_sign_commands(CLI::App& app, Context& ctx) {
   auto* sign_cmd = app.add_subcommand("sign", help_text("help.sign_cmd"));
   sign_cmd->add_option("file", s.file, help_text("help.sign_opt_file"))->required()->check(CLI::ExistingFile);
   sign_cmd->add_option("--format", s.format, help_text("help.sign_opt_format"))->check(CLI::IsMember({"cades", "pades", "xades"}));
+  sign_cmd->add_flag("--visible", s.visible, help_text("help.sign_opt_visible"));
+  sign_cmd->add_option("--page", s.page, help_text("help.sign_opt_page"))->check(CLI::PositiveNumber);
+  sign_cmd->add_option("--rect", s.rect, help_text("help.sign_opt_rect"));
   sign_cmd->add_flag("--attached", s.attached, help_text("help.sign_opt_attached"));
   auto* profile = sign_cmd->add_option("--profile", s.profile, help_text("help.sign_opt_profile"));
   sign_cmd->add_option("--level", s.level, help_text("help.sign_opt_level"))->excludes(profile);

@@ -49,16 +49,17 @@ CadesSignature::CadesSignature(const X509* certificate, SignatureScheme scheme, 
   signed_attributes_ = {
       cms::attribute(der::oid(cms::kIdContentType), der::oid(cms::kIdData)),
       cms::attribute(der::oid(cms::kIdMessageDigest), der::octet_string(content_digest)),
-      cms::attribute(der::oid(cms::kIdSigningTime), der::time(options_.signing_time)),
       cms::attribute(der::oid(cms::kIdSigningCertificateV2), cms::signing_certificate_v2(certificate)),
   };
+  if (options_.signing_time_attribute)
+    signed_attributes_.push_back(cms::attribute(der::oid(cms::kIdSigningTime), der::time(options_.signing_time)));
   if (options_.profile.policy)
     signed_attributes_.push_back(cms::attribute(der::oid(cms::kIdSignaturePolicy), policy_identifier(*options_.profile.policy)));
   to_be_signed_ = cms::signed_attributes_set(signed_attributes_);
 }
 
 Bytes CadesSignature::complete(ByteView signature, const std::vector<ossl::Cert>& chain, const Bytes* content,
-                               const EvidenceFetcher& evidence) const {
+                               const EvidenceFetcher& evidence, ValidationData* elsewhere) const {
   if (options_.attached && !content) throw std::logic_error("attached CAdES without its content");
   const Level level = options_.profile.level;
   cms::SignerInfoParts signer{cms::issuer_and_serial(certificate_.get()), cms::digest_algorithm(digest_of(scheme_)),
@@ -73,38 +74,54 @@ Bytes CadesSignature::complete(ByteView signature, const std::vector<ossl::Cert>
   cms::SignedDataParts data{signer.digest_algorithm, der::oid(cms::kIdData), options_.attached ? content : nullptr,
                             {ossl::to_der(certificate_.get())}, {}, {}};
   if (level >= Level::lt) {
-    // Every certificate of both chains, and revocation data for each one
-    // that is not a trust anchor: OCSP for the signer when the profile or
-    // the certificate asks for it, CRLs for the rest (Tugra checks CA
-    // certificates by CRL only, as Kamu SM does).
-    for (const auto& c : chain) data.certificates.push_back(ossl::to_der(c.get()));
-    std::vector<ossl::Cert> tsa_chain;
-    for (const auto& t : tsa_certificates) {
-      data.certificates.push_back(ossl::to_der(t.get()));
-      for (auto& c : complete_chain(t.get(), chain, evidence)) data.certificates.push_back(ossl::to_der(c.get()));
-    }
-    bool use_ocsp = options_.profile.revocation == RevocationKind::ocsp ||
-                    (options_.profile.revocation == RevocationKind::any && !ocsp_urls(certificate_.get()).empty());
-    if (use_ocsp) {
-      if (chain.empty()) throw UserError("sign.no_chain");
-      data.revocation.push_back(cms::ocsp_revocation_choice(evidence.ocsp(certificate_.get(), chain.front().get())));
+    ValidationData v = gather_validation_data(certificate_.get(), chain, tsa_certificates, options_.profile.revocation, evidence);
+    if (elsewhere) {
+      // The chain still travels with the signature; the rest goes where the caller keeps it.
+      for (const auto& c : chain) data.certificates.push_back(ossl::to_der(c.get()));
+      *elsewhere = std::move(v);
     } else {
-      data.revocation.push_back(evidence.crl(certificate_.get()));
-    }
-    std::vector<const X509*> checked_by_crl;
-    for (const auto& c : chain) checked_by_crl.push_back(c.get());
-    for (const auto& t : tsa_certificates) checked_by_crl.push_back(t.get());
-    for (const X509* c : checked_by_crl) {
-      if (ossl::self_issued(c)) continue;
-      Bytes crl = evidence.crl(c);
-      if (std::find(data.revocation.begin(), data.revocation.end(), crl) == data.revocation.end())
-        data.revocation.push_back(std::move(crl));
+      data.certificates.insert(data.certificates.end(), v.certificates.begin(), v.certificates.end());
+      data.revocation = std::move(v.crls);
+      for (const auto& o : v.ocsp_responses) data.revocation.push_back(cms::ocsp_revocation_choice(o));
     }
     std::sort(data.certificates.begin(), data.certificates.end());
     data.certificates.erase(std::unique(data.certificates.begin(), data.certificates.end()), data.certificates.end());
   }
   data.signer_infos.push_back(cms::signer_info(signer, algorithm_identifier(scheme_), signature));
   return cms::signed_data(data);
+}
+
+ValidationData gather_validation_data(const X509* signer, const std::vector<ossl::Cert>& chain,
+                                      const std::vector<ossl::Cert>& tsa_certificates, RevocationKind kind,
+                                      const EvidenceFetcher& evidence) {
+  ValidationData out;
+  auto add_unique = [](std::vector<Bytes>& list, Bytes item) {
+    if (std::find(list.begin(), list.end(), item) == list.end()) list.push_back(std::move(item));
+  };
+  // Every certificate of both chains ...
+  std::vector<const X509*> checked_by_crl;
+  for (const auto& c : chain) {
+    add_unique(out.certificates, ossl::to_der(c.get()));
+    checked_by_crl.push_back(c.get());
+  }
+  for (const auto& t : tsa_certificates) {
+    add_unique(out.certificates, ossl::to_der(t.get()));
+    checked_by_crl.push_back(t.get());
+    for (auto& c : complete_chain(t.get(), chain, evidence)) add_unique(out.certificates, ossl::to_der(c.get()));
+  }
+  // ... and revocation data for each one that is not a trust anchor: OCSP
+  // for the signer when the profile or the certificate asks for it, CRLs for
+  // the rest (Tugra checks CA certificates by CRL only, as Kamu SM does).
+  bool use_ocsp = kind == RevocationKind::ocsp || (kind == RevocationKind::any && !ocsp_urls(signer).empty());
+  if (use_ocsp) {
+    if (chain.empty()) throw UserError("sign.no_chain");
+    out.ocsp_responses.push_back(evidence.ocsp(signer, chain.front().get()));
+  } else {
+    out.crls.push_back(evidence.crl(signer));
+  }
+  for (const X509* c : checked_by_crl)
+    if (!ossl::self_issued(c)) add_unique(out.crls, evidence.crl(c));
+  return out;
 }
 
 Bytes digest_file(const EVP_MD* md, const std::filesystem::path& file) {

@@ -17,6 +17,7 @@
 #include "common/bytes.hpp"
 #include "crypto/algorithm.hpp"
 #include "crypto/openssl.hpp"
+#include "sign/evidence.hpp"
 #include "sign/signature_profile.hpp"
 
 namespace tugra {
@@ -25,13 +26,20 @@ class Signer;
 
 namespace tugra::sign {
 
-class EvidenceFetcher;
-
 struct CadesOptions {
   SignatureProfile profile;
   bool attached = false;           // the content inside the signature
   std::int64_t signing_time = 0;   // unix seconds (the signing-time attribute)
+  // PAdES carries the time in the signature dictionary's /M instead
+  // (EN 319 142-1 §5.4: no signing-time attribute).
+  bool signing_time_attribute = true;
 };
+
+// Fetches the validation data of `signer` (its chain up to the root) and of
+// the TSA certificates of its timestamp.
+ValidationData gather_validation_data(const X509* signer, const std::vector<ossl::Cert>& chain,
+                                      const std::vector<ossl::Cert>& tsa_certificates, RevocationKind kind,
+                                      const EvidenceFetcher& evidence);
 
 class CadesSignature {
  public:
@@ -45,9 +53,10 @@ class CadesSignature {
   // The ContentInfo (DER) around `signature`. `chain` holds the signer's
   // issuers up to the root; `content` is required when attached. Fetches the
   // timestamp and revocation data the level needs (UserError naming what
-  // could not be had).
+  // could not be had). LT data goes inside SignedData, or to `elsewhere`
+  // when given (PAdES keeps it in the PDF's DSS).
   Bytes complete(ByteView signature, const std::vector<ossl::Cert>& chain, const Bytes* content,
-                 const EvidenceFetcher& evidence) const;
+                 const EvidenceFetcher& evidence, ValidationData* elsewhere = nullptr) const;
 
  private:
   ossl::Cert certificate_;

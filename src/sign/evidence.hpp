@@ -14,6 +14,12 @@
 
 namespace tugra::sign {
 
+// What a signature needs to be validated later without asking anyone (LT):
+// the certificates of the chains and the revocation data of each (DER).
+struct ValidationData {
+  std::vector<Bytes> certificates, crls, ocsp_responses;
+};
+
 std::vector<std::string> crl_urls(const X509* certificate);
 std::vector<std::string> ocsp_urls(const X509* certificate);
 std::vector<std::string> ca_issuer_urls(const X509* certificate);

@@ -17,6 +17,7 @@
 #include "crypto/der.hpp"
 #include "sign/cades.hpp"
 #include "sign/evidence.hpp"
+#include "sign/pdf_file.hpp"
 
 namespace tugra::sign {
 namespace {
@@ -192,7 +193,7 @@ struct Revocation {
   bool embedded_ocsp = false;
 };
 
-Revocation revocation_of(const X509* cert, const X509* issuer, const std::vector<Bytes>& ocsp, STACK_OF(X509_CRL) * crls,
+Revocation revocation_of(const X509* cert, const X509* issuer, const std::vector<Bytes>& ocsp, const std::vector<Bytes>& crls,
                          X509_STORE* store, const CertStack& untrusted, const ValidationSettings& settings,
                          const EvidenceFetcher& evidence) {
   for (const auto& o : ocsp)
@@ -200,9 +201,8 @@ Revocation revocation_of(const X509* cert, const X509* issuer, const std::vector
       r->source = "OCSP (embedded)";
       return {*r, true, true};
     }
-  for (int i = 0; i < sk_X509_CRL_num(crls); ++i) {
-    X509_CRL* crl = sk_X509_CRL_value(crls, i);
-    if (auto r = from_crl(ossl::der_of(crl, i2d_X509_CRL), cert, issuer)) {
+  for (const auto& crl : crls) {
+    if (auto r = from_crl(crl, cert, issuer)) {
       r->source = "CRL (embedded)";
       return {*r, true, false};
     }
@@ -339,14 +339,14 @@ void TrustAnchors::add_directory(const std::filesystem::path& directory) {
   }
 }
 
-ValidationReport validate_cades(ByteView signature, const std::optional<std::filesystem::path>& detached,
-                                const std::string& name, const TrustAnchors& trust,
-                                const ValidationSettings& settings, const EvidenceFetcher& evidence) {
-  ValidationReport report;
-  report.document = name;
-  report.document_sha256 = ossl::sha256_hex(signature);
-  report.validation_time = settings.at.value_or(now_seconds());
+namespace {
 
+// Validates every SignerInfo of one CMS signature and appends the results
+// to `report` (ids S-1, S-2, … across the document).
+// `stored`: validation data kept beside the signature (a PDF's DSS).
+void validate_cms(ValidationReport& report, ByteView signature, const SignedContent& detached, const char* format,
+                  const ValidationData* stored, const TrustAnchors& trust, const ValidationSettings& settings,
+                  const EvidenceFetcher& evidence) {
   CmsPtr cms;
   Bytes der(signature.begin(), signature.end());
   std::string_view text(reinterpret_cast<const char*>(signature.data()), signature.size());
@@ -360,19 +360,37 @@ ValidationReport validate_cades(ByteView signature, const std::optional<std::fil
   }
   if (!cms || OBJ_obj2nid(CMS_get0_type(cms.get())) != NID_pkcs7_signed) {
     ERR_clear_error();
-    throw UserError("verify.not_a_signature", {{"file", name}});
+    throw UserError("verify.not_a_signature", {{"file", report.document}});
   }
 
   CertStack cms_certs(CMS_get1_certs(cms.get()));
   CertStack untrusted;
   for (int i = 0; i < cms_certs.size(); ++i) untrusted.add(cms_certs.at(i));
   for (const auto& c : trust.intermediates()) untrusted.add(c.get());
-  ossl::Ptr<STACK_OF(X509_CRL), [](STACK_OF(X509_CRL)* s) { sk_X509_CRL_pop_free(s, X509_CRL_free); }> crls(
-      CMS_get1_crls(cms.get()));
-  std::vector<Bytes> ocsp;
+  // Revocation data inside the signature, and beside it.
+  std::vector<Bytes> crls, ocsp;
+  {
+    ossl::Ptr<STACK_OF(X509_CRL), [](STACK_OF(X509_CRL)* s) { sk_X509_CRL_pop_free(s, X509_CRL_free); }> stack(
+        CMS_get1_crls(cms.get()));
+    for (int i = 0; i < sk_X509_CRL_num(stack.get()); ++i)
+      crls.push_back(ossl::der_of(sk_X509_CRL_value(stack.get(), i), i2d_X509_CRL));
+  }
   try {
     ocsp = embedded_ocsp(der);
   } catch (const std::exception&) {
+  }
+  std::vector<ossl::Cert> stored_certs;
+  if (stored) {
+    crls.insert(crls.end(), stored->crls.begin(), stored->crls.end());
+    ocsp.insert(ocsp.end(), stored->ocsp_responses.begin(), stored->ocsp_responses.end());
+    for (const auto& c : stored->certificates) {
+      try {
+        stored_certs.push_back(ossl::cert_from_der(c));
+        untrusted.add(stored_certs.back().get());
+      } catch (const std::exception&) {
+        ERR_clear_error();  // not a certificate: nothing to build chains with
+      }
+    }
   }
 
   ASN1_OCTET_STRING** content = CMS_get0_content(cms.get());
@@ -381,8 +399,8 @@ ValidationReport validate_cades(ByteView signature, const std::optional<std::fil
   for (int s = 0; s < sk_CMS_SignerInfo_num(signers); ++s) {
     CMS_SignerInfo* si = sk_CMS_SignerInfo_value(signers, s);
     SignatureResult r;
-    r.id = "S-" + std::to_string(s + 1);
-    r.format = attached ? "CAdES (attached)" : "CAdES (detached)";
+    r.id = "S-" + std::to_string(report.signatures.size() + 1);
+    r.format = format ? format : attached ? "CAdES (attached)" : "CAdES (detached)";
     r.level = level_name(Level::b);
     r.indication = Indication::total_passed;
 
@@ -409,12 +427,13 @@ ValidationReport validate_cades(ByteView signature, const std::optional<std::fil
     if (!md || !claimed) {
       r.checks.push_back({"message-digest", false, "unknown digest algorithm or no message-digest attribute"});
       conclude(r, Indication::total_failed, "FORMAT_FAILURE");
-    } else if (!attached && !detached) {
+    } else if (!attached && !detached.given()) {
       r.checks.push_back({"message-digest", false, "detached signature: the signed file was not given (--data)"});
       conclude(r, Indication::indeterminate, "SIGNED_DATA_NOT_FOUND");
     } else {
       Bytes actual = attached ? ossl::digest(md, ByteView(ASN1_STRING_get0_data(*content), static_cast<std::size_t>(ASN1_STRING_length(*content))))
-                              : digest_file(md, *detached);
+                              : detached.bytes ? ossl::digest(md, *detached.bytes)
+                                               : digest_file(md, *detached.file);
       der::Element octets = der::Reader(*claimed).next(0x04);
       bool same = Bytes(octets.content.begin(), octets.content.end()) == actual;
       r.checks.push_back({"message-digest", same, same ? "the content is the one signed" : "the content differs from the one signed"});
@@ -478,7 +497,7 @@ ValidationReport validate_cades(ByteView signature, const std::optional<std::fil
     // Revocation of the signer at the best signature time.
     if (chain.size() >= 2) {
       StorePtr now_store = store_of(trust, now_seconds());
-      Revocation rev = revocation_of(cert, chain.at(1), ocsp, crls.get(), now_store.get(), untrusted, settings, evidence);
+      Revocation rev = revocation_of(cert, chain.at(1), ocsp, crls, now_store.get(), untrusted, settings, evidence);
       r.revocation = rev.result;
       const auto& rv = r.revocation;
       if (rev.embedded && r.best_time_proven) r.level = level_name(Level::lt);
@@ -537,6 +556,51 @@ ValidationReport validate_cades(ByteView signature, const std::optional<std::fil
     if (r.indication == Indication::total_passed) r.sub_indication.clear();
     report.signatures.push_back(std::move(r));
   }
+}
+
+ValidationReport empty_report(ByteView document, const std::string& name, const ValidationSettings& settings) {
+  ValidationReport report;
+  report.document = name;
+  report.document_sha256 = ossl::sha256_hex(document);
+  report.validation_time = settings.at.value_or(now_seconds());
+  return report;
+}
+
+}  // namespace
+
+ValidationReport validate_cades(ByteView signature, const SignedContent& detached, const std::string& name,
+                                const TrustAnchors& trust, const ValidationSettings& settings,
+                                const EvidenceFetcher& evidence) {
+  ValidationReport report = empty_report(signature, name, settings);
+  validate_cms(report, signature, detached, nullptr, nullptr, trust, settings, evidence);
+  return report;
+}
+
+ValidationReport validate_pades(const std::string& pdf, const std::string& name, const TrustAnchors& trust,
+                                const ValidationSettings& settings, const EvidenceFetcher& evidence) {
+  ValidationReport report = empty_report(as_bytes(pdf), name, settings);
+  const ValidationData stored = pdf_validation_data(pdf);
+  for (const PdfSignature& slot : pdf_signatures(pdf)) {
+    std::size_t first = report.signatures.size();
+    SignedContent covered;
+    covered.bytes = slot.signed_bytes(pdf);
+    validate_cms(report, slot.contents, covered, "PAdES", &stored, trust, settings, evidence);
+    // What the PDF says beside the CMS: the byte range and what changed after it.
+    PdfChanges changes = pdf_changes_after(pdf, slot.revision_length());
+    for (std::size_t i = first; i < report.signatures.size(); ++i) {
+      SignatureResult& r = report.signatures[i];
+      // A document that is not the one signed fails whatever else was found.
+      auto fail = [&r](const char* sub) {
+        if (r.indication != Indication::total_failed) r.sub_indication = sub;
+        r.indication = Indication::total_failed;
+      };
+      r.checks.push_back({"byte-range", slot.range_ok, slot.range_detail});
+      if (!slot.range_ok) fail("FORMAT_FAILURE");
+      r.checks.push_back({"pdf-changes", !changes.content_changed, changes.summary});
+      if (changes.content_changed) fail("HASH_FAILURE");
+      if (r.indication == Indication::total_passed) r.sub_indication.clear();
+    }
+  }
   return report;
 }
 
@@ -549,10 +613,12 @@ ValidationReport validate_file(const std::filesystem::path& file, const std::opt
   } catch (const std::exception&) {
     throw UserError("sign.cannot_read", {{"file", file.string()}});
   }
-  if (data.rfind("%PDF", 0) == 0) throw UserError("verify.format_not_supported", {{"format", "PAdES"}});
+  if (data.rfind("%PDF", 0) == 0) return validate_pades(data, file.filename().string(), trust, settings, evidence);
   if (auto first = data.find_first_not_of(" \t\r\n\xEF\xBB\xBF"); first != std::string::npos && data[first] == '<')
     throw UserError("verify.format_not_supported", {{"format", "XAdES"}});
-  return validate_cades(as_bytes(data), detached, file.filename().string(), trust, settings, evidence);
+  SignedContent content;
+  content.file = detached;
+  return validate_cades(as_bytes(data), content, file.filename().string(), trust, settings, evidence);
 }
 
 }  // namespace tugra::sign

@@ -36,6 +36,14 @@ class TrustAnchors {
   std::vector<ossl::Cert> roots_, intermediates_;
 };
 
+// What a detached signature covers: a file (hashed as it is read) or bytes
+// in memory (a PDF's byte range).
+struct SignedContent {
+  std::optional<std::filesystem::path> file;
+  std::optional<Bytes> bytes;
+  bool given() const { return file || bytes; }
+};
+
 struct ValidationSettings {
   std::optional<std::int64_t> at;  // validate as of this time (unix seconds); default now
   bool online = true;              // fetch revocation data the signature lacks
@@ -44,12 +52,18 @@ struct ValidationSettings {
 
 // A CAdES signature (DER or PEM CMS); `detached` is the signed file when
 // the content is not inside. `name` is what the report calls the document.
-ValidationReport validate_cades(ByteView signature, const std::optional<std::filesystem::path>& detached,
-                                const std::string& name, const TrustAnchors& trust,
+ValidationReport validate_cades(ByteView signature, const SignedContent& detached, const std::string& name,
+                                const TrustAnchors& trust, const ValidationSettings& settings,
+                                const EvidenceFetcher& evidence);
+
+// Every signature of a PDF (PAdES): the CMS over its byte range as above,
+// plus the byte range itself and what incremental updates after it changed
+// (a page's content changed after signing fails the signature).
+ValidationReport validate_pades(const std::string& pdf, const std::string& name, const TrustAnchors& trust,
                                 const ValidationSettings& settings, const EvidenceFetcher& evidence);
 
-// Validates `file` whatever its format (CAdES for now; PDF and XML name
-// what is not supported yet).
+// Validates `file` whatever its format: a PDF (PAdES) or CMS (CAdES); XML
+// (XAdES) is refused as not supported yet.
 ValidationReport validate_file(const std::filesystem::path& file, const std::optional<std::filesystem::path>& detached,
                                const TrustAnchors& trust, const ValidationSettings& settings,
                                const EvidenceFetcher& evidence);

@@ -1,8 +1,9 @@
-"""CAdES signatures made by `tugra sign` and judged by `tugra verify`, each
-checked by verifiers nobody here wrote: `openssl cms -verify -cades`, pkijs
-(npm; signature, chain and the timestamp token of T), `openssl ts -verify`
-on the embedded timestamp, Python asn1crypto for the P2-P4 policy attribute
-and the LT revocation values. Keys: a key file, the virtual card and
+"""CAdES and PAdES signatures made by `tugra sign` and judged by `tugra
+verify`, each checked by verifiers nobody here wrote: `openssl cms -verify
+-cades`, pkijs (npm; signature, chain and the timestamp token of T), `openssl
+ts -verify` on the embedded timestamp, Python asn1crypto for the P2-P4 policy
+attribute and the LT revocation values, poppler's pdfsig and pdftoppm, and
+`qpdf --check`; PDF byte flips and later incremental updates. Keys: a key file, the virtual card and
 SoftHSM2 through PKCS#11. Revocation: INDETERMINATE without a timestamp,
 TOTAL-PASSED with a timestamp before the revocation, TOTAL-FAILED after it."""
 import json
@@ -36,6 +37,42 @@ class SignaturePolicyId(core.Sequence):
 
 class SignaturePolicyIdentifier(core.Choice):
     _alternatives = [("signature_policy_id", SignaturePolicyId), ("signature_policy_implied", core.Null)]
+
+
+def make_pdf(text):
+    """A one-page PDF with a classic cross-reference table, as simple writers make them."""
+    content = f"BT /F1 18 Tf 72 720 Td ({text}) Tj ET".encode()
+    objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+               b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R"
+               b" /Resources << /Font << /F1 5 0 R >> >> >>",
+               b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream",
+               b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
+    out = bytearray(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
+    offsets = []
+    for number, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)
+
+
+def append_update(pdf, objects):
+    """An incremental update replacing or adding `objects` ({number: body}), as another PDF tool would."""
+    previous = int(pdf[pdf.rindex(b"startxref") + 9:].split()[0])
+    size = int(re.findall(rb"/Size (\d+)", pdf)[-1])
+    out = bytearray(pdf)
+    offsets = {}
+    for number, body in objects.items():
+        offsets[number] = len(out)
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n" + b"".join(b"%d 1\n%010d 00000 n \n" % (n, o) for n, o in sorted(offsets.items()))
+    size = max(size, max(objects) + 1)
+    out += b"trailer\n<< /Size %d /Root 1 0 R /Prev %d >>\nstartxref\n%d\n%%%%EOF\n" % (size, previous, xref)
+    return bytes(out)
 
 
 class Signatures(harness.Waiting, unittest.TestCase):
@@ -170,6 +207,80 @@ class Signatures(harness.Waiting, unittest.TestCase):
                 self.assertEqual(s["level"], "B-T" if profile == "P2" else "B-LT")
                 self.assertTrue(s["bestSignatureTimeProven"])
 
+    def pdfsig(self, path):
+        return run(["pdfsig", path], check=False).stdout.decode()
+
+    def verify_pdf(self, path):
+        r = self.home.tugra("verify", path, "--report", "json", check=False)
+        return r.returncode, json.loads(r.stdout)
+
+    def test_pades_signatures_accepted_by_pdfsig_and_qpdf(self):
+        pdf = self.home.write("dilekce.pdf", make_pdf("Izin dilekcesi"))
+        first = self.home.path("dilekce-imzali.pdf")
+        self.home.tugra("sign", pdf, "--key", self.key, "--cert", self.cert)  # a PDF: PAdES, named so by default
+        self.assertEqual(run(["qpdf", "--check", first], check=False).returncode, 0)
+        info = self.pdfsig(first)
+        self.assertIn("Signature Type: ETSI.CAdES.detached", info)
+        self.assertIn("Total document signed", info)
+        self.assertIn("Signature is Valid.", info)
+        # A second, visible P2 signature in a further incremental update: both stay valid.
+        second = self.home.path("iki-imza.pdf")
+        self.sign("--profile", "P2", "--visible", "--rect", "300,40,220,50", data=first, out=second)
+        self.assertEqual(run(["qpdf", "--check", second], check=False).returncode, 0)
+        info = self.pdfsig(second)
+        self.assertEqual(info.count("Signature is Valid."), 2, info)
+        self.assertIn("Signature Field Name: Imza2", info)
+        code, report = self.verify_pdf(second)
+        self.assertEqual((code, report["indication"]), (0, "TOTAL-PASSED"), report)
+        s1, s2 = report["signatures"]
+        self.assertEqual((s1["format"], s1["level"], s2["level"], s2["profile"]), ("PAdES", "B-B", "B-T", "P2"))
+        changes = next(c for c in s1["checks"] if c["name"] == "pdf-changes")
+        self.assertIn("1 signature(s)", changes["detail"])
+        # The visible signature is drawn where it was asked (poppler renders it): dark pixels in the box only.
+        run(["pdftoppm", "-r", "72", "-gray", "-f", "1", "-l", "1", second, self.home.path("page")])
+        with open(self.home.path("page-1.pgm"), "rb") as f:
+            header = [f.readline() for _ in range(3)]
+            width, height = map(int, header[1].split())
+            pixels = f.read()
+        dark = lambda x0, x1, y0, y1: sum(pixels[(height - 1 - y) * width + x] < 128
+                                          for y in range(y0, y1) for x in range(x0, x1))
+        self.assertGreater(dark(300, 520, 40, 90), 100)
+        self.assertEqual(dark(36, 256, 36, 86), 0)  # the first, invisible one draws nothing
+
+    def test_pades_tampering_and_later_updates(self):
+        signed = self.home.path("t-imzali.pdf")
+        self.home.tugra("sign", self.home.write("t.pdf", make_pdf("Odenecek tutar: 100 TL")), "--key", self.key,
+                        "--cert", self.cert, "--out", signed)
+        with open(signed, "rb") as f:
+            data = f.read()
+        # A byte flipped inside the signed range: pdfsig and tugra both fail it.
+        flipped = bytearray(data)
+        flipped[data.index(b"100 TL")] ^= 0x01
+        path = self.home.write("flipped.pdf", bytes(flipped))
+        self.assertIn("Digest Mismatch", self.pdfsig(path))
+        code, report = self.verify_pdf(path)
+        self.assertEqual((code, report["signatures"][0]["subIndication"]), (1, "HASH_FAILURE"))
+        # An incremental update that changes what the page shows fails the signature.
+        content = b"BT /F1 18 Tf 72 720 Td (Odenecek tutar: 900 TL) Tj ET"
+        changed = self.home.write("changed.pdf", append_update(
+            data, {4: b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream"}))
+        self.assertIn("Not total document signed", self.pdfsig(changed))
+        code, report = self.verify_pdf(changed)
+        s = report["signatures"][0]
+        self.assertEqual((code, s["indication"], s["subIndication"]), (1, "TOTAL-FAILED", "HASH_FAILURE"))
+        self.assertIn("page 1 changed", next(c for c in s["checks"] if c["name"] == "pdf-changes")["detail"])
+        # One that only adds an annotation (a reviewer's note) leaves it valid, and says so.
+        page = re.findall(rb"\n3 0 obj\n(.*?)\nendobj", data, re.S)[-1]  # as the signature left it: with its widget
+        self.assertIn(b"/Annots [", page)
+        annotated = self.home.write("annotated.pdf", append_update(data, {
+            3: page.replace(b"/Annots [", b"/Annots [20 0 R "),
+            20: b"<< /Type /Annot /Subtype /Text /Rect [400 700 420 720] /Contents (Okundu) >>"}))
+        self.assertEqual(run(["qpdf", "--check", annotated], check=False).returncode, 0)
+        code, report = self.verify_pdf(annotated)
+        s = report["signatures"][0]
+        self.assertEqual((code, s["indication"]), (0, "TOTAL-PASSED"), s)
+        self.assertIn("1 annotation(s) added", next(c for c in s["checks"] if c["name"] == "pdf-changes")["detail"])
+
     def test_reports_in_xml_and_html(self):
         _, path = self.sign("--profile", "P2")
         r = self.home.tugra("verify", path, "--data", self.data, "--report", "xml")
@@ -244,6 +355,20 @@ class Signatures(harness.Waiting, unittest.TestCase):
                 s = report["signatures"][0]
                 self.assertEqual((code, s["indication"]), (0, "TOTAL-PASSED"), s)
                 self.assertIn(f"serialNumber={number}", s["signer"])
+                # The same card signs a PDF (P4): poppler accepts it.
+                pdf = self.home.write(f"card-{number}.pdf", make_pdf("Kartla imzalandi"))
+                signed = self.home.path(f"card-{number}-imzali.pdf")
+                self.home.tugra("sign", pdf, "--profile", "P4", "--slot", slot, "--pin-stdin", "--out", signed, *extra,
+                                input=f"{pin}\n".encode())
+                self.assertIn("Signature is Valid.", self.pdfsig(signed))
+                self.assertEqual(run(["qpdf", "--check", signed], check=False).returncode, 0)
+                # B-LT: the OCSP response and the CRLs in the PDF's DSS, which validates offline.
+                dss = json.loads(run(["qpdf", "--json", "--json-key=qpdf", signed]).stdout)
+                self.assertTrue(any("/OCSPs" in str(o) for o in dss["qpdf"][1].values()))
+                r = self.home.tugra("verify", signed, "--offline", "--report", "json", check=False)
+                s = json.loads(r.stdout)["signatures"][0]
+                self.assertEqual((r.returncode, s["indication"], s["level"], s["revocation"]["source"]),
+                                 (0, "TOTAL-PASSED", "B-LT", "OCSP (embedded)"), s)
                 # A wrong PIN is the card's refusal, said as such.
                 r = self.home.tugra("sign", self.data, "--slot", slot, "--pin-stdin", *extra,
                                     input=b"000000\n", check=False)

@@ -1,0 +1,72 @@
+// PDF files for PAdES: the signatures a PDF holds, what later incremental
+// updates changed, and the incremental update that adds a signature.
+//
+// qpdf (libqpdf) reads the PDF; the update is written here as text because
+// a signature must be appended to the file exactly as it is (qpdf's writer
+// rewrites the whole file, which would break every earlier signature).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/bytes.hpp"
+#include "sign/evidence.hpp"
+
+namespace tugra::sign {
+
+struct PdfSignature {
+  std::string field;          // the signature field's /T
+  long long range[4] = {};    // /ByteRange: offset, length, offset, length
+  Bytes contents;             // /Contents: the CMS (DER, zero padding included)
+  bool range_ok = false;      // covers the file from 0 to its revision's end but /Contents
+  std::string range_detail;
+  // The signed bytes: the two ranges joined.
+  Bytes signed_bytes(const std::string& pdf) const;
+  // Where the signed revision ends.
+  std::size_t revision_length() const { return static_cast<std::size_t>(range[2] + range[3]); }
+};
+
+// The signature fields of `pdf` that hold a signature. UserError when the
+// file cannot be read as a PDF.
+std::vector<PdfSignature> pdf_signatures(const std::string& pdf);
+
+struct PdfChanges {
+  bool content_changed = false;  // pages added, removed, or their content/resources changed
+  std::string summary;           // what changed, for the report
+};
+// What the updates after the first `signed_length` bytes changed.
+PdfChanges pdf_changes_after(const std::string& pdf, std::size_t signed_length);
+
+// The PDF's Document Security Store (ISO 32000-2 §12.8.4.3, PAdES B-LT):
+// the certificates, CRLs and OCSP responses kept for later validation.
+ValidationData pdf_validation_data(const std::string& pdf);
+// `pdf` with `data` added to its DSS by an incremental update.
+std::string add_validation_data(const std::string& pdf, const ValidationData& data);
+
+// A visible signature: a box on a page with the signer's name and the time.
+struct VisibleSignature {
+  int page = 1;  // 1-based
+  double x = 36, y = 36, width = 220, height = 50;
+  std::string text;  // lines separated by '\n'
+};
+
+// A PDF with a signature field added by an incremental update, its
+// /Contents a run of zeros to be replaced by the CMS.
+class PdfSignatureSlot {
+ public:
+  // `reserve` is the most CMS bytes /Contents can take.
+  PdfSignatureSlot(const std::string& pdf, std::int64_t signing_time, std::size_t reserve,
+                   const std::optional<VisibleSignature>& visible);
+  // The bytes the signature covers (everything but /Contents).
+  Bytes signed_bytes() const;
+  // The signed PDF. UserError when the CMS is larger than the reserve.
+  std::string fill(ByteView cms) const;
+
+ private:
+  std::string document_;
+  std::size_t contents_begin_ = 0, contents_end_ = 0;  // the hex digits, between '<' and '>'
+};
+
+}  // namespace tugra::sign
