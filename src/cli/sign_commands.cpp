@@ -42,6 +42,17 @@ std::string tsa_url(const Config& config, const std::string& flag) {
 }
 
 
+// The certificates of this home's hierarchy, when the home is initialised
+// (read from the database: no ledger, no token).
+std::vector<ossl::Cert> home_authorities(const Config& config) {
+  std::vector<ossl::Cert> out;
+  if (!std::filesystem::exists(config.file())) return out;
+  auto db = store::Database::open(config);
+  for (const auto& a : store::AuthorityRepository(*db).all())
+    if (a.certificate) out.push_back(ossl::cert_from_der(base64_decode(*a.certificate)));
+  return out;
+}
+
 // "2026-12-01T10:00:00Z", "2026-12-01 10:00:00" (UTC) or unix seconds.
 std::int64_t parse_time(const std::string& text) {
   if (!text.empty() && text.find_first_not_of("0123456789") == std::string::npos) return std::stoll(text);
@@ -117,7 +128,11 @@ void run_sign(const Context& ctx, const SignOptions& o) {
     certificate = ossl::cert_from_der(card_key.certificate.der);
     key = card_key.signer.get();
   }
-  auto chain = sign::complete_chain(certificate.get(), o.chain.empty() ? std::vector<ossl::Cert>{} : ossl::certs_from_pem(read_input(o.chain)), evidence);
+  // The chain from --chain and this home's hierarchy; what is still missing, from caIssuers URLs.
+  std::vector<ossl::Cert> known = home_authorities(config);
+  if (!o.chain.empty())
+    for (auto& c : ossl::certs_from_pem(read_input(o.chain))) known.push_back(std::move(c));
+  auto chain = sign::complete_chain(certificate.get(), known, evidence);
   std::cerr << message("sign.signing", {{"file", o.file}, {"profile", options.profile.name}}) << "\n";
   std::string document, out = o.out;
   if (format == "pades") {
@@ -136,12 +151,7 @@ void run_sign(const Context& ctx, const SignOptions& o) {
 void run_verify(const Context& ctx, const VerifyOptions& o) {
   Config config = ctx.config();
   sign::TrustAnchors trust;
-  if (std::filesystem::exists(config.file())) {
-    // Only reads: the database, not the ledger (no audit key to open).
-    auto db = store::Database::open(config);
-    for (const auto& a : store::AuthorityRepository(*db).all())
-      if (a.certificate) trust.add(ossl::cert_from_der(base64_decode(*a.certificate)));
-  }
+  for (auto& c : home_authorities(config)) trust.add(std::move(c));
   trust.add_directory(config.path("verify.trust_dir"));
   if (!o.trust.empty()) {
     if (std::filesystem::is_directory(o.trust)) trust.add_directory(o.trust);

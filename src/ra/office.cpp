@@ -6,6 +6,7 @@
 #include "ra/lockout.hpp"
 #include "store/ledger.hpp"
 #include "store/portal_records.hpp"
+#include "store/records.hpp"
 
 namespace tugra::ra {
 
@@ -61,6 +62,13 @@ bool Office::sms_codes_locked(const std::string& who) {
 }
 
 Office::~Office() = default;
+
+std::vector<Bytes> Office::authority_certificates() {
+  std::vector<Bytes> out;
+  for (const auto& a : store::AuthorityRepository(ledger_->database()).all())
+    if (a.certificate) out.push_back(base64_decode(*a.certificate));
+  return out;
+}
 
 std::optional<store::Application> Office::application(std::int64_t id) {
   return store::ApplicationRepository(ledger_->database()).find(id);

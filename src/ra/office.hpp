@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "common/bytes.hpp"
 #include "common/config.hpp"
 #include "ra/applications.hpp"
 #include "ra/drivers.hpp"
@@ -48,6 +49,9 @@ class Office {
   std::optional<store::Institution> institution(std::int64_t id);
   std::optional<store::Officer> officer(std::int64_t id);
   std::optional<store::DriverRecord> driver(std::int64_t id);
+  // The DER certificates of this installation's CAs, responders and TSA
+  // (what "İmza Doğrula" trusts and builds chains with).
+  std::vector<Bytes> authority_certificates();
 
   // The SMS confirmation code of both journeys (seed 000 3/6, seed 001).
   void send_sms(const std::string& mobile, const std::string& body);

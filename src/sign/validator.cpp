@@ -580,7 +580,9 @@ ValidationReport validate_pades(const std::string& pdf, const std::string& name,
                                 const ValidationSettings& settings, const EvidenceFetcher& evidence) {
   ValidationReport report = empty_report(as_bytes(pdf), name, settings);
   const ValidationData stored = pdf_validation_data(pdf);
-  for (const PdfSignature& slot : pdf_signatures(pdf)) {
+  const auto signatures = pdf_signatures(pdf);
+  if (signatures.empty()) throw UserError("verify.no_signature", {{"file", name}});
+  for (const PdfSignature& slot : signatures) {
     std::size_t first = report.signatures.size();
     SignedContent covered;
     covered.bytes = slot.signed_bytes(pdf);
@@ -604,6 +606,15 @@ ValidationReport validate_pades(const std::string& pdf, const std::string& name,
   return report;
 }
 
+ValidationReport validate_document(const std::string& data, const std::string& name, const SignedContent& detached,
+                                   const TrustAnchors& trust, const ValidationSettings& settings,
+                                   const EvidenceFetcher& evidence) {
+  if (data.rfind("%PDF", 0) == 0) return validate_pades(data, name, trust, settings, evidence);
+  if (auto first = data.find_first_not_of(" \t\r\n\xEF\xBB\xBF"); first != std::string::npos && data[first] == '<')
+    throw UserError("verify.format_not_supported", {{"format", "XAdES"}});
+  return validate_cades(as_bytes(data), detached, name, trust, settings, evidence);
+}
+
 ValidationReport validate_file(const std::filesystem::path& file, const std::optional<std::filesystem::path>& detached,
                                const TrustAnchors& trust, const ValidationSettings& settings,
                                const EvidenceFetcher& evidence) {
@@ -613,12 +624,9 @@ ValidationReport validate_file(const std::filesystem::path& file, const std::opt
   } catch (const std::exception&) {
     throw UserError("sign.cannot_read", {{"file", file.string()}});
   }
-  if (data.rfind("%PDF", 0) == 0) return validate_pades(data, file.filename().string(), trust, settings, evidence);
-  if (auto first = data.find_first_not_of(" \t\r\n\xEF\xBB\xBF"); first != std::string::npos && data[first] == '<')
-    throw UserError("verify.format_not_supported", {{"format", "XAdES"}});
   SignedContent content;
   content.file = detached;
-  return validate_cades(as_bytes(data), content, file.filename().string(), trust, settings, evidence);
+  return validate_document(data, file.filename().string(), content, trust, settings, evidence);
 }
 
 }  // namespace tugra::sign

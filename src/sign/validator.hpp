@@ -62,6 +62,13 @@ ValidationReport validate_cades(ByteView signature, const SignedContent& detache
 ValidationReport validate_pades(const std::string& pdf, const std::string& name, const TrustAnchors& trust,
                                 const ValidationSettings& settings, const EvidenceFetcher& evidence);
 
+// Validates a signed document whatever its format: a PDF (PAdES) or CMS
+// (CAdES, `detached` its content when not inside); XML (XAdES) is refused
+// as not supported yet.
+ValidationReport validate_document(const std::string& data, const std::string& name, const SignedContent& detached,
+                                   const TrustAnchors& trust, const ValidationSettings& settings,
+                                   const EvidenceFetcher& evidence);
+
 // Validates `file` whatever its format: a PDF (PAdES) or CMS (CAdES); XML
 // (XAdES) is refused as not supported yet.
 ValidationReport validate_file(const std::filesystem::path& file, const std::optional<std::filesystem::path>& detached,

@@ -263,6 +263,7 @@ PortalState::PortalState(const Config& cfg)
   add_officer_pages(*this);
   add_holder_pages(*this);
   add_operator_pages(*this);
+  add_verify_pages(*this);
 }
 
 void PortalState::reload(const Config& cfg) {
@@ -436,11 +437,19 @@ std::optional<Response> Portal::handle(const Request& request) {
     if (method == "POST") {
       if (!state_->post_limiter.allow(request.remote_ip)) return ex.finish(ex.error_page(429, "web.error.rate"));
       std::string type = request.header("Content-Type");
-      if (type.rfind("application/x-www-form-urlencoded", 0) != 0) return ex.finish(ex.error_page(415, "web.error.form"));
-      try {
-        ex.form = parse_form(request.body, FormLimits{64, 64, 2048});
-      } catch (const std::exception&) {
-        return ex.finish(ex.error_page(400, "web.error.form"));
+      if (type.rfind("multipart/form-data", 0) == 0 && state_->upload_routes.count(method + " " + request.path)) {
+        auto parts = parse_multipart(request.body, type);
+        if (!parts) return ex.finish(ex.error_page(400, "web.error.form"));
+        ex.form.assign(parts->fields.begin(), parts->fields.end());
+        ex.uploads = std::move(parts->files);
+      } else if (type.rfind("application/x-www-form-urlencoded", 0) == 0) {
+        try {
+          ex.form = parse_form(request.body, FormLimits{64, 64, 2048});
+        } catch (const std::exception&) {
+          return ex.finish(ex.error_page(400, "web.error.form"));
+        }
+      } else {
+        return ex.finish(ex.error_page(415, "web.error.form"));
       }
       // No valid token, no change: the form did not come from our page in
       // this browser session.

@@ -10,6 +10,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -20,6 +21,7 @@
 #include "common/messages.hpp"
 #include "common/url.hpp"
 #include "web/http.hpp"
+#include "web/multipart.hpp"
 #include "ra/office.hpp"
 #include "ra/password_hash.hpp"
 #include "web/session.hpp"
@@ -164,6 +166,7 @@ class PortalState {
   // nothing (whether a forgotten-word request found a holder).
   std::unique_ptr<WorkQueue> after_answer;
   std::map<std::string, Handler> routes;  // "GET /path"
+  std::set<std::string> upload_routes;     // "POST /path" that take multipart/form-data
   std::vector<std::pair<std::string, Handler>> prefix_routes;  // "GET /prefix/"
 };
 
@@ -177,6 +180,7 @@ class Exchange {
   std::shared_ptr<const PortalSettings> settings;  // as they were when the request came
   Lang lang = Lang::tr;
   FormFields form;   // a POST body
+  std::map<std::string, Upload> uploads;  // the files of a multipart POST (upload routes only)
   FormFields query;
   std::string session_id;
   bool set_session_cookie = false;  // a session id this response must hand out
@@ -220,6 +224,7 @@ void add_application_pages(PortalState& portal);
 void add_officer_pages(PortalState& portal);
 void add_holder_pages(PortalState& portal);
 void add_operator_pages(PortalState& portal);
+void add_verify_pages(PortalState& portal);
 
 // "<a>/<b>" templates and static files embedded in the binary.
 const std::string& template_text(const std::string& name);

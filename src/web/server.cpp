@@ -133,6 +133,7 @@ struct Context {
   Portal* portal;         // null without the portal role
   Metrics& metrics;
   std::size_t max_body;
+  std::size_t max_upload;  // the body of the upload form ("İmza Doğrula": two files)
   std::atomic<int>& in_flight;
   bool tls;
   WorkQueue* portal_queue;   // with the portal role
@@ -407,7 +408,9 @@ std::optional<restinio::request_handling_status_t> refuse_oversized(Context& ctx
     bytes += f.name().size() + f.value().size() + 4;
   });
   if (fields > kMaxHeaderFields || bytes > kMaxHeaderBytes) return refuse(431, "request header fields too large\n");
-  if (req->body().size() > ctx.max_body) return refuse(413, "request too large\n");
+  const bool upload = ctx.portal && req->header().method() == restinio::http_method_post() &&
+                      req->header().path() == "/imza-dogrula";
+  if (req->body().size() > (upload ? ctx.max_upload : ctx.max_body)) return refuse(413, "request too large\n");
   return std::nullopt;
 }
 
@@ -513,8 +516,9 @@ void serve(const Config& config, const ServeOptions& options) {
   }
   Metrics metrics;
   std::atomic<int> in_flight{0};
+  const auto max_upload = portal ? 2 * static_cast<std::size_t>(config.integer("verify.max_upload_bytes")) + 65536 : 0;
   Context ctx{status.get(), tsa, portal.get(), metrics, static_cast<std::size_t>(config.integer("service.max_body_bytes")),
-              in_flight, tls, portal_queue.get(), signing_queue.get(), Live(HttpSettings::from(config))};
+              max_upload, in_flight, tls, portal_queue.get(), signing_queue.get(), Live(HttpSettings::from(config))};
 
   long long configured = config.integer("service.threads");
   int threads = static_cast<int>(configured > 0 ? configured
@@ -537,7 +541,7 @@ void serve(const Config& config, const ServeOptions& options) {
                                       .max_url_size(kMaxTarget * 4)
                                       .max_field_count(kMaxHeaderFields * 2)
                                       .max_field_value_size(kMaxHeaderBytes)
-                                      .max_body_size(std::max<std::size_t>(ctx.max_body * 4, 1 << 20)));
+                                      .max_body_size(std::max({ctx.max_body * 4, ctx.max_upload, std::size_t{1} << 20})));
   };
   std::unique_ptr<restinio::http_server_t<Traits>> plain_server;
   std::unique_ptr<restinio::http_server_t<TlsTraits>> tls_server;

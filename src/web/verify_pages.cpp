@@ -1,0 +1,141 @@
+// "İmza Doğrula": anyone uploads a signed file (a PDF, or a CAdES signature
+// with its data) and reads the validation report; no account, no storage:
+// the files live only for the request. Trust anchors: this installation's
+// hierarchy and verify.trust_dir, as `tugra verify` has them.
+#include <filesystem>
+
+#include "common/files.hpp"
+#include "crypto/openssl.hpp"
+#include "sign/evidence.hpp"
+#include "sign/validator.hpp"
+#include "web/portal_internal.hpp"
+
+namespace tugra::web {
+namespace {
+
+struct VerifyContext {
+  std::vector<Bytes> directory_roots;  // verify.trust_dir, read once
+  sign::ValidationSettings settings;
+  std::size_t max_upload = 0;
+};
+
+std::string iso(std::int64_t seconds) {
+  std::time_t t = static_cast<std::time_t>(seconds);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%d %H:%M:%S UTC", &tm);
+  return text;
+}
+
+std::string verdict_key(sign::Indication i) {
+  switch (i) {
+    case sign::Indication::total_passed: return "verify.passed";
+    case sign::Indication::total_failed: return "verify.failed";
+    case sign::Indication::indeterminate: return "verify.indeterminate";
+  }
+  return "";
+}
+
+Data report_data(Exchange& ex, const sign::ValidationReport& report) {
+  Data d;
+  d.set("document", report.document);
+  d.set("sha256", report.document_sha256);
+  d.set("time", iso(report.validation_time));
+  d.set("verdict", ex.text(verdict_key(report.overall())));
+  d.set("css", report.overall() == sign::Indication::total_passed ? "ok" : "bad");
+  d.set("indication", sign::indication_name(report.overall()));
+  Data signatures{Data::type::list};
+  for (const auto& s : report.signatures) {
+    Data one;
+    one.set("id", s.id);
+    one.set("verdict", ex.text(verdict_key(s.indication)));
+    one.set("css", s.indication == sign::Indication::total_passed ? "ok" : "bad");
+    one.set("indication", sign::indication_name(s.indication));
+    if (!s.sub_indication.empty()) one.set("sub", s.sub_indication);
+    one.set("signer", s.signer);
+    one.set("issuer", s.issuer);
+    one.set("format", s.format + ", " + s.level + (s.profile.empty() ? "" : ", " + s.profile));
+    one.set("signing_time", s.claimed_signing_time ? iso(*s.claimed_signing_time) : "-");
+    one.set("best_time", iso(s.best_signature_time) + (s.best_time_proven ? " (" + ex.text("verify.proven") + ")" : ""));
+    std::string qc;
+    for (const auto& q : s.qc_statements) qc += (qc.empty() ? "" : ", ") + q;
+    one.set("qualified", ex.text(s.qualified ? "verify.yes" : "verify.no") + (qc.empty() ? "" : " — " + qc));
+    one.set("revocation", s.revocation.status + (s.revocation.revoked_at ? " " + iso(*s.revocation.revoked_at) : "") +
+                              (s.revocation.reason.empty() ? "" : " (" + s.revocation.reason + ")") + " — " +
+                              s.revocation.source);
+    Data checks{Data::type::list};
+    for (const auto& c : s.checks) {
+      Data row;
+      row.set("name", c.name);
+      row.set("passed", c.passed);
+      row.set("detail", c.detail);
+      checks.push_back(row);
+    }
+    one.set("checks", checks);
+    signatures.push_back(one);
+  }
+  d.set("signatures", signatures);
+  return d;
+}
+
+Response verify_page(Exchange& ex, const VerifyContext& ctx, Data data, int status = 200) {
+  data.set("max_mb", std::to_string(ctx.max_upload / (1024 * 1024)));
+  // Labels shared with `tugra verify --report html` (the verify.* catalog).
+  Data labels;
+  for (const char* key : {"signer", "issuer", "format", "signing_time", "best_time", "qualified", "revocation",
+                          "check", "detail", "validation_time", "document"})
+    labels.set(key, ex.text(std::string("verify.") + key));
+  data.set("labels", labels);
+  return ex.page("verify", data, ex.text("web.verify.title"), status);
+}
+
+Response verify_post(Exchange& ex, const VerifyContext& ctx) {
+  Data data;
+  auto file = ex.uploads.find("imza");
+  if (file == ex.uploads.end() || file->second.data.empty()) {
+    data.set("error", ex.text("web.verify.no_file"));
+    return verify_page(ex, ctx, data, 400);
+  }
+  auto detached = ex.uploads.find("veri");
+  for (const auto* upload : {&file->second, detached == ex.uploads.end() ? nullptr : &detached->second})
+    if (upload && upload->data.size() > ctx.max_upload) {
+      data.set("error", ex.text("web.verify.too_large", {{"mb", std::to_string(ctx.max_upload / (1024 * 1024))}}));
+      return verify_page(ex, ctx, data, 413);
+    }
+  sign::TrustAnchors trust;
+  for (auto& der : ex.portal.backends.with([](Backend& b) { return b.authority_certificates(); }))
+    trust.add(ossl::cert_from_der(der));
+  for (const auto& der : ctx.directory_roots) trust.add(ossl::cert_from_der(der));
+  sign::SignedContent content;
+  if (detached != ex.uploads.end() && !detached->second.data.empty())
+    content.bytes = Bytes(detached->second.data.begin(), detached->second.data.end());
+  try {
+    sign::EvidenceFetcher evidence("");
+    std::string name = std::filesystem::path(file->second.filename).filename().string();
+    auto report = sign::validate_document(file->second.data, name.empty() ? "-" : name, content, trust, ctx.settings, evidence);
+    data.set("report", report_data(ex, report));
+  } catch (const UserError& e) {
+    data.set("error", e.text(ex.lang));
+    return verify_page(ex, ctx, data, 400);
+  }
+  return verify_page(ex, ctx, data);
+}
+
+}  // namespace
+
+void add_verify_pages(PortalState& portal) {
+  auto ctx = std::make_shared<VerifyContext>();
+  sign::TrustAnchors directory;
+  directory.add_directory(portal.config.path("verify.trust_dir"));
+  for (const auto& c : directory.roots()) ctx->directory_roots.push_back(ossl::to_der(c.get()));
+  for (const auto& c : directory.intermediates()) ctx->directory_roots.push_back(ossl::to_der(c.get()));
+  ctx->settings.online = portal.config.boolean("verify.online");
+  ctx->settings.policies = sign::PolicySettings::from(portal.config);
+  ctx->max_upload = static_cast<std::size_t>(portal.config.integer("verify.max_upload_bytes"));
+  portal.routes["GET /imza-dogrula"] = [ctx](Exchange& ex) { return verify_page(ex, *ctx, Data{}); };
+  portal.routes["POST /imza-dogrula"] = [ctx](Exchange& ex) { return verify_post(ex, *ctx); };
+  portal.upload_routes.insert("POST /imza-dogrula");
+}
+
+}  // namespace tugra::web
