@@ -262,31 +262,43 @@ std::vector<PdfSignature> pdf_signatures(const std::string& pdf) {
   return out;
 }
 
-PdfChanges pdf_changes_after(const std::string& pdf, std::size_t signed_length) {
-  if (signed_length >= pdf.size()) return {false, "no changes after signing"};
-  const std::string before_text = pdf.substr(0, signed_length);
-  auto before = open_pdf(before_text);
-  auto after = open_pdf(pdf);
+PdfChanges PdfChangeAnalysis::after(std::size_t signed_length) {
+  if (signed_length >= pdf_.size()) return {false, "no changes after signing"};
+  auto pages_of = [](QPDF& q) {
+    std::vector<Page> out;
+    for (auto& page : q.getAllPages()) out.push_back({page_fingerprint(page), annotation_count(page)});
+    return out;
+  };
+  if (!read_) {
+    read_ = true;
+    try {
+      auto whole = open_pdf(pdf_);
+      pages_ = pages_of(*whole);
+      signatures_ = signature_fields(*whole).size();
+    } catch (const std::exception& e) {
+      unreadable_ = e.what();
+    }
+  }
+  if (!unreadable_.empty()) return {true, "the later updates cannot be read: " + unreadable_};
   try {
-    const auto& old_pages = before->getAllPages();
-    const auto& new_pages = after->getAllPages();
-    if (old_pages.size() != new_pages.size())
+    const std::string before_text = pdf_.substr(0, signed_length);
+    auto before = open_pdf(before_text);
+    std::vector<Page> old_pages = pages_of(*before);
+    if (old_pages.size() != pages_.size())
       return {true, "pages changed after signing: " + std::to_string(old_pages.size()) + " -> " +
-                        std::to_string(new_pages.size())};
+                        std::to_string(pages_.size())};
     std::size_t annotations = 0;
     for (std::size_t i = 0; i < old_pages.size(); ++i) {
-      if (page_fingerprint(old_pages[i]) != page_fingerprint(new_pages[i]))
+      if (old_pages[i].fingerprint != pages_[i].fingerprint)
         return {true, "the content of page " + std::to_string(i + 1) + " changed after signing"};
-      std::size_t a = annotation_count(old_pages[i]), b = annotation_count(new_pages[i]);
-      annotations += b > a ? b - a : 0;
+      if (pages_[i].annotations > old_pages[i].annotations) annotations += pages_[i].annotations - old_pages[i].annotations;
     }
-    std::size_t signatures = signature_fields(*after).size() - signature_fields(*before).size();
     std::ostringstream summary;
-    summary << "later updates leave the pages as signed (" << signatures << " signature(s) and " << annotations
-            << " annotation(s) added)";
+    summary << "later updates leave the pages as signed (" << signatures_ - signature_fields(*before).size()
+            << " signature(s) and " << annotations << " annotation(s) added)";
     return {false, summary.str()};
   } catch (const std::exception& e) {
-    return {true, std::string("the later updates cannot be read: ") + e.what()};
+    return {true, std::string("the signed revision cannot be read: ") + e.what()};
   }
 }
 

@@ -36,8 +36,26 @@ struct PdfChanges {
   bool content_changed = false;  // pages added, removed, or their content/resources changed
   std::string summary;           // what changed, for the report
 };
-// What the updates after the first `signed_length` bytes changed.
-PdfChanges pdf_changes_after(const std::string& pdf, std::size_t signed_length);
+// What the incremental updates of one PDF changed after each signed
+// revision. The whole document is read once; each revision asked about is
+// read on its own.
+class PdfChangeAnalysis {
+ public:
+  explicit PdfChangeAnalysis(const std::string& pdf) : pdf_(pdf) {}
+  // What the updates after the first `signed_length` bytes changed.
+  PdfChanges after(std::size_t signed_length);
+
+ private:
+  struct Page {
+    std::string fingerprint;
+    std::size_t annotations = 0;
+  };
+  const std::string& pdf_;
+  bool read_ = false;
+  std::vector<Page> pages_;  // of the whole document
+  std::size_t signatures_ = 0;
+  std::string unreadable_;   // why the whole document could not be read
+};
 
 // The PDF's Document Security Store (ISO 32000-2 §12.8.4.3, PAdES B-LT):
 // the certificates, CRLs and OCSP responses kept for later validation.

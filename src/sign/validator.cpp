@@ -582,13 +582,14 @@ ValidationReport validate_pades(const std::string& pdf, const std::string& name,
   const ValidationData stored = pdf_validation_data(pdf);
   const auto signatures = pdf_signatures(pdf);
   if (signatures.empty()) throw UserError("verify.no_signature", {{"file", name}});
+  PdfChangeAnalysis changes_after(pdf);
   for (const PdfSignature& slot : signatures) {
     std::size_t first = report.signatures.size();
     SignedContent covered;
     covered.bytes = slot.signed_bytes(pdf);
     validate_cms(report, slot.contents, covered, "PAdES", &stored, trust, settings, evidence);
     // What the PDF says beside the CMS: the byte range and what changed after it.
-    PdfChanges changes = pdf_changes_after(pdf, slot.revision_length());
+    PdfChanges changes = changes_after.after(slot.revision_length());
     for (std::size_t i = first; i < report.signatures.size(); ++i) {
       SignatureResult& r = report.signatures[i];
       // A document that is not the one signed fails whatever else was found.
