@@ -16,6 +16,7 @@
 #include "sign/pades.hpp"
 #include "sign/validator.hpp"
 #include "store/database.hpp"
+#include "web/report_pdf.hpp"
 #include "store/records.hpp"
 
 namespace tugra::cli {
@@ -170,9 +171,13 @@ void run_verify(const Context& ctx, const VerifyOptions& o) {
   if (o.report == "json") text = sign::to_json(report);
   else if (o.report == "xml") text = sign::to_xml(report);
   else if (o.report == "html") text = sign::to_html(report, process_lang());
-  else if (o.report == "pdf") throw UserError("verify.report_not_supported", {{"report", "pdf"}});
-  if (!text.empty()) write_output(o.out, text);
-  if (o.report.empty() || o.out != "-") {
+  std::string out = o.out;
+  if (o.report == "pdf") {
+    text = web::validation_report_pdf(report, process_lang());
+    if (out == "-") out = std::filesystem::path(o.file).replace_extension().string() + "-rapor.pdf";  // not to a terminal
+  }
+  if (!text.empty()) write_output(out, text);
+  if (o.report.empty() || out != "-") {
     for (const auto& s : report.signatures)
       std::cout << message("verify.summary", {{"id", s.id}, {"indication", sign::indication_name(s.indication)},
                                               {"sub", s.sub_indication.empty() ? "-" : s.sub_indication},

@@ -244,6 +244,15 @@ std::vector<PdfSignature> pdf_signatures(const std::string& pdf) {
       QPDFObjectHandle range = value.getKey("/ByteRange");
       std::string contents = value.getKey("/Contents").isString() ? value.getKey("/Contents").getStringValue() : "";
       s.contents.assign(contents.begin(), contents.end());
+      if (QPDFObjectHandle m = value.getKey("/M"); m.isString()) {
+        std::tm tm{};
+        if (std::sscanf(m.getUTF8Value().c_str(), "D:%4d%2d%2d%2d%2d%2d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
+                        &tm.tm_min, &tm.tm_sec) == 6) {
+          tm.tm_year -= 1900;
+          tm.tm_mon -= 1;
+          s.signing_time = static_cast<std::int64_t>(timegm(&tm));  // a zone offset after the seconds is not applied
+        }
+      }
       const auto size = static_cast<long long>(pdf.size());
       if (range.isArray() && range.getArrayNItems() == 4) {
         for (int i = 0; i < 4; ++i) s.range[i] = range.getArrayItem(i).isInteger() ? range.getArrayItem(i).getIntValue() : -1;

@@ -20,6 +20,7 @@ struct PdfSignature {
   std::string field;          // the signature field's /T
   long long range[4] = {};    // /ByteRange: offset, length, offset, length
   Bytes contents;             // /Contents: the CMS (DER, zero padding included)
+  std::optional<std::int64_t> signing_time;  // /M, the time the signer claims (PAdES has no signing-time attribute)
   bool range_ok = false;      // covers the file from 0 to its revision's end but /Contents
   std::string range_detail;
   // The signed bytes: the two ranges joined.

@@ -143,46 +143,56 @@ std::string to_xml(const ValidationReport& report) {
   return x;
 }
 
+std::string verdict_text(Indication indication, Lang lang) {
+  switch (indication) {
+    case Indication::total_passed: return message(lang, "verify.passed");
+    case Indication::total_failed: return message(lang, "verify.failed");
+    case Indication::indeterminate: return message(lang, "verify.indeterminate");
+  }
+  return "";
+}
+
+std::vector<ReportRow> document_rows(const ValidationReport& report, Lang lang) {
+  return {{message(lang, "verify.document"), report.document},
+          {"SHA-256", report.document_sha256},
+          {message(lang, "verify.validation_time"), iso_time(report.validation_time)},
+          {message(lang, "verify.result"), verdict_text(report.overall(), lang) + " (" + indication_name(report.overall()) + ")"}};
+}
+
+std::vector<ReportRow> signature_rows(const SignatureResult& s, Lang lang) {
+  std::string qc;
+  for (const auto& q : s.qc_statements) qc += (qc.empty() ? "" : ", ") + q;
+  return {
+      {message(lang, "verify.indication"), indication_name(s.indication) + (s.sub_indication.empty() ? "" : " / " + s.sub_indication)},
+      {message(lang, "verify.signer"), s.signer},
+      {message(lang, "verify.issuer"), s.issuer},
+      {message(lang, "verify.format"), s.format + ", " + s.level + (s.profile.empty() ? "" : ", " + s.profile)},
+      {message(lang, "verify.signing_time"), s.claimed_signing_time ? iso_time(*s.claimed_signing_time) : "-"},
+      {message(lang, "verify.best_time"),
+       iso_time(s.best_signature_time) + (s.best_time_proven ? " (" + message(lang, "verify.proven") + ")" : "")},
+      {message(lang, "verify.qualified"), message(lang, s.qualified ? "verify.yes" : "verify.no") + (qc.empty() ? "" : " — " + qc)},
+      {message(lang, "verify.revocation"), s.revocation.status +
+                                               (s.revocation.revoked_at ? " " + iso_time(*s.revocation.revoked_at) : "") +
+                                               (s.revocation.reason.empty() ? "" : " (" + s.revocation.reason + ")") +
+                                               " — " + s.revocation.source},
+  };
+}
+
 std::string to_html(const ValidationReport& report, Lang lang) {
   auto m = [lang](const char* key) { return escape(message(lang, key)); };
-  auto verdict = [&](Indication i) {
-    switch (i) {
-      case Indication::total_passed: return m("verify.passed");
-      case Indication::total_failed: return m("verify.failed");
-      case Indication::indeterminate: return m("verify.indeterminate");
-    }
-    return std::string();
+  auto table = [](const std::vector<ReportRow>& rows) {
+    std::string t = "<table>";
+    for (const auto& r : rows) t += "<tr><th>" + escape(r.label) + "</th><td>" + escape(r.value) + "</td></tr>";
+    return t + "</table>\n";
   };
   std::string h = "<!DOCTYPE html>\n<html lang=\"" + std::string(lang == Lang::tr ? "tr" : "en") +
-                   "\"><head><meta charset=\"utf-8\"><title>" + m("verify.report_title") +
-                   "</title><style>body{font-family:sans-serif;max-width:60em;margin:2em auto}td,th{text-align:left;"
-                   "padding:.2em .6em;vertical-align:top}.ok{color:#064}.bad{color:#a00}</style></head><body>\n";
-  h += "<h1>" + m("verify.report_title") + "</h1>\n<table>";
-  h += "<tr><th>" + m("verify.document") + "</th><td>" + escape(report.document) + "</td></tr>";
-  h += "<tr><th>SHA-256</th><td>" + escape(report.document_sha256) + "</td></tr>";
-  h += "<tr><th>" + m("verify.validation_time") + "</th><td>" + iso_time(report.validation_time) + "</td></tr>";
-  h += "<tr><th>" + m("verify.result") + "</th><td><strong>" + verdict(report.overall()) + "</strong> (" +
-       indication_name(report.overall()) + ")</td></tr></table>\n";
+                  "\"><head><meta charset=\"utf-8\"><title>" + m("verify.report_title") +
+                  "</title><style>body{font-family:sans-serif;max-width:60em;margin:2em auto}td,th{text-align:left;"
+                  "padding:.2em .6em;vertical-align:top}.ok{color:#064}.bad{color:#a00}</style></head><body>\n";
+  h += "<h1>" + m("verify.report_title") + "</h1>\n" + table(document_rows(report, lang));
   for (const auto& s : report.signatures) {
-    h += "<h2>" + escape(s.id) + ": " + verdict(s.indication) + "</h2>\n<table>";
-    auto row = [&](const char* key, const std::string& value) {
-      h += "<tr><th>" + m(key) + "</th><td>" + escape(value) + "</td></tr>";
-    };
-    row("verify.indication", indication_name(s.indication) + (s.sub_indication.empty() ? "" : " / " + s.sub_indication));
-    row("verify.signer", s.signer);
-    row("verify.issuer", s.issuer);
-    row("verify.format", s.format + ", " + s.level + (s.profile.empty() ? "" : ", " + s.profile));
-    row("verify.signing_time", s.claimed_signing_time ? iso_time(*s.claimed_signing_time) : "-");
-    row("verify.best_time", iso_time(s.best_signature_time) + (s.best_time_proven ? " (" + message(lang, "verify.proven") + ")" : ""));
-    row("verify.qualified", message(lang, s.qualified ? "verify.yes" : "verify.no") +
-                                (s.qc_statements.empty() ? "" : " — " + [&] {
-                                  std::string q;
-                                  for (const auto& st : s.qc_statements) q += (q.empty() ? "" : ", ") + st;
-                                  return q;
-                                }()));
-    row("verify.revocation", s.revocation.status + (s.revocation.revoked_at ? " " + iso_time(*s.revocation.revoked_at) : "") +
-                                 (s.revocation.reason.empty() ? "" : " (" + s.revocation.reason + ")") + " — " + s.revocation.source);
-    h += "</table>\n<table><tr><th>" + m("verify.check") + "</th><th></th><th>" + m("verify.detail") + "</th></tr>";
+    h += "<h2>" + escape(s.id) + ": " + escape(verdict_text(s.indication, lang)) + "</h2>\n" + table(signature_rows(s, lang));
+    h += "<table><tr><th>" + m("verify.check") + "</th><th></th><th>" + m("verify.detail") + "</th></tr>";
     for (const auto& c : s.checks)
       h += "<tr><td>" + escape(c.name) + "</td><td class=\"" + (c.passed ? "ok\">✔" : "bad\">✘") + "</td><td>" + escape(c.detail) + "</td></tr>";
     h += "</table>\n";

@@ -68,6 +68,15 @@ struct ValidationReport {
   Indication overall() const;
 };
 
+// What people read of a report, in `lang`, for every human rendering (the
+// HTML report, the portal page, the PDF): labelled rows.
+struct ReportRow {
+  std::string label, value;
+};
+std::string verdict_text(Indication indication, Lang lang);  // "İmza geçerli" …
+std::vector<ReportRow> document_rows(const ValidationReport& report, Lang lang);
+std::vector<ReportRow> signature_rows(const SignatureResult& signature, Lang lang);
+
 std::string to_json(const ValidationReport& report);
 std::string to_xml(const ValidationReport& report);
 std::string to_html(const ValidationReport& report, Lang lang);

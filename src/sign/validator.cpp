@@ -343,10 +343,17 @@ namespace {
 
 // Validates every SignerInfo of one CMS signature and appends the results
 // to `report` (ids S-1, S-2, … across the document).
-// `stored`: validation data kept beside the signature (a PDF's DSS).
-void validate_cms(ValidationReport& report, ByteView signature, const SignedContent& detached, const char* format,
-                  const ValidationData* stored, const TrustAnchors& trust, const ValidationSettings& settings,
-                  const EvidenceFetcher& evidence) {
+// Beside the CMS: `stored` validation data (a PDF's DSS) and the
+// `claimed_time` of a signing time kept outside it (a PDF's /M).
+struct Beside {
+  const char* format = nullptr;
+  const ValidationData* stored = nullptr;
+  std::optional<std::int64_t> claimed_time;
+};
+
+void validate_cms(ValidationReport& report, ByteView signature, const SignedContent& detached, const Beside& beside,
+                  const TrustAnchors& trust, const ValidationSettings& settings, const EvidenceFetcher& evidence) {
+  const ValidationData* stored = beside.stored;
   CmsPtr cms;
   Bytes der(signature.begin(), signature.end());
   std::string_view text(reinterpret_cast<const char*>(signature.data()), signature.size());
@@ -400,7 +407,7 @@ void validate_cms(ValidationReport& report, ByteView signature, const SignedCont
     CMS_SignerInfo* si = sk_CMS_SignerInfo_value(signers, s);
     SignatureResult r;
     r.id = "S-" + std::to_string(report.signatures.size() + 1);
-    r.format = format ? format : attached ? "CAdES (attached)" : "CAdES (detached)";
+    r.format = beside.format ? beside.format : attached ? "CAdES (attached)" : "CAdES (detached)";
     r.level = level_name(Level::b);
     r.indication = Indication::total_passed;
 
@@ -458,6 +465,7 @@ void validate_cms(ValidationReport& report, ByteView signature, const SignedCont
       } catch (const std::exception&) {
       }
     }
+    if (!r.claimed_signing_time) r.claimed_signing_time = beside.claimed_time;
 
     // Signature timestamps: the earliest valid one is the best signature time.
     const ASN1_OCTET_STRING* value = CMS_SignerInfo_get0_signature(si);
@@ -572,7 +580,7 @@ ValidationReport validate_cades(ByteView signature, const SignedContent& detache
                                 const TrustAnchors& trust, const ValidationSettings& settings,
                                 const EvidenceFetcher& evidence) {
   ValidationReport report = empty_report(signature, name, settings);
-  validate_cms(report, signature, detached, nullptr, nullptr, trust, settings, evidence);
+  validate_cms(report, signature, detached, Beside{}, trust, settings, evidence);
   return report;
 }
 
@@ -587,7 +595,7 @@ ValidationReport validate_pades(const std::string& pdf, const std::string& name,
     std::size_t first = report.signatures.size();
     SignedContent covered;
     covered.bytes = slot.signed_bytes(pdf);
-    validate_cms(report, slot.contents, covered, "PAdES", &stored, trust, settings, evidence);
+    validate_cms(report, slot.contents, covered, Beside{"PAdES", &stored, slot.signing_time}, trust, settings, evidence);
     // What the PDF says beside the CMS: the byte range and what changed after it.
     PdfChanges changes = changes_after.after(slot.revision_length());
     for (std::size_t i = first; i < report.signatures.size(); ++i) {

@@ -16,7 +16,7 @@ cairo_status_t append(void* closure, const unsigned char* data, unsigned int len
 
 }  // namespace
 
-PdfPage::PdfPage(double width, double height, const std::string& title) {
+PdfPage::PdfPage(double width, double height, const std::string& title) : height_(height) {
   surface_ = cairo_pdf_surface_create_for_stream(append, &out_, width, height);
   cairo_pdf_surface_set_metadata(surface_, CAIRO_PDF_METADATA_TITLE, title.c_str());
   cairo_pdf_surface_set_metadata(surface_, CAIRO_PDF_METADATA_CREATOR, "Tugra");
@@ -38,13 +38,20 @@ void PdfPage::Column::text(const std::string& s, double size, bool bold, double 
   pango_layout_set_width(layout, static_cast<int>(width_ * PANGO_SCALE));
   pango_layout_set_wrap(layout, PANGO_WRAP_WORD_CHAR);
   pango_layout_set_text(layout, s.c_str(), -1);
-  cairo_move_to(page_.cr_, x_, y_);
-  pango_cairo_show_layout(page_.cr_, layout);
   int w = 0, h = 0;
   pango_layout_get_pixel_size(layout, &w, &h);
+  make_room(h);
+  cairo_move_to(page_.cr_, x_, y_);
+  pango_cairo_show_layout(page_.cr_, layout);
   y_ += h + space_after;
   pango_font_description_free(font);
   g_object_unref(layout);
+}
+
+void PdfPage::Column::make_room(double height) {
+  if (y_ + height <= page_.height_ - top_ || y_ <= top_) return;
+  cairo_show_page(page_.cr_);
+  y_ = top_;
 }
 
 void PdfPage::Column::rule() {

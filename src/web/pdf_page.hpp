@@ -1,7 +1,8 @@
-// One PDF page drawn with cairo and pango (DejaVu fonts, embedded as
-// subsets, so Turkish letters print and copy as they are), written in
-// columns top to bottom. Values are set as plain text, never pango markup:
-// they are what people typed.
+// A PDF drawn with cairo and pango (DejaVu fonts, embedded as subsets, so
+// Turkish letters print and copy as they are), written in columns top to
+// bottom; a column that reaches the bottom margin goes on at the top of a
+// new page. Values are set as plain text, never pango markup: they are what
+// people typed.
 #pragma once
 
 #include <memory>
@@ -22,7 +23,7 @@ class PdfPage {
   // A column of `width` points starting at (x, y).
   class Column {
    public:
-    Column(PdfPage& page, double x, double y, double width) : page_(page), x_(x), y_(y), width_(width) {}
+    Column(PdfPage& page, double x, double y, double width) : page_(page), x_(x), y_(y), top_(y), width_(width) {}
     void text(const std::string& s, double size, bool bold = false, double space_after = 2);
     void heading(const std::string& s) {
       y_ += 3;
@@ -33,8 +34,10 @@ class PdfPage {
     void box(const std::string& label, double height);
 
    private:
+    // A new page when `height` more would pass the bottom margin.
+    void make_room(double height);
     PdfPage& page_;
-    double x_, y_, width_;
+    double x_, y_, top_, width_;
   };
 
   // Finishes the page and returns the PDF document.
@@ -43,6 +46,7 @@ class PdfPage {
  private:
   friend class Column;
   std::string out_;
+  double height_;
   cairo_surface_t* surface_;
   cairo_t* cr_;
 };

@@ -19,51 +19,29 @@ struct VerifyContext {
   std::size_t max_upload = 0;
 };
 
-std::string iso(std::int64_t seconds) {
-  std::time_t t = static_cast<std::time_t>(seconds);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%d %H:%M:%S UTC", &tm);
-  return text;
-}
-
-std::string verdict_key(sign::Indication i) {
-  switch (i) {
-    case sign::Indication::total_passed: return "verify.passed";
-    case sign::Indication::total_failed: return "verify.failed";
-    case sign::Indication::indeterminate: return "verify.indeterminate";
+Data rows_data(const std::vector<sign::ReportRow>& rows) {
+  Data list{Data::type::list};
+  for (const auto& r : rows) {
+    Data row;
+    row.set("label", r.label);
+    row.set("value", r.value);
+    list.push_back(row);
   }
-  return "";
+  return list;
 }
 
 Data report_data(Exchange& ex, const sign::ValidationReport& report) {
   Data d;
-  d.set("document", report.document);
-  d.set("sha256", report.document_sha256);
-  d.set("time", iso(report.validation_time));
-  d.set("verdict", ex.text(verdict_key(report.overall())));
+  d.set("verdict", sign::verdict_text(report.overall(), ex.lang));
   d.set("css", report.overall() == sign::Indication::total_passed ? "ok" : "bad");
-  d.set("indication", sign::indication_name(report.overall()));
+  d.set("rows", rows_data(sign::document_rows(report, ex.lang)));
   Data signatures{Data::type::list};
   for (const auto& s : report.signatures) {
     Data one;
     one.set("id", s.id);
-    one.set("verdict", ex.text(verdict_key(s.indication)));
+    one.set("verdict", sign::verdict_text(s.indication, ex.lang));
     one.set("css", s.indication == sign::Indication::total_passed ? "ok" : "bad");
-    one.set("indication", sign::indication_name(s.indication));
-    if (!s.sub_indication.empty()) one.set("sub", s.sub_indication);
-    one.set("signer", s.signer);
-    one.set("issuer", s.issuer);
-    one.set("format", s.format + ", " + s.level + (s.profile.empty() ? "" : ", " + s.profile));
-    one.set("signing_time", s.claimed_signing_time ? iso(*s.claimed_signing_time) : "-");
-    one.set("best_time", iso(s.best_signature_time) + (s.best_time_proven ? " (" + ex.text("verify.proven") + ")" : ""));
-    std::string qc;
-    for (const auto& q : s.qc_statements) qc += (qc.empty() ? "" : ", ") + q;
-    one.set("qualified", ex.text(s.qualified ? "verify.yes" : "verify.no") + (qc.empty() ? "" : " — " + qc));
-    one.set("revocation", s.revocation.status + (s.revocation.revoked_at ? " " + iso(*s.revocation.revoked_at) : "") +
-                              (s.revocation.reason.empty() ? "" : " (" + s.revocation.reason + ")") + " — " +
-                              s.revocation.source);
+    one.set("rows", rows_data(sign::signature_rows(s, ex.lang)));
     Data checks{Data::type::list};
     for (const auto& c : s.checks) {
       Data row;
@@ -83,9 +61,7 @@ Response verify_page(Exchange& ex, const VerifyContext& ctx, Data data, int stat
   data.set("max_mb", std::to_string(ctx.max_upload / (1024 * 1024)));
   // Labels shared with `tugra verify --report html` (the verify.* catalog).
   Data labels;
-  for (const char* key : {"signer", "issuer", "format", "signing_time", "best_time", "qualified", "revocation",
-                          "check", "detail", "validation_time", "document"})
-    labels.set(key, ex.text(std::string("verify.") + key));
+  for (const char* key : {"check", "detail"}) labels.set(key, ex.text(std::string("verify.") + key));
   data.set("labels", labels);
   return ex.page("verify", data, ex.text("web.verify.title"), status);
 }

@@ -234,6 +234,7 @@ class Signatures(harness.Waiting, unittest.TestCase):
         self.assertEqual((code, report["indication"]), (0, "TOTAL-PASSED"), report)
         s1, s2 = report["signatures"]
         self.assertEqual((s1["format"], s1["level"], s2["level"], s2["profile"]), ("PAdES", "B-B", "B-T", "P2"))
+        self.assertTrue(s1["claimedSigningTime"])  # from the signature dictionary's /M
         changes = next(c for c in s1["checks"] if c["name"] == "pdf-changes")
         self.assertIn("1 signature(s)", changes["detail"])
         # The visible signature is drawn where it was asked (poppler renders it): dark pixels in the box only.
@@ -297,6 +298,13 @@ class Signatures(harness.Waiting, unittest.TestCase):
         self.assertIn("İmza Doğrulama Raporu", page)
         self.assertIn("İmza geçerli", page)
         self.assertIn("Ayşe Yılmaz", page)
+        # PDF (cairo/pango, Turkish letters kept): pdftotext reads it back.
+        self.home.tugra("verify", path, "--data", self.data, "--report", "pdf", "--out", self.home.path("r.pdf"),
+                        TUGRA_LANG="tr")
+        text = run(["pdftotext", self.home.path("r.pdf"), "-"]).stdout.decode()
+        for expected in ("İmza Doğrulama Raporu", "İmza geçerli (TOTAL-PASSED)", "CN=Ayşe Yılmaz", "Biçim: CAdES (detached), B-T, P2",
+                         "✔ message-digest"):
+            self.assertIn(expected, text)
 
     def ocsp_status(self, serial):
         issuing = self.home.write("issuing.pem", self.home.tugra("ca", "chain", "--issuing").stdout.decode())
