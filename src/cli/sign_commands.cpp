@@ -14,6 +14,8 @@
 #include "sign/cades.hpp"
 #include "sign/evidence.hpp"
 #include "sign/pades.hpp"
+#include "sign/xades.hpp"
+#include "sign/xml_document.hpp"
 #include "sign/validator.hpp"
 #include "store/database.hpp"
 #include "web/report_pdf.hpp"
@@ -25,7 +27,7 @@ namespace {
 struct SignOptions {
   std::string file, out, format, profile, level, tsa, key, cert, chain, rect;
   int page = 1;
-  bool visible = false;
+  bool visible = false, detached = false;
   std::optional<std::string> module;
   std::optional<unsigned long> slot;
   bool attached = false, pin_stdin = false;
@@ -87,11 +89,16 @@ void run_sign(const Context& ctx, const SignOptions& o) {
   // The format: as asked, else from the file (a PDF gets PAdES).
   std::string format = o.format;
   if (format.empty()) {
-    char magic[5] = {};
-    std::ifstream(o.file, std::ios::binary).read(magic, 4);
-    format = std::string(magic) == "%PDF" ? "pades" : "cades";
+    // A PDF gets PAdES, an XML document XAdES, anything else CAdES.
+    char head[64] = {};
+    std::ifstream(o.file, std::ios::binary).read(head, sizeof head - 1);
+    std::string start(head);
+    auto first = start.find_first_not_of(" \t\r\n\xEF\xBB\xBF");
+    format = start.rfind("%PDF", 0) == 0                               ? "pades"
+             : first != std::string::npos && start[first] == '<' ? "xades"
+                                                                  : "cades";
   }
-  if (format == "xades") throw UserError("sign.format_not_supported", {{"format", format}});
+  if (o.detached && format != "xades") throw UsageError("sign.detached_needs_xades");
   if (o.visible && format != "pades") throw UsageError("sign.visible_needs_pdf");
   Config config = ctx.config();
   sign::CadesOptions options;
@@ -141,6 +148,19 @@ void run_sign(const Context& ctx, const SignOptions& o) {
     if (o.visible) pades.visible = visible_box(o, certificate.get());
     document = sign::sign_pades(*key, certificate.get(), chain, read_input(o.file), pades, evidence);
     if (out.empty()) out = std::filesystem::path(o.file).replace_extension().string() + "-imzali.pdf";
+  } else if (format == "xades") {
+    const std::string content = read_input(o.file);
+    // Enveloped into the XML document itself, or detached beside any file.
+    sign::XadesOptions xades{options.profile, options.signing_time, !o.detached,
+                             std::filesystem::path(o.file).filename().string()};
+    try {
+      if (xades.enveloped) sign::XmlDocument check(content);
+    } catch (const UserError&) {
+      xades.enveloped = false;  // not XML: only a detached signature can sign it
+    }
+    document = sign::sign_xades(*key, certificate.get(), chain, content, xades, evidence);
+    if (out.empty())
+      out = xades.enveloped ? std::filesystem::path(o.file).replace_extension().string() + "-imzali.xml" : o.file + ".xsig.xml";
   } else {
     document = to_string(sign::sign_cades_file(*key, certificate.get(), chain, o.file, options, evidence));
     if (out.empty()) out = o.file + ".p7s";
@@ -203,6 +223,7 @@ void add_sign_commands(CLI::App& app, Context& ctx) {
   sign_cmd->add_option("--page", s.page, help_text("help.sign_opt_page"))->check(CLI::PositiveNumber);
   sign_cmd->add_option("--rect", s.rect, help_text("help.sign_opt_rect"));
   sign_cmd->add_flag("--attached", s.attached, help_text("help.sign_opt_attached"));
+  sign_cmd->add_flag("--detached", s.detached, help_text("help.sign_opt_detached"));
   auto* profile = sign_cmd->add_option("--profile", s.profile, help_text("help.sign_opt_profile"));
   sign_cmd->add_option("--level", s.level, help_text("help.sign_opt_level"))->excludes(profile);
   sign_cmd->add_option("--out", s.out, help_text("help.sign_opt_out"));

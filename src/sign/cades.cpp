@@ -26,21 +26,6 @@ Bytes policy_identifier(const SignaturePolicy& policy) {
   return der::tlv(0x30, content);
 }
 
-// The certificates a timestamp token carries (its TSA's, with certReq).
-std::vector<ossl::Cert> token_certificates(ByteView token) {
-  std::vector<ossl::Cert> out;
-  const unsigned char* p = token.data();
-  ossl::Ptr<PKCS7, PKCS7_free> pkcs7(d2i_PKCS7(nullptr, &p, static_cast<long>(token.size())));
-  if (!pkcs7 || !PKCS7_type_is_signed(pkcs7.get())) return out;
-  STACK_OF(X509)* certs = pkcs7->d.sign->cert;
-  for (int i = 0; i < sk_X509_num(certs); ++i) {
-    X509* c = sk_X509_value(certs, i);
-    X509_up_ref(c);
-    out.emplace_back(c);
-  }
-  return out;
-}
-
 }  // namespace
 
 CadesSignature::CadesSignature(const X509* certificate, SignatureScheme scheme, Bytes content_digest, CadesOptions options)
@@ -67,7 +52,7 @@ Bytes CadesSignature::complete(ByteView signature, const std::vector<ossl::Cert>
   std::vector<ossl::Cert> tsa_certificates;
   if (level >= Level::t) {
     Bytes token = evidence.timestamp(signature);
-    tsa_certificates = token_certificates(token);
+    tsa_certificates = timestamp_certificates(token);
     signer.unsigned_attributes.push_back(cms::attribute(der::oid(cms::kIdSignatureTimeStamp), token));
   }
 

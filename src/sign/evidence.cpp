@@ -1,6 +1,7 @@
 #include "sign/evidence.hpp"
 
 #include <openssl/ocsp.h>
+#include <openssl/pkcs7.h>
 #include <openssl/rand.h>
 #include <openssl/ts.h>
 #include <openssl/x509v3.h>
@@ -75,6 +76,21 @@ Bytes EvidenceFetcher::issuer_certificate(const X509* certificate) const {
   } catch (const std::exception&) {
     throw UserError("sign.fetch_failed", {{"what", "caIssuers"}, {"url", urls.front()}, {"detail", "not a certificate"}});
   }
+}
+
+// The certificates a timestamp token carries (its TSA's, with certReq).
+std::vector<ossl::Cert> timestamp_certificates(ByteView token) {
+  std::vector<ossl::Cert> out;
+  const unsigned char* p = token.data();
+  ossl::Ptr<PKCS7, PKCS7_free> pkcs7(d2i_PKCS7(nullptr, &p, static_cast<long>(token.size())));
+  if (!pkcs7 || !PKCS7_type_is_signed(pkcs7.get())) return out;
+  STACK_OF(X509)* certs = pkcs7->d.sign->cert;
+  for (int i = 0; i < sk_X509_num(certs); ++i) {
+    X509* c = sk_X509_value(certs, i);
+    X509_up_ref(c);
+    out.emplace_back(c);
+  }
+  return out;
 }
 
 Bytes EvidenceFetcher::timestamp(ByteView data) const {

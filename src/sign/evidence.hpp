@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "common/bytes.hpp"
+#include "crypto/openssl.hpp"
 
 namespace tugra::sign {
 
@@ -19,6 +20,9 @@ namespace tugra::sign {
 struct ValidationData {
   std::vector<Bytes> certificates, crls, ocsp_responses;
 };
+
+// The certificates a timestamp token carries (its TSA's, asked with certReq).
+std::vector<ossl::Cert> timestamp_certificates(ByteView token);
 
 std::vector<std::string> crl_urls(const X509* certificate);
 std::vector<std::string> ocsp_urls(const X509* certificate);

@@ -3,7 +3,8 @@ verify`, each checked by verifiers nobody here wrote: `openssl cms -verify
 -cades`, pkijs (npm; signature, chain and the timestamp token of T), `openssl
 ts -verify` on the embedded timestamp, Python asn1crypto for the P2-P4 policy
 attribute and the LT revocation values, poppler's pdfsig and pdftoppm, and
-`qpdf --check`; PDF byte flips and later incremental updates. Keys: a key file, the virtual card and
+`qpdf --check`; PDF byte flips and later incremental updates; XAdES checked by
+xmlsec1 (XMLDSig and the chain) and xadesjs (npm; the XAdES properties). Keys: a key file, the virtual card and
 SoftHSM2 through PKCS#11. Revocation: INDETERMINATE without a timestamp,
 TOTAL-PASSED with a timestamp before the revocation, TOTAL-FAILED after it."""
 import json
@@ -21,6 +22,9 @@ from harness import http, run
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PKIJS = os.path.join(HERE, "..", "e2e", "verify_cades.mjs")
+XADESJS = os.path.join(HERE, "..", "e2e", "verify_xades.mjs")
+DS = "{http://www.w3.org/2000/09/xmldsig#}"
+XADES = "{http://uri.etsi.org/01903/v1.3.2#}"
 POLICIES = {"P2": "2.16.792.1.61.0.1.5070.3.1.1", "P3": "2.16.792.1.61.0.1.5070.3.2.1",
             "P4": "2.16.792.1.61.0.1.5070.3.3.1"}
 
@@ -281,6 +285,59 @@ class Signatures(harness.Waiting, unittest.TestCase):
         s = report["signatures"][0]
         self.assertEqual((code, s["indication"]), (0, "TOTAL-PASSED"), s)
         self.assertIn("1 annotation(s) added", next(c for c in s["checks"] if c["name"] == "pdf-changes")["detail"])
+
+    def xmlsec1(self, path):
+        """xmlsec1 checks the XMLDSig layer and the signer's chain (root trusted, issuing CA untrusted)."""
+        chain = self.home.tugra("ca", "chain").stdout.decode()
+        pems = re.findall(r"-----BEGIN CERTIFICATE-----.*?-----END CERTIFICATE-----\n", chain, re.S)
+        issuing, root = self.home.write("x-issuing.pem", pems[0]), self.home.write("x-root.pem", pems[1])
+        return run(["xmlsec1", "--verify", "--trusted-pem", root, "--untrusted-pem", issuing, "--id-attr:Id",
+                    "SignedProperties", path], check=False, cwd=self.home.dir)  # a detached URI is relative to it
+
+    def xadesjs(self, path):
+        r = run(["node", XADESJS, path], check=False)
+        return r.returncode, json.loads(r.stdout)
+
+    def test_xades_accepted_by_xmlsec1_and_xadesjs(self):
+        xml = self.home.write("dilekce.xml", '<?xml version="1.0" encoding="UTF-8"?>\n<dilekce xmlns="urn:tugra:ornek">'
+                              "<konu>İzin</konu><metin>Yıllık izin talebimi arz ederim.</metin></dilekce>\n")
+        self.home.tugra("sign", xml, "--key", self.key, "--cert", self.cert)  # XML: enveloped XAdES by default
+        enveloped = self.home.path("dilekce-imzali.xml")
+        r = self.xmlsec1(enveloped)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn(b"SignedInfo References (ok/all): 2/2", r.stdout + r.stderr)
+        code, result = self.xadesjs(enveloped)
+        self.assertEqual(code, 0, result)
+        self.assertEqual(result[0]["timestamps"], 0)
+        # The document is still itself, the signature its last child.
+        root = ET.parse(enveloped).getroot()
+        self.assertEqual(root.find("{urn:tugra:ornek}metin").text, "Yıllık izin talebimi arz ederim.")
+        self.assertEqual(list(root)[-1].tag, DS + "Signature")
+
+        for profile in ("P2", "P4"):
+            with self.subTest(profile=profile):
+                path = self.home.path(f"x-{profile}.xml")
+                self.sign("--profile", profile, data=xml, out=path)
+                self.assertEqual(self.xmlsec1(path).returncode, 0)
+                code, result = self.xadesjs(path)
+                self.assertEqual(code, 0, result)
+                self.assertEqual((result[0]["policy"], result[0]["timestamps"]), ("urn:oid:" + POLICIES[profile], 1))
+                unsigned = ET.parse(path).getroot().find(f".//{XADES}UnsignedSignatureProperties")
+                if profile == "P4":
+                    self.assertIsNotNone(unsigned.find(f"{XADES}CertificateValues/{XADES}EncapsulatedX509Certificate"))
+                    self.assertIsNotNone(unsigned.find(f"{XADES}RevocationValues/{XADES}OCSPValues/{XADES}EncapsulatedOCSPValue"))
+                    self.assertIsNotNone(unsigned.find(f"{XADES}RevocationValues/{XADES}CRLValues"))
+
+        # Detached, beside a file that is not XML: xmlsec1 finds the file by the reference's URI.
+        detached = self.home.path("dilekce.txt.xsig.xml")
+        self.home.tugra("sign", self.data, "--format", "xades", "--key", self.key, "--cert", self.cert, "--out", detached)
+        self.assertEqual(self.xmlsec1(detached).returncode, 0)
+
+        # A changed word fails both.
+        with open(enveloped, encoding="utf-8") as f:
+            changed = self.home.write("x-changed.xml", f.read().replace("Yıllık izin", "Ücretsiz izin"))
+        self.assertNotEqual(self.xmlsec1(changed).returncode, 0)
+        self.assertNotEqual(self.xadesjs(changed)[0], 0)
 
     def test_reports_in_xml_and_html(self):
         _, path = self.sign("--profile", "P2")
