@@ -343,6 +343,111 @@ namespace {
 
 // Validates every SignerInfo of one CMS signature and appends the results
 // to `report` (ids S-1, S-2, … across the document).
+// What a format hands to the rules every format shares, once it has checked
+// its own layer (digest, signature value, signing certificate).
+struct Policy {
+  std::string oid;
+  Bytes sha256;
+};
+struct Claims {
+  std::vector<Bytes> timestamps;  // signature timestamp tokens
+  Bytes timestamped;              // what their imprint covers
+  std::optional<Policy> policy;
+  std::string policy_problem;     // a policy present but unreadable
+};
+
+// Timestamps (the best signature time), the chain, the signer's revocation
+// at that time, and the BTK profile's rules.
+void apply_common_rules(SignatureResult& r, const X509* cert, const Claims& claims, std::int64_t validation_time,
+                        const std::vector<Bytes>& ocsp, const std::vector<Bytes>& crls, const CertStack& untrusted,
+                        const TrustAnchors& trust, const ValidationSettings& settings, const EvidenceFetcher& evidence) {
+  // Signature timestamps: the earliest valid one is the best signature time.
+  r.best_signature_time = validation_time;
+  for (const auto& token : claims.timestamps) {
+    TimestampResult t = check_timestamp(token, claims.timestamped, trust, untrusted);
+    if (t.valid && (!r.best_time_proven || t.gen_time < r.best_signature_time)) {
+      r.best_signature_time = t.gen_time;
+      r.best_time_proven = true;
+    }
+    r.timestamps.push_back(std::move(t));
+  }
+  if (r.best_time_proven) r.level = level_name(Level::t);
+  r.checks.push_back({"timestamp", r.timestamps.empty() || r.best_time_proven,
+                      r.timestamps.empty() ? "no signature timestamp" : r.timestamps.front().detail});
+
+  // The chain, at the best signature time when a timestamp proves it.
+  std::int64_t chain_time = r.best_time_proven ? r.best_signature_time : validation_time;
+  StorePtr store = store_of(trust, chain_time);
+  ossl::Ptr<X509_STORE_CTX, X509_STORE_CTX_free> ctx(X509_STORE_CTX_new());
+  X509_STORE_CTX_init(ctx.get(), store.get(), const_cast<X509*>(cert), untrusted.get());
+  bool chain_ok = X509_verify_cert(ctx.get()) == 1;
+  int error = X509_STORE_CTX_get_error(ctx.get());
+  CertStack chain(X509_STORE_CTX_get1_chain(ctx.get()));
+  ERR_clear_error();
+  for (int i = 0; i < chain.size(); ++i) r.chain.push_back(subject_of(chain.at(i)));
+  r.checks.push_back({"chain", chain_ok, chain_ok ? "chain to a trust anchor" : X509_verify_cert_error_string(error)});
+  if (!chain_ok)
+    conclude(r, Indication::indeterminate,
+             error == X509_V_ERR_CERT_HAS_EXPIRED || error == X509_V_ERR_CERT_NOT_YET_VALID ? "OUT_OF_BOUNDS_NO_POE"
+             : error == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY || error == X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN ||
+                     error == X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT || error == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT
+                 ? "NO_CERTIFICATE_CHAIN_FOUND"
+                 : "CERTIFICATE_CHAIN_GENERAL_FAILURE");
+
+  // Revocation of the signer at the best signature time.
+  if (chain.size() >= 2) {
+    StorePtr now_store = store_of(trust, now_seconds());
+    Revocation rev = revocation_of(cert, chain.at(1), ocsp, crls, now_store.get(), untrusted, settings, evidence);
+    r.revocation = rev.result;
+    const auto& rv = r.revocation;
+    if (rev.embedded && r.best_time_proven) r.level = level_name(Level::lt);
+    bool suspended = rv.status == "on-hold";
+    if (rv.status == "revoked" || suspended) {
+      std::int64_t at = *rv.revoked_at;
+      bool proven_before = r.best_time_proven && r.best_signature_time < at;
+      bool made_after = (r.best_time_proven && r.best_signature_time >= at) ||
+                        (r.claimed_signing_time && *r.claimed_signing_time >= at);
+      r.checks.push_back({"revocation", proven_before,
+                          std::string(suspended ? "suspended" : "revoked") + (proven_before ? " after the signature was proven to exist" : "")});
+      if (made_after)
+        conclude(r, suspended ? Indication::indeterminate : Indication::total_failed, suspended ? "TRY_LATER" : "REVOKED");
+      else if (!proven_before)
+        conclude(r, Indication::indeterminate, suspended ? "TRY_LATER" : "REVOKED_NO_POE");
+    } else if (rv.status == "good") {
+      r.checks.push_back({"revocation", true, "not revoked (" + rv.source + ")"});
+    } else {
+      r.checks.push_back({"revocation", false, "no revocation data (" + rv.source + ")"});
+      conclude(r, Indication::indeterminate, "TRY_LATER");
+    }
+
+    // BTK P2-P4: the policy named, its hash, and what the profile demands.
+    if (claims.policy && !claims.policy_problem.empty()) {
+      r.checks.push_back({"policy", false, claims.policy_problem});
+      conclude(r, Indication::indeterminate, "POLICY_PROCESSING_ERROR");
+    } else if (claims.policy) {
+      r.policy_oid = claims.policy->oid;
+      r.profile = settings.policies.profile_of(r.policy_oid);
+      if (const SignaturePolicy* known = settings.policies.policy_of(r.profile)) {
+        std::vector<std::string> problems;
+        if (claims.policy->sha256 != known->sha256) problems.push_back("the policy hash is not the configured one");
+        if (!r.best_time_proven) problems.push_back("the profile requires a signature timestamp");
+        else if (r.claimed_signing_time && std::abs(r.best_signature_time - *r.claimed_signing_time) > 7200)
+          problems.push_back("the timestamp is more than 2 hours from signing-time");
+        if (r.profile == "P3" && !rev.embedded) problems.push_back("P3 requires the CRL inside the signature");
+        if (r.profile == "P4" && !rev.embedded_ocsp) problems.push_back("P4 requires the OCSP response inside the signature");
+        std::string detail = r.profile + " (" + r.policy_oid + ")";
+        for (const auto& p : problems) detail += "; " + p;
+        r.checks.push_back({"policy", problems.empty(), detail});
+        if (!problems.empty()) conclude(r, Indication::indeterminate, "POLICY_PROCESSING_ERROR");
+      } else {
+        r.checks.push_back({"policy", true, r.policy_oid + ": not a BTK profile policy; default rules applied"});
+      }
+    } else {
+      r.profile = r.best_time_proven ? "" : "P1";
+    }
+  }
+}
+
 // Beside the CMS: `stored` validation data (a PDF's DSS) and the
 // `claimed_time` of a signing time kept outside it (a PDF's /M).
 struct Beside {
@@ -467,100 +572,25 @@ void validate_cms(ValidationReport& report, ByteView signature, const SignedCont
     }
     if (!r.claimed_signing_time) r.claimed_signing_time = beside.claimed_time;
 
-    // Signature timestamps: the earliest valid one is the best signature time.
+    // The policy named (BTK P2-P4), then the rules every format shares.
+    Claims claims;
     const ASN1_OCTET_STRING* value = CMS_SignerInfo_get0_signature(si);
-    ByteView signature_value(ASN1_STRING_get0_data(value), static_cast<std::size_t>(ASN1_STRING_length(value)));
-    r.best_signature_time = report.validation_time;
-    for (const auto& token : unsigned_attributes(si, cms::kIdSignatureTimeStamp)) {
-      TimestampResult t = check_timestamp(token, signature_value, trust, untrusted);
-      if (t.valid && (!r.best_time_proven || t.gen_time < r.best_signature_time)) {
-        r.best_signature_time = t.gen_time;
-        r.best_time_proven = true;
-      }
-      r.timestamps.push_back(std::move(t));
-    }
-    if (r.best_time_proven) r.level = level_name(Level::t);
-    r.checks.push_back({"timestamp", r.timestamps.empty() || r.best_time_proven,
-                        r.timestamps.empty() ? "no signature timestamp" : r.timestamps.front().detail});
-
-    // The chain, at the best signature time when a timestamp proves it.
-    std::int64_t chain_time = r.best_time_proven ? r.best_signature_time : report.validation_time;
-    StorePtr store = store_of(trust, chain_time);
-    ossl::Ptr<X509_STORE_CTX, X509_STORE_CTX_free> ctx(X509_STORE_CTX_new());
-    X509_STORE_CTX_init(ctx.get(), store.get(), const_cast<X509*>(cert), untrusted.get());
-    bool chain_ok = X509_verify_cert(ctx.get()) == 1;
-    int error = X509_STORE_CTX_get_error(ctx.get());
-    CertStack chain(X509_STORE_CTX_get1_chain(ctx.get()));
-    ERR_clear_error();
-    for (int i = 0; i < chain.size(); ++i) r.chain.push_back(subject_of(chain.at(i)));
-    r.checks.push_back({"chain", chain_ok, chain_ok ? "chain to a trust anchor" : X509_verify_cert_error_string(error)});
-    if (!chain_ok)
-      conclude(r, Indication::indeterminate,
-               error == X509_V_ERR_CERT_HAS_EXPIRED || error == X509_V_ERR_CERT_NOT_YET_VALID ? "OUT_OF_BOUNDS_NO_POE"
-               : error == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY || error == X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN ||
-                       error == X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT || error == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT
-                   ? "NO_CERTIFICATE_CHAIN_FOUND"
-                   : "CERTIFICATE_CHAIN_GENERAL_FAILURE");
-
-    // Revocation of the signer at the best signature time.
-    if (chain.size() >= 2) {
-      StorePtr now_store = store_of(trust, now_seconds());
-      Revocation rev = revocation_of(cert, chain.at(1), ocsp, crls, now_store.get(), untrusted, settings, evidence);
-      r.revocation = rev.result;
-      const auto& rv = r.revocation;
-      if (rev.embedded && r.best_time_proven) r.level = level_name(Level::lt);
-      bool suspended = rv.status == "on-hold";
-      if (rv.status == "revoked" || suspended) {
-        std::int64_t at = *rv.revoked_at;
-        bool proven_before = r.best_time_proven && r.best_signature_time < at;
-        bool made_after = (r.best_time_proven && r.best_signature_time >= at) ||
-                          (r.claimed_signing_time && *r.claimed_signing_time >= at);
-        r.checks.push_back({"revocation", proven_before,
-                            std::string(suspended ? "suspended" : "revoked") + (proven_before ? " after the signature was proven to exist" : "")});
-        if (made_after)
-          conclude(r, suspended ? Indication::indeterminate : Indication::total_failed, suspended ? "TRY_LATER" : "REVOKED");
-        else if (!proven_before)
-          conclude(r, Indication::indeterminate, suspended ? "TRY_LATER" : "REVOKED_NO_POE");
-      } else if (rv.status == "good") {
-        r.checks.push_back({"revocation", true, "not revoked (" + rv.source + ")"});
-      } else {
-        r.checks.push_back({"revocation", false, "no revocation data (" + rv.source + ")"});
-        conclude(r, Indication::indeterminate, "TRY_LATER");
-      }
-
-      // BTK P2-P4: the policy named, its hash, and what the profile demands.
-      if (auto policy = signed_attribute(si, cms::kIdSignaturePolicy)) {
-        try {
-          der::Reader id(der::Reader(*policy).next(0x30).content);
-          r.policy_oid = der::oid_text(id.next(0x06).content);
-          der::Reader hash(id.next(0x30).content);
-          hash.next(0x30);
-          der::Element policy_hash = hash.next(0x04);
-          r.profile = settings.policies.profile_of(r.policy_oid);
-          if (const SignaturePolicy* known = settings.policies.policy_of(r.profile)) {
-            std::vector<std::string> problems;
-            if (Bytes(policy_hash.content.begin(), policy_hash.content.end()) != known->sha256)
-              problems.push_back("the policy hash is not the configured one");
-            if (!r.best_time_proven) problems.push_back("the profile requires a signature timestamp");
-            else if (r.claimed_signing_time && std::abs(r.best_signature_time - *r.claimed_signing_time) > 7200)
-              problems.push_back("the timestamp is more than 2 hours from signing-time");
-            if (r.profile == "P3" && !rev.embedded) problems.push_back("P3 requires the CRL inside the signature");
-            if (r.profile == "P4" && !rev.embedded_ocsp) problems.push_back("P4 requires the OCSP response inside the signature");
-            std::string detail = r.profile + " (" + r.policy_oid + ")";
-            for (const auto& p : problems) detail += "; " + p;
-            r.checks.push_back({"policy", problems.empty(), detail});
-            if (!problems.empty()) conclude(r, Indication::indeterminate, "POLICY_PROCESSING_ERROR");
-          } else {
-            r.checks.push_back({"policy", true, r.policy_oid + ": not a BTK profile policy; default rules applied"});
-          }
-        } catch (const std::exception& e) {
-          r.checks.push_back({"policy", false, std::string("malformed signature-policy-identifier: ") + e.what()});
-          conclude(r, Indication::indeterminate, "POLICY_PROCESSING_ERROR");
-        }
-      } else {
-        r.profile = r.best_time_proven ? "" : "P1";
+    claims.timestamped.assign(ASN1_STRING_get0_data(value), ASN1_STRING_get0_data(value) + ASN1_STRING_length(value));
+    claims.timestamps = unsigned_attributes(si, cms::kIdSignatureTimeStamp);
+    if (auto policy = signed_attribute(si, cms::kIdSignaturePolicy)) {
+      try {
+        der::Reader id(der::Reader(*policy).next(0x30).content);
+        std::string oid = der::oid_text(id.next(0x06).content);
+        der::Reader hash(id.next(0x30).content);
+        hash.next(0x30);
+        der::Element policy_hash = hash.next(0x04);
+        claims.policy = Policy{oid, Bytes(policy_hash.content.begin(), policy_hash.content.end())};
+      } catch (const std::exception& e) {
+        claims.policy = Policy{};
+        claims.policy_problem = std::string("malformed signature-policy-identifier: ") + e.what();
       }
     }
+    apply_common_rules(r, cert, claims, report.validation_time, ocsp, crls, untrusted, trust, settings, evidence);
     if (r.indication == Indication::total_passed) r.sub_indication.clear();
     report.signatures.push_back(std::move(r));
   }
