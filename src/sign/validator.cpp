@@ -8,16 +8,23 @@
 #include <openssl/ts.h>
 #include <openssl/x509v3.h>
 
+#include <libxml/tree.h>
+
 #include <algorithm>
+#include <cctype>
+#include <cstdio>
 #include <ctime>
 
 #include "common/error.hpp"
 #include "common/files.hpp"
 #include "crypto/cms.hpp"
 #include "crypto/der.hpp"
+#include "crypto/signer.hpp"
 #include "sign/cades.hpp"
 #include "sign/evidence.hpp"
 #include "sign/pdf_file.hpp"
+#include "sign/xades.hpp"
+#include "sign/xml_document.hpp"
 
 namespace tugra::sign {
 namespace {
@@ -304,6 +311,13 @@ void qualified_status(const X509* cert, SignatureResult& out) {
   out.qualified = compliance && btk;
 }
 
+void describe_signer(SignatureResult& r, const X509* cert) {
+  r.signer = subject_of(cert);
+  r.signer_serial = ossl::serial_hex(X509_get0_serialNumber(cert));
+  r.issuer = ossl::name_to_string(X509_get_issuer_name(cert));
+  qualified_status(cert, r);
+}
+
 void conclude(SignatureResult& r, Indication indication, const char* sub) {
   if (r.indication == Indication::total_passed) {
     r.indication = indication;
@@ -526,10 +540,7 @@ void validate_cms(ValidationReport& report, ByteView signature, const SignedCont
       report.signatures.push_back(std::move(r));
       continue;
     }
-    r.signer = subject_of(cert);
-    r.signer_serial = ossl::serial_hex(X509_get0_serialNumber(cert));
-    r.issuer = ossl::name_to_string(X509_get_issuer_name(cert));
-    qualified_status(cert, r);
+    describe_signer(r, cert);
 
     // Message digest over the content (streamed from a detached file).
     X509_ALGOR *digest_alg = nullptr, *sig_alg = nullptr;
@@ -596,6 +607,196 @@ void validate_cms(ValidationReport& report, ByteView signature, const SignedCont
   }
 }
 
+// Base64 as XML carries it: line breaks and spaces allowed.
+Bytes from_base64(std::string text) {
+  text.erase(std::remove_if(text.begin(), text.end(), [](unsigned char c) { return std::isspace(c); }), text.end());
+  return base64_decode(text);
+}
+
+const EVP_MD* digest_by_uri(const std::string& uri) {
+  if (uri == "http://www.w3.org/2001/04/xmlenc#sha256") return EVP_sha256();
+  if (uri == "http://www.w3.org/2001/04/xmldsig-more#sha384") return EVP_sha384();
+  if (uri == "http://www.w3.org/2001/04/xmlenc#sha512") return EVP_sha512();
+  return nullptr;
+}
+
+std::optional<SignatureScheme> scheme_by_uri(const std::string& uri) {
+  if (uri == "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256") return SignatureScheme::ecdsa_sha256;
+  if (uri == "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha384") return SignatureScheme::ecdsa_sha384;
+  if (uri == "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256") return SignatureScheme::rsa_pkcs1_sha256;
+  return std::nullopt;
+}
+
+// A path of children in one namespace; null when any step is missing.
+xmlNode* path(xmlNode* from, const char* ns, std::initializer_list<const char*> names) {
+  for (const char* name : names)
+    if (from) from = child(from, ns, name);
+  return from;
+}
+
+std::vector<xmlNode*> children(xmlNode* parent, const char* ns, const char* local) {
+  std::vector<xmlNode*> out;
+  for (xmlNode* n = parent ? child(parent, ns, local) : nullptr; n; n = n->next)
+    if (n->type == XML_ELEMENT_NODE && n->ns && std::string(reinterpret_cast<const char*>(n->ns->href)) == ns &&
+        std::string(reinterpret_cast<const char*>(n->name)) == local)
+      out.push_back(n);
+  return out;
+}
+
+std::optional<std::int64_t> xml_time(const std::string& text) {
+  std::tm tm{};
+  if (std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour, &tm.tm_min,
+                  &tm.tm_sec) != 6)
+    return std::nullopt;
+  tm.tm_year -= 1900;
+  tm.tm_mon -= 1;
+  return static_cast<std::int64_t>(timegm(&tm));  // times are written in UTC ("Z")
+}
+
+void validate_xades(ValidationReport& report, const std::string& xml, const SignedContent& detached,
+                    const TrustAnchors& trust, const ValidationSettings& settings, const EvidenceFetcher& evidence) {
+  XmlDocument doc(xml);
+  auto signatures = doc.elements(kDsNs, "Signature");
+  if (signatures.empty()) throw UserError("verify.no_signature", {{"file", report.document}});
+  for (xmlNode* sig : signatures) {
+    SignatureResult r;
+    r.id = "S-" + std::to_string(report.signatures.size() + 1);
+    r.level = level_name(Level::b);
+    r.indication = Indication::total_passed;
+    xmlNode* signed_info = child(sig, kDsNs, "SignedInfo");
+    xmlNode* properties = path(sig, kDsNs, {"Object"});
+    properties = properties ? child(properties, kXadesNs, "QualifyingProperties") : nullptr;
+    xmlNode* signed_props = path(properties, kXadesNs, {"SignedProperties", "SignedSignatureProperties"});
+    xmlNode* unsigned_props = path(properties, kXadesNs, {"UnsignedProperties", "UnsignedSignatureProperties"});
+
+    // The signer's certificate, from KeyInfo.
+    ossl::Cert cert;
+    try {
+      cert = ossl::cert_from_der(from_base64(text_of(path(sig, kDsNs, {"KeyInfo", "X509Data", "X509Certificate"}))));
+    } catch (const std::exception&) {
+      ERR_clear_error();
+    }
+    if (!cert || !signed_info) {
+      r.format = "XAdES";
+      r.checks.push_back({"signing-certificate", false, "no ds:SignedInfo or signer certificate in ds:KeyInfo"});
+      conclude(r, Indication::indeterminate, "NO_SIGNING_CERTIFICATE_FOUND");
+      report.signatures.push_back(std::move(r));
+      continue;
+    }
+    describe_signer(r, cert.get());
+
+    // Every reference: the document (enveloped), the file (detached), the signed properties.
+    bool enveloped = false, properties_signed = false, data_missing = false;
+    std::string problem;
+    for (xmlNode* ref : children(signed_info, kDsNs, "Reference")) {
+      std::string uri = attribute(ref, "URI");
+      const EVP_MD* md = digest_by_uri(attribute(child(ref, kDsNs, "DigestMethod"), "Algorithm"));
+      Bytes expected = from_base64(text_of(child(ref, kDsNs, "DigestValue")));
+      Bytes actual;
+      if (!md) {
+        problem = "unsupported digest algorithm";
+      } else if (uri.empty()) {
+        enveloped = true;
+        actual = ossl::digest(md, as_bytes(doc.canonical(nullptr, sig)));
+      } else if (uri[0] == '#') {
+        xmlNode* target = doc.by_id(uri.substr(1));
+        if (!target) problem = "reference " + uri + " not found";
+        else actual = ossl::digest(md, as_bytes(doc.canonical(target)));
+        properties_signed |= target && attribute(ref, "Type") == "http://uri.etsi.org/01903#SignedProperties";
+      } else if (!detached.given()) {
+        data_missing = true;
+        continue;
+      } else {
+        actual = detached.bytes ? ossl::digest(md, *detached.bytes) : digest_file(md, *detached.file);
+      }
+      if (problem.empty() && actual != expected) problem = "the content of reference \"" + uri + "\" differs from the one signed";
+    }
+    r.format = enveloped ? "XAdES (enveloped)" : "XAdES (detached)";
+    if (data_missing) {
+      r.checks.push_back({"message-digest", false, "detached signature: the signed file was not given (--data)"});
+      conclude(r, Indication::indeterminate, "SIGNED_DATA_NOT_FOUND");
+    } else {
+      r.checks.push_back({"message-digest", problem.empty(), problem.empty() ? "every reference is the one signed" : problem});
+      if (!problem.empty()) conclude(r, Indication::total_failed, "HASH_FAILURE");
+    }
+
+    // The signature value over the canonical SignedInfo.
+    auto scheme = scheme_by_uri(attribute(child(signed_info, kDsNs, "SignatureMethod"), "Algorithm"));
+    bool exclusive = attribute(child(signed_info, kDsNs, "CanonicalizationMethod"), "Algorithm") ==
+                     "http://www.w3.org/2001/10/xml-exc-c14n#";
+    xmlNode* value_node = child(sig, kDsNs, "SignatureValue");
+    bool signature_ok = false;
+    if (scheme && exclusive && value_node) {
+      try {
+        Bytes value = from_base64(text_of(value_node));
+        if (*scheme != SignatureScheme::rsa_pkcs1_sha256) value = ecdsa_raw_to_der(value);
+        signature_ok = verify_signature(ossl::public_key_der(X509_get0_pubkey(cert.get())), *scheme,
+                                        as_bytes(doc.canonical(signed_info)), value);
+      } catch (const std::exception&) {
+        ERR_clear_error();
+      }
+    }
+    r.checks.push_back({"signature", signature_ok,
+                        signature_ok ? "signature value verified"
+                        : !scheme || !exclusive ? "unsupported signature or canonicalisation method"
+                                                : "signature value does not verify"});
+    if (!signature_ok) conclude(r, Indication::total_failed, "SIG_CRYPTO_FAILURE");
+
+    // SigningCertificateV2 (or V1) names this certificate, inside signed properties.
+    xmlNode* cert_digest = path(signed_props, kXadesNs, {"SigningCertificateV2", "Cert", "CertDigest"});
+    if (!cert_digest) cert_digest = path(signed_props, kXadesNs, {"SigningCertificate", "Cert", "CertDigest"});
+    Check signing_certificate{"signing-certificate", false, "SigningCertificateV2 missing"};
+    if (cert_digest && properties_signed) {
+      const EVP_MD* md = digest_by_uri(attribute(child(cert_digest, kDsNs, "DigestMethod"), "Algorithm"));
+      bool same = md && from_base64(text_of(child(cert_digest, kDsNs, "DigestValue"))) == ossl::digest(md, ossl::to_der(cert.get()));
+      signing_certificate = {"signing-certificate", same, same ? "certificate hash matches" : "certificate hash differs"};
+    } else if (cert_digest) {
+      signing_certificate.detail = "the signed properties are not signed (missing)";
+    }
+    r.checks.push_back(signing_certificate);
+    if (!signing_certificate.passed)
+      conclude(r, Indication::indeterminate,
+               signing_certificate.detail.find("missing") != std::string::npos ? "FORMAT_FAILURE" : "NO_SIGNING_CERTIFICATE_FOUND");
+    r.claimed_signing_time = xml_time(text_of(child(signed_props, kXadesNs, "SigningTime")));
+
+    Claims claims;
+    if (value_node) {
+      std::string canonical_value = doc.canonical(value_node);
+      claims.timestamped.assign(canonical_value.begin(), canonical_value.end());
+    }
+    for (xmlNode* ts : children(unsigned_props, kXadesNs, "SignatureTimeStamp"))
+      claims.timestamps.push_back(from_base64(text_of(child(ts, kXadesNs, "EncapsulatedTimeStamp"))));
+    if (xmlNode* id = path(signed_props, kXadesNs, {"SignaturePolicyIdentifier", "SignaturePolicyId"})) {
+      std::string oid = text_of(path(id, kXadesNs, {"SigPolicyId", "Identifier"}));
+      if (oid.rfind("urn:oid:", 0) == 0) oid = oid.substr(8);
+      claims.policy = Policy{oid, from_base64(text_of(path(id, kXadesNs, {"SigPolicyHash"}) ?
+                                                           child(path(id, kXadesNs, {"SigPolicyHash"}), kDsNs, "DigestValue")
+                                                           : nullptr))};
+    }
+    // LT: what the signature carries for later validation.
+    std::vector<Bytes> crls, ocsp;
+    CertStack untrusted;
+    std::vector<ossl::Cert> carried;
+    for (xmlNode* c : children(path(unsigned_props, kXadesNs, {"CertificateValues"}), kXadesNs, "EncapsulatedX509Certificate")) {
+      try {
+        carried.push_back(ossl::cert_from_der(from_base64(text_of(c))));
+        untrusted.add(carried.back().get());
+      } catch (const std::exception&) {
+        ERR_clear_error();
+      }
+    }
+    for (const auto& c : trust.intermediates()) untrusted.add(c.get());
+    xmlNode* revocation = path(unsigned_props, kXadesNs, {"RevocationValues"});
+    for (xmlNode* c : children(path(revocation, kXadesNs, {"CRLValues"}), kXadesNs, "EncapsulatedCRLValue"))
+      crls.push_back(from_base64(text_of(c)));
+    for (xmlNode* o : children(path(revocation, kXadesNs, {"OCSPValues"}), kXadesNs, "EncapsulatedOCSPValue"))
+      ocsp.push_back(from_base64(text_of(o)));
+    apply_common_rules(r, cert.get(), claims, report.validation_time, ocsp, crls, untrusted, trust, settings, evidence);
+    if (r.indication == Indication::total_passed) r.sub_indication.clear();
+    report.signatures.push_back(std::move(r));
+  }
+}
+
 ValidationReport empty_report(ByteView document, const std::string& name, const ValidationSettings& settings) {
   ValidationReport report;
   report.document = name;
@@ -649,8 +850,11 @@ ValidationReport validate_document(const std::string& data, const std::string& n
                                    const TrustAnchors& trust, const ValidationSettings& settings,
                                    const EvidenceFetcher& evidence) {
   if (data.rfind("%PDF", 0) == 0) return validate_pades(data, name, trust, settings, evidence);
-  if (auto first = data.find_first_not_of(" \t\r\n\xEF\xBB\xBF"); first != std::string::npos && data[first] == '<')
-    throw UserError("verify.format_not_supported", {{"format", "XAdES"}});
+  if (auto first = data.find_first_not_of(" \t\r\n\xEF\xBB\xBF"); first != std::string::npos && data[first] == '<') {
+    ValidationReport report = empty_report(as_bytes(data), name, settings);
+    validate_xades(report, data, detached, trust, settings, evidence);
+    return report;
+  }
   return validate_cades(as_bytes(data), detached, name, trust, settings, evidence);
 }
 

@@ -57,7 +57,7 @@ after(async () => {
 });
 
 async function upload(page, file) {
-  await page.getByLabel("İmzalı dosya (PDF veya .p7s)").setInputFiles(join(home.dir, file));
+  await page.getByLabel("İmzalı dosya (PDF, XML veya .p7s)").setInputFiles(join(home.dir, file));
   await page.getByRole("button", { name: "Doğrula" }).click();
   await page.waitForLoadState();
 }

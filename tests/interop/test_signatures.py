@@ -214,7 +214,7 @@ class Signatures(harness.Waiting, unittest.TestCase):
     def pdfsig(self, path):
         return run(["pdfsig", path], check=False).stdout.decode()
 
-    def verify_pdf(self, path):
+    def verify_file(self, path):
         r = self.home.tugra("verify", path, "--report", "json", check=False)
         return r.returncode, json.loads(r.stdout)
 
@@ -234,7 +234,7 @@ class Signatures(harness.Waiting, unittest.TestCase):
         info = self.pdfsig(second)
         self.assertEqual(info.count("Signature is Valid."), 2, info)
         self.assertIn("Signature Field Name: Imza2", info)
-        code, report = self.verify_pdf(second)
+        code, report = self.verify_file(second)
         self.assertEqual((code, report["indication"]), (0, "TOTAL-PASSED"), report)
         s1, s2 = report["signatures"]
         self.assertEqual((s1["format"], s1["level"], s2["level"], s2["profile"]), ("PAdES", "B-B", "B-T", "P2"))
@@ -263,14 +263,14 @@ class Signatures(harness.Waiting, unittest.TestCase):
         flipped[data.index(b"100 TL")] ^= 0x01
         path = self.home.write("flipped.pdf", bytes(flipped))
         self.assertIn("Digest Mismatch", self.pdfsig(path))
-        code, report = self.verify_pdf(path)
+        code, report = self.verify_file(path)
         self.assertEqual((code, report["signatures"][0]["subIndication"]), (1, "HASH_FAILURE"))
         # An incremental update that changes what the page shows fails the signature.
         content = b"BT /F1 18 Tf 72 720 Td (Odenecek tutar: 900 TL) Tj ET"
         changed = self.home.write("changed.pdf", append_update(
             data, {4: b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream"}))
         self.assertIn("Not total document signed", self.pdfsig(changed))
-        code, report = self.verify_pdf(changed)
+        code, report = self.verify_file(changed)
         s = report["signatures"][0]
         self.assertEqual((code, s["indication"], s["subIndication"]), (1, "TOTAL-FAILED", "HASH_FAILURE"))
         self.assertIn("page 1 changed", next(c for c in s["checks"] if c["name"] == "pdf-changes")["detail"])
@@ -281,7 +281,7 @@ class Signatures(harness.Waiting, unittest.TestCase):
             3: page.replace(b"/Annots [", b"/Annots [20 0 R "),
             20: b"<< /Type /Annot /Subtype /Text /Rect [400 700 420 720] /Contents (Okundu) >>"}))
         self.assertEqual(run(["qpdf", "--check", annotated], check=False).returncode, 0)
-        code, report = self.verify_pdf(annotated)
+        code, report = self.verify_file(annotated)
         s = report["signatures"][0]
         self.assertEqual((code, s["indication"]), (0, "TOTAL-PASSED"), s)
         self.assertIn("1 annotation(s) added", next(c for c in s["checks"] if c["name"] == "pdf-changes")["detail"])
@@ -309,6 +309,9 @@ class Signatures(harness.Waiting, unittest.TestCase):
         code, result = self.xadesjs(enveloped)
         self.assertEqual(code, 0, result)
         self.assertEqual(result[0]["timestamps"], 0)
+        code, report = self.verify_file(enveloped)  # tugra verify reads XML as XAdES
+        s = report["signatures"][0]
+        self.assertEqual((code, s["indication"], s["format"], s["profile"]), (0, "TOTAL-PASSED", "XAdES (enveloped)", "P1"))
         # The document is still itself, the signature its last child.
         root = ET.parse(enveloped).getroot()
         self.assertEqual(root.find("{urn:tugra:ornek}metin").text, "Yıllık izin talebimi arz ederim.")
@@ -327,17 +330,27 @@ class Signatures(harness.Waiting, unittest.TestCase):
                     self.assertIsNotNone(unsigned.find(f"{XADES}CertificateValues/{XADES}EncapsulatedX509Certificate"))
                     self.assertIsNotNone(unsigned.find(f"{XADES}RevocationValues/{XADES}OCSPValues/{XADES}EncapsulatedOCSPValue"))
                     self.assertIsNotNone(unsigned.find(f"{XADES}RevocationValues/{XADES}CRLValues"))
+                r = self.home.tugra("verify", path, "--report", "json", *(["--offline"] if profile == "P4" else []), check=False)
+                s = json.loads(r.stdout)["signatures"][0]
+                self.assertEqual((r.returncode, s["indication"], s["profile"], s["level"]),
+                                 (0, "TOTAL-PASSED", profile, "B-T" if profile == "P2" else "B-LT"), s)
 
         # Detached, beside a file that is not XML: xmlsec1 finds the file by the reference's URI.
         detached = self.home.path("dilekce.txt.xsig.xml")
         self.home.tugra("sign", self.data, "--format", "xades", "--key", self.key, "--cert", self.cert, "--out", detached)
         self.assertEqual(self.xmlsec1(detached).returncode, 0)
+        code, report = self.verify(detached)
+        self.assertEqual((code, report["signatures"][0]["format"]), (0, "XAdES (detached)"))
+        r = self.home.tugra("verify", detached, "--report", "json", check=False)
+        self.assertEqual((r.returncode, json.loads(r.stdout)["signatures"][0]["subIndication"]), (4, "SIGNED_DATA_NOT_FOUND"))
 
         # A changed word fails both.
         with open(enveloped, encoding="utf-8") as f:
             changed = self.home.write("x-changed.xml", f.read().replace("Yıllık izin", "Ücretsiz izin"))
         self.assertNotEqual(self.xmlsec1(changed).returncode, 0)
         self.assertNotEqual(self.xadesjs(changed)[0], 0)
+        code, report = self.verify_file(changed)
+        self.assertEqual((code, report["signatures"][0]["subIndication"]), (1, "HASH_FAILURE"))
 
     def test_reports_in_xml_and_html(self):
         _, path = self.sign("--profile", "P2")
