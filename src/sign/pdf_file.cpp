@@ -244,6 +244,7 @@ std::vector<PdfSignature> pdf_signatures(const std::string& pdf) {
       QPDFObjectHandle range = value.getKey("/ByteRange");
       std::string contents = value.getKey("/Contents").isString() ? value.getKey("/Contents").getStringValue() : "";
       s.contents.assign(contents.begin(), contents.end());
+      s.document_timestamp = value.getKey("/SubFilter").isNameAndEquals("/ETSI.RFC3161");
       if (QPDFObjectHandle m = value.getKey("/M"); m.isString()) {
         std::tm tm{};
         if (std::sscanf(m.getUTF8Value().c_str(), "D:%4d%2d%2d%2d%2d%2d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
@@ -312,7 +313,7 @@ PdfChanges PdfChangeAnalysis::after(std::size_t signed_length) {
 }
 
 PdfSignatureSlot::PdfSignatureSlot(const std::string& pdf, std::int64_t signing_time, std::size_t reserve,
-                                   const std::optional<VisibleSignature>& visible) {
+                                   const std::optional<VisibleSignature>& visible, bool document_timestamp) {
   IncrementalUpdate update(pdf);
   QPDFObjectHandle root = update.root();
   const auto& pages = update.pdf().getAllPages();
@@ -321,13 +322,15 @@ PdfSignatureSlot::PdfSignatureSlot(const std::string& pdf, std::int64_t signing_
     throw UserError("sign.pdf_no_page", {{"page", std::to_string(page_number)}});
   QPDFObjectHandle page = pages[static_cast<std::size_t>(page_number - 1)];
   const int sig = update.new_object(), field = update.new_object(), appearance = visible ? update.new_object() : 0;
-  std::string name = "Imza" + std::to_string(signature_fields(update.pdf()).size() + 1);
+  std::string name = (document_timestamp ? "ZamanDamgasi" : "Imza") + std::to_string(signature_fields(update.pdf()).size() + 1);
 
   // The signature dictionary: /ByteRange written at its widest, filled in below.
   const std::string range_placeholder = "[0 0000000000 0000000000 0000000000]";
   std::string& text = update.text();
   update.begin(sig);
-  text += "<</Type/Sig/Filter/Adobe.PPKLite/SubFilter/ETSI.CAdES.detached/M(" + pdf_date(signing_time) + ")/ByteRange";
+  text += document_timestamp ? "<</Type/DocTimeStamp/Filter/Adobe.PPKLite/SubFilter/ETSI.RFC3161/ByteRange"
+                             : "<</Type/Sig/Filter/Adobe.PPKLite/SubFilter/ETSI.CAdES.detached/M(" + pdf_date(signing_time) +
+                                   ")/ByteRange";
   std::size_t range_at = text.size();
   text += range_placeholder + "/Contents<";
   contents_begin_ = text.size();

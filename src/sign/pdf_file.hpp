@@ -21,6 +21,7 @@ struct PdfSignature {
   long long range[4] = {};    // /ByteRange: offset, length, offset, length
   Bytes contents;             // /Contents: the CMS (DER, zero padding included)
   std::optional<std::int64_t> signing_time;  // /M, the time the signer claims (PAdES has no signing-time attribute)
+  bool document_timestamp = false;           // SubFilter ETSI.RFC3161: /Contents is a TimeStampToken
   bool range_ok = false;      // covers the file from 0 to its revision's end but /Contents
   std::string range_detail;
   // The signed bytes: the two ranges joined.
@@ -76,8 +77,10 @@ struct VisibleSignature {
 class PdfSignatureSlot {
  public:
   // `reserve` is the most CMS bytes /Contents can take.
+  // `document_timestamp`: an RFC 3161 document timestamp (PAdES LTA,
+  // SubFilter ETSI.RFC3161) instead of a signature; `signing_time` unused.
   PdfSignatureSlot(const std::string& pdf, std::int64_t signing_time, std::size_t reserve,
-                   const std::optional<VisibleSignature>& visible);
+                   const std::optional<VisibleSignature>& visible, bool document_timestamp = false);
   // The bytes the signature covers (everything but /Contents).
   Bytes signed_bytes() const;
   // The signed PDF. UserError when the CMS is larger than the reserve.

@@ -822,7 +822,18 @@ ValidationReport validate_pades(const std::string& pdf, const std::string& name,
   const auto signatures = pdf_signatures(pdf);
   if (signatures.empty()) throw UserError("verify.no_signature", {{"file", name}});
   PdfChangeAnalysis changes_after(pdf);
+  // Document timestamps (LTA): each proves everything before its revision.
+  CertStack untrusted;
+  for (const auto& c : trust.intermediates()) untrusted.add(c.get());
+  std::vector<std::pair<std::size_t, TimestampResult>> archives;
+  for (const PdfSignature& slot : signatures)
+    if (slot.document_timestamp && slot.range_ok) {
+      TimestampResult t = check_timestamp(slot.contents, slot.signed_bytes(pdf), trust, untrusted);
+      t.detail = "document timestamp (archive): " + t.detail;
+      archives.emplace_back(slot.revision_length(), std::move(t));
+    }
   for (const PdfSignature& slot : signatures) {
+    if (slot.document_timestamp) continue;
     std::size_t first = report.signatures.size();
     SignedContent covered;
     covered.bytes = slot.signed_bytes(pdf);
@@ -840,6 +851,11 @@ ValidationReport validate_pades(const std::string& pdf, const std::string& name,
       if (!slot.range_ok) fail("FORMAT_FAILURE");
       r.checks.push_back({"pdf-changes", !changes.content_changed, changes.summary});
       if (changes.content_changed) fail("HASH_FAILURE");
+      for (const auto& [end, archive] : archives) {
+        if (end <= slot.revision_length()) continue;  // only those made after this signature
+        r.timestamps.push_back(archive);
+        if (archive.valid && r.level == level_name(Level::lt)) r.level = level_name(Level::lta);
+      }
       if (r.indication == Indication::total_passed) r.sub_indication.clear();
     }
   }

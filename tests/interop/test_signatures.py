@@ -252,6 +252,30 @@ class Signatures(harness.Waiting, unittest.TestCase):
         self.assertGreater(dark(300, 520, 40, 90), 100)
         self.assertEqual(dark(36, 256, 36, 86), 0)  # the first, invisible one draws nothing
 
+    def test_pades_lta_document_timestamp(self):
+        signed = self.home.path("lta.pdf")
+        self.home.tugra("sign", self.home.write("lta-src.pdf", make_pdf("Uzun donemli")), "--key", self.key,
+                        "--cert", self.cert, "--level", "LTA", "--out", signed)
+        self.assertEqual(run(["qpdf", "--check", signed], check=False).returncode, 0)
+        self.assertIn("Signature is Valid.", self.pdfsig(signed))
+        with open(signed, "rb") as f:
+            data = f.read()
+        # The last field is the document timestamp: openssl ts verifies it over its byte range.
+        self.assertIn(b"/SubFilter/ETSI.RFC3161", data)
+        a, b, c, d = map(int, re.findall(rb"/ByteRange\s*\[\s*(\d+)\s+(\d+)\s+(\d+)\s+(\d+)", data)[-1])
+        covered = self.home.write("lta-covered.bin", data[a:a + b] + data[c:c + d])
+        padded = bytes.fromhex(data[b + 1:c - 1].decode())  # the token, then zeros to the end of the room kept
+        token = self.home.write("lta-token.der", cms.ContentInfo.load(padded).dump())
+        r = run(["openssl", "ts", "-verify", "-token_in", "-in", token, "-data", covered, "-CAfile", self.chain], check=False)
+        self.assertIn(b"Verification: OK", r.stdout, r.stderr)
+        r = self.home.tugra("verify", signed, "--offline", "--report", "json", check=False)
+        [s] = json.loads(r.stdout)["signatures"]
+        self.assertEqual((r.returncode, s["indication"], s["level"]), (0, "TOTAL-PASSED", "B-LTA"), s)
+        self.assertTrue(any(t["detail"].startswith("document timestamp") and t["valid"] for t in s["timestamps"]))
+        # LTA is for PDF only so far, and says so.
+        r, _ = self.sign("--level", "LTA", check=False)
+        self.assertIn("PAdES", r.stderr.decode())
+
     def test_pades_tampering_and_later_updates(self):
         signed = self.home.path("t-imzali.pdf")
         self.home.tugra("sign", self.home.write("t.pdf", make_pdf("Odenecek tutar: 100 TL")), "--key", self.key,
