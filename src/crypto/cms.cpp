@@ -89,6 +89,76 @@ Bytes signed_data(const SignedDataParts& parts) {
   return der::sequence({signed_data_oid, der::tlv(0xA0, der::tlv(0x30, content))});
 }
 
+namespace {
+
+// ContentInfo -> the SignedData's elements, each whole.
+std::vector<der::Element> signed_data_elements(ByteView content_info) {
+  der::Reader outer(der::Reader(content_info).next(0x30).content);
+  outer.next(0x06);
+  der::Reader body(der::Reader(outer.next(0xA0).content).next(0x30).content);
+  std::vector<der::Element> out;
+  while (!body.at_end()) out.push_back(body.next());
+  return out;
+}
+
+std::vector<Bytes> items_of(ByteView content) {
+  std::vector<Bytes> out;
+  der::Reader r(content);
+  while (!r.at_end()) {
+    auto e = r.next();
+    out.emplace_back(e.whole.begin(), e.whole.end());
+  }
+  return out;
+}
+
+}  // namespace
+
+Bytes add_unsigned_attribute(ByteView content_info, ByteView attribute) {
+  static const Bytes signed_data_oid = der::oid(kIdSignedData);
+  auto elements = signed_data_elements(content_info);
+  if (elements.empty() || elements.back().tag != 0x31) throw std::runtime_error("SignedData: no signerInfos");
+  std::vector<Bytes> signers = items_of(elements.back().content);
+  if (signers.size() != 1) throw std::runtime_error("SignedData: not one signer");
+  // The signer's fields, its unsigned attributes (if any) joined by the new one.
+  std::vector<Bytes> fields = items_of(der::Reader(signers[0]).next(0x30).content);
+  std::vector<Bytes> attributes{Bytes(attribute.begin(), attribute.end())};
+  if (!fields.empty() && fields.back()[0] == 0xA1) {
+    for (auto& a : items_of(der::Reader(fields.back()).next(0xA1).content)) attributes.push_back(std::move(a));
+    fields.pop_back();
+  }
+  Bytes unsigned_set = der::set_of(attributes);
+  unsigned_set[0] = 0xA1;
+  Bytes signer;
+  for (const auto& f : fields) der::append(signer, f);
+  der::append(signer, unsigned_set);
+  Bytes body;
+  for (std::size_t i = 0; i + 1 < elements.size(); ++i) der::append(body, elements[i].whole);
+  der::append(body, der::tlv(0x31, der::tlv(0x30, signer)));
+  return der::sequence({signed_data_oid, der::tlv(0xA0, der::tlv(0x30, body))});
+}
+
+SignedDataFields signed_data_fields(ByteView content_info, std::size_t index) {
+  SignedDataFields out;
+  auto elements = signed_data_elements(content_info);
+  for (const auto& e : elements) {
+    if (e.tag == 0x30 && out.econtent_type.empty()) {  // encapContentInfo
+      auto type = der::Reader(e.content).next(0x06);
+      out.econtent_type.assign(type.whole.begin(), type.whole.end());
+    } else if (e.tag == 0xA0) {
+      out.certificates = items_of(e.content);
+    } else if (e.tag == 0xA1) {
+      out.revocation = items_of(e.content);
+    }
+  }
+  std::vector<Bytes> signers = items_of(elements.back().content);
+  if (index >= signers.size()) throw std::runtime_error("SignedData: no such signer");
+  for (auto& f : items_of(der::Reader(signers[index]).next(0x30).content)) {
+    if (f[0] == 0xA1) out.unsigned_attributes = items_of(der::Reader(f).next(0xA1).content);
+    else der::append(out.signer_fields, f);
+  }
+  return out;
+}
+
 Bytes ocsp_revocation_choice(ByteView ocsp_response) {
   // [1] IMPLICIT OtherRevocationInfoFormat { otherRevInfoFormat, otherRevInfo }
   Bytes content = der::oid(kIdOcspRevocationInfo);

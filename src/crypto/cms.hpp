@@ -64,6 +64,22 @@ struct SignedDataParts {
 };
 Bytes signed_data(const SignedDataParts& parts);
 
+// `content_info` (a SignedData with one signer, e.g. a timestamp token) with
+// `attribute` added to that signer's unsigned attributes.
+Bytes add_unsigned_attribute(ByteView content_info, ByteView attribute);
+
+// The parts of a SignedData (DER, as encoded) that archive timestamps cover.
+struct SignedDataFields {
+  Bytes econtent_type;            // the OID
+  std::vector<Bytes> certificates;  // each CertificateChoices
+  std::vector<Bytes> revocation;    // each RevocationInfoChoice
+  // Of signer `index`: version, sid, digestAlgorithm, [0] signedAttrs,
+  // signatureAlgorithm and signature, concatenated; and each unsigned Attribute.
+  Bytes signer_fields;
+  std::vector<Bytes> unsigned_attributes;
+};
+SignedDataFields signed_data_fields(ByteView content_info, std::size_t index = 0);
+
 // RevocationInfoChoice for an OCSPResponse (RFC 5940 §3).
 Bytes ocsp_revocation_choice(ByteView ocsp_response);
 

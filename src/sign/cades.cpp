@@ -11,6 +11,7 @@
 #include "crypto/cms.hpp"
 #include "crypto/der.hpp"
 #include "crypto/signer.hpp"
+#include "sign/archive_timestamp.hpp"
 #include "sign/evidence.hpp"
 
 namespace tugra::sign {
@@ -29,8 +30,8 @@ Bytes policy_identifier(const SignaturePolicy& policy) {
 }  // namespace
 
 CadesSignature::CadesSignature(const X509* certificate, SignatureScheme scheme, Bytes content_digest, CadesOptions options)
-    : certificate_(X509_dup(const_cast<X509*>(certificate))), scheme_(scheme), options_(std::move(options)) {
-  if (options_.profile.level == Level::lta) throw UserError("sign.level_not_supported", {{"level", "LTA"}});
+    : certificate_(X509_dup(const_cast<X509*>(certificate))), scheme_(scheme), options_(std::move(options)),
+      content_digest_(content_digest) {
   signed_attributes_ = {
       cms::attribute(der::oid(cms::kIdContentType), der::oid(cms::kIdData)),
       cms::attribute(der::oid(cms::kIdMessageDigest), der::octet_string(content_digest)),
@@ -73,7 +74,10 @@ Bytes CadesSignature::complete(ByteView signature, const std::vector<ossl::Cert>
     data.certificates.erase(std::unique(data.certificates.begin(), data.certificates.end()), data.certificates.end());
   }
   data.signer_infos.push_back(cms::signer_info(signer, algorithm_identifier(scheme_), signature));
-  return cms::signed_data(data);
+  Bytes out = cms::signed_data(data);
+  // LTA: an archive timestamp over all of it (the LT data is inside when not kept elsewhere).
+  if (level == Level::lta && !elsewhere) out = add_archive_timestamp(out, content_digest_, digest_of(scheme_), evidence);
+  return out;
 }
 
 ValidationData gather_validation_data(const X509* signer, const std::vector<ossl::Cert>& chain,

@@ -62,6 +62,7 @@ class CadesSignature {
   ossl::Cert certificate_;
   SignatureScheme scheme_;
   CadesOptions options_;
+  Bytes content_digest_;
   std::vector<Bytes> signed_attributes_;
   Bytes to_be_signed_;
 };

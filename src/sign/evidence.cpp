@@ -93,13 +93,13 @@ std::vector<ossl::Cert> timestamp_certificates(ByteView token) {
   return out;
 }
 
-Bytes EvidenceFetcher::timestamp(ByteView data) const {
+Bytes EvidenceFetcher::timestamp(ByteView data, const EVP_MD* md) const {
   if (tsa_url_.empty()) throw UserError("sign.no_tsa");
-  Bytes imprint = ossl::digest(EVP_sha256(), data);
+  Bytes imprint = ossl::digest(md, data);
   ossl::Ptr<TS_REQ, TS_REQ_free> request(TS_REQ_new());
   ossl::Ptr<TS_MSG_IMPRINT, TS_MSG_IMPRINT_free> message(TS_MSG_IMPRINT_new());
   ossl::Ptr<X509_ALGOR, X509_ALGOR_free> algorithm(X509_ALGOR_new());
-  X509_ALGOR_set0(algorithm.get(), OBJ_nid2obj(NID_sha256), V_ASN1_NULL, nullptr);
+  X509_ALGOR_set0(algorithm.get(), OBJ_nid2obj(EVP_MD_get_type(md)), V_ASN1_NULL, nullptr);
   TS_MSG_IMPRINT_set_algo(message.get(), algorithm.get());
   TS_MSG_IMPRINT_set_msg(message.get(), imprint.data(), static_cast<int>(imprint.size()));
   TS_REQ_set_version(request.get(), 1);

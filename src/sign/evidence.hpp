@@ -34,7 +34,7 @@ class EvidenceFetcher {
 
   // A TimeStampToken (DER ContentInfo) over the SHA-256 of `data`, with a
   // nonce that the reply must echo and the TSA's certificate included.
-  Bytes timestamp(ByteView data) const;
+  Bytes timestamp(ByteView data, const EVP_MD* md = EVP_sha256()) const;
   // The CRL (DER) from the first distribution point that answers.
   Bytes crl(const X509* certificate) const;
   // The issuer of `certificate` from its caIssuers URL (DER or PEM there).

@@ -20,6 +20,7 @@
 #include "crypto/cms.hpp"
 #include "crypto/der.hpp"
 #include "crypto/signer.hpp"
+#include "sign/archive_timestamp.hpp"
 #include "sign/cades.hpp"
 #include "sign/evidence.hpp"
 #include "sign/pdf_file.hpp"
@@ -602,6 +603,30 @@ void validate_cms(ValidationReport& report, ByteView signature, const SignedCont
       }
     }
     apply_common_rules(r, cert, claims, report.validation_time, ocsp, crls, untrusted, trust, settings, evidence);
+
+    // Archive timestamps (LTA): each over the content, the signer's fields and the hash index it carries.
+    auto content_digest = [&](const EVP_MD* h) -> std::optional<Bytes> {
+      if (attached) return ossl::digest(h, ByteView(ASN1_STRING_get0_data(*content), static_cast<std::size_t>(ASN1_STRING_length(*content))));
+      if (detached.bytes) return ossl::digest(h, *detached.bytes);
+      if (detached.file) return digest_file(h, *detached.file);
+      return std::nullopt;
+    };
+    for (const auto& token : unsigned_attributes(si, kIdArchiveTimeStampV3)) {
+      std::string problem;
+      TimestampResult t;
+      try {
+        auto digest = content_digest(archive_digest(token));
+        Bytes input = digest ? archive_timestamp_input(der, static_cast<std::size_t>(s), token, *digest, problem) : Bytes{};
+        if (!digest) problem = "the signed content was not given";
+        if (problem.empty()) t = check_timestamp(token, input, trust, untrusted);
+      } catch (const std::exception& e) {
+        problem = std::string("malformed: ") + e.what();
+      }
+      t.detail = "archive timestamp: " + (problem.empty() ? t.detail : problem);
+      r.checks.push_back({"archive-timestamp", t.valid, t.detail});
+      if (t.valid && r.level == level_name(Level::lt)) r.level = level_name(Level::lta);
+      r.timestamps.push_back(std::move(t));
+    }
     if (r.indication == Indication::total_passed) r.sub_indication.clear();
     report.signatures.push_back(std::move(r));
   }

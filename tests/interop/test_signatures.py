@@ -7,6 +7,7 @@ attribute and the LT revocation values, poppler's pdfsig and pdftoppm, and
 xmlsec1 (XMLDSig and the chain) and xadesjs (npm; the XAdES properties). Keys: a key file, the virtual card and
 SoftHSM2 through PKCS#11. Revocation: INDETERMINATE without a timestamp,
 TOTAL-PASSED with a timestamp before the revocation, TOTAL-FAILED after it."""
+import hashlib
 import json
 import os
 import re
@@ -272,9 +273,11 @@ class Signatures(harness.Waiting, unittest.TestCase):
         [s] = json.loads(r.stdout)["signatures"]
         self.assertEqual((r.returncode, s["indication"], s["level"]), (0, "TOTAL-PASSED", "B-LTA"), s)
         self.assertTrue(any(t["detail"].startswith("document timestamp") and t["valid"] for t in s["timestamps"]))
-        # LTA is for PDF only so far, and says so.
-        r, _ = self.sign("--level", "LTA", check=False)
-        self.assertIn("PAdES", r.stderr.decode())
+        # XAdES has no LTA yet, and says so.
+        xml = self.home.write("lta.xml", "<belge><metin>Uzun donemli</metin></belge>\n")
+        r, _ = self.sign("--level", "LTA", data=xml, check=False)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("XAdES", r.stderr.decode())
 
     def test_pades_tampering_and_later_updates(self):
         signed = self.home.path("t-imzali.pdf")
@@ -375,6 +378,39 @@ class Signatures(harness.Waiting, unittest.TestCase):
         self.assertNotEqual(self.xadesjs(changed)[0], 0)
         code, report = self.verify_file(changed)
         self.assertEqual((code, report["signatures"][0]["subIndication"]), (1, "HASH_FAILURE"))
+
+    def test_cades_lta_archive_timestamp(self):
+        _, path = self.sign("--level", "LTA")
+        self.assertEqual(self.openssl_cms(path, self.data).returncode, 0)
+        # The archive-time-stamp-v3's imprint rebuilt here from EN 319 122-1 §5.5.3 with asn1crypto:
+        # eContentType, the content's hash, the signer's fields, then the token's ATSHashIndexV3.
+        signed, si = self.signer_info(path)
+        [ats] = [cms.ContentInfo.load(a["values"][0].dump()) for a in si["unsigned_attrs"]
+                 if a["type"].dotted == "0.4.0.1733.2.4"]
+        token_si = ats["content"]["signer_infos"][0]
+        [index] = [a["values"][0] for a in token_si["unsigned_attrs"] if a["type"].dotted == "0.4.0.19122.1.5"]
+        with open(self.data, "rb") as f:
+            content_hash = hashlib.sha256(f.read()).digest()
+        fields = b"".join(si[k].dump() for k in ("version", "sid", "digest_algorithm", "signed_attrs",
+                                                  "signature_algorithm", "signature"))
+        covered = self.home.write("ats-input.bin", signed["encap_content_info"]["content_type"].dump() + content_hash +
+                                  fields + index.dump())
+        token = self.home.write("ats-token.der", ats.dump())
+        r = run(["openssl", "ts", "-verify", "-token_in", "-in", token, "-data", covered, "-CAfile", self.chain], check=False)
+        self.assertIn(b"Verification: OK", r.stdout, r.stderr)
+        code, report = self.verify(path, "--offline")
+        s = report["signatures"][0]
+        self.assertEqual((code, s["indication"], s["level"]), (0, "TOTAL-PASSED", "B-LTA"), s)
+        # An unsigned attribute the archive timestamp covered, taken away: the archive timestamp fails.
+        stripped = cms.ContentInfo.load(open(path, "rb").read())
+        attrs = stripped["content"]["signer_infos"][0]["unsigned_attrs"]
+        kept = [a for a in attrs if a["type"].dotted != "1.2.840.113549.1.9.16.2.14"]
+        stripped["content"]["signer_infos"][0]["unsigned_attrs"] = cms.CMSAttributes(kept)
+        tampered = self.home.write("ats-tampered.p7s", stripped.dump(force=True))
+        code, report = self.verify(tampered, "--offline")
+        check = next(c for c in report["signatures"][0]["checks"] if c["name"] == "archive-timestamp")
+        self.assertFalse(check["passed"], check)
+        self.assertNotEqual(report["signatures"][0]["level"], "B-LTA")
 
     def test_reports_in_xml_and_html(self):
         _, path = self.sign("--profile", "P2")
