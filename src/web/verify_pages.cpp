@@ -9,6 +9,7 @@
 #include "sign/evidence.hpp"
 #include "sign/validator.hpp"
 #include "web/portal_internal.hpp"
+#include "web/report_pdf.hpp"
 
 namespace tugra::web {
 namespace {
@@ -90,6 +91,14 @@ Response verify_post(Exchange& ex, const VerifyContext& ctx) {
     sign::EvidenceFetcher evidence("");
     std::string name = std::filesystem::path(file->second.filename).filename().string();
     auto report = sign::validate_document(file->second.data, name.empty() ? "-" : name, content, trust, ctx.settings, evidence);
+    if (ex.field("rapor") == "pdf") {
+      // The same report as a PDF to file away.
+      Response r;
+      r.content_type = "application/pdf";
+      r.body = validation_report_pdf(report, ex.lang);
+      r.with("Content-Disposition", "attachment; filename=\"imza-dogrulama-raporu.pdf\"");
+      return r;
+    }
     data.set("report", report_data(ex, report));
   } catch (const UserError& e) {
     data.set("error", e.text(ex.lang));

@@ -1,5 +1,6 @@
 // "İmza Doğrula" in headless Chromium: from the home page's tile, a PAdES
-// file made by `tugra sign` is uploaded and reported valid with its signer;
+// file made by `tugra sign` is uploaded and reported valid with its signer
+// (and its report downloaded as a PDF that pdftotext reads back);
 // the same file with one byte changed in the signed range is reported
 // invalid; a file that is not signed is refused with a message. No account.
 import assert from "node:assert/strict";
@@ -58,13 +59,13 @@ after(async () => {
 
 async function upload(page, file) {
   await page.getByLabel("İmzalı dosya (PDF, XML veya .p7s)").setInputFiles(join(home.dir, file));
-  await page.getByRole("button", { name: "Doğrula" }).click();
+  await page.getByRole("button", { name: "Doğrula", exact: true }).click();
   await page.waitForLoadState();
 }
 
 test("İmza Doğrula: a PAdES file valid, the same file changed invalid, an unsigned file refused", async () => {
   const camera = new Camera("verify");
-  const context = await browser.newContext({ locale: "tr-TR" });
+  const context = await browser.newContext({ locale: "tr-TR", acceptDownloads: true });
   const page = await context.newPage();
   await page.goto(home.base + "/");
   await page.getByRole("link", { name: /İmza Doğrula/ }).click();
@@ -78,6 +79,17 @@ test("İmza Doğrula: a PAdES file valid, the same file changed invalid, an unsi
   assert.match(report, /CN=Ayşe Yılmaz/);
   assert.match(report, /PAdES, B-B/);
   assert.match(report, /TOTAL-PASSED/);
+
+  // The same report as a PDF to file away.
+  await page.getByLabel("İmzalı dosya (PDF, XML veya .p7s)").setInputFiles(join(home.dir, "dilekce-imzali.pdf"));
+  const [download] = await Promise.all([page.waitForEvent("download"),
+                                        page.getByRole("button", { name: "Doğrula ve raporu PDF olarak indir" }).click()]);
+  assert.equal(download.suggestedFilename(), "imza-dogrulama-raporu.pdf");
+  const pdf = join(home.dir, "rapor.pdf");
+  await download.saveAs(pdf);
+  const text = execFileSync("pdftotext", [pdf, "-"], { encoding: "utf8" });
+  assert.match(text, /İmza Doğrulama Raporu/);
+  assert.match(text, /İmza geçerli \(TOTAL-PASSED\)/);
 
   await upload(page, "degisik.pdf");
   await camera.shot(page, "changed");
