@@ -817,6 +817,26 @@ void validate_xades(ValidationReport& report, const std::string& xml, const Sign
     for (xmlNode* o : children(path(revocation, kXadesNs, {"OCSPValues"}), kXadesNs, "EncapsulatedOCSPValue"))
       ocsp.push_back(from_base64(text_of(o)));
     apply_common_rules(r, cert.get(), claims, report.validation_time, ocsp, crls, untrusted, trust, settings, evidence);
+
+    // Archive timestamps (LTA), each over what the signature was when it was added.
+    for (xmlNode* archive : children(unsigned_props, kXades141Ns, "ArchiveTimeStamp")) {
+      TimestampResult t;
+      std::string failure;
+      try {
+        std::optional<std::string> data;
+        if (detached.bytes) data = std::string(detached.bytes->begin(), detached.bytes->end());
+        else if (detached.file) data = read_file(*detached.file);
+        std::string input = archive_input(doc, sig, archive, data ? &*data : nullptr);
+        t = check_timestamp(from_base64(text_of(child(archive, kXadesNs, "EncapsulatedTimeStamp"))), as_bytes(input),
+                            trust, untrusted);
+      } catch (const std::exception& e) {
+        failure = e.what();
+      }
+      t.detail = "archive timestamp: " + (failure.empty() ? t.detail : failure);
+      r.checks.push_back({"archive-timestamp", t.valid, t.detail});
+      if (t.valid && r.level == level_name(Level::lt)) r.level = level_name(Level::lta);
+      r.timestamps.push_back(std::move(t));
+    }
     if (r.indication == Indication::total_passed) r.sub_indication.clear();
     report.signatures.push_back(std::move(r));
   }

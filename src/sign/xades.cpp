@@ -1,5 +1,6 @@
 #include "sign/xades.hpp"
 
+#include <libxml/tree.h>
 #include <openssl/ecdsa.h>
 
 #include <ctime>
@@ -94,7 +95,7 @@ Bytes ecdsa_raw_to_der(ByteView raw) {
 XadesSignature::XadesSignature(const X509* certificate, SignatureScheme scheme, const std::string& content,
                                XadesOptions options)
     : certificate_(X509_dup(const_cast<X509*>(certificate))), scheme_(scheme), options_(std::move(options)) {
-  if (options_.profile.level == Level::lta) throw UserError("sign.level_not_supported", {{"level", "LTA"}});
+  if (!options_.enveloped && options_.profile.level == Level::lta) content_ = content;
   const std::string id = "xades-" + hex_encode(random_bytes(8));
   const std::string method = signature_method(scheme_);
 
@@ -208,7 +209,51 @@ std::string XadesSignature::complete(ByteView signature, const std::vector<ossl:
   auto end = out.rfind("</xades:QualifyingProperties>");
   out.insert(end, "<xades:UnsignedProperties><xades:UnsignedSignatureProperties>" + unsigned_props +
                       "</xades:UnsignedSignatureProperties></xades:UnsignedProperties>");
+  if (options_.profile.level < Level::lta) return out;
+
+  // LTA: an archive timestamp over everything the signature is now, as the last unsigned property.
+  Bytes token;
+  {
+    XmlDocument doc(out);
+    xmlNode* sig = doc.elements(kDsNs, "Signature").back();
+    std::string input = archive_input(doc, sig, nullptr, options_.enveloped ? nullptr : &content_);
+    token = evidence.timestamp(as_bytes(input));
+  }
+  end = out.rfind("</xades:UnsignedSignatureProperties>");
+  out.insert(end, "<xades141:ArchiveTimeStamp xmlns:xades141=\"" + std::string(kXades141Ns) +
+                      "\"><ds:CanonicalizationMethod Algorithm=\"" + kExcC14n + "\"/><xades:EncapsulatedTimeStamp>" +
+                      b64(token) + "</xades:EncapsulatedTimeStamp></xades141:ArchiveTimeStamp>");
   return out;
+}
+
+std::string archive_input(const XmlDocument& doc, xmlNode* signature, xmlNode* archive, const std::string* detached) {
+  std::string input;
+  // 1. Every reference's data as its digest took it.
+  xmlNode* signed_info = child(signature, kDsNs, "SignedInfo");
+  for (xmlNode* ref = signed_info ? signed_info->children : nullptr; ref; ref = ref->next) {
+    if (ref->type != XML_ELEMENT_NODE || std::string(reinterpret_cast<const char*>(ref->name)) != "Reference") continue;
+    std::string uri = attribute(ref, "URI");
+    if (uri.empty()) input += doc.canonical(nullptr, signature);
+    else if (uri[0] == '#') input += doc.canonical(doc.by_id(uri.substr(1)));
+    else if (detached) input += *detached;
+    else throw UserError("verify.archive_needs_data");
+  }
+  // 2. SignedInfo, SignatureValue, KeyInfo.
+  for (const char* name : {"SignedInfo", "SignatureValue", "KeyInfo"})
+    if (xmlNode* n = child(signature, kDsNs, name)) input += doc.canonical(n);
+  // 3. The unsigned signature properties before this archive timestamp.
+  xmlNode* object = child(signature, kDsNs, "Object");
+  xmlNode* properties = object ? child(object, kXadesNs, "QualifyingProperties") : nullptr;
+  xmlNode* unsigned_props = properties ? child(child(properties, kXadesNs, "UnsignedProperties"), kXadesNs,
+                                               "UnsignedSignatureProperties")
+                                       : nullptr;
+  for (xmlNode* p = unsigned_props ? unsigned_props->children : nullptr; p && p != archive; p = p->next)
+    if (p->type == XML_ELEMENT_NODE) input += doc.canonical(p);
+  // 4. Every ds:Object but the one holding the qualifying properties.
+  for (xmlNode* o = signature->children; o; o = o->next)
+    if (o->type == XML_ELEMENT_NODE && o != object && std::string(reinterpret_cast<const char*>(o->name)) == "Object")
+      input += doc.canonical(o);
+  return input;
 }
 
 std::string sign_xades(const Signer& key, const X509* certificate, const std::vector<ossl::Cert>& chain,

@@ -19,6 +19,8 @@
 #include "sign/evidence.hpp"
 #include "sign/signature_profile.hpp"
 
+typedef struct _xmlNode xmlNode;
+
 namespace tugra {
 class Signer;
 }
@@ -44,9 +46,17 @@ class XadesSignature {
   ossl::Cert certificate_;
   SignatureScheme scheme_;
   XadesOptions options_;
+  std::string content_;   // the signed file of a detached signature (archive timestamps cover it)
   std::string document_;  // the signature in place, SignatureValue still to fill
   Bytes to_be_signed_;
 };
+
+class XmlDocument;
+// What an XAdES archive timestamp covers (EN 319 132-1 §5.5.2): the data of
+// every reference, SignedInfo, SignatureValue and KeyInfo, the unsigned
+// signature properties before `archive` (all when null) and any other
+// ds:Object, each canonicalised. `detached`: the file a detached reference names.
+std::string archive_input(const XmlDocument& doc, xmlNode* signature, xmlNode* archive, const std::string* detached);
 
 std::string sign_xades(const Signer& key, const X509* certificate, const std::vector<ossl::Cert>& chain,
                        const std::string& content, const XadesOptions& options, const EvidenceFetcher& evidence);

@@ -273,11 +273,7 @@ class Signatures(harness.Waiting, unittest.TestCase):
         [s] = json.loads(r.stdout)["signatures"]
         self.assertEqual((r.returncode, s["indication"], s["level"]), (0, "TOTAL-PASSED", "B-LTA"), s)
         self.assertTrue(any(t["detail"].startswith("document timestamp") and t["valid"] for t in s["timestamps"]))
-        # XAdES has no LTA yet, and says so.
-        xml = self.home.write("lta.xml", "<belge><metin>Uzun donemli</metin></belge>\n")
-        r, _ = self.sign("--level", "LTA", data=xml, check=False)
-        self.assertEqual(r.returncode, 1)
-        self.assertIn("XAdES", r.stderr.decode())
+
 
     def test_pades_tampering_and_later_updates(self):
         signed = self.home.path("t-imzali.pdf")
@@ -411,6 +407,28 @@ class Signatures(harness.Waiting, unittest.TestCase):
         check = next(c for c in report["signatures"][0]["checks"] if c["name"] == "archive-timestamp")
         self.assertFalse(check["passed"], check)
         self.assertNotEqual(report["signatures"][0]["level"], "B-LTA")
+
+    def test_xades_lta_archive_timestamp(self):
+        xml = self.home.write("lta.xml", "<belge><metin>Uzun dönemli</metin></belge>\n")
+        path = self.home.path("lta-imzali.xml")
+        self.sign("--level", "LTA", data=xml, out=path)
+        self.assertEqual(self.xmlsec1(path).returncode, 0)  # (xadesjs 2.6 does not read the 1.4.1 ArchiveTimeStamp)
+        archive = ET.parse(path).getroot().find(".//{http://uri.etsi.org/01903/v1.4.1#}ArchiveTimeStamp")
+        self.assertIsNotNone(archive.find(f"{XADES}EncapsulatedTimeStamp"))
+        r = self.home.tugra("verify", path, "--offline", "--report", "json", check=False)
+        s = json.loads(r.stdout)["signatures"][0]
+        self.assertEqual((r.returncode, s["indication"], s["level"]), (0, "TOTAL-PASSED", "B-LTA"), s)
+        # A certificate value the archive timestamp covered, dropped afterwards: it no longer verifies.
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+        start = text.index("<xades:EncapsulatedX509Certificate>")
+        end = text.index("</xades:EncapsulatedX509Certificate>") + len("</xades:EncapsulatedX509Certificate>")
+        tampered = self.home.write("lta-tampered.xml", text[:start] + text[end:])
+        r = self.home.tugra("verify", tampered, "--offline", "--report", "json", check=False)
+        s = json.loads(r.stdout)["signatures"][0]
+        check = next(c for c in s["checks"] if c["name"] == "archive-timestamp")
+        self.assertFalse(check["passed"], check)
+        self.assertNotEqual(s["level"], "B-LTA")
 
     def test_reports_in_xml_and_html(self):
         _, path = self.sign("--profile", "P2")
