@@ -45,7 +45,7 @@ Bytes digest_algorithm(const EVP_MD* md) {
 Bytes signed_attributes_set(const std::vector<Bytes>& attributes) { return der::set_of(attributes); }
 
 Bytes signer_info(const SignerInfoParts& parts, ByteView signature_algorithm, ByteView signature) {
-  Bytes attributes = signed_attributes_set(parts.signed_attributes);
+  Bytes attributes = parts.signed_attributes;
   attributes[0] = 0xA0;  // signed as a SET, carried as [0] IMPLICIT
   Bytes content;
   der::append(content, der::integer(1));

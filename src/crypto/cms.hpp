@@ -37,18 +37,17 @@ Bytes signing_certificate_v2(const X509* certificate);
 // AlgorithmIdentifier of a digest (parameters absent).
 Bytes digest_algorithm(const EVP_MD* md);
 
-// Signs `signed_attributes` (each an Attribute) with `key` and returns the
-// SignerInfo (version 1, sid IssuerAndSerialNumber). `signature_out`, when
-// given, receives the signature value (what a signature timestamp covers).
+// The DER SET of signed attributes (each an Attribute), as it is signed (tag 0x31).
+Bytes signed_attributes_set(const std::vector<Bytes>& attributes);
+
+// A SignerInfo (version 1, sid IssuerAndSerialNumber): `signed_attributes`
+// is the SET the signature was made over, encoded once by the caller.
 struct SignerInfoParts {
   Bytes sid;
   Bytes digest_algorithm;
-  std::vector<Bytes> signed_attributes;
+  Bytes signed_attributes;
   std::vector<Bytes> unsigned_attributes;
 };
-// The DER SET of signed attributes, as it is signed (tag 0x31).
-Bytes signed_attributes_set(const std::vector<Bytes>& attributes);
-// A SignerInfo from parts and a signature over signed_attributes_set(parts.signed_attributes).
 Bytes signer_info(const SignerInfoParts& parts, ByteView signature_algorithm, ByteView signature);
 
 // ContentInfo { id-signedData, SignedData }. `econtent` null: detached.

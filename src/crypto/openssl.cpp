@@ -26,10 +26,24 @@ static std::string drain_errors() {
 
 Error::Error(std::string_view what) : std::runtime_error(std::string(what) + drain_errors()) {}
 
+const EVP_MD* fetched(const EVP_MD* md) {
+  static EVP_MD* const sha256 = EVP_MD_fetch(nullptr, "SHA2-256", nullptr);
+  static EVP_MD* const sha384 = EVP_MD_fetch(nullptr, "SHA2-384", nullptr);
+  static EVP_MD* const sha512 = EVP_MD_fetch(nullptr, "SHA2-512", nullptr);
+  const EVP_MD* found = nullptr;
+  switch (EVP_MD_get_type(md)) {
+    case NID_sha256: found = sha256; break;
+    case NID_sha384: found = sha384; break;
+    case NID_sha512: found = sha512; break;
+    default: break;
+  }
+  return found ? found : md;
+}
+
 Bytes digest(const EVP_MD* md, ByteView data) {
   Bytes out(EVP_MAX_MD_SIZE);
   unsigned int len = 0;
-  if (EVP_Digest(data.data(), data.size(), out.data(), &len, md, nullptr) != 1)
+  if (EVP_Digest(data.data(), data.size(), out.data(), &len, fetched(md), nullptr) != 1)
     throw Error("EVP_Digest");
   out.resize(len);
   return out;

@@ -62,6 +62,10 @@ class Error : public std::runtime_error {
   explicit Error(std::string_view what);
 };
 
+// OpenSSL 3 looks a built-in digest such as EVP_sha256() up in its provider
+// store (a fetch, under a lock) on every use; this is the same algorithm
+// fetched once, for hot paths (the TSA and OCSP replies hash twice each).
+const EVP_MD* fetched(const EVP_MD* md);
 Bytes digest(const EVP_MD* md, ByteView data);
 // Lower-case hex of the SHA-256 of `data` (fingerprints, stored token hashes).
 std::string sha256_hex(ByteView data);

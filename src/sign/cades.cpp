@@ -32,16 +32,16 @@ Bytes policy_identifier(const SignaturePolicy& policy) {
 CadesSignature::CadesSignature(const X509* certificate, SignatureScheme scheme, Bytes content_digest, CadesOptions options)
     : certificate_(X509_dup(const_cast<X509*>(certificate))), scheme_(scheme), options_(std::move(options)),
       content_digest_(content_digest) {
-  signed_attributes_ = {
+  std::vector<Bytes> attributes = {
       cms::attribute(der::oid(cms::kIdContentType), der::oid(cms::kIdData)),
       cms::attribute(der::oid(cms::kIdMessageDigest), der::octet_string(content_digest)),
       cms::attribute(der::oid(cms::kIdSigningCertificateV2), cms::signing_certificate_v2(certificate)),
   };
   if (options_.signing_time_attribute)
-    signed_attributes_.push_back(cms::attribute(der::oid(cms::kIdSigningTime), der::time(options_.signing_time)));
+    attributes.push_back(cms::attribute(der::oid(cms::kIdSigningTime), der::time(options_.signing_time)));
   if (options_.profile.policy)
-    signed_attributes_.push_back(cms::attribute(der::oid(cms::kIdSignaturePolicy), policy_identifier(*options_.profile.policy)));
-  to_be_signed_ = cms::signed_attributes_set(signed_attributes_);
+    attributes.push_back(cms::attribute(der::oid(cms::kIdSignaturePolicy), policy_identifier(*options_.profile.policy)));
+  to_be_signed_ = cms::signed_attributes_set(attributes);
 }
 
 Bytes CadesSignature::complete(ByteView signature, const std::vector<ossl::Cert>& chain, const Bytes* content,
@@ -49,7 +49,7 @@ Bytes CadesSignature::complete(ByteView signature, const std::vector<ossl::Cert>
   if (options_.attached && !content) throw std::logic_error("attached CAdES without its content");
   const Level level = options_.profile.level;
   cms::SignerInfoParts signer{cms::issuer_and_serial(certificate_.get()), cms::digest_algorithm(digest_of(scheme_)),
-                              signed_attributes_, {}};
+                              to_be_signed_, {}};
   std::vector<ossl::Cert> tsa_certificates;
   if (level >= Level::t) {
     Bytes token = evidence.timestamp(signature);
@@ -117,7 +117,7 @@ Bytes digest_file(const EVP_MD* md, const std::filesystem::path& file) {
   std::ifstream in(file, std::ios::binary);
   if (!in) throw UserError("sign.cannot_read", {{"file", file.string()}});
   ossl::MdCtx ctx(EVP_MD_CTX_new());
-  if (!ctx || EVP_DigestInit_ex(ctx.get(), md, nullptr) != 1) throw ossl::Error("EVP_DigestInit_ex");
+  if (!ctx || EVP_DigestInit_ex(ctx.get(), ossl::fetched(md), nullptr) != 1) throw ossl::Error("EVP_DigestInit_ex");
   std::vector<char> block(1 << 20);
   while (in) {
     in.read(block.data(), static_cast<std::streamsize>(block.size()));

@@ -63,7 +63,6 @@ class CadesSignature {
   SignatureScheme scheme_;
   CadesOptions options_;
   Bytes content_digest_;
-  std::vector<Bytes> signed_attributes_;
   Bytes to_be_signed_;
 };
 

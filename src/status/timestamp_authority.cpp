@@ -163,11 +163,12 @@ Bytes TimestampAuthority::token(ByteView message_imprint, const Bytes* nonce, bo
 
   const EVP_MD* md = digest_of(key_.scheme());
   cms::SignerInfoParts signer{issuer_and_serial_, digest_algorithm_,
-                              {content_type_attribute_,
-                               cms::attribute(message_digest_oid_, der::octet_string(ossl::digest(md, tst_info))),
-                               signing_certificate_attribute_},
+                              cms::signed_attributes_set({content_type_attribute_,
+                                                          cms::attribute(message_digest_oid_,
+                                                                         der::octet_string(ossl::digest(md, tst_info))),
+                                                          signing_certificate_attribute_}),
                               {}};
-  Bytes signature = key_.sign(cms::signed_attributes_set(signer.signed_attributes));
+  Bytes signature = key_.sign(signer.signed_attributes);
   cms::SignedDataParts signed_data{digest_algorithm_, tst_info_oid_, &tst_info, {}, {}, {}};
   if (cert_req) signed_data.certificates.push_back(certificate_der_);
   signed_data.signer_infos.push_back(cms::signer_info(signer, signature_algorithm_, signature));
