@@ -1,5 +1,6 @@
 """Shared helpers for the interop tests: a throwaway Tugra home on the engine
 chosen by tests/support/with-db, and ways to run tugra, openssl and SQL."""
+import glob
 import json
 import os
 import shutil
@@ -170,8 +171,12 @@ class Waiting:
 
 def faketime(days):
     """A command prefix that runs a program `days` days from now (Debian's
-    faketime). The monotonic clock stays real: timed waits keep their length."""
-    return ["env", "FAKETIME_DONT_FAKE_MONOTONIC=1", "faketime", "-f", f"+{days}d"]
+    libfaketime). The monotonic clock stays real: timed waits keep their length.
+    The library is preloaded directly: the `faketime` wrapper keeps a POSIX
+    semaphore named after its pid, which a killed wrapper leaves behind, and a
+    later wrapper with the same pid then refuses to start ("sem_open: File exists")."""
+    library = glob.glob("/usr/lib/*/faketime/libfaketime.so.1")[0]
+    return ["env", f"LD_PRELOAD={library}", f"FAKETIME=+{days}d", "FAKETIME_DONT_FAKE_MONOTONIC=1"]
 
 
 def main():
