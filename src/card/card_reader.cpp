@@ -154,6 +154,18 @@ void CardReader::unlock(CK_SLOT_ID slot, const std::string& puk, const std::stri
   }
 }
 
+void CardReader::unlock_and_replace_puk(CK_SLOT_ID slot, const std::string& puk, const std::string& new_pin,
+                                        const std::string& new_puk) const {
+  pkcs11::Session session(module_, slot, true);
+  login_or_explain(session, *this, CKU_SO, puk);
+  try {
+    session.init_pin(new_pin);
+    session.set_pin(puk, new_puk);
+  } catch (const pkcs11::Error& e) {
+    explain_card_error(e, *this, slot, CKU_SO);
+  }
+}
+
 CardKey CardReader::signing_key(CK_SLOT_ID slot, const std::string& pin) const {
   auto certs = certificates(slot);
   if (certs.empty()) throw UserError("card.no_certificate");

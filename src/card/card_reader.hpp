@@ -77,6 +77,10 @@ class CardReader {
   void change_pin(CK_SLOT_ID slot, const std::string& old_pin, const std::string& new_pin) const;
   // For cards whose holder keeps the PUK: PUK login, then a new PIN.
   void unlock(CK_SLOT_ID slot, const std::string& puk, const std::string& new_pin) const;
+  // Kilit Çözme through the card agent: in one PUK login, a new PIN, then a
+  // new PUK in place of `puk` (which has travelled, so it is retired).
+  void unlock_and_replace_puk(CK_SLOT_ID slot, const std::string& puk, const std::string& new_pin,
+                              const std::string& new_puk) const;
   // Signs a random challenge with the key of the card's first certificate
   // and verifies the signature against that certificate.
   TestSignature test_sign(CK_SLOT_ID slot, const std::string& pin) const;

@@ -88,5 +88,6 @@ void add_production_commands(CLI::App& app, Context& ctx);
 void add_portal_commands(CLI::App& app, Context& ctx);
 void add_backup_commands(CLI::App& app, Context& ctx);
 void add_sign_commands(CLI::App& app, Context& ctx);
+void add_agent_commands(CLI::App& app, Context& ctx);
 
 }  // namespace tugra::cli

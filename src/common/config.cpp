@@ -170,6 +170,13 @@ constexpr KeyInfo kKeys[] = {
      "Holder signing keys generated on the card: \"rsa-2048\", \"rsa-3072\", \"ecdsa-p256\" or \"ecdsa-p384\"."},
     {"card.holder_keeps_puk", Type::boolean, "true",
      "The holder's portal shows the PUK beside the PIN (AKIS cards produced since 2011 unlock without it)."},
+    {"agent.url", Type::string, "http://127.0.0.1:24817",
+     "Where the portal's pages find the holder's card agent (`tugra agent` on the holder's machine)."},
+    {"agent.listen", Type::string, "127.0.0.1:24817",
+     "Address and port `tugra agent` listens on: loopback only (127.0.0.1 or [::1])."},
+    {"agent.origins", Type::string, "",
+     "Portal origins (space-separated, e.g. https://portal.example) whose pages may use `tugra agent`; "
+     "empty: the origin of service.public_base_url."},
     {"secrets.master_key_file", Type::string, "secrets/master.key",
      "Master key that wraps each holder secret's data key (PIN/PUK); made on first use, mode 0600."},
     {"portal.demo", Type::boolean, "false",

@@ -12,7 +12,9 @@
 #include "common/error.hpp"
 #include "common/text.hpp"
 #include "crypto/openssl.hpp"
+#include "crypto/sealed_box.hpp"
 #include "notify/notifier.hpp"
+#include "ra/card_login.hpp"
 #include "ra/contact.hpp"
 #include "ra/lockout.hpp"
 #include "ra/master_key.hpp"
@@ -290,30 +292,149 @@ int HolderDesk::delete_secrets(const std::string& tckn) {
   return deleted;
 }
 
-std::string HolderDesk::authorize_unlock(const store::HolderRecord& h, const std::string& new_pin) {
-  if (new_pin.size() != 6 || new_pin.find_first_not_of("0123456789") != std::string::npos)
-    throw UserError("card.pin_format");
+std::pair<std::string, std::int64_t> HolderDesk::card_in_use(const std::string& tckn) {
   std::string card_serial;
-  for (const auto& c : certificates(h.tckn))
+  for (const auto& c : certificates(tckn))
     if (!c.card_serial.empty() && (c.state == CertState::active || c.state == CertState::on_hold ||
                                    c.state == CertState::suspended))
       card_serial = c.card_serial;
   if (card_serial.empty()) throw UserError("holder.no_card");
-  std::string token = new_token();
+  for (const auto& card : store::CardRepository(ledger_.database()).list(tckn))
+    if (card.serial == card_serial) return {card_serial, card.request_id};
+  return {card_serial, 0};
+}
+
+void HolderDesk::unlock_refused(const store::HolderRecord& h, const std::string& key, const std::string& reason) {
+  ledger_.write([&] {
+    ledger_.record("card.unlock_refused", h.tckn, nlohmann::json{{"reason", reason}}.dump(), actor_of(h.tckn));
+  });
+  ledger_.checkpoint();
+  throw UserError(key);
+}
+
+HolderDesk::UnlockOffer HolderDesk::authorize_unlock(const store::HolderRecord& h) {
+  auto [card_serial, request_id] = card_in_use(h.tckn);
+  auto secret = request_id ? vault_.for_request(request_id) : std::nullopt;
+  if (!secret || secret->puk.empty()) throw UserError("holder.puk_deleted");
+  UnlockOffer offer{new_token(), card_serial, ""};
+  BoxKeyPair box;
+  offer.server_key = base64_encode(box.public_key());
   store::UnlockAuthorization u;
   u.tckn = h.tckn;
   u.card_serial = card_serial;
-  u.token_hash = token_hash(token);
-  u.sealed_pin = master_key_->seal(as_bytes(new_pin), "tugra-unlock:" + h.tckn + ":" + card_serial);
+  u.token_hash = token_hash(offer.nonce);
+  u.server_key = master_key_->seal(box.secret_key(), "tugra-unlock-key:" + h.tckn + ":" + card_serial);
   u.expires_at = now_seconds() + settings_.unlock_seconds;
   ledger_.write([&] {
     store::UnlockRepository(ledger_.database()).destroy_for(h.tckn);  // one authorisation at a time
     store::UnlockRepository(ledger_.database()).insert(u);
     ledger_.record("card.unlock_authorized", h.tckn, nlohmann::json{{"card", card_serial}, {"authorization", u.id}}.dump(),
-               actor_of(h.tckn));
+                   actor_of(h.tckn));
   });
   ledger_.checkpoint();
-  return token;
+  return offer;
+}
+
+std::string HolderDesk::release_puk(const store::HolderRecord& h, const std::string& nonce,
+                                    const std::string& card_serial, const std::string& agent_key,
+                                    const std::string& sealed_new_puk) {
+  store::UnlockRepository unlocks(ledger_.database());
+  std::int64_t now = now_seconds();
+  auto u = unlocks.find_open(h.tckn, token_hash(nonce), now);
+  if (!u) unlock_refused(h, "holder.unlock_invalid", "no open authorisation for this nonce");
+  if (u->released_at != 0) unlock_refused(h, "holder.unlock_invalid", "PUK already released");
+  if (u->card_serial != card_serial) unlock_refused(h, "holder.unlock_wrong_card", "card " + card_serial.substr(0, 16));
+  Bytes agent_public, new_puk;
+  try {
+    agent_public = base64_decode(agent_key);
+    BoxKeyPair server(master_key_->unseal(u->server_key, "tugra-unlock-key:" + h.tckn + ":" + u->card_serial));
+    new_puk = server.open(base64_decode(sealed_new_puk));
+  } catch (const std::exception&) {
+    unlock_refused(h, "holder.unlock_invalid", "sealed new PUK does not open");
+  }
+  std::string puk_text(new_puk.begin(), new_puk.end());
+  sodium_memzero(new_puk.data(), new_puk.size());
+  if (puk_text.size() != 8 || puk_text.find_first_not_of("0123456789") != std::string::npos ||
+      agent_public.size() != 32)
+    unlock_refused(h, "holder.unlock_invalid", "malformed new PUK or agent key");
+  auto [serial, request_id] = card_in_use(h.tckn);
+  auto secret = serial == u->card_serial && request_id ? vault_.for_request(request_id) : std::nullopt;
+  if (!secret || secret->puk.empty()) throw UserError("holder.puk_deleted");
+  std::string sealed_old = base64_encode(seal_to(agent_public, as_bytes(secret->puk)));
+  sodium_memzero(secret->puk.data(), secret->puk.size());
+  std::string kept_new = master_key_->seal(as_bytes(puk_text), "tugra-unlock-puk:" + h.tckn + ":" + u->card_serial);
+  sodium_memzero(puk_text.data(), puk_text.size());
+  bool released = false;
+  ledger_.write([&] {
+    released = unlocks.release(u->id, kept_new, now);
+    if (released)
+      ledger_.record("card.puk_released", h.tckn, nlohmann::json{{"card", u->card_serial}, {"authorization", u->id}}.dump(),
+                     actor_of(h.tckn));
+  });
+  ledger_.checkpoint();
+  if (!released) unlock_refused(h, "holder.unlock_invalid", "PUK already released");
+  return sealed_old;
+}
+
+void HolderDesk::complete_unlock(const store::HolderRecord& h, const std::string& nonce) {
+  store::UnlockRepository unlocks(ledger_.database());
+  std::int64_t now = now_seconds();
+  auto u = unlocks.find_open(h.tckn, token_hash(nonce), now);
+  if (!u || u->released_at == 0) unlock_refused(h, "holder.unlock_invalid", "no released authorisation for this nonce");
+  Bytes new_puk = master_key_->unseal(u->new_puk, "tugra-unlock-puk:" + h.tckn + ":" + u->card_serial);
+  PinPuk replaced{"", std::string(new_puk.begin(), new_puk.end()), 0};
+  sodium_memzero(new_puk.data(), new_puk.size());
+  auto [serial, request_id] = card_in_use(h.tckn);
+  bool used = false;
+  ledger_.write([&] {
+    used = unlocks.use(u->id, now);
+    if (!used) return;
+    // The PIN is the holder's own now: the record keeps the new PUK only.
+    if (serial == u->card_serial && request_id) {
+      vault_.destroy_request(request_id);
+      vault_.store(request_id, h.tckn, replaced);
+    }
+    ledger_.record("card.unlocked", h.tckn, nlohmann::json{{"card", u->card_serial}, {"authorization", u->id}}.dump(),
+                   actor_of(h.tckn));
+  });
+  sodium_memzero(replaced.puk.data(), replaced.puk.size());
+  ledger_.checkpoint();
+  vault_.purge();
+  if (!used) unlock_refused(h, "holder.unlock_invalid", "authorisation used already");
+  tell(h, message("notify.card_unlocked", {{"card", u->card_serial}}));
+}
+
+store::HolderRecord HolderDesk::log_in_with_card(const CardLoginProof& proof, const std::string& origin,
+                                                 const std::string& nonce) {
+  CardLoginCheck check = check_card_login(ledger_.database(), proof.certificate, proof.statement, proof.signature,
+                                          origin, nonce, now_seconds());
+  std::optional<store::HolderRecord> holder;
+  if (check.failure.empty()) {
+    holder = find(check.tckn);
+    if (!holder) check.failure = "no holder account";
+    else if (blocked(check.tckn)) check.failure = "account blocked";
+    else if (certificate(check.tckn, check.serial).state != CertState::active)
+      check.failure = std::string("certificate ") + to_string(certificate(check.tckn, check.serial).state);
+  }
+  ledger_.write([&] {
+    if (check.failure.empty())
+      ledger_.record("holder.card_login", check.tckn, nlohmann::json{{"certificate", check.serial}}.dump(),
+                     actor_of(check.tckn));
+    else
+      ledger_.record("holder.card_login_failed", check.tckn.empty() ? "-" : check.tckn,
+                     nlohmann::json{{"reason", check.failure}, {"certificate", check.serial}}.dump(), "portal");
+  });
+  ledger_.checkpoint();
+  if (!check.failure.empty()) throw UserError("holder.card_login_failed");
+  return *holder;
+}
+
+void HolderDesk::record_pin_change(const store::HolderRecord& h, const std::string& card_serial) {
+  ledger_.write([&] {
+    ledger_.record("card.pin_changed", h.tckn, nlohmann::json{{"card", card_serial.substr(0, 16)}}.dump(),
+                   actor_of(h.tckn));
+  });
+  ledger_.checkpoint();
 }
 
 void HolderDesk::request_reset(const std::string& id) {

@@ -84,9 +84,37 @@ class HolderDesk {
 
   std::optional<CardSecrets> secrets(const std::string& tckn);  // audited as a view
   int delete_secrets(const std::string& tckn);
-  // Kilit Çözme: a one-time authorisation for the card agent to set
-  // `new_pin` (6 digits) on the holder's card; returns the token it carries.
-  std::string authorize_unlock(const store::HolderRecord& h, const std::string& new_pin);
+  // Kilit Çözme through the card agent (seed 004). The new PIN is typed on
+  // the agent's page and never comes here; the PUK travels sealed:
+  //  1. authorize_unlock: a one-time authorisation for the holder's card, a
+  //     nonce and an X25519 key of the portal's for this operation.
+  //     UserError "holder.no_card", or "holder.puk_deleted" when the holder
+  //     deleted the PUK ("Parolalarımı Sil"): only the call centre can help.
+  //  2. release_puk: the agent's key and its new PUK (sealed to the portal's
+  //     key) in; the card's PUK sealed to the agent's key out — once.
+  //  3. complete_unlock: the agent changed the card; its new PUK replaces
+  //     the old one (which has travelled, so it is retired).
+  struct UnlockOffer {
+    std::string nonce, card_serial, server_key;  // server_key: base64
+  };
+  UnlockOffer authorize_unlock(const store::HolderRecord& h);
+  std::string release_puk(const store::HolderRecord& h, const std::string& nonce, const std::string& card_serial,
+                          const std::string& agent_key, const std::string& sealed_new_puk);
+  void complete_unlock(const store::HolderRecord& h, const std::string& nonce);
+  // PIN Değiştir: the agent changed the PIN on the holder's card (audited).
+  void record_pin_change(const store::HolderRecord& h, const std::string& card_serial);
+
+  // E-İmzalı Giriş: the card agent's signed log-in statement (card/login_statement.hpp).
+  struct CardLoginProof {
+    std::string certificate, statement, signature;  // certificate and signature in base64
+  };
+  // The holder, when the statement names `origin` and `nonce` and is fresh,
+  // the signature verifies with the certificate, the certificate chains to
+  // this service's CA, is the one we issued, valid now by our own status
+  // data, and its TCKN is a holder's. UserError "holder.card_login_failed"
+  // (audited with the reason) otherwise.
+  store::HolderRecord log_in_with_card(const CardLoginProof& proof, const std::string& origin,
+                                       const std::string& nonce);
 
   // Güvenlik Sözcüğümü Unuttum: mails a single-use link when the number is
   // a holder's (and says nothing either way).
@@ -102,6 +130,10 @@ class HolderDesk {
   void tell_everywhere(const std::string& mobile, const std::string& email, const std::string& body);
   // The current security word again (Bilgi Güncelle), counted with the log-in's failures.
   bool current_word_right(const store::HolderRecord& h, const std::string& word);
+  // The card serial of the holder's card in use, and the request its PIN/PUK record belongs to.
+  std::pair<std::string, std::int64_t> card_in_use(const std::string& tckn);
+  // A problem with an unlock request: audited, then UserError(key).
+  [[noreturn]] void unlock_refused(const store::HolderRecord& h, const std::string& key, const std::string& reason);
 
   store::Ledger& ledger_;
   notify::Notifications& notifications_;

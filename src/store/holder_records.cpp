@@ -108,10 +108,10 @@ void UnlockRepository::insert(UnlockAuthorization& u) {
   u.id = next_id(db_, "unlock_authorizations");
   u.created_at = now_seconds();
   long long id = u.id, expires = u.expires_at, created = u.created_at;
-  db_.sql() << "INSERT INTO unlock_authorizations (id, tckn, card_serial, token_hash, sealed_pin, expires_at, "
-               "created_at) VALUES (:i, :t, :c, :h, :p, :e, :n)",
+  db_.sql() << "INSERT INTO unlock_authorizations (id, tckn, card_serial, token_hash, sealed_pin, server_key, "
+               "expires_at, created_at) VALUES (:i, :t, :c, :h, :p, :k, :e, :n)",
       soci::use(id), soci::use(u.tckn), soci::use(u.card_serial), soci::use(u.token_hash), soci::use(u.sealed_pin),
-      soci::use(expires), soci::use(created);
+      soci::use(u.server_key), soci::use(expires), soci::use(created);
 }
 
 int UnlockRepository::destroy_for(const std::string& tckn) {
@@ -135,19 +135,57 @@ std::int64_t UnlockRepository::spent_count(std::int64_t now) {
   return n;
 }
 
-std::optional<UnlockAuthorization> UnlockRepository::open_for(const std::string& tckn, std::int64_t now) {
+namespace {
+
+// The newest unused, unexpired authorisation of `tckn` (with `token_hash` when not empty).
+std::optional<UnlockAuthorization> open_unlock(Database& db, const std::string& tckn, const std::string& token_hash,
+                                               std::int64_t now) {
   UnlockAuthorization u;
-  long long id = 0, expires = 0, used = 0, created = 0, at = now;
-  db_.sql() << "SELECT id, tckn, card_serial, token_hash, sealed_pin, expires_at, used_at, created_at "
-               "FROM unlock_authorizations WHERE tckn = :t AND used_at = 0 AND expires_at > :n ORDER BY id DESC LIMIT 1",
-      soci::use(tckn), soci::use(at), soci::into(id), soci::into(u.tckn), soci::into(u.card_serial),
-      soci::into(u.token_hash), soci::into(u.sealed_pin), soci::into(expires), soci::into(used), soci::into(created);
-  if (!db_.sql().got_data()) return std::nullopt;
+  long long id = 0, expires = 0, used = 0, created = 0, released = 0, at = now;
+  std::string any = token_hash.empty() ? "1" : "0";
+  db.sql() << "SELECT id, tckn, card_serial, token_hash, sealed_pin, server_key, new_puk, expires_at, used_at, "
+              "created_at, released_at FROM unlock_authorizations WHERE tckn = :t AND used_at = 0 AND expires_at > :n "
+              "AND (:a = '1' OR token_hash = :h) ORDER BY id DESC LIMIT 1",
+      soci::use(tckn), soci::use(at), soci::use(any), soci::use(token_hash), soci::into(id), soci::into(u.tckn),
+      soci::into(u.card_serial), soci::into(u.token_hash), soci::into(u.sealed_pin), soci::into(u.server_key),
+      soci::into(u.new_puk), soci::into(expires), soci::into(used), soci::into(created), soci::into(released);
+  if (!db.sql().got_data()) return std::nullopt;
   u.id = id;
   u.expires_at = expires;
   u.used_at = used;
   u.created_at = created;
+  u.released_at = released;
   return u;
+}
+
+}  // namespace
+
+std::optional<UnlockAuthorization> UnlockRepository::open_for(const std::string& tckn, std::int64_t now) {
+  return open_unlock(db_, tckn, "", now);
+}
+
+std::optional<UnlockAuthorization> UnlockRepository::find_open(const std::string& tckn, const std::string& token_hash,
+                                                               std::int64_t now) {
+  if (token_hash.empty()) return std::nullopt;
+  return open_unlock(db_, tckn, token_hash, now);
+}
+
+bool UnlockRepository::release(std::int64_t id, const std::string& new_puk, std::int64_t now) {
+  long long i = id, at = now;
+  soci::statement st = (db_.sql().prepare << "UPDATE unlock_authorizations SET released_at = :n, new_puk = :p "
+                                             "WHERE id = :i AND released_at = 0 AND used_at = 0",
+                        soci::use(at), soci::use(new_puk), soci::use(i));
+  st.execute(true);
+  return st.get_affected_rows() == 1;
+}
+
+bool UnlockRepository::use(std::int64_t id, std::int64_t now) {
+  long long i = id, at = now;
+  soci::statement st = (db_.sql().prepare << "UPDATE unlock_authorizations SET used_at = :n "
+                                             "WHERE id = :i AND released_at <> 0 AND used_at = 0",
+                        soci::use(at), soci::use(i));
+  st.execute(true);
+  return st.get_affected_rows() == 1;
 }
 
 }  // namespace tugra::store

@@ -62,10 +62,13 @@ class ResetLinkRepository {
   Database& db_;
 };
 
+// Kilit Çözme: the portal's nonce (hashed) for one card; the portal's
+// X25519 secret key of the operation and, once the old PUK was released, the
+// agent's new PUK, both sealed by the master key.
 struct UnlockAuthorization {
   std::int64_t id = 0;
-  std::string tckn, card_serial, token_hash, sealed_pin;
-  std::int64_t expires_at = 0, used_at = 0, created_at = 0;
+  std::string tckn, card_serial, token_hash, sealed_pin, server_key, new_puk;
+  std::int64_t expires_at = 0, used_at = 0, created_at = 0, released_at = 0;
 };
 
 class UnlockRepository {
@@ -73,6 +76,13 @@ class UnlockRepository {
   explicit UnlockRepository(Database& db) : db_(db) {}
   void insert(UnlockAuthorization& u);  // assigns the id
   std::optional<UnlockAuthorization> open_for(const std::string& tckn, std::int64_t now);
+  // The holder's unused, unexpired authorisation with this nonce hash.
+  std::optional<UnlockAuthorization> find_open(const std::string& tckn, const std::string& token_hash,
+                                               std::int64_t now);
+  // The old PUK goes out once: false when it was released already.
+  bool release(std::int64_t id, const std::string& new_puk, std::int64_t now);
+  // Used once, after a release: false otherwise.
+  bool use(std::int64_t id, std::int64_t now);
   // Deletes authorisations (and so their sealed PINs): all of a holder's;
   // or, everyone's, those expired or used by `now`. Returns how many.
   int destroy_for(const std::string& tckn);

@@ -35,33 +35,9 @@ const SmsFlow& holder_sms_flow() {
   return flow;
 }
 
-Data frame() {
-  Data d;
-  d.set("holder_crumb", true);
-  return d;
-}
-
-// The logged-in holder's page frame: the menu bar and the session warning.
-Data menu_frame(Exchange& ex, const store::HolderRecord& h) {
-  Data d = frame();
-  d.set("holder_nav", true);
-  d.set("session_seconds", std::to_string(ex.settings->session_seconds));
-  d.set("holder_name", h.given_name + " " + h.surname);
-  return d;
-}
-
-// The logged-in holder, or nullopt (not logged in, or the security word was
-// changed since: every session ends then).
-std::optional<store::HolderRecord> holder(Exchange& ex) {
-  Session* s = ex.session(false);
-  if (!s || s->holder_tckn.empty()) return std::nullopt;
-  auto h = ex.portal.backends.with([&](Backend& b) { return b.holders().find(s->holder_tckn); });
-  if (!h || h->session_epoch != s->holder_epoch) {
-    ex.end_session();
-    return std::nullopt;
-  }
-  return h;
-}
+Data frame() { return holder_frame(); }
+Data menu_frame(Exchange& ex, const store::HolderRecord& h) { return holder_menu_frame(ex, h); }
+std::optional<store::HolderRecord> holder(Exchange& ex) { return logged_in_holder(ex); }
 
 Response to_login() { return Response::redirect("/bireysel/giris"); }
 
@@ -413,7 +389,8 @@ Data pin_puk_data(Exchange& ex, const store::HolderRecord& h) {
   Data d = menu_frame(ex, h);
   if (secrets) {
     d.set("card_serial", secrets->card_serial);
-    d.set("pin", secrets->secret.pin);
+    if (secrets->secret.pin.empty()) d.set("pin_own", true);  // set by the holder in Kilit Çözme
+    else d.set("pin", secrets->secret.pin);
     if (!secrets->secret.puk.empty()) d.set("puk", secrets->secret.puk);
     d.set("has_secrets", true);
   }
@@ -453,38 +430,6 @@ Response delete_pin_puk(Exchange& ex) {
   }
   ex.portal.backends.with([&](Backend& b) { return b.holders().delete_secrets(h->tckn); });
   return Response::redirect("/bireysel/pin-puk?deleted=1");
-}
-
-// --- Kilit Çözme ----------------------------------------------------------------------
-
-Response unlock_page(Exchange& ex, const store::HolderRecord& h, const std::string& error, int status = 200) {
-  Data d = menu_frame(ex, h);
-  if (!error.empty()) d.set("error", error);
-  Session* s = ex.session(false);
-  if (s && !s->unlock_token.empty()) {
-    d.set("token", s->unlock_token);
-    s->unlock_token.clear();  // shown once
-  }
-  return ex.page("holder_unlock", d, ex.text("web.holder.unlock_title"), status);
-}
-
-Response show_unlock(Exchange& ex) {
-  auto h = holder(ex);
-  if (!h) return to_login();
-  return unlock_page(ex, *h, "");
-}
-
-Response post_unlock(Exchange& ex) {
-  auto h = holder(ex);
-  if (!h) return to_login();
-  try {
-    std::string token = ex.portal.backends.with(
-        [&](Backend& b) { return b.holders().authorize_unlock(*h, ex.field("new_pin")); });
-    ex.session(false)->unlock_token = token;
-  } catch (const UserError& e) {
-    return unlock_page(ex, *h, e.text(ex.lang), 400);
-  }
-  return Response::redirect("/bireysel/kilit-coz");
 }
 
 Response logout(Exchange& ex) {
@@ -562,6 +507,31 @@ Response post_reset(Exchange& ex) {
 
 }  // namespace
 
+Data holder_frame() {
+  Data d;
+  d.set("holder_crumb", true);
+  return d;
+}
+
+Data holder_menu_frame(Exchange& ex, const store::HolderRecord& h) {
+  Data d = holder_frame();
+  d.set("holder_nav", true);
+  d.set("session_seconds", std::to_string(ex.settings->session_seconds));
+  d.set("holder_name", h.given_name + " " + h.surname);
+  return d;
+}
+
+std::optional<store::HolderRecord> logged_in_holder(Exchange& ex) {
+  Session* s = ex.session(false);
+  if (!s || s->holder_tckn.empty()) return std::nullopt;
+  auto h = ex.portal.backends.with([&](Backend& b) { return b.holders().find(s->holder_tckn); });
+  if (!h || h->session_epoch != s->holder_epoch) {
+    ex.end_session();  // the security word was changed since: every session ends then
+    return std::nullopt;
+  }
+  return h;
+}
+
 void add_holder_pages(PortalState& p) {
   p.routes["GET /bireysel"] = start;
   p.routes["GET /bireysel/giris"] = show_login;
@@ -586,8 +556,6 @@ void add_holder_pages(PortalState& p) {
   p.routes["GET /bireysel/pin-puk"] = show_pin_puk;
   p.routes["GET /bireysel/pin-puk.pdf"] = pin_puk_pdf;
   p.routes["POST /bireysel/pin-puk/sil"] = delete_pin_puk;
-  p.routes["GET /bireysel/kilit-coz"] = show_unlock;
-  p.routes["POST /bireysel/kilit-coz"] = post_unlock;
   p.routes["POST /bireysel/cikis"] = logout;
   p.routes["GET /bireysel/sozcuk/unuttum"] = show_forgot;
   p.routes["POST /bireysel/sozcuk/unuttum"] = post_forgot;

@@ -27,11 +27,14 @@ constexpr const char* kSessionCookie = "tugra_session";
 constexpr const char* kHostSessionCookie = "__Host-tugra_session";
 constexpr const char* kLangCookie = "tugra_lang";
 
-// Content-Security-Policy: no inline script or style, nothing from elsewhere,
-// never framed.
-constexpr const char* kCsp =
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; object-src 'none'; "
-    "base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+// Content-Security-Policy: no inline script or style, nothing from elsewhere
+// but the holder's card agent (scripts may talk to it), never framed.
+std::string content_security_policy(const std::string& agent_url) {
+  std::string agent = agent_url;
+  while (!agent.empty() && agent.back() == '/') agent.pop_back();
+  return "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self' " + agent +
+         "; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+}
 
 std::string cookie_value(const std::string& header, std::string_view name) {
   std::size_t pos = 0;
@@ -255,7 +258,9 @@ PortalState::PortalState(const Config& cfg)
       post_limiter(static_cast<int>(cfg.integer("portal.posts_per_minute"))),
       captcha_limiter(static_cast<int>(cfg.integer("portal.captchas_per_minute"))),
       officer_login_limiter(static_cast<int>(cfg.integer("portal.officer_logins_per_minute"))),
-      backends(cfg, static_cast<int>(std::max<long long>(1, cfg.integer("portal.threads")))) {
+      backends(cfg, static_cast<int>(std::max<long long>(1, cfg.integer("portal.threads")))),
+      agent_url(cfg.str("agent.url")),
+      csp(content_security_policy(agent_url)) {
   ra::set_hash_cost(ra::HashCost::from_config(cfg));
   after_answer = std::make_unique<WorkQueue>(1);
   add_public_pages(*this);
@@ -264,6 +269,7 @@ PortalState::PortalState(const Config& cfg)
   add_holder_pages(*this);
   add_operator_pages(*this);
   add_verify_pages(*this);
+  add_card_agent_pages(*this);
 }
 
 void PortalState::reload(const Config& cfg) {
@@ -393,7 +399,7 @@ Response Exchange::finish(Response r) {
   if (set_lang_cookie)
     r.with("Set-Cookie", std::string(kLangCookie) + "=" + (lang == Lang::tr ? "tr" : "en") +
                              "; Path=/; Max-Age=31536000; SameSite=Strict" + secure);
-  r.with("Content-Security-Policy", kCsp)
+  r.with("Content-Security-Policy", portal.csp)
       .with("X-Frame-Options", "DENY")
       .with("Referrer-Policy", "same-origin")
       .with("Cross-Origin-Opener-Policy", "same-origin")
@@ -444,7 +450,8 @@ std::optional<Response> Portal::handle(const Request& request) {
         ex.uploads = std::move(parts->files);
       } else if (type.rfind("application/x-www-form-urlencoded", 0) == 0) {
         try {
-          ex.form = parse_form(request.body, FormLimits{64, 64, 2048});
+          // Values up to 8 KiB: the card agent's answers carry a certificate in base64.
+          ex.form = parse_form(request.body, FormLimits{64, 64, 8192});
         } catch (const std::exception&) {
           return ex.finish(ex.error_page(400, "web.error.form"));
         }

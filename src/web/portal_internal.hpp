@@ -168,6 +168,8 @@ class PortalState {
   std::map<std::string, Handler> routes;  // "GET /path"
   std::set<std::string> upload_routes;     // "POST /path" that take multipart/form-data
   std::vector<std::pair<std::string, Handler>> prefix_routes;  // "GET /prefix/"
+  std::string agent_url;  // the holder's card agent, as the pages' scripts reach it
+  std::string csp;        // Content-Security-Policy of every answer
 };
 
 // One request being answered.
@@ -225,6 +227,13 @@ void add_officer_pages(PortalState& portal);
 void add_holder_pages(PortalState& portal);
 void add_operator_pages(PortalState& portal);
 void add_verify_pages(PortalState& portal);
+void add_card_agent_pages(PortalState& portal);
+
+// The holder's pages share these (holder_pages.cpp).
+Data holder_frame();                                                   // the crumb of seeds 001-004
+Data holder_menu_frame(Exchange& ex, const store::HolderRecord& h);    // + the menu bar and session warning
+// The logged-in holder, or nullopt (not logged in, or the word changed since).
+std::optional<store::HolderRecord> logged_in_holder(Exchange& ex);
 
 // "<a>/<b>" templates and static files embedded in the binary.
 const std::string& template_text(const std::string& name);

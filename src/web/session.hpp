@@ -43,7 +43,10 @@ struct Session {
   // holder changes the security word anywhere.
   std::string holder_pending, holder_tckn, holder_mobile;
   std::int64_t holder_epoch = 0;
-  std::string unlock_token;  // shown once after Kilit Çözme
+  // The card agent's operation this page asked for (E-İmzalı Giriş, Kilit
+  // Çözme, PIN Değiştir): the portal's nonce, what it is for ("login",
+  // "unlock", "pin"), and for Kilit Çözme the card and the portal's key.
+  std::string agent_nonce, agent_purpose, agent_card, agent_server_key;
   // Bilgi Güncelle: a new mobile / e-mail waiting for the code sent to it.
   std::string contact_mobile, contact_email, contact_mobile_hash, contact_email_hash;
   std::int64_t contact_expires = 0;
@@ -56,7 +59,7 @@ struct Session {
   // Someone is under way here (an application, a log-in), not just a captcha shown.
   bool established() const {
     return applicant || application_id || !holder_pending.empty() || !holder_tckn.empty() || officer_pending ||
-           officer_id;
+           officer_id || !agent_nonce.empty();
   }
 };
 

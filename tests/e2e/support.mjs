@@ -1,6 +1,7 @@
 // Shared by the browser tests: a throwaway Tugra home with the demo data,
 // `tugra serve` on a free loopback port, Debian's chromium driven by
 // playwright-core, and screenshots kept as test artifacts.
+import assert from "node:assert/strict";
 import { execFileSync, spawn } from "node:child_process";
 import { createHmac } from "node:crypto";
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
@@ -12,7 +13,7 @@ import { chromium } from "playwright-core";
 export const TUGRA = process.env.TUGRA_BIN ?? "build/bin/tugra";
 export const ARTIFACTS = process.env.TUGRA_E2E_ARTIFACTS ?? "build/e2e-artifacts";
 
-function freePort() {
+export function freePort() {
   return new Promise((resolve) => {
     const server = createServer();
     server.listen(0, "127.0.0.1", () => {
@@ -151,4 +152,51 @@ export async function makeCard(browser, home, person, officerTotp) {
 export function lastCode(home, to) {
   const messages = JSON.parse(home.tugra("outbox", "--to", to, "--limit", "1", "--json"));
   return messages[0].body.match(/\b(\d{6})\b/)[1];
+}
+
+// Şifreli Giriş of seed 001 as a holder types it (the captcha is fixed in demo mode).
+export async function holderLogIn(page, home, person, camera, word = person.word) {
+  await page.goto(home.base + "/");
+  await page.getByRole("link", { name: /Bireysel/ }).first().click();
+  await camera?.shot(page, "user-verification");
+  await page.getByRole("link", { name: "Şifreli Giriş" }).click();
+  await page.getByLabel("Kimlik No").fill(person.identity.tckn);
+  await page.getByLabel("Resimdeki Yazı").fill("abcde");
+  await page.getByLabel("Güvenlik Sözcüğü", { exact: true }).fill(word);
+  await camera?.shot(page, "password-login");
+  await page.getByRole("button", { name: "Giriş" }).click();
+}
+
+// The SMS confirmation after Şifreli Giriş, through to the menu.
+export async function holderSms(page, home, person, camera) {
+  await page.waitForURL(/\/bireysel\/sms$/);
+  assert.equal(await page.locator("#masked-phone").innerText(), person.mobileE164.slice(3, 5) + "* *** ** **");
+  await camera?.shot(page, "sms-confirm");
+  await page.getByRole("button", { name: "Onay" }).click();
+  await page.waitForURL(/\/bireysel\/sms\/kod$/);
+  await camera?.shot(page, "sms-code");
+  await page.getByLabel("SMS Onay Kodu:").fill(lastCode(home, person.mobileE164));
+  await page.getByRole("button", { name: "Gönder" }).click();
+  await page.waitForURL(/\/bireysel\/menu$/);
+}
+
+// `tugra agent` on a free loopback port for the pages of `home` (set
+// home.env.TUGRA_AGENT_URL to agent.url before home.serve()).
+export class Agent {
+  static async start(home, port, origins) {
+    const agent = new Agent();
+    agent.url = `http://127.0.0.1:${port}`;
+    agent.process = spawn(TUGRA, ["agent", "--listen", `127.0.0.1:${port}`, ...origins.flatMap((o) => ["--origin", o])],
+      { env: home.env, stdio: "ignore" });
+    for (let i = 0; i < 150; i++) {
+      try {
+        if ((await fetch(agent.url + "/v1/status", { headers: { Origin: origins[0] } })).ok) return agent;
+      } catch {}
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error("tugra agent did not start");
+  }
+  stop() {
+    this.process?.kill("SIGTERM");
+  }
 }

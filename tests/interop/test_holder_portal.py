@@ -506,22 +506,27 @@ class HolderPortal(PortalSteps, unittest.TestCase):
             self.make_card(person, mobile="0535 999 88 77")
         b = self.holder_login(person, mobile="+905359998877")
         _, _, page = b.get("/bireysel/kilit-coz")
-        self.assertIn("Yeni PIN Üret", page)
-        status, _, page = b.post("/bireysel/kilit-coz", {"new_pin": "12ab56"})
-        self.assertEqual(status, 400)
-        self.assertIn("6 karakter", page)
-        self.assertEqual(b.post("/bireysel/kilit-coz", {"new_pin": "246810"})[:2], (303, "/bireysel/kilit-coz"))
-        _, _, page = b.get("/bireysel/kilit-coz")
-        token = re.search(r'id="unlock-token">([A-Za-z0-9_-]+)<', page).group(1)
-        self.assertIn("kart ajanı gereklidir", page)
-        _, _, page = b.get("/bireysel/kilit-coz")
-        self.assertNotIn(token, page)  # shown once
-        row = self.home.sql(f"SELECT sealed_pin || '|' || token_hash FROM unlock_authorizations WHERE tckn = '{person['tckn']}'")
-        self.assertNotIn("246810", row)
-        self.assertNotIn(token, row)
+        self.assertIn("Lütfen kartınızı kart okuyucusuna takınız", page)
+        self.assertEqual(b.post("/bireysel/kilit-coz", {})[:2], (303, "/bireysel/kilit-coz"))
+        _, headers, page = b.get("/bireysel/kilit-coz")
+        # The page hands the agent a nonce, the card and the portal's X25519 key; no PIN field.
+        nonce = re.search(r'data-nonce="([A-Za-z0-9_-]{43})"', page).group(1)
+        key = re.search(r'data-server-key="([A-Za-z0-9+/=]{44})"', page).group(1)
+        self.assertNotIn('name="new_pin"', page)
+        self.assertIn("connect-src 'self' http://127.0.0.1:24817", headers["Content-Security-Policy"])
+        row = self.home.sql(f"SELECT token_hash || '|' || server_key || '|' || sealed_pin FROM unlock_authorizations "
+                            f"WHERE tckn = '{person['tckn']}'")
+        self.assertNotIn(nonce, row)   # hashed
+        self.assertTrue(row.endswith("|"), row)  # no PIN on the server, sealed or not
         self.assertIn("card.unlock_authorized", self.home.tugra("audit", "list", "--limit", "100000").stdout.decode())
+        # A release with another nonce, or without the agent's sealed PUK, gives nothing out.
+        for fields in ({"nonce": "x" * 43}, {"nonce": nonce, "card_serial": "X", "agent_key": key, "sealed_new_puk": "AA"}):
+            status, _, answer = b.post("/bireysel/kilit-coz/puk", fields)
+            self.assertIn(status, (400, 403), answer)
+            self.assertNotIn("sealed_puk", answer)
+        self.assertEqual(self.home.sql(f"SELECT released_at FROM unlock_authorizations WHERE tckn = '{person['tckn']}'").strip(), "0")
         count = lambda: self.home.sql(f"SELECT COUNT(*) FROM unlock_authorizations WHERE tckn = '{person['tckn']}'").strip()
-        # Expired: the ca role destroys the sealed PIN whether anyone visits or not.
+        # Expired: the ca role destroys it whether anyone visits or not.
         self.home.sql(f"UPDATE unlock_authorizations SET expires_at = 1 WHERE tckn = '{person['tckn']}'")
         for _ in range(50):
             if count() == "0":
@@ -529,11 +534,15 @@ class HolderPortal(PortalSteps, unittest.TestCase):
             time.sleep(0.2)
         self.assertEqual(count(), "0")
         self.assertIn("card.unlock_expired", self.home.tugra("audit", "list", "--event", "card.unlock_expired").stdout.decode())
-        # "Parolalarımı Sil" destroys a waiting one too.
-        self.assertEqual(b.post("/bireysel/kilit-coz", {"new_pin": "135790"})[:2], (303, "/bireysel/kilit-coz"))
+        # "Parolalarımı Sil" destroys a waiting one too, and then the PUK cannot be released at all.
+        self.assertEqual(b.post("/bireysel/kilit-coz", {})[:2], (303, "/bireysel/kilit-coz"))
         self.assertEqual(count(), "1")
         b.get("/bireysel/pin-puk")
         self.assertEqual(b.post("/bireysel/pin-puk/sil", {"confirm": "1"})[0], 303)
+        self.assertEqual(count(), "0")
+        status, _, page = b.post("/bireysel/kilit-coz", {})
+        self.assertEqual(status, 400)
+        self.assertIn("Çağrı Merkezimizi arayınız", page)
         self.assertEqual(count(), "0")
 
     def test_forgotten_word_by_e_mail_link(self):
