@@ -2,7 +2,8 @@
 // machine): asks it for an operation bound to the portal's nonce, shows the
 // link to the agent's own page (where the holder types the PIN: this page
 // never sees it), follows the operation and hands its result to the portal.
-// Kilit Çözme also carries the sealed PUKs between the agent and the portal.
+// Kilit Çözme also carries the sealed PUKs between the agent and the portal;
+// signing first asks the portal to prepare the document for the card's certificate.
 "use strict";
 document.addEventListener("DOMContentLoaded", () => {
   const box = document.getElementById("agent-op");
@@ -30,10 +31,17 @@ document.addEventListener("DOMContentLoaded", () => {
   };
 
   const run = async () => {
-    const request = { kind: d.kind, nonce: d.nonce };
+    let request = { kind: d.kind, nonce: d.nonce };
     if (d.kind === "unlock") { request.card_serial = d.card; request.server_key = d.serverKey; }
     let operation;
     try {
+      if (d.kind === "sign") {
+        // The card's certificate first: the portal prepares the PDF's signature for it.
+        const certificate = await toAgent("/v1/certificate");
+        const card = await certificate.json();
+        if (!certificate.ok) throw new Error(card.message);
+        request = { ...request, ...(await toPortal(d.request, { certificate: card.certificate })) };
+      }
       const response = await toAgent("/v1/operations", request);
       operation = await response.json();
       if (!response.ok) throw new Error(operation.message);

@@ -38,7 +38,7 @@ std::optional<LoginStatement> LoginStatement::parse(const std::string& text) {
     std::string line;
     if (!std::getline(in, line) || line.rfind(name + ": ", 0) != 0) return false;
     out = line.substr(name.size() + 2);
-    return !out.empty();
+    return !out.empty() && out.find_first_of(" \t\r") == std::string::npos;
   };
   if (!field("origin", origin) || !field("nonce", nonce) || !field("time", time)) return std::nullopt;
   std::string rest;

@@ -39,9 +39,7 @@ struct VerifyOptions {
 };
 
 std::string tsa_url(const Config& config, const std::string& flag) {
-  if (!flag.empty()) return flag;
-  if (!config.str("sign.tsa_url").empty()) return config.str("sign.tsa_url");
-  return config.str("service.public_base_url") + "/tsa";
+  return flag.empty() ? sign::configured_tsa_url(config) : flag;
 }
 
 

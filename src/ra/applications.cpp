@@ -243,6 +243,23 @@ void ApplicationDesk::choose_wet_signature(store::Application& a) {
   save(a, from, "application.submitted", "applicant:" + a.tckn, R"({"signature":"wet"})");
 }
 
+void ApplicationDesk::receive_e_signed(store::Application& a, const std::function<std::int64_t()>& store_document) {
+  if (a.state != store::ApplicationState::confirmed && a.state != store::ApplicationState::submitted)
+    throw UserError("apply.not_confirmed");
+  auto from = a.state;
+  a.state = store::ApplicationState::received;
+  a.form_received_at = now_seconds();
+  ledger_.write([&] {
+    std::int64_t document = store_document();
+    a.receipt_no = "E-IMZA-" + std::to_string(document);
+    if (!store::ApplicationRepository(ledger_.database()).update(a, from))
+      throw UserError("application.state_changed", {{"id", std::to_string(a.id)}});
+    ledger_.record("application.e_signed", a.tckn, nlohmann::json{{"application", a.id}, {"document", document}}.dump(),
+                   "applicant:" + a.tckn);
+  });
+  ledger_.checkpoint();
+}
+
 std::optional<store::Officer> ApplicationDesk::officer_of(std::int64_t institution_id) {
   auto officers = store::OfficerRepository(ledger_.database()).for_institution(institution_id);
   if (officers.empty()) return std::nullopt;

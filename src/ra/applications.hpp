@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -67,6 +68,11 @@ class ApplicationDesk {
   void confirm(store::Application& application);
   // Step 5/6: the applicant signs the printed form by hand.
   void choose_wet_signature(store::Application& application);
+  // E-İmzalı Başvuru: the form arrived e-signed with the application
+  // (confirmed or submitted -> received, receipt "E-IMZA-<document id>");
+  // `store_document` keeps the signed form in the same transaction and
+  // returns its id.
+  void receive_e_signed(store::Application& application, const std::function<std::int64_t()>& store_document);
   // The officer named on step 6/6.
   std::optional<store::Officer> officer_of(std::int64_t institution_id);
 

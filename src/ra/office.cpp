@@ -33,6 +33,7 @@ Office::Office(const Config& config, std::shared_ptr<const MasterKey> master_key
       notifications_(std::make_unique<notify::Notifications>(config, ledger_->database())),
       applications_(std::make_unique<ApplicationDesk>(*ledger_, *notifications_, desk_settings(config))),
       holders_(std::make_unique<HolderDesk>(*ledger_, *notifications_, holder_settings(config), master_key)),
+      signed_documents_(std::make_unique<SignedDocuments>(*ledger_, *holders_, *applications_)),
       officers_(std::make_unique<OfficerAuth>(*ledger_, master_key)),
       drivers_(std::make_unique<DriverCatalog>(*ledger_, config.home() / "drivers")),
       shipments_(std::make_unique<Shipments>(*ledger_)),

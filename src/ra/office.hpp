@@ -19,6 +19,7 @@
 #include "ra/holder_desk.hpp"
 #include "ra/institutions.hpp"
 #include "ra/shipments.hpp"
+#include "ra/signed_documents.hpp"
 
 namespace tugra::notify {
 class Notifications;
@@ -43,6 +44,7 @@ class Office {
   OfficerAuth& officers() { return *officers_; }
   DriverCatalog& drivers() { return *drivers_; }
   Shipments& shipments() { return *shipments_; }
+  SignedDocuments& signed_documents() { return *signed_documents_; }
 
   // The portal's own reads, each by id.
   std::optional<store::Application> application(std::int64_t id);
@@ -88,6 +90,7 @@ class Office {
   std::unique_ptr<notify::Notifications> notifications_;
   std::unique_ptr<ApplicationDesk> applications_;
   std::unique_ptr<HolderDesk> holders_;
+  std::unique_ptr<SignedDocuments> signed_documents_;
   std::unique_ptr<OfficerAuth> officers_;
   std::unique_ptr<DriverCatalog> drivers_;
   std::unique_ptr<Shipments> shipments_;

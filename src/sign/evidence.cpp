@@ -11,6 +11,12 @@
 #include "crypto/openssl.hpp"
 
 namespace tugra::sign {
+
+std::string configured_tsa_url(const Config& config) {
+  if (!config.str("sign.tsa_url").empty()) return config.str("sign.tsa_url");
+  return config.str("service.public_base_url") + "/tsa";
+}
+
 namespace {
 
 std::string uri_of(const GENERAL_NAME* name) {

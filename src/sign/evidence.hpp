@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "common/bytes.hpp"
+#include "common/config.hpp"
 #include "crypto/openssl.hpp"
 
 namespace tugra::sign {
@@ -27,6 +28,10 @@ std::vector<ossl::Cert> timestamp_certificates(ByteView token);
 std::vector<std::string> crl_urls(const X509* certificate);
 std::vector<std::string> ocsp_urls(const X509* certificate);
 std::vector<std::string> ca_issuer_urls(const X509* certificate);
+
+// Where this service's timestamps come from: sign.tsa_url, else the
+// service's own TSA (service.public_base_url + "/tsa").
+std::string configured_tsa_url(const Config& config);
 
 class EvidenceFetcher {
  public:

@@ -430,6 +430,11 @@ std::string add_validation_data(const std::string& pdf, const ValidationData& da
   return update.finish();
 }
 
+std::array<std::int64_t, 4> PdfSignatureSlot::byte_range() const {
+  auto b = static_cast<std::int64_t>(contents_begin_) - 1, c = static_cast<std::int64_t>(contents_end_) + 1;
+  return {0, b, c, static_cast<std::int64_t>(document_.size()) - c};
+}
+
 Bytes PdfSignatureSlot::signed_bytes() const {
   Bytes out(document_.begin(), document_.begin() + static_cast<std::ptrdiff_t>(contents_begin_) - 1);
   out.insert(out.end(), document_.begin() + static_cast<std::ptrdiff_t>(contents_end_) + 1, document_.end());

@@ -6,6 +6,7 @@
 // rewrites the whole file, which would break every earlier signature).
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -83,6 +84,10 @@ class PdfSignatureSlot {
                    const std::optional<VisibleSignature>& visible, bool document_timestamp = false);
   // The bytes the signature covers (everything but /Contents).
   Bytes signed_bytes() const;
+  // The PDF with the empty signature (its /Contents all zeros), and the
+  // /ByteRange [a b c d] that leaves out exactly the <…> of /Contents.
+  const std::string& document() const { return document_; }
+  std::array<std::int64_t, 4> byte_range() const;
   // The signed PDF. UserError when the CMS is larger than the reserve.
   std::string fill(ByteView cms) const;
 

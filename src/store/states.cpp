@@ -88,9 +88,10 @@ bool allowed(CertStatus from, CertStatus to) {
 
 bool allowed(ApplicationState from, ApplicationState to) {
   using S = ApplicationState;
+  // An e-signed form (E-İmzalı Başvuru) arrives with the application: confirmed -> received.
   return listed(from, to, {{S::draft, S::draft}, {S::confirmed, S::draft}, {S::submitted, S::draft},
                            {S::draft, S::confirmed}, {S::confirmed, S::submitted}, {S::submitted, S::submitted},
-                           {S::submitted, S::received}, {S::received, S::approved}, {S::submitted, S::rejected},
+                           {S::confirmed, S::received}, {S::submitted, S::received}, {S::received, S::approved}, {S::submitted, S::rejected},
                            {S::received, S::rejected}});
 }
 

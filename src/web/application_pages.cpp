@@ -5,6 +5,8 @@
 //   /basvuru/sms/kod    4/6 code entry with the seconds left
 //   /basvuru/yontem     5/6 signing method
 //   /basvuru/islak      6/6 wet signature: the PDF and whom to hand it to
+//   /basvuru/e-imza     6/6 E-İmzalı Başvuru: the same PDF signed with a valid
+//                       card through the card agent; no paper goes to the officer
 #include "common/bytes.hpp"
 #include "common/clock.hpp"
 #include "common/error.hpp"
@@ -13,6 +15,7 @@
 #include "ra/contact.hpp"
 #include "ra/institutions.hpp"
 #include "web/application_pdf.hpp"
+#include "web/agent_support.hpp"
 #include "web/portal_internal.hpp"
 #include "web/sms_confirmation.hpp"
 
@@ -216,21 +219,88 @@ Response show_wet(Exchange& ex) {
   return ex.page("apply_wet", d, ex.text("web.apply.wet_title"));
 }
 
+}  // namespace
+
+// The printed application (step 6/6), wet-signed or e-signed alike.
+std::string application_print(Exchange& ex, const store::Application& a) {
+  ApplicationPrint print;
+  print.application_id = a.id;
+  print.form = ra::form_values(a);
+  print.security_word_hint = a.security_word_hint;
+  print.officer = ex.portal.backends.with([&](Backend& b) { return officer_text(b, a.institution_id); });
+  print.date = format_time(a.updated_at, "%d.%m.%Y");
+  return render_application_pdf(print);
+}
+
+namespace {
+
 Response application_pdf(Exchange& ex) {
   auto j = journey(ex);
   if (!j) return Response::redirect("/basvuru");
   if (j->application.state != store::ApplicationState::submitted) return Response::redirect("/basvuru/yontem");
-  ApplicationPrint print;
-  print.application_id = j->application.id;
-  print.form = ra::form_values(j->application);
-  print.security_word_hint = j->application.security_word_hint;
-  print.officer = ex.portal.backends.with([&](Backend& b) { return officer_text(b, j->application.institution_id); });
-  print.date = format_time(j->application.updated_at, "%d.%m.%Y");
   Response r;
   r.content_type = "application/pdf";
-  r.body = render_application_pdf(print);
+  r.body = application_print(ex, j->application);
   r.with("Content-Disposition", "inline; filename=\"basvuru-" + std::to_string(j->application.id) + ".pdf\"");
   return r;
+}
+
+// --- E-İmzalı Başvuru ------------------------------------------------------------------
+
+bool can_e_sign(const store::Application& a) {
+  return a.state == store::ApplicationState::confirmed || a.state == store::ApplicationState::submitted;
+}
+
+std::string esign_purpose(const store::Application& a) { return "application:" + std::to_string(a.id); }
+
+Response show_esign(Exchange& ex) {
+  auto j = journey(ex);
+  if (!j) return Response::redirect("/basvuru");
+  if (!can_e_sign(j->application)) return Response::redirect("/basvuru/yontem");
+  Data d = step_data(6);
+  d.set("application_id", std::to_string(j->application.id));
+  Data agent = agent_block(ex, "sign", begin_operation(*j->session, esign_purpose(j->application)), "/basvuru/e-imza/tamam");
+  agent.set("request", "/basvuru/e-imza/istek");
+  d.set("agent", agent);
+  return ex.page("apply_esign", d, ex.text("web.apply.esign_title"));
+}
+
+Response esign_request(Exchange& ex) {
+  auto j = journey(ex);
+  if (!j || !can_e_sign(j->application) || !operation_matches(ex, esign_purpose(j->application)))
+    return json_refusal(ex, UserError("esign.nothing_pending"), 403);
+  try {
+    return json_answer(200, prepare_card_signature(ex, *j->session, esign_purpose(j->application),
+                                                   application_print(ex, j->application),
+                                                   "basvuru-" + std::to_string(j->application.id) + ".pdf"));
+  } catch (const UserError& e) {
+    return json_refusal(ex, e);
+  }
+}
+
+Response esign_finish(Exchange& ex) {
+  auto j = journey(ex);
+  if (!j || !operation_matches(ex, esign_purpose(j->application)))
+    return json_refusal(ex, UserError("esign.nothing_pending"), 403);
+  end_operation(*j->session);
+  try {
+    auto signed_pdf = finish_card_signature(ex, *j->session, esign_purpose(j->application));
+    ex.portal.backends.with([&](Backend& b) { b.signed_documents().submit_application(j->application, signed_pdf); });
+    return json_answer(200, {{"redirect", "/basvuru/e-imzali"}});
+  } catch (const UserError& e) {
+    return json_refusal(ex, e);
+  }
+}
+
+Response show_esigned(Exchange& ex) {
+  auto j = journey(ex);
+  if (!j) return Response::redirect("/basvuru");
+  if (j->application.state != store::ApplicationState::received) return Response::redirect("/basvuru/yontem");
+  Data d = step_data(6);
+  d.set("application_id", std::to_string(j->application.id));
+  d.set("officer", ex.portal.backends.with([&](Backend& b) { return officer_text(b, j->application.institution_id); }));
+  d.set("done", true);
+  return ex.page("apply_esign", d, ex.text("web.apply.esign_title"));
 }
 
 Response logout(Exchange& ex) {
@@ -253,6 +323,10 @@ void add_application_pages(PortalState& p) {
   p.routes["POST /basvuru/yontem"] = post_method;
   p.routes["GET /basvuru/islak"] = show_wet;
   p.routes["GET /basvuru/form.pdf"] = application_pdf;
+  p.routes["GET /basvuru/e-imza"] = show_esign;
+  p.routes["POST /basvuru/e-imza/istek"] = esign_request;
+  p.routes["POST /basvuru/e-imza/tamam"] = esign_finish;
+  p.routes["GET /basvuru/e-imzali"] = show_esigned;
   p.routes["POST /cikis"] = logout;
 }
 

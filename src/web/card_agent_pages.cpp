@@ -10,53 +10,11 @@
 #include "common/bytes.hpp"
 #include "common/error.hpp"
 #include "ra/holder_desk.hpp"
+#include "web/agent_support.hpp"
 #include "web/portal_internal.hpp"
 
 namespace tugra::web {
 namespace {
-
-Response json_answer(int status, const nlohmann::json& body) {
-  Response r;
-  r.status = status;
-  r.content_type = "application/json";
-  r.body = body.dump();
-  return r;
-}
-
-Response json_refusal(Exchange& ex, const UserError& e, int status = 400) {
-  return json_answer(status, {{"error", e.key()}, {"message", e.text(ex.lang)}});
-}
-
-// A new operation for the agent, remembered in the session.
-std::string begin_operation(Session& s, const std::string& purpose) {
-  s.agent_nonce = base64url_encode(random_bytes(32));
-  s.agent_purpose = purpose;
-  s.agent_card.clear();
-  s.agent_server_key.clear();
-  return s.agent_nonce;
-}
-
-// The operation `purpose` of this session, when the page's nonce is its nonce.
-bool operation_matches(Exchange& ex, const std::string& purpose) {
-  Session* s = ex.session(false);
-  return s && s->agent_purpose == purpose && !s->agent_nonce.empty() && ex.field("nonce") == s->agent_nonce;
-}
-
-void end_operation(Session& s) {
-  s.agent_nonce.clear();
-  s.agent_purpose.clear();
-  s.agent_card.clear();
-  s.agent_server_key.clear();
-}
-
-Data agent_block(Exchange& ex, const std::string& kind, const std::string& nonce, const std::string& finish) {
-  Data a;
-  a.set("url", ex.portal.agent_url);
-  a.set("kind", kind);
-  a.set("nonce", nonce);
-  a.set("finish", finish);
-  return a;
-}
 
 // The origin the holder's browser is on, as it told us (the agent put the
 // same browser's word for it into the statement).

@@ -8,6 +8,7 @@
 #include "ra/applications.hpp"
 #include "ra/institutions.hpp"
 #include "ra/password_hash.hpp"
+#include "web/agent_support.hpp"
 #include "web/portal_internal.hpp"
 
 namespace tugra::web {
@@ -160,6 +161,12 @@ Response detail_page(Exchange& ex, const std::string& error = "", int status = 2
     if ((a.state == store::ApplicationState::submitted || a.state == store::ApplicationState::received) && a.tckn != o->tckn) d.set("can_reject", true);
     if (a.tckn == o->tckn) d.set("own", true);
     if (a.production_request_id) d.set("production_request", std::to_string(a.production_request_id));
+    // E-İmzalı Başvuru's form, and a paper renewal's e-approved undertaking.
+    Data documents{Data::type::list};
+    for (const char* kind : {"application", "renewal_undertaking"})
+      if (auto doc = b.signed_documents().find(kind, std::to_string(a.id))) documents.push_back(signed_document_data(ex, *doc));
+    if (!documents.is_empty_list()) d.set("signed_documents", documents);
+    if (a.receipt_no.rfind("E-IMZA-", 0) == 0) d.set("e_signed", true);
     if (!error.empty()) d.set("error", error);
     return d;
   });
@@ -167,8 +174,23 @@ Response detail_page(Exchange& ex, const std::string& error = "", int status = 2
   return ex.page("officer_detail", *result, ex.text("web.kurum.detail_title"), status);
 }
 
+// /kurum/basvuru/{id}/belge?tur=application|renewal_undertaking: the signed PDF.
+Response signed_document(Exchange& ex) {
+  std::int64_t id = id_in_path(ex.req.path);
+  auto doc = ex.portal.backends.with([&](Backend& b) -> std::optional<store::SignedDocument> {
+    auto o = officer(ex, b);
+    if (!o) return std::nullopt;
+    b.applications().get(*o, id);  // the officer's own institution's application, or UserError
+    std::string kind = ex.param("tur") == "renewal_undertaking" ? "renewal_undertaking" : "application";
+    return b.signed_documents().find(kind, std::to_string(id));
+  });
+  if (!doc) return ex.error_page(404, "web.error.not_found");
+  return signed_pdf_response(*doc);
+}
+
 Response show_detail(Exchange& ex) {
   std::string path = ex.req.path;
+  if (path.size() > 6 && path.compare(path.size() - 6, 6, "/belge") == 0) return signed_document(ex);
   if (path.find('/', std::string("/kurum/basvuru/").size()) != std::string::npos)
     return ex.error_page(404, "web.error.not_found");
   return detail_page(ex);

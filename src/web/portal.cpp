@@ -270,6 +270,7 @@ PortalState::PortalState(const Config& cfg)
   add_operator_pages(*this);
   add_verify_pages(*this);
   add_card_agent_pages(*this);
+  add_e_approval_pages(*this);
 }
 
 void PortalState::reload(const Config& cfg) {

@@ -228,6 +228,11 @@ void add_holder_pages(PortalState& portal);
 void add_operator_pages(PortalState& portal);
 void add_verify_pages(PortalState& portal);
 void add_card_agent_pages(PortalState& portal);
+void add_e_approval_pages(PortalState& portal);
+
+// The printed application of step 6/6 with its undertaking, as a PDF
+// (application_pages.cpp; E-Onay shows a renewal's undertaking with it).
+std::string application_print(Exchange& ex, const store::Application& a);
 
 // The holder's pages share these (holder_pages.cpp).
 Data holder_frame();                                                   // the crumb of seeds 001-004

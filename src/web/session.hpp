@@ -20,6 +20,8 @@
 
 namespace tugra::web {
 
+struct PendingCardSignature;
+
 struct Session {
   std::mutex mutex;  // held by the request working on the session
   std::string id;
@@ -47,6 +49,8 @@ struct Session {
   // Çözme, PIN Değiştir): the portal's nonce, what it is for ("login",
   // "unlock", "pin"), and for Kilit Çözme the card and the portal's key.
   std::string agent_nonce, agent_purpose, agent_card, agent_server_key;
+  // A PDF prepared for the card to sign (web/card_signing.hpp).
+  std::shared_ptr<PendingCardSignature> pending_signature;
   // Bilgi Güncelle: a new mobile / e-mail waiting for the code sent to it.
   std::string contact_mobile, contact_email, contact_mobile_hash, contact_email_hash;
   std::int64_t contact_expires = 0;

@@ -8,11 +8,13 @@
 // ever reaches the portal: every request the browser sends it is captured.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { Agent, Camera, Home, freePort, holderLogIn, holderSms, launchBrowser, makeCard } from "./support.mjs";
+import { Agent, Camera, Home, applicationId, applyOnline, freePort, holderLogIn, holderSms, launchBrowser, makeCard,
+         officerClient } from "./support.mjs";
 
-const OFFICER_TOTP = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
+const OFFICER_TOTP = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP", OPERATOR_TOTP = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ";
 const VCARD = process.env.TUGRA_VCARD_MODULE ?? "build/lib/libtugra-vcard.so";
 const CAGRI = {
   identity: { tckn: "99900000210", sicil_no: "1234567890", given_name: "Çağrı Işıl", surname: "Öztürk",
@@ -26,10 +28,14 @@ let home, browser, agent, context, page;
 const portalBodies = [];
 
 before(async () => {
-  home = new Home({ TUGRA_SERVICE_POLL_MILLISECONDS: "200" });
+  // The TSA must answer without a synchronised clock here (no NTP in the test machine).
+  home = new Home({ TUGRA_SERVICE_POLL_MILLISECONDS: "200", TUGRA_TSA_REQUIRE_SYNCHRONISED_CLOCK: "false" });
   home.env.TUGRA_VCARD_DIR = join(home.dir, "vcards");
   const agentPort = await freePort();
   home.env.TUGRA_AGENT_URL = `http://127.0.0.1:${agentPort}`;
+  // The certificates name this server for OCSP, CRLs and the TSA: signatures made here validate.
+  home.port = await freePort();
+  home.env.TUGRA_SERVICE_PUBLIC_BASE_URL = `http://127.0.0.1:${home.port}`;
   home.tugra("init");
   home.tugra("demo", "seed");
   await home.serve();
@@ -142,37 +148,124 @@ test("PIN Değiştir from the holder menu through the agent", async () => {
   assert.match(home.tugra("audit", "list", "--event", "card.pin_changed"), /card\.pin_changed/);
 });
 
-test("E-İmzalı Giriş: the card signs the log-in statement and the menu opens", async () => {
-  const camera = new Camera("card-agent");
+// Runs `steps` in a browser context of its own (another visitor), its requests captured too.
+async function inFreshContext(steps) {
   const fresh = await browser.newContext({ locale: "tr-TR" });
   fresh.setDefaultTimeout(15000);
   fresh.on("request", (r) => { if (r.url().startsWith(home.base)) portalBodies.push(r.postData() ?? ""); });
   const saved = [context, page];
   [context, page] = [fresh, await fresh.newPage()];
   try {
-    await page.goto(home.base + "/bireysel");
-    await page.getByRole("link", { name: "E-İmzalı Giriş" }).click();
-    await camera.shot(page, "card-login");
-    const agentPage = await confirmOnAgent(camera, "card-login", async (p) => {
-      const statement = await p.locator("#statement").innerText();
-      assert.match(statement, new RegExp(`origin: ${home.base}`));
-      assert.match(statement, /nonce: [A-Za-z0-9_-]{43}/);
-      await p.getByLabel("PIN", { exact: true }).fill("111111");
-      await p.getByRole("button", { name: "Onayla" }).click();
-      assert.match(await p.locator("#error").innerText(), /PIN hatalı|kalan|deneme/i);
-      await p.getByLabel("PIN", { exact: true }).fill(CHANGED_PIN);
-      await p.getByRole("button", { name: "Onayla" }).click();
-    });
-    await page.waitForURL(/\/bireysel\/menu$/);
-    assert.match(await page.locator("#holder-name").innerText(), /ÇAĞRI IŞIL ÖZTÜRK/);
-    await camera.shot(page, "card-login-menu");
-    await agentPage.close();
-    assert.match(home.tugra("audit", "list", "--event", "holder.card_login"), /holder\.card_login/);
+    await steps();
   } finally {
     [context, page] = saved;
     await fresh.close();
   }
+}
+
+test("E-İmzalı Giriş: the card signs the log-in statement and the menu opens", () => inFreshContext(async () => {
+  const camera = new Camera("card-agent");
+  await page.goto(home.base + "/bireysel");
+  await page.getByRole("link", { name: "E-İmzalı Giriş" }).click();
+  await camera.shot(page, "card-login");
+  const agentPage = await confirmOnAgent(camera, "card-login", async (p) => {
+    const statement = await p.locator("#statement").innerText();
+    assert.match(statement, new RegExp(`origin: ${home.base}`));
+    assert.match(statement, /nonce: [A-Za-z0-9_-]{43}/);
+    await p.getByLabel("PIN", { exact: true }).fill("111111");
+    await p.getByRole("button", { name: "Onayla" }).click();
+    assert.match(await p.locator("#error").innerText(), /PIN hatalı|kalan|deneme/i);
+    await p.getByLabel("PIN", { exact: true }).fill(CHANGED_PIN);
+    await p.getByRole("button", { name: "Onayla" }).click();
+  });
+  await page.waitForURL(/\/bireysel\/menu$/);
+  assert.match(await page.locator("#holder-name").innerText(), /ÇAĞRI IŞIL ÖZTÜRK/);
+  await camera.shot(page, "card-login-menu");
+  await agentPage.close();
+  assert.match(home.tugra("audit", "list", "--event", "holder.card_login"), /holder\.card_login/);
+}));
+
+// Signs the document the page offers with the card: the agent's page shows it, the PIN is typed there.
+async function signOnAgent(camera, name, documentName) {
+  return confirmOnAgent(camera, name, async (p) => {
+    assert.match(await p.locator("#document-name").innerText(), documentName);
+    assert.match(await p.locator("#document-sha256").innerText(), /^[0-9a-f]{64}$/);
+    await p.getByLabel("PIN", { exact: true }).fill(CHANGED_PIN);
+    await p.getByRole("button", { name: "Onayla" }).click();
+  });
+}
+
+// pdfsig (poppler) and `tugra verify` both accept a PDF the card signed here.
+function acceptedByOthers(pdf, name) {
+  const file = join(home.dir, name);
+  writeFileSync(file, pdf);
+  const pdfsig = spawnSync("pdfsig", [file], { encoding: "utf8" });
+  assert.match(pdfsig.stdout, /Signature Validation: Signature is Valid/, pdfsig.stdout + pdfsig.stderr);
+  assert.match(pdfsig.stdout, /Signer Certificate Common Name: ÇAĞRI IŞIL ÖZTÜRK/);
+  const verify = spawnSync(process.env.TUGRA_BIN ?? "build/bin/tugra", ["verify", file], { env: home.env, encoding: "utf8" });
+  assert.equal(verify.status, 0, verify.stdout + verify.stderr);
+}
+
+test("E-Onay: the certificate acceptance awaits, is signed with the card and kept with its report", async () => {
+  const camera = new Camera("card-agent");
+  await page.goto(home.base + "/bireysel/menu");
+  await page.getByRole("link", { name: "E-Onay İşlemleri" }).click();
+  assert.match(await page.locator("#awaited").innerText(), /Sertifika Kabul Beyanı/);
+  await camera.shot(page, "eonay-list");
+  const view = await context.request.get(home.base + "/bireysel/e-onay/belge?" +
+    (await page.getByRole("link", { name: "E-İmza ile Onayla" }).getAttribute("href")).split("?")[1]);
+  assert.equal(view.headers()["content-type"], "application/pdf");
+  await page.getByRole("link", { name: "E-İmza ile Onayla" }).click();
+  await signOnAgent(camera, "eonay", /acceptance-/);
+  await page.waitForURL(/\/bireysel\/e-onay\?ok=1$/, { timeout: 30000 });
+  assert.match(await page.locator("#notice").innerText(), /onaylandı/);
+  assert.match(await page.locator("#signed").innerText(), /Sertifika Kabul Beyanı[\s\S]*TOTAL-PASSED/);
+  assert.match(await page.locator("#none-awaited").innerText(), /bekleyen belge yok/);
+  await camera.shot(page, "eonay-signed");
+  const href = await page.locator("#signed a").first().getAttribute("href");
+  const signed = await (await context.request.get(home.base + href)).body();
+  acceptedByOthers(signed, "kabul-beyani.pdf");
+  // The call centre sees it too.
+  const operator = await officerClient(browser, home, OPERATOR_TOTP, "cagri.merkezi");
+  try {
+    const list = await operator.get(`/operator/belgeler?tckn=${CAGRI.identity.tckn}`);
+    assert.match(list, /Sertifika Kabul Beyanı[\s\S]*TOTAL-PASSED/);
+  } finally {
+    await operator.context.close();
+  }
 });
+
+test("E-İmzalı Başvuru: a renewal signed with the card reaches the officer without paper and is approved", () => inFreshContext(async () => {
+  const camera = new Camera("card-agent");
+  await applyOnline(context, home, CAGRI, "renewal");
+  await page.goto(home.base + "/basvuru/yontem");
+  await camera.shot(page, "apply-method");
+  await page.getByRole("link", { name: "E-İmzalı Başvuru" }).click();
+  await page.waitForURL(/\/basvuru\/e-imza$/);
+  await signOnAgent(camera, "apply-esign", /basvuru-\d+\.pdf/);
+  await page.waitForURL(/\/basvuru\/e-imzali$/, { timeout: 30000 });
+  assert.match(await page.locator("#esign-done").innerText(), /ıslak imzalı form teslim etmeniz gerekmez/);
+  await camera.shot(page, "apply-esigned");
+
+  const officer = await officerClient(browser, home, OFFICER_TOTP);
+  try {
+    const id = await applicationId(officer, CAGRI.identity.tckn);
+    const detail = await officer.get(`/kurum/basvuru/${id}`);
+    assert.match(detail, /E-İmzalı başvuru/);
+    assert.match(detail, /E-İmzalı Başvuru Formu: <span class="verdict">TOTAL-PASSED/);
+    assert.match(detail, /id="receipt">E-IMZA-\d+/);
+    assert.doesNotMatch(detail, /action="\/kurum\/basvuru\/\d+\/teslim"/);  // no paper to receive
+    const pdf = await officer.context.request.get(home.base + `/kurum/basvuru/${id}/belge?tur=application`);
+    assert.equal(pdf.status(), 200);
+    acceptedByOthers(await pdf.body(), "e-imzali-basvuru.pdf");
+    await officer.post(`/kurum/basvuru/${id}/onay`, {});
+    assert.match(await officer.get(`/kurum/basvuru/${id}`), /data-state="approved"/);
+  } finally {
+    await officer.context.close();
+  }
+  const audit = home.tugra("audit", "list", "--event", "application.e_signed");
+  assert.match(audit, /application\.e_signed/);
+}));
 
 // --- what is refused -------------------------------------------------------------------
 
@@ -236,6 +329,9 @@ test("the agent refuses other origins, other hosts and bad nonces", async () => 
 });
 
 test("a replayed PUK release and a second use of an unlock authorisation change nothing", async () => {
+  // The renewal's form set the security word anew, which ends every session of the holder: log in again.
+  await holderLogIn(page, home, CAGRI, null);
+  await holderSms(page, home, CAGRI, null);
   const before = (await pinPukPage()).puk;
   const d = await authorise();
   const { id } = await (await toAgent("/v1/operations",

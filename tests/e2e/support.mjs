@@ -36,8 +36,9 @@ export class Home {
   tugra(...args) {
     return execFileSync(TUGRA, args, { env: this.env, encoding: "utf8" });
   }
+  // On this.port when set (a test that names the address in certificates first), else a free one.
   async serve() {
-    this.port = await freePort();
+    this.port ??= await freePort();
     this.base = `http://127.0.0.1:${this.port}`;
     this.server = spawn(TUGRA, ["serve", "--listen", `127.0.0.1:${this.port}`], { env: this.env, stdio: "ignore" });
     for (let i = 0; i < 150; i++) {
@@ -88,59 +89,85 @@ export function totp(base32, at = Date.now()) {
   return String((mac.readUInt32BE(offset) & 0x7fffffff) % 1000000).padStart(6, "0");
 }
 
-// An application made and approved without the pages' clicks (the browser
-// test of seed 000 clicks through them): form posts through the context's
-// request API, which shares its cookies; then `tugra production run` makes
-// the card. Returns the new certificate's serial.
-export async function makeCard(browser, home, person, officerTotp) {
-  const context = await browser.newContext();
+// Form posts through a context's request API, which shares its cookies,
+// carrying the CSRF token of the last page read.
+function formClient(context, home) {
   const request = context.request;
-  let csrf = "";
-  const get = async (path) => {
+  const client = { csrf: "" };
+  client.get = async (path) => {
     const text = await (await request.get(home.base + path)).text();
     const m = text.match(/name="csrf" value="([^"]+)"/);
-    if (m) csrf = m[1];
+    if (m) client.csrf = m[1];
     return text;
   };
-  const post = async (path, form) => {
-    const response = await request.post(home.base + path, { form: { ...form, csrf }, maxRedirects: 0 });
-    if (response.status() !== 303) throw new Error(`${path}: ${response.status()} ${await response.text()}`);
-    return response.headers().location;
+  client.post = async (path, form, expect = 303) => {
+    const response = await request.post(home.base + path, { form: { ...form, csrf: client.csrf }, maxRedirects: 0 });
+    if (response.status() !== expect) throw new Error(`${path}: ${response.status()} ${await response.text()}`);
+    return response;
   };
-  await get("/basvuru");
-  await request.get(home.base + "/captcha.png");
-  await post("/basvuru", { ...person.identity, captcha: "ABCDE" });
-  await get("/basvuru/form");
-  await post("/basvuru/form", {
-    reader_type: "mini", years: "3", app_type: "new", publish: "yes", limit: "", unit: "Bilgi İşlem", title: "Uzman",
+  return client;
+}
+
+// Seed 000 steps 1/6 to 4/6 without the pages' clicks (the browser test of
+// seed 000 clicks through them), in `context`: the application is confirmed
+// and waits for its signing method (5/6).
+export async function applyOnline(context, home, person, appType = "new") {
+  const c = formClient(context, home);
+  await c.get("/basvuru");
+  await context.request.get(home.base + "/captcha.png");
+  await c.post("/basvuru", { ...person.identity, captcha: "ABCDE" });
+  await c.get("/basvuru/form");
+  await c.post("/basvuru/form", {
+    reader_type: "mini", years: "3", app_type: appType, publish: "yes", limit: "", unit: "Bilgi İşlem", title: "Uzman",
     address: "Gebze Yerleşkesi", il: "Kocaeli", ilce: "Gebze", postal_code: "41470", email: person.email,
     work_phone: "", work_ext: "", mobile: person.mobile, operator: "turkcell", home_phone: "", channel: "both",
     security_word: person.word, security_word2: person.word,
   });
-  await get("/basvuru/sms");
-  await post("/basvuru/sms", {});
-  await post("/basvuru/sms/kod", { code: lastCode(home, person.mobileE164) });
-  await get("/basvuru/yontem");
-  await post("/basvuru/yontem", {});
+  await c.get("/basvuru/sms");
+  await c.post("/basvuru/sms", {});
+  await c.post("/basvuru/sms/kod", { code: lastCode(home, person.mobileE164) });
+  return c;
+}
+
+// The demo officer (ali.camli, or the call centre's cagri.merkezi), logged in
+// with password and TOTP code, in a context of its own: a form client whose
+// context is `client.context`.
+export async function officerClient(browser, home, officerTotp, username = "ali.camli") {
+  const context = await browser.newContext();
+  const c = formClient(context, home);
+  c.context = context;
+  await c.get("/kurum/giris");
+  await c.post("/kurum/giris", { username, password: "Demo-Parola-2026" });
+  await c.get("/kurum/dogrulama");
+  // A code is taken once: a second log-in within its 30 seconds waits for the next one.
+  const step = () => Math.floor(Date.now() / 30000);
+  while (usedSteps.get(officerTotp) === step()) await new Promise((r) => setTimeout(r, 500));
+  usedSteps.set(officerTotp, step());
+  await c.post("/kurum/dogrulama", { code: totp(officerTotp) });
+  return c;
+}
+const usedSteps = new Map();
+
+// The officer's id of `tckn`'s newest application (the list page read last sets the CSRF token).
+export async function applicationId(officer, tckn) {
+  const list = await officer.get("/kurum");
+  return list.match(new RegExp(`href="/kurum/basvuru/(\\d+)">\\d+</a></td><td>${tckn}`))[1];
+}
+
+// An application made, handed in on paper and approved, then `tugra
+// production run` makes the card. Returns the new certificate's serial.
+export async function makeCard(browser, home, person, officerTotp) {
+  const context = await browser.newContext();
+  const applicant = await applyOnline(context, home, person);
+  await applicant.get("/basvuru/yontem");
+  await applicant.post("/basvuru/yontem", {});
   await context.close();
 
-  const officer = await browser.newContext();
-  const o = officer.request;
-  const oget = async (path) => {
-    const m = (await (await o.get(home.base + path)).text()).match(/name="csrf" value="([^"]+)"/);
-    if (m) csrf = m[1];
-  };
-  const opost = (path, form) => o.post(home.base + path, { form: { ...form, csrf }, maxRedirects: 0 });
-  await oget("/kurum/giris");
-  await opost("/kurum/giris", { username: "ali.camli", password: "Demo-Parola-2026" });
-  await oget("/kurum/dogrulama");
-  await opost("/kurum/dogrulama", { code: totp(officerTotp) });
-  const list = await (await o.get(home.base + "/kurum")).text();
-  csrf = list.match(/name="csrf" value="([^"]+)"/)[1];
-  const id = list.match(new RegExp(`href="/kurum/basvuru/(\\d+)">\\d+</a></td><td>${person.identity.tckn}`))[1];
-  await opost(`/kurum/basvuru/${id}/teslim`, { receipt_no: `DK-${id}` });
-  await opost(`/kurum/basvuru/${id}/onay`, {});
-  await officer.close();
+  const officer = await officerClient(browser, home, officerTotp);
+  const id = await applicationId(officer, person.identity.tckn);
+  await officer.post(`/kurum/basvuru/${id}/teslim`, { receipt_no: `DK-${id}` });
+  await officer.post(`/kurum/basvuru/${id}/onay`, {});
+  await officer.context.close();
 
   home.tugra("vcard", "add");
   home.tugra("production", "run");

@@ -53,6 +53,8 @@ class Install(unittest.TestCase):
         for f in ("usr/bin/tugra", "usr/lib/libtugra-vcard.so", "usr/lib/sysusers.d/tugra.conf",
                   "usr/lib/tmpfiles.d/tugra.conf", "usr/share/tugra/tugra.toml",
                   "usr/share/doc/tugra/nginx/tugra.conf", "usr/share/doc/tugra/OPERATIONS.md",
+                  "usr/share/doc/tugra/README.md", "usr/lib/systemd/user/tugra-agent.service",
+                  "usr/share/applications/tugra-agent.desktop",
                   *[f"usr/lib/systemd/system/tugra-{r}.service" for r in ROLES]):
             self.assertTrue(os.path.isfile(self.path(f)), f)
         self.assertTrue(os.access(self.path("usr/bin/tugra"), os.X_OK))
@@ -68,6 +70,13 @@ class Install(unittest.TestCase):
                          "PrivateTmp=yes", "CapabilityBoundingSet=\n", "StateDirectory=tugra",
                          "Environment=TUGRA_HOME=/var/lib/tugra", "Environment=TUGRA_CONFIG=/etc/tugra/tugra.toml"):
                 self.assertIn(line, unit, role)
+        # The card agent runs in the holder's own session, on their configuration.
+        with open(self.path("usr/lib/systemd/user/tugra-agent.service")) as f:
+            unit = f.read()
+        for line in ("ExecStart=/usr/bin/tugra agent\n", "Environment=TUGRA_HOME=%h/.config/tugra", "NoNewPrivileges=yes"):
+            self.assertIn(line, unit)
+        with open(self.path("usr/share/applications/tugra-agent.desktop")) as f:
+            self.assertIn("Exec=/usr/bin/tugra agent\n", f.read())
         # The default configuration is the binary's own, every key documented.
         with open(self.path("usr/share/tugra/tugra.toml")) as f:
             defaults = f.read()
@@ -79,6 +88,7 @@ class Install(unittest.TestCase):
         self.addCleanup(shutil.rmtree, prefix, True)
         make_install(PREFIX=prefix)  # the units then name a binary that exists here
         units = [os.path.join(prefix, f"lib/systemd/system/tugra-{r}.service") for r in ROLES]
+        units.append(os.path.join(prefix, "lib/systemd/user/tugra-agent.service"))
         r = run(["systemd-analyze", "verify", *units], check=False)
         self.assertEqual(r.returncode, 0, r.stderr.decode())
         self.assertEqual(r.stderr, b"", r.stderr.decode())

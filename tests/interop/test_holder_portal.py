@@ -19,7 +19,7 @@ import urllib.parse
 import harness
 from harness import http, run
 from loopback_servers import SmtpServer
-from portal_client import (AYSE, CAGRI, ISMAIL, SUKRU, WORD, Browser, PortalSteps, errors_in,
+from portal_client import (ALI, AYSE, CAGRI, ISMAIL, SUKRU, WORD, Browser, PortalSteps, errors_in,
                            fresh_totp)
 
 VCARD = os.environ.get("TUGRA_VCARD_MODULE", os.path.join(os.path.dirname(harness.TUGRA), "..", "lib",
@@ -501,10 +501,9 @@ class HolderPortal(PortalSteps, unittest.TestCase):
             limited.stop()
 
     def test_unlock_authorisation_for_the_card_agent(self):
-        person = AYSE
-        if self.home.sql(f"SELECT COUNT(*) FROM holders WHERE tckn = '{person['tckn']}'").strip() != "1":
-            self.make_card(person, mobile="0535 999 88 77")
-        b = self.holder_login(person, mobile="+905359998877")
+        person = ALI  # a holder of his own: another test deletes Ayşe's PIN/PUK
+        self.make_card(person, mobile="0535 999 88 71")
+        b = self.holder_login(person, mobile="+905359998871")
         _, _, page = b.get("/bireysel/kilit-coz")
         self.assertIn("Lütfen kartınızı kart okuyucusuna takınız", page)
         self.assertEqual(b.post("/bireysel/kilit-coz", {})[:2], (303, "/bireysel/kilit-coz"))
