@@ -293,11 +293,15 @@ int HolderDesk::delete_secrets(const std::string& tckn) {
 }
 
 std::pair<std::string, std::int64_t> HolderDesk::card_in_use(const std::string& tckn) {
-  std::string card_serial;
-  for (const auto& c : certificates(tckn))
-    if (!c.card_serial.empty() && (c.state == CertState::active || c.state == CertState::on_hold ||
-                                   c.state == CertState::suspended))
-      card_serial = c.card_serial;
+  // The card of the newest certificate in use, else of the newest one on
+  // hold or suspended (certificates() lists the newest first).
+  std::string card_serial, fallback;
+  for (const auto& c : certificates(tckn)) {
+    if (c.card_serial.empty()) continue;
+    if (c.state == CertState::active && card_serial.empty()) card_serial = c.card_serial;
+    if ((c.state == CertState::on_hold || c.state == CertState::suspended) && fallback.empty()) fallback = c.card_serial;
+  }
+  if (card_serial.empty()) card_serial = fallback;
   if (card_serial.empty()) throw UserError("holder.no_card");
   for (const auto& card : store::CardRepository(ledger_.database()).list(tckn))
     if (card.serial == card_serial) return {card_serial, card.request_id};

@@ -95,9 +95,9 @@ test("an applicant applies, the officer approves, a card is made", async () => {
   await page.getByLabel("SMS Doğrulama Kodu:").fill(code);
   await page.getByRole("button", { name: "Tamam" }).click();
 
-  // 5/6: e-signed shown but disabled; wet signature.
+  // 5/6: e-signed (through the card agent: card_agent.test.mjs) or wet signature; a first card is wet-signed.
   await page.waitForURL(/\/basvuru\/yontem$/);
-  assert.ok(await page.getByRole("button", { name: "E-İmzalı Başvuru" }).isDisabled());
+  assert.equal(await page.getByRole("link", { name: "E-İmzalı Başvuru" }).getAttribute("href"), "/basvuru/e-imza");
   await camera.shot(page, "step5-method");
   await page.getByRole("button", { name: "Islak İmzalı Başvuru" }).click();
 
