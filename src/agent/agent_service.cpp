@@ -94,7 +94,7 @@ AgentResponse AgentService::handle(const AgentRequest& r) {
 }
 
 AgentResponse AgentService::api(const AgentRequest& r) {
-  Lang lang = Lang::tr;
+  Lang lang = lang_of(r.accept_language);  // the page's browser says which the holder reads
   if (!policy_.allowed(r.origin)) return refusal(403, "agent.error.origin", lang);
   Headers cors = OriginPolicy::cors(r.origin);
   if (r.method == "OPTIONS") return {204, "", "", OriginPolicy::preflight(r.origin, r.private_network)};
@@ -134,7 +134,7 @@ AgentResponse AgentService::api(const AgentRequest& r) {
         return json_response(200, view, cors);
       }
       if (r.method == "POST" && puk) {
-        AgentResponse a = deliver_puk(*op, r.body);
+        AgentResponse a = deliver_puk(*op, r.body, lang);
         a.headers.insert(a.headers.end(), cors.begin(), cors.end());
         return a;
       }
@@ -271,8 +271,7 @@ AgentResponse AgentService::confirm(const AgentRequest& r, Lang lang, Operation&
   return render(lang, op, "");
 }
 
-AgentResponse AgentService::deliver_puk(Operation& op, const std::string& body) {
-  Lang lang = Lang::tr;
+AgentResponse AgentService::deliver_puk(Operation& op, const std::string& body, Lang lang) {
   if (op.request.kind != Kind::unlock || op.state != State::needs_puk) return refusal(409, "agent.error.not_waiting", lang);
   Bytes sealed = parse_puk_delivery(body);
   std::string puk;

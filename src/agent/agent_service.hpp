@@ -57,7 +57,7 @@ class AgentService {
   AgentResponse api(const AgentRequest& request);
   AgentResponse page(const AgentRequest& request, Lang lang);
   AgentResponse confirm(const AgentRequest& request, Lang lang, Operation& op);
-  AgentResponse deliver_puk(Operation& op, const std::string& body);
+  AgentResponse deliver_puk(Operation& op, const std::string& body, Lang lang);
   AgentResponse status();
   AgentResponse render(Lang lang, Operation& op, const std::string& error, int status = 200);
   // The card an operation works on; UserError when none (or not the authorised one) is inserted.

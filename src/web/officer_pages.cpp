@@ -161,10 +161,19 @@ Response detail_page(Exchange& ex, const std::string& error = "", int status = 2
     if ((a.state == store::ApplicationState::submitted || a.state == store::ApplicationState::received) && a.tckn != o->tckn) d.set("can_reject", true);
     if (a.tckn == o->tckn) d.set("own", true);
     if (a.production_request_id) d.set("production_request", std::to_string(a.production_request_id));
-    // E-İmzalı Başvuru's form, and a paper renewal's e-approved undertaking.
+    // E-İmzalı Başvuru's form, a paper renewal's e-approved undertaking, and
+    // the applicant's certificate acceptances (E-Onay).
     Data documents{Data::type::list};
+    auto add = [&](const store::SignedDocument& doc) {
+      Data row = signed_document_data(ex, doc);
+      row.set("link", "/kurum/basvuru/" + std::to_string(a.id) + "/belge?tur=" + doc.kind + "&konu=" + doc.subject);
+      documents.push_back(row);
+    };
     for (const char* kind : {"application", "renewal_undertaking"})
-      if (auto doc = b.signed_documents().find(kind, std::to_string(a.id))) documents.push_back(signed_document_data(ex, *doc));
+      if (auto doc = b.signed_documents().find(kind, std::to_string(a.id))) add(*doc);
+    for (const auto& listed : b.signed_documents().signed_by(a.tckn))
+      if (listed.kind == "acceptance")
+        if (auto doc = b.signed_documents().find(listed.kind, listed.subject)) add(*doc);
     if (!documents.is_empty_list()) d.set("signed_documents", documents);
     if (a.receipt_no.rfind("E-IMZA-", 0) == 0) d.set("e_signed", true);
     if (!error.empty()) d.set("error", error);
@@ -174,15 +183,21 @@ Response detail_page(Exchange& ex, const std::string& error = "", int status = 2
   return ex.page("officer_detail", *result, ex.text("web.kurum.detail_title"), status);
 }
 
-// /kurum/basvuru/{id}/belge?tur=application|renewal_undertaking: the signed PDF.
+// /kurum/basvuru/{id}/belge?tur=application|renewal_undertaking|acceptance[&konu=SERIAL]:
+// a signed PDF of the applicant's.
 Response signed_document(Exchange& ex) {
   std::int64_t id = id_in_path(ex.req.path);
   auto doc = ex.portal.backends.with([&](Backend& b) -> std::optional<store::SignedDocument> {
     auto o = officer(ex, b);
     if (!o) return std::nullopt;
-    b.applications().get(*o, id);  // the officer's own institution's application, or UserError
-    std::string kind = ex.param("tur") == "renewal_undertaking" ? "renewal_undertaking" : "application";
-    return b.signed_documents().find(kind, std::to_string(id));
+    auto a = b.applications().get(*o, id);  // the officer's own institution's application, or UserError
+    std::string kind = ex.param("tur");
+    auto found = kind == "acceptance" ? b.signed_documents().find(kind, ex.param("konu"))
+                 : kind == "renewal_undertaking" || kind == "application"
+                     ? b.signed_documents().find(kind, std::to_string(id))
+                     : std::nullopt;
+    if (found && found->tckn != a.tckn) return std::nullopt;  // the applicant's own documents only
+    return found;
   });
   if (!doc) return ex.error_page(404, "web.error.not_found");
   return signed_pdf_response(*doc);

@@ -253,6 +253,10 @@ test("E-İmzalı Başvuru: a renewal signed with the card reaches the officer wi
     const detail = await officer.get(`/kurum/basvuru/${id}`);
     assert.match(detail, /E-İmzalı başvuru/);
     assert.match(detail, /E-İmzalı Başvuru Formu: <span class="verdict">TOTAL-PASSED/);
+    assert.match(detail, /Sertifika Kabul Beyanı: <span class="verdict">TOTAL-PASSED/);  // the E-Onay of before
+    const acceptance = detail.match(/href="(\/kurum\/basvuru\/\d+\/belge\?tur=acceptance&amp;konu=[0-9A-F]+)"/)[1];
+    const acceptancePdf = await officer.context.request.get(home.base + acceptance.replaceAll("&amp;", "&"));
+    assert.equal(acceptancePdf.headers()["content-type"], "application/pdf");
     assert.match(detail, /id="receipt">E-IMZA-\d+/);
     assert.doesNotMatch(detail, /action="\/kurum\/basvuru\/\d+\/teslim"/);  // no paper to receive
     const pdf = await officer.context.request.get(home.base + `/kurum/basvuru/${id}/belge?tur=application`);
@@ -306,6 +310,11 @@ test("the agent refuses other origins, other hosts and bad nonces", async () => 
   assert.equal(allowed.status, 204);
   assert.equal(allowed.headers.get("access-control-allow-origin"), home.base);
   assert.equal(allowed.headers.get("access-control-allow-private-network"), "true");
+  // The agent listens on loopback only.
+  const exposed = spawnSync(process.env.TUGRA_BIN ?? "build/bin/tugra", ["agent", "--listen", "0.0.0.0:24999"],
+    { env: home.env, encoding: "utf8" });
+  assert.equal(exposed.status, 1);
+  assert.match(exposed.stderr, /yalnızca bu bilgisayarın kendi adresinde dinler/);
   // A name that resolves here (DNS rebinding) is not the agent.
   const rebound = spawnSync("curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "-H", "Host: evil.example",
     "-H", `Origin: ${home.base}`, agent.url + "/v1/status"], { encoding: "utf8" });
