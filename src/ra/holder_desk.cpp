@@ -91,6 +91,29 @@ void HolderDesk::unblock(const std::string& tckn, const std::string& actor) {
   ledger_.checkpoint();
 }
 
+std::string HolderDesk::issue_word(const std::string& tckn, const std::string& actor) {
+  auto h = find(tckn);
+  if (!h) throw UserError("holder.unknown", {{"tckn", tckn.substr(0, 20)}});
+  // Easy to read out and type: letters without the look-alikes (I/l/O) and
+  // digits without 0/1, 12 characters: about 70 bits.
+  static constexpr std::string_view kLetters = "ABCDEFGHJKLMNPRSTUVYZ", kDigits = "23456789";
+  std::string word;
+  for (int i = 0; i < 12; ++i) {
+    auto set = i % 4 == 3 ? kDigits : kLetters;
+    word += set[randombytes_uniform(static_cast<std::uint32_t>(set.size()))];
+  }
+  std::string hash = hash_secret(word);
+  ledger_.write([&] {
+    store::HolderRepository(ledger_.database()).set_security_word(tckn, hash);
+    store::ResetLinkRepository(ledger_.database()).void_all(tckn);
+    store::FailureRepository(ledger_.database()).clear(scope_of(tckn));
+    ledger_.record("holder.word_issued_by_call_centre", tckn, "{}", actor);
+  });
+  ledger_.checkpoint();
+  tell(*h, message("notify.holder_word_issued", {{"name", h->given_name + " " + h->surname}}));
+  return word;
+}
+
 std::optional<store::HolderRecord> HolderDesk::find(const std::string& tckn) {
   return store::HolderRepository(ledger_.database()).find(tckn);
 }

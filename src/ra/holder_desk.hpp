@@ -56,6 +56,12 @@ class HolderDesk {
   bool blocked(const std::string& tckn);
   // The call centre's unblock (audited as `actor`); UserError("holder.not_blocked").
   void unblock(const std::string& tckn, const std::string& actor);
+  // Seed 004: a holder who forgot the word and cannot read the registered
+  // e-mail calls the call centre, which gives a new one over the phone: a
+  // random word (returned once, to be read out; never stored but hashed),
+  // every session and reset link of the holder ended, a block lifted, and
+  // the holder told on their channel. UserError("holder.unknown").
+  std::string issue_word(const std::string& tckn, const std::string& actor);
   std::optional<store::HolderRecord> find(const std::string& tckn);
 
   std::vector<HolderCertificate> certificates(const std::string& tckn);

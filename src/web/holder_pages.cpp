@@ -8,6 +8,7 @@
 #include "common/bytes.hpp"
 #include "common/client_address.hpp"
 #include "common/clock.hpp"
+#include "common/display.hpp"
 #include "common/error.hpp"
 #include "ra/contact.hpp"
 #include "ra/holder_desk.hpp"
@@ -251,10 +252,14 @@ Response certificate_details(Exchange& ex) {
   }
   Data d = menu_frame(ex, *h);
   d.set("c", certificate_row(ex, *c));
-  d.set("subject", c->record.subject);
-  d.set("not_before", format_utc(c->record.not_before));
-  d.set("not_after", format_utc(c->record.not_after));
-  if (c->record.revoked_at) d.set("revoked_at", format_utc(*c->record.revoked_at));
+  // The subject as a person reads it: the name, and the identity number it carries.
+  for (const auto& [field, value] : dn_fields(c->record.subject)) {
+    if (field == "CN") d.set("subject_name", value);
+    if (field == "serialNumber") d.set("subject_id", value.rfind("PNOTR-", 0) == 0 ? value.substr(6) : value);
+  }
+  d.set("not_before", display_time(c->record.not_before));
+  d.set("not_after", display_time(c->record.not_after));
+  if (c->record.revoked_at) d.set("revoked_at", display_time(*c->record.revoked_at));
   if (c->record.renews) d.set("renews", *c->record.renews);
   return ex.page("holder_cert", d, ex.text("web.holder.cert_title"));
 }
@@ -284,6 +289,8 @@ Response show_update(Exchange& ex) {
   values["email"] = h->email;
   values["mobile"] = h->mobile;
   values["channel"] = h->channel;
+  // Numbers as the holder typed them ("0542 221 11 11"), not as stored (E.164).
+  for (const char* phone : {"mobile", "work_phone", "home_phone"}) values[phone] = display_phone(values[phone]);
   return update_page(ex, *h, values, {});
 }
 

@@ -4,6 +4,7 @@
 // rejection with a reason.
 #include "common/bytes.hpp"
 #include "common/clock.hpp"
+#include "common/display.hpp"
 #include "common/error.hpp"
 #include "ra/applications.hpp"
 #include "ra/institutions.hpp"
@@ -112,6 +113,8 @@ Data application_row(Exchange& ex, const store::Application& a) {
   row.set("name", v["given_name"] + " " + v["surname"]);
   row.set("state", ex.text(std::string("web.state.") + store::to_string(a.state)));
   row.set("state_code", std::string(store::to_string(a.state)));
+  // Yeni / Yenileme / Kayıp-Çalıntı / Diğer, as the form's choices read.
+  if (!v["app_type"].empty()) row.set("app_type", ex.text("web.choice.app_type_" + v["app_type"]));
   row.set("updated", format_time(a.updated_at, "%d.%m.%Y %H:%M"));
   return row;
 }
@@ -153,9 +156,15 @@ Response detail_page(Exchange& ex, const std::string& error = "", int status = 2
     d.set("a", application_row(ex, a));
     auto values = ra::form_values(a);
     values["security_word_hint"] = a.security_word_hint;
+    // The form's choices in words: "3 Yıl", "Her İkisi (E-posta+SMS)".
+    values["birth_date"] = display_date(values["birth_date"]);
+    for (const char* phone : {"mobile", "work_phone", "home_phone"}) values[phone] = display_phone(values[phone]);
+    for (const char* choice : {"years", "channel", "reader_type"})
+      if (!values[choice].empty()) values[std::string(choice) + "_text"] = ex.text(std::string("web.choice.") + choice + "_" + values[choice]);
     d.set("v", Exchange::values_data(values));
-    d.set("receipt_no", a.receipt_no);
-    d.set("reject_reason", a.reject_reason);
+    // Labels without a value are left out, not shown empty.
+    if (!a.receipt_no.empty()) d.set("receipt_no", a.receipt_no);
+    if (!a.reject_reason.empty()) d.set("reject_reason", a.reject_reason);
     if (a.state == store::ApplicationState::submitted) d.set("can_receive", true);
     if (a.state == store::ApplicationState::received && a.tckn != o->tckn) d.set("can_approve", true);
     if ((a.state == store::ApplicationState::submitted || a.state == store::ApplicationState::received) && a.tckn != o->tckn) d.set("can_reject", true);

@@ -13,9 +13,12 @@ namespace {
 
 std::optional<store::Officer> logged_in_operator(Exchange& ex, Backend& b) { return logged_in(ex, b, "operator"); }
 
-Response page(Exchange& ex, const store::Officer& o, const std::string& message, bool error, int status = 200) {
+// `new_word`: a security word just issued, shown this once to be read out.
+Response page(Exchange& ex, const store::Officer& o, const std::string& message, bool error, int status = 200,
+              const std::string& new_word = "") {
   Data d;
   d.set("operator", o.full_name);
+  if (!new_word.empty()) d.set("new_word", new_word);
   if (!message.empty()) d.set(error ? "error" : "notice", message);
   return ex.page("operator", d, ex.text("web.operator.title"), status);
 }
@@ -38,6 +41,22 @@ Response unblock(Exchange& ex) {
   }
   if (!o) return Response::redirect("/kurum/giris");
   return page(ex, *o, ex.text("web.operator.unblocked", {{"tckn", ex.field("tckn")}}), false);
+}
+
+// Seed 004: a new security word given over the phone (shown once here).
+Response issue_word(Exchange& ex) {
+  std::optional<store::Officer> o;
+  std::string word;
+  try {
+    ex.portal.backends.with([&](Backend& b) {
+      o = logged_in_operator(ex, b);
+      if (o) word = b.holders().issue_word(ex.field("tckn"), "operator:" + o->username);
+    });
+  } catch (const UserError& e) {
+    return page(ex, *o, e.text(ex.lang), true, 400);
+  }
+  if (!o) return Response::redirect("/kurum/giris");
+  return page(ex, *o, ex.text("web.operator.word_issued", {{"tckn", ex.field("tckn")}}), false, 200, word);
 }
 
 Response lift_suspension(Exchange& ex) {
@@ -98,6 +117,7 @@ void add_operator_pages(PortalState& p) {
   p.routes["GET /operator"] = show;
   p.routes["POST /operator/unblock"] = unblock;
   p.routes["POST /operator/askidan-indir"] = lift_suspension;
+  p.routes["POST /operator/sozcuk"] = issue_word;
 }
 
 }  // namespace tugra::web

@@ -64,8 +64,9 @@ Response send_sms_code(Exchange& ex, Session& s, const SmsFlow& flow, const std:
   s.sms_attempts_left = ex.settings->sms_code_attempts;
   ++s.sms_sent;
   ex.portal.backends.with([&](Backend& b) {
-    b.send_sms(mobile, message("notify.sms_code", {{"code", code},
-                                                             {"minutes", std::to_string(ex.settings->sms_code_seconds / 60)}}));
+    // The holder logs in; an applicant confirms an application: each reads what the code is for.
+    b.send_sms(mobile, message(flow.holder ? "notify.login_code" : "notify.sms_code",
+                               {{"code", code}, {"minutes", std::to_string(ex.settings->sms_code_seconds / 60)}}));
   });
   sodium_memzero(code.data(), code.size());
   return Response::redirect(flow.code_path);

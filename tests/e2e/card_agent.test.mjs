@@ -258,6 +258,14 @@ test("E-İmzalı Başvuru: a renewal signed with the card reaches the officer wi
     const acceptancePdf = await officer.context.request.get(home.base + acceptance.replaceAll("&amp;", "&"));
     assert.equal(acceptancePdf.headers()["content-type"], "application/pdf");
     assert.match(detail, /id="receipt">E-IMZA-\d+/);
+    // What the officer reads of the form: its type, duration and channel in words; no empty labels.
+    assert.match(detail, /id="app-type">Yenileme</);
+    assert.match(detail, /id="years">3 Yıl</);
+    assert.match(detail, /id="channel">Her İkisi \(E-posta\+SMS\)</);
+    assert.doesNotMatch(detail, /<p>[^<]*: <\/p>/);
+    assert.match(detail, /30\.09\.1988/);        // typed so, stored 1988-09-30
+    assert.match(detail, /0532 123 45 67/);      // typed so, stored +905321234567
+    assert.match(await officer.get("/kurum"), /class="app-type">Yenileme</);
     assert.doesNotMatch(detail, /action="\/kurum\/basvuru\/\d+\/teslim"/);  // no paper to receive
     const pdf = await officer.context.request.get(home.base + `/kurum/basvuru/${id}/belge?tur=application`);
     assert.equal(pdf.status(), 200);

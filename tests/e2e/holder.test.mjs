@@ -106,6 +106,11 @@ test("a holder's first use of the card, every screen", async () => {
   await camera.shot(page, "certificates");
   await page.getByRole("link", { name: serial }).click();
   assert.equal(await page.locator("#state").getAttribute("data-state"), "active");
+  // Read as a person reads it: the name and number, not a raw DN; dates and times in Turkish form.
+  assert.equal(await page.locator("#subject-name").innerText(), "ÇAĞRI IŞIL ÖZTÜRK");
+  assert.equal(await page.locator("#subject-id").innerText(), CAGRI.identity.tckn);
+  assert.match(await page.locator("dl.details").innerText(), /\d{2}\.\d{2}\.\d{4} \d{2}:\d{2}/);
+  assert.doesNotMatch(await page.locator("dl.details").innerText(), /UTC|CN=/);
   await camera.shot(page, "certificate-details");
   const download = page.waitForEvent("download");
   await page.getByRole("link", { name: "Sertifikayı İndir" }).click();
@@ -135,6 +140,9 @@ test("a holder's first use of the card, every screen", async () => {
   // A new e-mail address: the current security word first, then the code sent to the new address.
   const newEmail = "cagri.yeni@example.org";
   await page.getByRole("link", { name: "Bilgi Güncelle" }).click();
+  // The numbers come back as typed, not as stored (E.164).
+  assert.equal(await page.getByLabel("Ev Telefonu").inputValue(), "0312 444 55 66");
+  assert.equal(await page.getByLabel("Cep Telefonu").inputValue(), CAGRI.mobile);
   await page.getByRole("textbox", { name: "E-posta" }).fill(newEmail);
   await page.getByRole("button", { name: "Güncelle" }).click();
   assert.match(await page.locator("#current_word-error").innerText(), /mevcut güvenlik sözcüğünüzü/);

@@ -51,6 +51,17 @@ class HolderPortal(PortalSteps, unittest.TestCase):
 
     # --- helpers ----------------------------------------------------------------------
 
+    def own_holder(self, nine, sicil_no, surname, mobile):
+        """A person of one test's own (in the registry and TEST KURUM's staff) with a card made."""
+        person = {"tckn": tckn(nine), "sicil_no": sicil_no, "given_name": "Deniz", "surname": surname,
+                  "birth_place": "Sinop", "birth_date": "01.01.1980"}
+        self.home.tugra("registry", "import", self.home.write(
+            f"{nine}.csv", f"{person['tckn']},Deniz,{surname},Sinop,1980-01-01\n"))
+        self.home.tugra("institution", "staff-import", "--institution", "1", self.home.write(
+            f"{nine}-staff.csv", f"{person['tckn']},{sicil_no},Birim,Unvan,Adres,Sinop,Merkez,57000\n"))
+        self.make_card(person, mobile=mobile)
+        return person
+
     def holder_login(self, person, word=WORD, mobile="+905321234567", browser=None):
         """Şifreli Giriş, SMS Onay and the code: the browser at the menu."""
         b = browser or Browser(self.base)
@@ -66,6 +77,9 @@ class HolderPortal(PortalSteps, unittest.TestCase):
         self.assertEqual(b.post("/bireysel/sms", {})[:2], (303, "/bireysel/sms/kod"))
         _, _, page = b.get("/bireysel/sms/kod")
         self.assertIn("SMS Onay Kodu:", page)
+        body = json.loads(self.home.tugra("outbox", "--to", mobile, "--limit", "1", "--json").stdout)[0]["body"]
+        # A log-in code, not an application's (in the service's language: English here).
+        self.assertRegex(body, "Bireysel İşlemler giriş kodunuz|holder services log-in code")
         self.assertEqual(b.post("/bireysel/sms/kod", {"code": self.sms_code(mobile)})[:2], (303, "/bireysel/menu"))
         return b
 
@@ -454,6 +468,37 @@ class HolderPortal(PortalSteps, unittest.TestCase):
         self.assertRegex(events, r"holder.unblocked\s+operator:cagri.merkezi")
         self.assertIn("holder.login_failed", events)
 
+    def test_call_centre_gives_a_new_security_word(self):
+        # Seed 004: "Güvenlik sözcüğünüzü hatırlamıyor iseniz ... müşteri hizmetlerini arayarak yeni
+        # güvenlik sözcüğünüzü alabilirsiniz": for a holder who cannot read the registered e-mail.
+        person = self.own_holder("999000089", "8009", "Sözcüksüz", "0535 999 88 72")
+        b = self.holder_login(person, mobile="+905359998872")
+        o = Browser(self.base)
+        o.get("/kurum/giris")
+        o.post("/kurum/giris", {"username": OPERATOR[0], "password": OPERATOR[1]})
+        o.get("/kurum/dogrulama")
+        self.assertEqual(o.post("/kurum/dogrulama", {"code": fresh_totp(OPERATOR[2])})[1], "/operator")
+        o.get("/operator")
+        status, _, page = o.post("/operator/sozcuk", {"tckn": "99999999990"})
+        self.assertEqual(status, 400)
+        self.assertIn("sertifika sahibi yok", page)
+        status, _, page = o.post("/operator/sozcuk", {"tckn": person["tckn"]})
+        self.assertEqual(status, 200)
+        word = re.search(r'id="new-word">([A-Z2-9]{12})<', page).group(1)
+        self.assertNotIn(word, o.get("/operator")[2])  # shown once
+        self.assertEqual(b.get("/bireysel/menu")[1].get("Location"), "/bireysel/giris")  # the old session ended
+        c = Browser(self.base)
+        c.get("/bireysel/giris")
+        c.captcha()
+        self.assertEqual(c.post("/bireysel/giris", {"id": person["tckn"], "captcha": "ABCDE", "security_word": WORD})[0], 400)
+        self.holder_login(person, word=word, mobile="+905359998872")
+        self.assertRegex(self.home.tugra("audit", "list", "--event", "holder.word_issued_by_call_centre").stdout.decode(),
+                         r"holder.word_issued_by_call_centre\s+operator:cagri.merkezi")
+        self.assertNotIn(word, self.home.tugra("audit", "list", "--limit", "100000").stdout.decode())
+        notices = json.loads(self.home.tugra("outbox", "--limit", "20", "--json").stdout)
+        self.assertTrue(any(re.search("Çağrı Merkezimiz tarafından yenilendi|call centre gave you a new security word",
+                                      m["body"]) for m in notices), notices)
+
     def test_sms_code_attempts_and_post_rate_limit(self):
         if self.home.sql(f"SELECT COUNT(*) FROM holders WHERE tckn = '{CAGRI['tckn']}'").strip() != "1":
             self.make_card(CAGRI)
@@ -513,13 +558,7 @@ class HolderPortal(PortalSteps, unittest.TestCase):
 
     def test_unlock_authorisation_for_the_card_agent(self):
         # A holder of this test's own (the others' PIN/PUK may be deleted by then).
-        person = {"tckn": tckn("999000088"), "sicil_no": "8008", "given_name": "Deniz", "surname": "Kilitçi",
-                  "birth_place": "Sinop", "birth_date": "01.01.1980"}
-        self.home.tugra("registry", "import", self.home.write(
-            "unlock.csv", f"{person['tckn']},Deniz,Kilitçi,Sinop,1980-01-01\n"))
-        self.home.tugra("institution", "staff-import", "--institution", "1", self.home.write(
-            "unlock-staff.csv", f"{person['tckn']},8008,Birim,Unvan,Adres,Sinop,Merkez,57000\n"))
-        self.make_card(person, mobile="0535 999 88 71")
+        person = self.own_holder("999000088", "8008", "Kilitçi", "0535 999 88 71")
         b = self.holder_login(person, mobile="+905359998871")
         _, _, page = b.get("/bireysel/kilit-coz")
         self.assertIn("Lütfen kartınızı kart okuyucusuna takınız", page)

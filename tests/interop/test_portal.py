@@ -228,7 +228,7 @@ class Portal(PortalSteps, unittest.TestCase):
         before = self.audit_count()
         b, status, _, page = self.log_in(dict(CAGRI, tckn="12345678901"))
         self.assertEqual(status, 400)
-        self.assertIn("Geçerli bir T.C. Kimlik Numarası giriniz", errors_in(page)[0])
+        self.assertIn("Geçerli bir T.C. Kimlik Numarası ya da 99 ile başlayan Yabancı Kimlik Numarası giriniz", errors_in(page)[0])
         self.assertIn('value="çağrı ışıl"', page)  # the input is kept
 
         b.get("/basvuru")

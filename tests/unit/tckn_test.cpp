@@ -28,3 +28,17 @@ TEST(Tckn, EverySingleDigitChangeIsCaught) {
     EXPECT_FALSE(is_valid_tckn(bad)) << bad;
   }
 }
+
+// Foreign nationals have a Yabancı Kimlik Numarası: 11 digits starting with
+// 99 and the same two check digits, accepted wherever a TCKN is (the demo
+// identities 999… are such numbers). Passport numbers are not accepted.
+TEST(Tckn, ForeignerIdentityNumbersUseTheSameChecksum) {
+  std::string ykn = tugra::tckn_from_prefix("991714879");
+  ASSERT_EQ(ykn.size(), 11u);
+  EXPECT_EQ(ykn.substr(0, 2), "99");
+  EXPECT_TRUE(is_valid_tckn(ykn));
+  std::string wrong = ykn;
+  wrong[10] = static_cast<char>('0' + (ykn[10] - '0' + 1) % 10);
+  EXPECT_FALSE(is_valid_tckn(wrong));
+  EXPECT_FALSE(is_valid_tckn("U12345678"));  // a passport number
+}
