@@ -11,6 +11,7 @@
 #include "store/ledger.hpp"
 #include "card/card_reader.hpp"
 #include "cli/context.hpp"
+#include "notify/notifier.hpp"
 #include "common/clock.hpp"
 #include "common/error.hpp"
 #include "crypto/algorithm.hpp"
@@ -93,7 +94,8 @@ void add_production_commands(CLI::App& app, Context& ctx) {
     auto session = ctx.open_ca();
     auto reader = card::CardReader::open(ctx.card_module(module));
     ra::HolderSecrets secrets(session.ledger->database(), config.path("secrets.master_key_file"));
-    ra::Production producer(*session.ca, reader, secrets, card_key_type(config));
+    notify::Notifications notifications(config, session.ledger->database());
+    ra::Production producer(*session.ca, reader, secrets, card_key_type(config), &notifications);
     auto start = std::chrono::steady_clock::now();
     auto report = producer.run(batch, [](const ra::ProductionProgress& p) {
       const auto& r = *p.request;

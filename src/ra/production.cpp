@@ -1,5 +1,7 @@
 #include "ra/production.hpp"
 
+#include <cstdio>
+
 #include <chrono>
 #include <nlohmann/json.hpp>
 
@@ -18,6 +20,8 @@
 #include "ra/contact.hpp"
 #include "ra/holder_secrets.hpp"
 #include "ra/shipments.hpp"
+#include "store/holder_records.hpp"
+#include "notify/notifier.hpp"
 
 namespace tugra::ra {
 namespace {
@@ -38,8 +42,24 @@ std::string label_for(const store::ProductionRequest& r) { return "Tugra NES " +
 }  // namespace
 
 Production::Production(ca::CertificateAuthority& ca, const card::CardReader& reader, HolderSecrets& secrets,
-                       KeyType key_type)
-    : ca_(ca), ledger_(ca.ledger()), reader_(reader), secrets_(secrets), key_type_(key_type) {}
+                       KeyType key_type, notify::Notifications* notifications)
+    : ca_(ca), ledger_(ca.ledger()), reader_(reader), secrets_(secrets), key_type_(key_type),
+      notifications_(notifications) {}
+
+void Production::tell_holder(const store::ProductionRequest& r) {
+  if (!notifications_) return;
+  // The holder's own channel once they have an account (an application made one), else both.
+  auto holder = store::HolderRepository(ledger_.database()).find(r.tckn);
+  std::string body = message("notify.card_produced", {{"name", r.given_name + " " + r.surname},
+                                                      {"tracking", r.tracking_number}});
+  try {
+    notifications_->preferred(holder ? holder->channel : "both", holder ? holder->mobile : r.phone,
+                              holder ? holder->email : r.email, message("notify.holder_subject"), body);
+  } catch (const UserError& e) {
+    // The card is made whatever the message does; the outbox keeps what failed.
+    std::fprintf(stderr, "tugra: notice of card %s failed: %s\n", r.card_serial.c_str(), e.what());
+  }
+}
 
 std::string Production::issue_request_id(const store::ProductionRequest& r) {
   return "production-" + std::to_string(r.id) + "-" + std::to_string(r.attempt);
@@ -210,6 +230,7 @@ void Production::personalise(store::ProductionRequest& r, ProductionTimes& times
   r = done;
   times.storage += since(start);
   fault_point("production.completed");
+  tell_holder(done);
 }
 
 void Production::fail(store::ProductionRequest& r, const std::string& why) {

@@ -34,6 +34,10 @@ namespace tugra::card {
 class CardReader;
 }
 
+namespace tugra::notify {
+class Notifications;
+}
+
 namespace tugra::ra {
 
 class HolderSecrets;
@@ -82,8 +86,11 @@ void queue_production_request(store::Ledger& ledger, store::ProductionRequest& r
 
 class Production {
  public:
-  // Issues through `ca` (the CA token must be at hand) and writes through its ledger.
-  Production(ca::CertificateAuthority& ca, const card::CardReader& reader, HolderSecrets& secrets, KeyType key_type);
+  // Issues through `ca` (the CA token must be at hand) and writes through its
+  // ledger. With `notifications`, each holder is told that the card is made
+  // and its shipment's tracking number.
+  Production(ca::CertificateAuthority& ca, const card::CardReader& reader, HolderSecrets& secrets, KeyType key_type,
+             notify::Notifications* notifications = nullptr);
 
   // Personalises up to `batch` cards (0: the whole queue): interrupted
   // requests first, then the queue.
@@ -99,12 +106,15 @@ class Production {
   void step(const store::ProductionRequest& r, const char* event, const std::string& details);
   // Writes the request's new state if it is still in `expected`.
   void save(const store::ProductionRequest& r, store::ProductionState expected);
+  // The card is made: the holder hears of it on their channel, with the tracking number.
+  void tell_holder(const store::ProductionRequest& r);
 
   ca::CertificateAuthority& ca_;
   store::Ledger& ledger_;
   const card::CardReader& reader_;
   HolderSecrets& secrets_;
   KeyType key_type_;
+  notify::Notifications* notifications_;
 };
 
 }  // namespace tugra::ra

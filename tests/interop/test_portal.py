@@ -83,6 +83,11 @@ class Portal(PortalSteps, unittest.TestCase):
         self.home.tugra("vcard", "add")
         self.home.tugra("production", "run")
         self.assertRegex(self.home.tugra("production", "list").stdout.decode(), r"99900000210\t.*\tdone\t")
+        # The holder hears the card is made, with the tracking number (on both channels, as the form chose).
+        tracking = [r for r in json.loads(self.home.tugra("production", "list", "--json").stdout)
+                    if r["tckn"] == CAGRI["tckn"]][-1]["tracking_number"]
+        outbox = self.home.tugra("outbox", "--to", "basvuru@example.org", "--json").stdout.decode()
+        self.assertIn(f"Tracking number: {tracking}", outbox)
         certs = [c for c in self.home.certificates() if c["tckn"] == CAGRI["tckn"]]
         self.assertEqual(len(certs), 1)
         self.assertEqual(certs[0]["status"], "suspended")
