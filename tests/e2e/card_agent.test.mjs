@@ -11,16 +11,10 @@ import { spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { Agent, Camera, Home, applicationId, applyOnline, freePort, holderLogIn, holderSms, launchBrowser, makeCard,
-         officerClient } from "./support.mjs";
+import { Agent, CAGRI, Camera, OFFICER_TOTP, VCARD, applicationId, applyOnline, demoHome, freePort, holderLogIn, holderSms,
+         launchBrowser, makeCard, officerClient } from "./support.mjs";
 
-const OFFICER_TOTP = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP", OPERATOR_TOTP = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ";
-const VCARD = process.env.TUGRA_VCARD_MODULE ?? "build/lib/libtugra-vcard.so";
-const CAGRI = {
-  identity: { tckn: "99900000210", sicil_no: "1234567890", given_name: "Çağrı Işıl", surname: "Öztürk",
-              birth_place: "İzmir", birth_date: "30.09.1988" },
-  email: "cagri@example.org", mobile: "0532 123 45 67", mobileE164: "+905321234567", word: "Gizli2026Söz",
-};
+const OPERATOR_TOTP = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ";
 // The PINs the holder types on the agent's pages, in turn.
 const UNLOCK_PIN = "482915", THIRD_PIN = "135790", CHANGED_PIN = "246813", API_PIN = "907531";
 const EVIL = "http://evil.example";
@@ -28,17 +22,12 @@ let home, browser, agent, context, page;
 const portalBodies = [];
 
 before(async () => {
-  // The TSA must answer without a synchronised clock here (no NTP in the test machine).
-  home = new Home({ TUGRA_SERVICE_POLL_MILLISECONDS: "200", TUGRA_TSA_REQUIRE_SYNCHRONISED_CLOCK: "false" });
-  home.env.TUGRA_VCARD_DIR = join(home.dir, "vcards");
-  const agentPort = await freePort();
-  home.env.TUGRA_AGENT_URL = `http://127.0.0.1:${agentPort}`;
-  // The certificates name this server for OCSP, CRLs and the TSA: signatures made here validate.
-  home.port = await freePort();
-  home.env.TUGRA_SERVICE_PUBLIC_BASE_URL = `http://127.0.0.1:${home.port}`;
-  home.tugra("init");
-  home.tugra("demo", "seed");
-  await home.serve();
+  // The TSA must answer without a synchronised clock here (no NTP in the test machine); the
+  // certificates name this server for OCSP, CRLs and the TSA, so signatures made here validate.
+  const agentPort = await freePort(), port = await freePort();
+  home = await demoHome({ TUGRA_SERVICE_POLL_MILLISECONDS: "200", TUGRA_TSA_REQUIRE_SYNCHRONISED_CLOCK: "false",
+                          TUGRA_AGENT_URL: `http://127.0.0.1:${agentPort}`,
+                          TUGRA_SERVICE_PUBLIC_BASE_URL: `http://127.0.0.1:${port}` }, port);
   agent = await Agent.start(home, agentPort, [home.base]);
   browser = await launchBrowser();
   await makeCard(browser, home, CAGRI, OFFICER_TOTP);

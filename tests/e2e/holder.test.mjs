@@ -9,23 +9,13 @@ import { execFileSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { Camera, Home, holderLogIn, holderSms, lastCode, launchBrowser, makeCard } from "./support.mjs";
+import { CAGRI, Camera, OFFICER_TOTP, VCARD, demoHome, holderLogIn, holderSms, lastCode, launchBrowser, makeCard }
+  from "./support.mjs";
 
-const OFFICER_TOTP = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
-const VCARD = process.env.TUGRA_VCARD_MODULE ?? "build/lib/libtugra-vcard.so";
-const CAGRI = {
-  identity: { tckn: "99900000210", sicil_no: "1234567890", given_name: "Çağrı Işıl", surname: "Öztürk",
-              birth_place: "İzmir", birth_date: "30.09.1988" },
-  email: "cagri@example.org", mobile: "0532 123 45 67", mobileE164: "+905321234567", word: "Gizli2026Söz",
-};
 let home, browser, serial;
 
 before(async () => {
-  home = new Home({ TUGRA_SERVICE_POLL_MILLISECONDS: "200", TUGRA_CRL_DEBOUNCE_SECONDS: "1" });
-  home.env.TUGRA_VCARD_DIR = join(home.dir, "vcards");
-  home.tugra("init");
-  home.tugra("demo", "seed");
-  await home.serve();
+  home = await demoHome({ TUGRA_SERVICE_POLL_MILLISECONDS: "200", TUGRA_CRL_DEBOUNCE_SECONDS: "1" });
   browser = await launchBrowser();
   serial = await makeCard(browser, home, CAGRI, OFFICER_TOTP);
 });

@@ -3,16 +3,10 @@
 // the page is never wider than the viewport (a wide table scrolls inside its
 // own box instead).
 import assert from "node:assert/strict";
-import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { Camera, Home, holderLogIn, holderSms, launchBrowser, makeCard, officerClient } from "./support.mjs";
+import { CAGRI, Camera, OFFICER_TOTP, demoHome, holderLogIn, holderSms, launchBrowser, makeCard, officerClient }
+  from "./support.mjs";
 
-const OFFICER_TOTP = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
-const CAGRI = {
-  identity: { tckn: "99900000210", sicil_no: "1234567890", given_name: "Çağrı Işıl", surname: "Öztürk",
-              birth_place: "İzmir", birth_date: "30.09.1988" },
-  email: "cagri@example.org", mobile: "0532 123 45 67", mobileE164: "+905321234567", word: "Gizli2026Söz",
-};
 const PUBLIC = ["/", "/basvuru", "/bireysel", "/bireysel/giris", "/bireysel/sozcuk/unuttum", "/surucu", "/gonderi",
                 "/kurum/giris", "/kurum/bilgi", "/personel/bilgi", "/imza-dogrula"];
 const HOLDER = ["/bireysel/menu", "/bireysel/kullanima-ac", "/bireysel/askiya-al", "/bireysel/iptal", "/bireysel/bilgi",
@@ -21,11 +15,7 @@ const HOLDER = ["/bireysel/menu", "/bireysel/kullanima-ac", "/bireysel/askiya-al
 let home, browser, serial;
 
 before(async () => {
-  home = new Home();
-  home.env.TUGRA_VCARD_DIR = join(home.dir, "vcards");
-  home.tugra("init");
-  home.tugra("demo", "seed");
-  await home.serve();
+  home = await demoHome();
   browser = await launchBrowser();
   serial = await makeCard(browser, home, CAGRI, OFFICER_TOTP);
 });

@@ -11,6 +11,15 @@ import { join } from "node:path";
 import { chromium } from "playwright-core";
 
 export const TUGRA = process.env.TUGRA_BIN ?? "build/bin/tugra";
+export const VCARD = process.env.TUGRA_VCARD_MODULE ?? "build/lib/libtugra-vcard.so";
+// The demo data's officer (ali.camli) authenticator key, and a demo applicant
+// (each test file runs in a process of its own: a file may change her details).
+export const OFFICER_TOTP = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
+export const CAGRI = {
+  identity: { tckn: "99900000210", sicil_no: "1234567890", given_name: "Çağrı Işıl", surname: "Öztürk",
+              birth_place: "İzmir", birth_date: "30.09.1988" },
+  email: "cagri@example.org", mobile: "0532 123 45 67", mobileE164: "+905321234567", word: "Gizli2026Söz",
+};
 export const ARTIFACTS = process.env.TUGRA_E2E_ARTIFACTS ?? "build/e2e-artifacts";
 
 export function freePort() {
@@ -61,6 +70,18 @@ export async function launchBrowser() {
     args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
            "--disable-background-networking", "--disable-component-update", "--disable-sync"],
   });
+}
+
+// A home initialised with the demo data and virtual cards of its own, its
+// server started (on `port` when given: a test that names it in certificates first).
+export async function demoHome(extraEnv = {}, port = undefined) {
+  const home = new Home(extraEnv);
+  home.port = port;
+  home.env.TUGRA_VCARD_DIR = join(home.dir, "vcards");
+  home.tugra("init");
+  home.tugra("demo", "seed");
+  await home.serve();
+  return home;
 }
 
 // Screenshots of every step, named in order, under ARTIFACTS/<test>/.
