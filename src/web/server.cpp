@@ -151,9 +151,12 @@ struct Context {
         .append_header("X-Content-Type-Options", "nosniff");
     if (content_type) response.append_header(restinio::http_field::content_type, content_type);
     for (const auto& [name, value] : headers) response.append_header(name, value);
-    response.set_body(std::move(body)).done();
+    // Counted before the answer leaves: a client that asks /metrics again at
+    // once must find this request in it (with several threads, counting after
+    // done() raced the next request).
     double seconds = std::chrono::duration<double>(Clock::now() - start).count();
     metrics.observe(route, code, seconds);
+    response.set_body(std::move(body)).done();
     std::string target(req->header().path());
     if (target.size() > 80) target = target.substr(0, 77) + "...";
     std::string client = origin_of(http, req, tls).client;
