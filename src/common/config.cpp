@@ -215,6 +215,8 @@ constexpr KeyInfo kKeys[] = {
     {"portal.threads", Type::integer, "4",
      "Threads that answer portal pages (database work, hashing) so the HTTP threads never wait."},
     {"portal.call_centre", Type::string, "444 5 576", "Call centre number shown on the pages."},
+    {"portal.contact_email", Type::string, "bilgi@tugra.example",
+     "The help e-mail address step 1/6 gives applicants (seed 000: \"bilgi@…\")."},
     {"notify.sms", Type::string, "outbox", "SMS adapter: \"outbox\" (database) or \"http\" (a gateway)."},
     {"notify.sms_url", Type::string, "", "HTTP SMS gateway URL (POST)."},
     {"notify.sms_auth_header", Type::string, "", "Header sent to the gateway, e.g. \"Authorization: Bearer …\"."},

@@ -481,7 +481,8 @@ void HolderDesk::request_reset(const std::string& id) {
   notifications_.email(holder->email, message("notify.reset_subject"),
                        message("notify.reset_body", {{"name", holder->given_name + " " + holder->surname},
                                                      {"link", link},
-                                                     {"minutes", std::to_string(settings_.reset_link_seconds / 60)}}));
+                                                     {"minutes", std::to_string(settings_.reset_link_seconds / 60)},
+                                                     {"call_centre", settings_.call_centre}}));
 }
 
 std::optional<std::string> HolderDesk::reset_holder(const std::string& token) {

@@ -26,6 +26,7 @@ struct HolderSettings {
   std::int64_t unlock_seconds = 900;      // how long an unlock authorisation waits for the agent
   bool holder_keeps_puk = true;           // the PUK is shown with the PIN
   std::string public_base_url;            // for the links in e-mails
+  std::string call_centre;                // named in the e-mails, for questions
 };
 
 enum class CertState { on_hold, active, suspended, revoked, expired };

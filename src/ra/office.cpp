@@ -25,6 +25,7 @@ HolderSettings holder_settings(const Config& config) {
   holder.unlock_seconds = config.integer("portal.unlock_minutes") * 60;
   holder.holder_keeps_puk = config.boolean("card.holder_keeps_puk");
   holder.public_base_url = config.str("service.public_base_url");
+  holder.call_centre = config.str("portal.call_centre");
   return holder;
 }
 

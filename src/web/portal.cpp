@@ -247,6 +247,7 @@ PortalSettings PortalSettings::from(const Config& cfg) {
   settings.sms_code_seconds = cfg.integer("portal.sms_code_seconds");
   settings.sms_code_attempts = static_cast<int>(cfg.integer("portal.sms_code_attempts"));
   settings.call_centre = cfg.str("portal.call_centre");
+  settings.contact_email = cfg.str("portal.contact_email");
   settings.session_seconds = cfg.integer("portal.session_minutes") * 60;
   return settings;
 }
@@ -375,6 +376,7 @@ Response Exchange::page(const std::string& content, Data data, const std::string
   data.set("other_lang_name", lang == Lang::tr ? "English" : "Türkçe");
   data.set("title", title);
   data.set("call_centre", settings->call_centre);
+  data.set("contact_email", settings->contact_email);
   if (settings->demo) data.set("demo", true);
 
   auto& body_template = compiled(lang, content + ".mustache");

@@ -141,6 +141,7 @@ struct PortalSettings {
   std::int64_t captcha_seconds = 300, sms_code_seconds = 300;
   int sms_code_attempts = 3;
   std::string call_centre;
+  std::string contact_email;
   std::int64_t session_seconds = 1200;
   static PortalSettings from(const Config& config);
 };

@@ -229,6 +229,8 @@ class HolderPortal(PortalSteps, unittest.TestCase):
         puk = re.search(r'id="puk">(\d{8})<', page).group(1)
         card = re.search(r'id="card-serial">(\w+)<', page).group(1)
         self.assertIn("ÜCRET KARŞILIĞINDA", page)
+        # Seed 002's note: what a forgotten PIN means for cards of 2010 and before, and since 2011.
+        self.assertRegex(page, r'id="card-year-note">.*2010 yılı ve öncesinde.*2011 yılı ve sonrasında.*Kilit Çözme')
         # The PIN shown opens the card, as pkcs11-tool sees it.
         label = next(c["card"] for c in json.loads(self.home.tugra("production", "list", "--json").stdout)
                      if c["tckn"] == AYSE["tckn"])
@@ -626,6 +628,7 @@ class HolderPortal(PortalSteps, unittest.TestCase):
             _, recipients, message = smtp.messages[0]
             self.assertEqual(recipients, ["<basvuru@example.org>"])
             link = re.search(r"http://portal.test(/bireysel/sozcuk/yenile\?t=[A-Za-z0-9_-]+)", message.get_content()).group(1)
+            self.assertIn("444 5 576", message.get_content())  # whom to call with questions
             b = Browser(server.base)
             _, _, page = b.get(link)
             self.assertIn("Güvenlik Sözcüğü Güncelleme Ekranı", page)

@@ -44,6 +44,12 @@ class Portal(PortalSteps, unittest.TestCase):
         status, _, page = b.get("/basvuru/islak")
         self.assertIn("Adım : 6/6", page)
         self.assertIn("Ali Nafiz Çamlı (TEST KURUM)", page)
+        self.assertIn('id="pdf-reader-note"', page)  # seed 000: which reader opens the PDF
+        # Step 1/6 tells where to find one's identity number, and whom to write or call.
+        _, _, first = Browser(self.base).get("/basvuru")
+        self.assertIn('href="https://tckimlik.nvi.gov.tr"', first)
+        self.assertIn('href="mailto:bilgi@tugra.example"', first)
+        self.assertIn("444 5 576", first)
         status, headers, pdf = http(self.base + "/basvuru/form.pdf", opener=b.opener)
         self.assertEqual((status, headers["Content-Type"]), (200, "application/pdf"))
         path = self.home.write("form.pdf", pdf)
