@@ -596,6 +596,7 @@ void serve(const Config& config, const ServeOptions& options) {
   };
   wait_for_hangup();
   std::exception_ptr failure;
+  std::thread stopper;  // waits for the requests under way after SIGTERM, then stops the workers
   restinio::asio_ns::signal_set signals(ioctx, SIGINT, SIGTERM);
   signals.async_wait([&](const restinio::asio_ns::error_code& ec, int) {
     if (ec) return;
@@ -604,11 +605,14 @@ void serve(const Config& config, const ServeOptions& options) {
     close_async(
         [&] {
           // The acceptor is closed; let the requests under way finish.
-          std::thread([&] {
+          // Joined below, not detached: with no work left the workers' run()
+          // can return before this thread is done, and a detached one would
+          // then stop an io_context that no longer exists.
+          stopper = std::thread([&] {
             for (int i = 0; i < 100 && in_flight.load() > 0; ++i) std::this_thread::sleep_for(50ms);
             std::this_thread::sleep_for(100ms);  // responses already handed to the socket
             ioctx.stop();
-          }).detach();
+          });
         },
         [&](std::exception_ptr ex) {
           failure = ex;
@@ -643,6 +647,7 @@ void serve(const Config& config, const ServeOptions& options) {
   std::vector<std::thread> workers;
   for (int i = 0; i < threads; ++i) workers.emplace_back([&] { ioctx.run(); });
   for (auto& t : workers) t.join();
+  if (stopper.joinable()) stopper.join();
   running = false;
   flusher.join();
   std::fflush(stdout);
