@@ -1,4 +1,5 @@
 #include "sign/report.hpp"
+#include "common/clock.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -8,14 +9,7 @@
 namespace tugra::sign {
 namespace {
 
-std::string iso_time(std::int64_t seconds) {
-  std::time_t t = static_cast<std::time_t>(seconds);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return text;
-}
+std::string iso_time(std::int64_t seconds) { return format_time(seconds, "%Y-%m-%dT%H:%M:%SZ"); }
 
 std::string escape(std::string_view text) {
   std::string out;

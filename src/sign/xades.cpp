@@ -11,6 +11,7 @@
 #include "sign/cades.hpp"
 #include "crypto/signer.hpp"
 #include "sign/xml_document.hpp"
+#include "common/clock.hpp"
 
 namespace tugra::sign {
 namespace {
@@ -32,14 +33,7 @@ std::string signature_method(SignatureScheme scheme) {
 
 std::string b64(ByteView data) { return base64_encode(data); }
 
-std::string iso_time(std::int64_t seconds) {
-  std::time_t t = static_cast<std::time_t>(seconds);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return text;
-}
+std::string iso_time(std::int64_t seconds) { return format_time(seconds, "%Y-%m-%dT%H:%M:%SZ"); }
 
 std::string escape(const std::string& text) {
   std::string out;
