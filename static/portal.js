@@ -32,4 +32,35 @@ document.addEventListener("DOMContentLoaded", () => {
       setTimeout(() => { window.location.href = "/bireysel/giris?expired=1"; }, total * 1000);
     }
   }
+  // Sürücü Yükleme Servisi: only the versions of the chosen operating system.
+  for (const versions of document.querySelectorAll("select[data-versions-of]")) {
+    const system = document.getElementById(versions.dataset.versionsOf);
+    if (!system) continue;
+    const narrow = () => {
+      for (const option of versions.querySelectorAll("option[data-os]")) {
+        const other = system.value !== "" && option.dataset.os !== system.value;
+        option.hidden = other;
+        option.disabled = other;
+        if (other && option.selected) versions.value = "";
+      }
+    };
+    system.addEventListener("change", narrow);
+    narrow();
+  }
+  // İlçe: only the districts of the chosen İl (the page lists them all, grouped).
+  for (const districts of document.querySelectorAll("select[data-districts-of]")) {
+    const province = document.getElementById(districts.dataset.districtsOf);
+    if (!province) continue;
+    const groups = Array.from(districts.querySelectorAll("optgroup"), (g) => g.cloneNode(true));
+    const none = districts.querySelector("option[value='']").cloneNode(true);
+    const narrow = () => {
+      const kept = districts.value;
+      const group = groups.find((g) => g.label === province.value);
+      districts.replaceChildren(none.cloneNode(true), ...(group ? Array.from(group.children, (o) => o.cloneNode(true)) : []));
+      districts.value = kept;
+      if (districts.value !== kept) districts.value = "";
+    };
+    province.addEventListener("change", narrow);
+    narrow();
+  }
 });

@@ -89,5 +89,6 @@ void add_portal_commands(CLI::App& app, Context& ctx);
 void add_backup_commands(CLI::App& app, Context& ctx);
 void add_sign_commands(CLI::App& app, Context& ctx);
 void add_agent_commands(CLI::App& app, Context& ctx);
+void add_pages_commands(CLI::App& app, Context& ctx);
 
 }  // namespace tugra::cli

@@ -33,6 +33,7 @@ int main(int argc, char** argv) {
   cli::add_backup_commands(app, ctx);
   cli::add_sign_commands(app, ctx);
   cli::add_agent_commands(app, ctx);
+  cli::add_pages_commands(app, ctx);
 
   // Only `migrate`, `init` and `serve` change the schema (they say so).
   store::set_schema_policy(store::SchemaPolicy::require_current);

@@ -66,6 +66,80 @@ constexpr const char* kDemoOfficerTotp = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
 constexpr const char* kDemoOperatorUser = "cagri.merkezi";
 constexpr const char* kDemoOperatorTotp = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ";
 
+// The demo catalogue of the Sürücü Yükleme Servisi: seed 000's readers and
+// cards for Windows 7, 8, 10 and 11 and two Linux versions. Each download is
+// a working set-up script: the readers are USB CCID readers, which Windows'
+// own driver (usbccid) and Linux's libccid serve, so the script turns on the
+// smart card service (Windows) or installs pcscd and libccid (Linux); a
+// card's script checks the card and its PKCS#11 / CSP middleware. Vendor
+// installers are added with `tugra drivers add` on a real service.
+constexpr const char* kDemoReaders[] = {"Omnikey USB Şeffaf",    "Omnikey USB Beyaz",   "Omnikey Masaüstü",
+                                        "Gemplus USB",           "ACS 38T USB - Kırmızı", "ACS 38T USB - Beyaz",
+                                        "ACS 38T USB Masaüstü"};
+constexpr const char* kDemoCards[] = {"AKIS Akıllı Kart", "Gemplus Akıllı Kart"};
+
+std::string windows_script(const std::string& what, bool card) {
+  std::string s = "@echo off\r\nrem " + what + "\r\n";
+  s += card ? "rem Kartinizi takip calistiriniz: kartin sertifikalari ve kart yazilimi (CSP) listelenir.\r\n"
+            : "rem Windows'un kendi CCID surucusu (usbccid) bu okuyucuyu tanir; bu betik Akilli Kart\r\n"
+              "rem hizmetini (SCardSvr) otomatik baslayacak sekilde acar.\r\n"
+              "net session >nul 2>&1 || (echo Yonetici olarak calistiriniz. & pause & exit /b 1)\r\n"
+              "sc config SCardSvr start= auto\r\nsc start SCardSvr\r\n";
+  s += "certutil -scinfo -silent\r\n";
+  if (card) s += "certutil -csplist | findstr /i \"AKIS Gemalto Smart\"\r\n";
+  return s + "pause\r\n";
+}
+
+std::string linux_script(const std::string& what, bool card) {
+  std::string s = "#!/bin/sh\n# " + what + "\nset -e\n[ \"$(id -u)\" -eq 0 ] || exec sudo sh \"$0\" \"$@\"\napt-get update\n";
+  if (!card)
+    return s + "# USB CCID okuyucular libccid ile çalışır.\napt-get install -y pcscd libccid pcsc-tools\n"
+               "systemctl enable --now pcscd.socket\n"
+               "echo \"Kurulum tamam: okuyucunuzu takıp 'pcsc_scan' ile görüldüğünü denetleyiniz.\"\n";
+  return s + "apt-get install -y pcscd opensc p11-kit\n"
+             "# AKİS kartların PKCS#11 modülü (akisp11) kuruluysa p11-kit'e tanıtılır.\n"
+             "for lib in /usr/lib/libakisp11.so /usr/lib/x86_64-linux-gnu/libakisp11.so; do\n"
+             "  [ -f \"$lib\" ] && printf 'module: %s\\n' \"$lib\" > /usr/share/p11-kit/modules/akis.module\n"
+             "done\n"
+             "pkcs11-tool --list-slots || true\n";
+}
+
+std::size_t seed_demo_drivers(ra::DriverCatalog catalog, const std::filesystem::path& dir) {
+  struct Platform {
+    const char *os, *version;
+    int bits;
+  };
+  const Platform platforms[] = {{"Windows", "7", 32},  {"Windows", "7", 64},  {"Windows", "8", 32},
+                                {"Windows", "8", 64},  {"Windows", "10", 32}, {"Windows", "10", 64},
+                                {"Windows", "11", 64}, {"Linux", "Debian 12", 64}, {"Linux", "Ubuntu 24.04", 64}};
+  std::filesystem::create_directories(dir);
+  std::size_t added = 0;
+  auto add = [&](const Platform& p, const std::string& reader, const std::string& card) {
+    bool for_card = card != "*";
+    const std::string& device = for_card ? card : reader;
+    bool windows = std::string(p.os) == "Windows";
+    std::string platform = std::string(p.os) + " " + p.version + ", " + std::to_string(p.bits) + " bit";
+    std::string name = device + " Sürücüsü (" + platform + ")";
+    std::string file = std::string(for_card ? "kart" : "okuyucu") + (windows ? "-windows.cmd" : "-linux.sh");
+    if (for_card) file = (card.starts_with("AKIS") ? "akis-" : "gemplus-") + file;
+    write_file_atomic(dir / file, windows ? windows_script(name, for_card) : linux_script(name, for_card));
+    store::DriverRecord r;
+    r.os = p.os;
+    r.os_version = p.version;
+    r.bits = p.bits;
+    r.reader = reader;
+    r.card = card;
+    r.name = name;
+    catalog.add(r, dir / file);
+    ++added;
+  };
+  for (const auto& p : platforms) {
+    for (const char* reader : kDemoReaders) add(p, reader, "*");
+    for (const char* card : kDemoCards) add(p, "*", card);
+  }
+  return added;
+}
+
 void seed_demo(Context& ctx) {
   // The demo accounts' passwords and TOTP keys are published in the README:
   // never in a home that is not a demonstration.
@@ -95,35 +169,10 @@ void seed_demo(Context& ctx) {
   ra::add_officer(l, provider.id, kDemoOperatorUser, tckn_from_prefix("999000009"), "Çağrı Merkezi Operatörü",
                   kDemoOfficerPassword, master, kDemoOperatorTotp, "operator");
 
-  auto catalog = driver_catalog(l, config);
-  struct DemoDriver {
-    const char *os, *version;
-    int bits;
-    const char *reader, *card, *name, *file;
-  };
-  const DemoDriver drivers[] = {
-      {"Windows", "10", 64, "ACS 38T USB", "*", "ACS 38T Sürücüsü (Windows 10, 64 bit)", "acs38t-win10-x64.txt"},
-      {"Windows", "10", 32, "ACS 38T USB", "*", "ACS 38T Sürücüsü (Windows 10, 32 bit)", "acs38t-win10-x86.txt"},
-      {"Windows", "10", 64, "*", "AKIS Akıllı Kart", "AKIS Kart Sürücüsü (Windows 10, 64 bit)", "akis-win10-x64.txt"},
-      {"Linux", "Debian 12", 64, "*", "AKIS Akıllı Kart", "AKIS PKCS#11 Modülü (Debian 12)", "akis-debian12-amd64.txt"},
-      {"Linux", "Debian 12", 64, "Omnikey USB", "*", "Omnikey CCID (Debian 12)", "omnikey-debian12-amd64.txt"},
-  };
-  auto dir = config.home() / "demo-drivers";
-  std::filesystem::create_directories(dir);
-  for (const auto& d : drivers) {
-    write_file_atomic(dir / d.file, std::string("Tugra demo driver placeholder: ") + d.name + "\n");
-    store::DriverRecord r;
-    r.os = d.os;
-    r.os_version = d.version;
-    r.bits = d.bits;
-    r.reader = d.reader;
-    r.card = d.card;
-    r.name = d.name;
-    catalog.add(r, dir / d.file);
-  }
+  std::size_t drivers = seed_demo_drivers(driver_catalog(l, config), config.home() / "demo-drivers");
   std::cout << message("demo.seeded", {{"institution", institution.name},
                                        {"people", std::to_string(std::size(kDemoPeople))},
-                                       {"drivers", std::to_string(std::size(drivers))}})
+                                       {"drivers", std::to_string(drivers)}})
             << "\n"
             << message("demo.officer", {{"username", kDemoOfficerUser},
                                         {"password", kDemoOfficerPassword},

@@ -28,5 +28,8 @@ TextProblem text_problem(std::string_view text);
 // Valid UTF-8 without C0 controls, but with a format or C1 control character
 // (to say why a field was refused).
 bool has_format_control(std::string_view text);
+// Text made safe inside HTML or XML, in elements and quoted attributes
+// (& < > " ').
+std::string escape_markup(std::string_view text);
 
 }  // namespace tugra

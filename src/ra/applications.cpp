@@ -332,6 +332,7 @@ store::Application ApplicationDesk::approve(const store::Officer& officer, std::
   // chosen on the form, and the contact details.
   nlohmann::json details = nlohmann::json::object();
   for (const char* k : kContactDetails) details[k] = v[k];
+  details["institution"] = v["institution"];  // Bilgi Güncelle lists it
   store::HolderRecord holder{a.tckn,      v["given_name"], v["surname"],    a.security_word_hash, v["mobile"],
                              v["email"], v["channel"],    details.dump(), 0,                    0};
   a.state = store::ApplicationState::approved;

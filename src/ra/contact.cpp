@@ -1,4 +1,5 @@
 #include "ra/contact.hpp"
+#include "ra/provinces.hpp"
 
 #include "common/error.hpp"
 #include "common/text.hpp"
@@ -60,6 +61,14 @@ FieldErrors check_contact_fields(const FormValues& input, FormValues& out) {
     if (n < 0 && has_format_control(out[name])) errors[name] = "apply.error.format_control";
     else if (n < 0 || n > max) errors[name] = "apply.error.too_long";
     else if (n == 0) errors[name] = "apply.error.required";
+  }
+  // İl and İlçe from the lists (stored as the lists spell them).
+  const Province* province = nullptr;
+  if (!errors.count("il") && !(province = find_province(out["il"]))) errors["il"] = "apply.error.il";
+  if (province) out["il"] = province->name;
+  if (province && !errors.count("ilce")) {
+    if (auto district = find_district(*province, out["ilce"])) out["ilce"] = *district;
+    else errors["ilce"] = "apply.error.ilce";
   }
   std::string postal = value("postal_code");
   if (postal.size() != 5 || postal.find_first_not_of("0123456789") != std::string::npos)

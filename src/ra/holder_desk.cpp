@@ -232,7 +232,9 @@ HolderDesk::Update HolderDesk::update(store::HolderRecord& h, const FormValues& 
   }
   store::HolderRecord updated = h;  // mobile and e-mail stay until confirmed
   updated.channel = contact["channel"];
-  nlohmann::json details = nlohmann::json::object();
+  // The contact fields anew; what the holder does not edit (the institution) stays.
+  nlohmann::json details = nlohmann::json::parse(h.details, nullptr, false);
+  if (!details.is_object()) details = nlohmann::json::object();
   for (const char* k : kContactDetails) details[k] = contact[k];
   updated.details = details.dump();
   std::string hash = change_word ? hash_secret(word) : "";

@@ -6,6 +6,7 @@
 #include "ra/lockout.hpp"
 #include "store/ledger.hpp"
 #include "store/portal_records.hpp"
+#include "store/production_records.hpp"
 #include "store/records.hpp"
 
 namespace tugra::ra {
@@ -38,6 +39,7 @@ Office::Office(const Config& config, std::shared_ptr<const MasterKey> master_key
       officers_(std::make_unique<OfficerAuth>(*ledger_, master_key)),
       drivers_(std::make_unique<DriverCatalog>(*ledger_, config.home() / "drivers")),
       shipments_(std::make_unique<Shipments>(*ledger_)),
+      pages_(std::make_unique<PageCatalog>(*ledger_)),
       sms_failures_(static_cast<int>(config.integer("portal.sms_code_failures"))),
       sms_lock_seconds_(config.integer("portal.lockout_minutes") * 60) {}
 
@@ -86,6 +88,10 @@ std::optional<store::Officer> Office::officer(std::int64_t id) {
 
 std::optional<store::DriverRecord> Office::driver(std::int64_t id) {
   return store::DriverRepository(ledger_->database()).find(id);
+}
+
+std::string Office::card_progress(std::int64_t production_request_id) {
+  return store::ProductionRepository(ledger_->database()).progress(production_request_id);
 }
 
 void Office::send_sms(const std::string& mobile, const std::string& body) { notifications_->sms(mobile, body); }

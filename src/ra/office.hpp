@@ -18,6 +18,7 @@
 #include "ra/drivers.hpp"
 #include "ra/holder_desk.hpp"
 #include "ra/institutions.hpp"
+#include "ra/pages.hpp"
 #include "ra/shipments.hpp"
 #include "ra/signed_documents.hpp"
 
@@ -45,12 +46,15 @@ class Office {
   DriverCatalog& drivers() { return *drivers_; }
   Shipments& shipments() { return *shipments_; }
   SignedDocuments& signed_documents() { return *signed_documents_; }
+  PageCatalog& pages() { return *pages_; }
 
   // The portal's own reads, each by id.
   std::optional<store::Application> application(std::int64_t id);
   std::optional<store::Institution> institution(std::int64_t id);
   std::optional<store::Officer> officer(std::int64_t id);
   std::optional<store::DriverRecord> driver(std::int64_t id);
+  // Where the card of an approved application is (ProductionRepository::progress).
+  std::string card_progress(std::int64_t production_request_id);
   // The DER certificates of this installation's CAs, responders and TSA
   // (what "İmza Doğrula" trusts and builds chains with).
   std::vector<Bytes> authority_certificates();
@@ -94,6 +98,7 @@ class Office {
   std::unique_ptr<OfficerAuth> officers_;
   std::unique_ptr<DriverCatalog> drivers_;
   std::unique_ptr<Shipments> shipments_;
+  std::unique_ptr<PageCatalog> pages_;
   int sms_failures_;
   std::int64_t sms_lock_seconds_;
 };

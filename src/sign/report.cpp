@@ -1,5 +1,6 @@
 #include "sign/report.hpp"
 #include "common/clock.hpp"
+#include "common/text.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -11,21 +12,6 @@ namespace {
 
 std::string iso_time(std::int64_t seconds) { return format_time(seconds, "%Y-%m-%dT%H:%M:%SZ"); }
 
-std::string escape(std::string_view text) {
-  std::string out;
-  for (char c : text) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
-
 // TS 119 102-2 §5.1.3 URIs: the indication's name in lower case.
 std::string main_uri(Indication i) {
   std::string name = indication_name(i);
@@ -34,7 +20,7 @@ std::string main_uri(Indication i) {
 }
 
 std::string element(const std::string& name, const std::string& text) {
-  return "<" + name + ">" + escape(text) + "</" + name + ">";
+  return "<" + name + ">" + escape_markup(text) + "</" + name + ">";
 }
 
 }  // namespace
@@ -101,7 +87,7 @@ std::string to_xml(const ValidationReport& report) {
   std::string x = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<ValidationReport xmlns=\"http://uri.etsi.org/19102/v1.2.1#\">\n";
   for (const auto& s : report.signatures) {
     x += " <SignatureValidationReport>\n";
-    x += "  <SignatureIdentifier id=\"" + escape(s.id) + "\">" + element("HashOnly", "false") +
+    x += "  <SignatureIdentifier id=\"" + escape_markup(s.id) + "\">" + element("HashOnly", "false") +
          element("DocHashOnly", "false") + element("DAIdentifier", report.document) + "</SignatureIdentifier>\n";
     x += "  <ValidationConstraintsEvaluationReport>\n";
     for (const auto& c : s.checks) {
@@ -173,10 +159,10 @@ std::vector<ReportRow> signature_rows(const SignatureResult& s, Lang lang) {
 }
 
 std::string to_html(const ValidationReport& report, Lang lang) {
-  auto m = [lang](const char* key) { return escape(message(lang, key)); };
+  auto m = [lang](const char* key) { return escape_markup(message(lang, key)); };
   auto table = [](const std::vector<ReportRow>& rows) {
     std::string t = "<table>";
-    for (const auto& r : rows) t += "<tr><th>" + escape(r.label) + "</th><td>" + escape(r.value) + "</td></tr>";
+    for (const auto& r : rows) t += "<tr><th>" + escape_markup(r.label) + "</th><td>" + escape_markup(r.value) + "</td></tr>";
     return t + "</table>\n";
   };
   std::string h = "<!DOCTYPE html>\n<html lang=\"" + std::string(lang == Lang::tr ? "tr" : "en") +
@@ -185,10 +171,10 @@ std::string to_html(const ValidationReport& report, Lang lang) {
                   "padding:.2em .6em;vertical-align:top}.ok{color:#064}.bad{color:#a00}</style></head><body>\n";
   h += "<h1>" + m("verify.report_title") + "</h1>\n" + table(document_rows(report, lang));
   for (const auto& s : report.signatures) {
-    h += "<h2>" + escape(s.id) + ": " + escape(verdict_text(s.indication, lang)) + "</h2>\n" + table(signature_rows(s, lang));
+    h += "<h2>" + escape_markup(s.id) + ": " + escape_markup(verdict_text(s.indication, lang)) + "</h2>\n" + table(signature_rows(s, lang));
     h += "<table><tr><th>" + m("verify.check") + "</th><th></th><th>" + m("verify.detail") + "</th></tr>";
     for (const auto& c : s.checks)
-      h += "<tr><td>" + escape(c.name) + "</td><td class=\"" + (c.passed ? "ok\">✔" : "bad\">✘") + "</td><td>" + escape(c.detail) + "</td></tr>";
+      h += "<tr><td>" + escape_markup(c.name) + "</td><td class=\"" + (c.passed ? "ok\">✔" : "bad\">✘") + "</td><td>" + escape_markup(c.detail) + "</td></tr>";
     h += "</table>\n";
   }
   h += "</body></html>\n";

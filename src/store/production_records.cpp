@@ -92,6 +92,18 @@ std::int64_t ProductionRepository::open_count(const std::string& tckn) {
   return n;
 }
 
+std::string ProductionRepository::progress(std::int64_t id) {
+  long long request = id;
+  std::string state, shipment;
+  soci::indicator shipment_ind = soci::i_ok;
+  db_.sql() << "SELECT p.state, s.state FROM production_requests p LEFT JOIN shipments s ON s.request_id = p.id "
+               "WHERE p.id = :id",
+      soci::use(request), soci::into(state), soci::into(shipment, shipment_ind);
+  if (!db_.sql().got_data()) return "";
+  if (state == "done" && shipment_ind == soci::i_ok) return shipment;
+  return state;
+}
+
 void CardRepository::insert(const CardRecord& r) {
   long long request = r.request_id, created = now_seconds();
   db_.sql() << "INSERT INTO cards (serial, request_id, tckn, certificate_serial, label, created_at) "

@@ -39,6 +39,10 @@ class ProductionRepository {
   std::vector<ProductionRequest> list(std::optional<ProductionState> state);  // every state when empty
   // Requests still queued or in progress: of one person (empty: everyone's).
   std::int64_t open_count(const std::string& tckn = "");
+  // Where a request's card is: "queued", "in_progress", "failed", or once
+  // made its shipment's state ("preparing", "shipped", "delivered"); "" for
+  // no such request.
+  std::string progress(std::int64_t id);
 
  private:
   Database& db_;

@@ -9,6 +9,7 @@
 //                       card through the card agent; no paper goes to the officer
 #include "common/bytes.hpp"
 #include "common/clock.hpp"
+#include "common/display.hpp"
 #include "common/error.hpp"
 #include "crypto/openssl.hpp"
 #include "ra/applications.hpp"
@@ -104,8 +105,14 @@ Response post_login(Exchange& ex) {
 Response form_page(Exchange& ex, const Journey& j, const ra::FormValues& values,
                    const std::map<std::string, std::string>& errors, int status = 200) {
   Data d = step_data(2);
-  d.set("v", Exchange::values_data(values));
+  // Stored canonical (1988-09-30, +905422211111), shown as a person writes them.
+  ra::FormValues shown = values;
+  shown["birth_date"] = display_date(shown["birth_date"]);
+  for (const char* phone : {"mobile", "work_phone", "home_phone"}) shown[phone] = display_phone(shown[phone]);
+  d.set("v", Exchange::values_data(shown));
   d.set("err", ex.errors_data(errors));
+  auto value = [&](const char* k) { auto it = values.find(k); return it == values.end() ? std::string() : it->second; };
+  d.set("place_fields", place_fields(ex, value("il"), value("ilce"), errors));
   if (!j.application.security_word_hash.empty()) d.set("has_word", true);
   if (j.application.id) d.set("updating", true);
   return ex.page("apply_form", d, ex.text("web.apply.form_title"), status);

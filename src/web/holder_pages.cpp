@@ -274,7 +274,19 @@ Response update_page(Exchange& ex, const store::HolderRecord& h, std::map<std::s
   Data d = menu_frame(ex, h);
   d.set("v", Exchange::values_data(values));
   d.set("err", ex.errors_data(errors));
+  d.set("place_fields", place_fields(ex, values["il"], values["ilce"], errors));
   d.set("tckn", h.tckn);
+  // Bilgi Güncelleme Ekranı (seed 004): the record as kept, before the form.
+  Data record;
+  record.set("tckn", h.tckn);
+  record.set("given_name", h.given_name);
+  record.set("surname", h.surname);
+  record.set("email", h.email);
+  auto details = nlohmann::json::parse(h.details, nullptr, false);
+  if (details.is_object() && details.value("institution", nlohmann::json()).is_string())
+    record.set("institution", details["institution"].get<std::string>());
+  record.set("date", date(h.updated_at));
+  d.set("record", record);
   return ex.page("holder_update", d, ex.text("web.holder.update_title"), status);
 }
 

@@ -105,13 +105,19 @@ Response post_code(Exchange& ex) {
 
 std::optional<store::Officer> officer(Exchange& ex, Backend& b) { return logged_in(ex, b, "officer"); }
 
-Data application_row(Exchange& ex, const store::Application& a) {
+Data application_row(Exchange& ex, Backend& b, const store::Application& a) {
   auto v = ra::form_values(a);
   Data row;
   row.set("id", std::to_string(a.id));
   row.set("tckn", a.tckn);
   row.set("name", v["given_name"] + " " + v["surname"]);
   row.set("state", ex.text(std::string("web.state.") + store::to_string(a.state)));
+  // After approval, where the card is: made, shipped, delivered.
+  if (a.state == store::ApplicationState::approved && a.production_request_id) {
+    std::string progress = b.card_progress(a.production_request_id);
+    if (!progress.empty() && progress != "queued" && progress != "in_progress")
+      row.set("state", ex.text("web.state.card_" + progress));
+  }
   row.set("state_code", std::string(store::to_string(a.state)));
   // Yeni / Yenileme / Kayıp-Çalıntı / Diğer, as the form's choices read.
   if (!v["app_type"].empty()) row.set("app_type", ex.text("web.choice.app_type_" + v["app_type"]));
@@ -129,7 +135,7 @@ Response list_page(Exchange& ex) {
     d.set("institution", institution ? institution->name : "");
     Data rows{Data::type::list};
     auto apps = b.applications().list(*o);
-    for (const auto& a : apps) rows.push_back(application_row(ex, a));
+    for (const auto& a : apps) rows.push_back(application_row(ex, b, a));
     d.set("applications", rows);
     if (apps.empty()) d.set("none", true);
     return d;
@@ -153,7 +159,7 @@ Response detail_page(Exchange& ex, const std::string& error = "", int status = 2
     if (!o) return std::nullopt;
     auto a = b.applications().get(*o, id);
     Data d = kurum_data();
-    d.set("a", application_row(ex, a));
+    d.set("a", application_row(ex, b, a));
     auto values = ra::form_values(a);
     values["security_word_hint"] = a.security_word_hint;
     // The form's choices in words: "3 Yıl", "Her İkisi (E-posta+SMS)".

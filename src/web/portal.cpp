@@ -272,6 +272,7 @@ PortalState::PortalState(const Config& cfg)
   add_verify_pages(*this);
   add_card_agent_pages(*this);
   add_e_approval_pages(*this);
+  add_content_pages(*this);
 }
 
 void PortalState::reload(const Config& cfg) {
@@ -386,6 +387,10 @@ Response Exchange::page(const std::string& content, Data data, const std::string
   r.status = status;
   r.body = compiled(lang, "layout.mustache").render(data);
   return r;
+}
+
+std::string Exchange::fragment(const std::string& name, const Data& data) {
+  return compiled(lang, name + ".mustache").render(data);
 }
 
 Response Exchange::error_page(int status, const std::string& message_key) {

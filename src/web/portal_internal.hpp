@@ -207,6 +207,8 @@ class Exchange {
   // template when it is first used.
   Response page(const std::string& content, Data data, const std::string& title, int status = 200);
   Response error_page(int status, const std::string& message_key);
+  // A template rendered on its own, to put into a page's data ({{{name}}}).
+  std::string fragment(const std::string& name, const Data& data);
   // The form fields, their errors (catalog keys) and values for a template.
   static Data values_data(const std::map<std::string, std::string>& values);
   Data errors_data(const std::map<std::string, std::string>& errors) const;
@@ -230,10 +232,15 @@ void add_operator_pages(PortalState& portal);
 void add_verify_pages(PortalState& portal);
 void add_card_agent_pages(PortalState& portal);
 void add_e_approval_pages(PortalState& portal);
+void add_content_pages(PortalState& portal);
 
 // The printed application of step 6/6 with its undertaking, as a PDF
 // (application_pages.cpp; E-Onay shows a renewal's undertaking with it).
 std::string application_print(Exchange& ex, const store::Application& a);
+
+// The İl and İlçe fields (place_lists.cpp), with the form's errors for them.
+std::string place_fields(Exchange& ex, const std::string& il, const std::string& ilce,
+                         const std::map<std::string, std::string>& errors);
 
 // The holder's pages share these (holder_pages.cpp).
 Data holder_frame();                                                   // the crumb of seeds 001-004

@@ -1,6 +1,7 @@
 // The public pages: home with the service tiles, the "Ne yapmalıyım?" help
 // for institutions and staff, the driver download service, shipment
 // tracking, the captcha image, static files and (demo mode) the outbox.
+#include <algorithm>
 #include <set>
 
 #include "common/clock.hpp"
@@ -52,12 +53,15 @@ Response captcha(Exchange& ex) {
   return r;
 }
 
-Data option_list(const std::set<std::string>& values, const std::string& selected) {
+// The choices in the catalogue's order (seed 000 lists the readers so), once each.
+Data option_list(const std::vector<std::string>& values, const std::string& selected) {
   Data list{Data::type::list};
+  std::set<std::string> seen;
   for (const auto& v : values) {
+    if (!seen.insert(v).second) continue;
     Data o;
     o.set("value", v);
-    if (v == selected) o.set("selected", true);
+    o.set("selected", v == selected);
     list.push_back(o);
   }
   return list;
@@ -72,16 +76,28 @@ Response drivers(Exchange& ex) {
     auto& catalog = b.drivers();
     return std::pair{catalog.list(), searched ? catalog.find(q) : std::vector<store::DriverRecord>{}};
   });
-  std::set<std::string> oses, versions, readers, cards;
+  // In the order the operator added them (seed 000 lists readers and versions so).
+  std::sort(all.begin(), all.end(), [](const auto& x, const auto& y) { return x.id < y.id; });
+  std::vector<std::string> oses, readers, cards;
+  Data versions{Data::type::list};
+  std::set<std::pair<std::string, std::string>> seen_versions;
   for (const auto& d : all) {
-    oses.insert(d.os);
-    if (q.os.empty() || d.os == q.os) versions.insert(d.os_version);
-    if (d.reader != "*") readers.insert(d.reader);
-    if (d.card != "*") cards.insert(d.card);
+    oses.push_back(d.os);
+    // Every system's versions, each marked with its system: portal.js shows
+    // those of the chosen one (without script they read "Windows 10").
+    if (seen_versions.insert({d.os, d.os_version}).second) {
+      Data v;
+      v.set("os", d.os);
+      v.set("value", d.os_version);
+      v.set("selected", d.os == q.os && d.os_version == q.os_version);
+      versions.push_back(v);
+    }
+    if (d.reader != "*") readers.push_back(d.reader);
+    if (d.card != "*") cards.push_back(d.card);
   }
   Data data;
   data.set("oses", option_list(oses, q.os));
-  data.set("versions", option_list(versions, q.os_version));
+  data.set("versions", versions);
   data.set("readers", option_list(readers, q.reader));
   data.set("cards", option_list(cards, q.card));
   data.set("bits32", q.bits == 32);

@@ -8,7 +8,9 @@ import { CAGRI, Camera, OFFICER_TOTP, demoHome, holderLogIn, holderSms, launchBr
   from "./support.mjs";
 
 const PUBLIC = ["/", "/basvuru", "/bireysel", "/bireysel/giris", "/bireysel/sozcuk/unuttum", "/surucu", "/gonderi",
-                "/kurum/giris", "/kurum/bilgi", "/personel/bilgi", "/imza-dogrula"];
+                "/kurum/giris", "/kurum/bilgi", "/personel/bilgi", "/imza-dogrula", "/duyurular",
+                "/sayfa/sertifikami-aldim-ne-yapmaliyim", "/sayfa/online-islemler", "/sayfa/sss", "/sayfa/formlar",
+                "/sayfa/belgeler", "/sayfa/yasal-uyari", "/sayfa/iletisim"];
 const HOLDER = ["/bireysel/menu", "/bireysel/kullanima-ac", "/bireysel/askiya-al", "/bireysel/iptal", "/bireysel/bilgi",
                 "/bireysel/sertifikalar", "/bireysel/pin-puk", "/bireysel/kilit-coz", "/bireysel/pin-degistir",
                 "/bireysel/e-onay"];

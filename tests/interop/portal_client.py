@@ -113,6 +113,17 @@ class Browser:
         return "abcde"  # portal.captcha_fixed (demo mode), typed in lower case
 
 
+def form_values(page):
+    """What a browser would send of a form's filled inputs and chosen options (no csrf)."""
+    values = {k: html.unescape(v) for k, v in re.findall(r'name="(\w+)" value="([^"]*)"', page)}
+    for name, options in re.findall(r'<select id="\w+" name="(\w+)"[^>]*>(.*?)</select>', page, re.S):
+        chosen = re.search(r"<option selected>([^<]*)</option>", options)
+        if chosen:
+            values[name] = html.unescape(chosen.group(1))
+    values.pop("csrf", None)
+    return values
+
+
 def errors_in(page):
     return [html.unescape(e) for e in re.findall(r'class="error">([^<]*)<', page)]
 
@@ -156,6 +167,27 @@ class PortalSteps:
         self.assertIn("Adım : 5/6", page)
         self.assertIn('href="/basvuru/e-imza"', page)  # E-İmzalı Başvuru, through the card agent
         self.assertEqual(b.post("/basvuru/yontem", {})[:2], (303, "/basvuru/islak"))
+        return b
+
+    def holder_login(self, person, word=WORD, mobile="+905321234567", browser=None):
+        """Şifreli Giriş, SMS Onay and the code: the browser at the menu."""
+        b = browser or Browser(self.base)
+        status, _, page = b.get("/bireysel")
+        self.assertIn("Kullanıcı Doğrulama Ekranı", page)
+        b.get("/bireysel/giris")
+        b.captcha()
+        status, location, page = b.post("/bireysel/giris", {"id": person["tckn"], "captcha": "ABCDE",
+                                                            "security_word": word})
+        self.assertEqual((status, location), (303, "/bireysel/sms"), re.findall(r'id="login-error">([^<]*)', page))
+        _, _, page = b.get("/bireysel/sms")
+        self.assertIn("Telefon Numaranız : <span id=\"masked-phone\">53* *** ** **", page)
+        self.assertEqual(b.post("/bireysel/sms", {})[:2], (303, "/bireysel/sms/kod"))
+        _, _, page = b.get("/bireysel/sms/kod")
+        self.assertIn("SMS Onay Kodu:", page)
+        body = json.loads(self.home.tugra("outbox", "--to", mobile, "--limit", "1", "--json").stdout)[0]["body"]
+        # A log-in code, not an application's (in the service's language: English here).
+        self.assertRegex(body, "Bireysel İşlemler giriş kodunuz|holder services log-in code")
+        self.assertEqual(b.post("/bireysel/sms/kod", {"code": self.sms_code(mobile)})[:2], (303, "/bireysel/menu"))
         return b
 
     def officer(self, username=OFFICER[0], password=OFFICER[1], secret=TOTP_SECRET, fresh=False):

@@ -149,13 +149,10 @@ class CliAnswers(unittest.TestCase):
         home.tugra("init")
         latest = int(home.sql("SELECT MAX(version) FROM schema_migrations"))
         self.assertIn(f"up to date: version {latest}", home.tugra("migrate").stdout.decode())
-        # As a database left by the previous release: the newest migration (012,
-        # unlock_authorizations.released_at and two more, signed_documents) not
-        # applied. A newer migration changes these lines.
+        # As a database left by the previous release: the newest migration (013,
+        # the pages table) not applied. A newer migration changes these lines.
         home.sql(f"DELETE FROM schema_migrations WHERE version = {latest}")
-        for column in ("server_key", "new_puk", "released_at"):
-            home.sql(f"ALTER TABLE unlock_authorizations DROP COLUMN {column}")
-        home.sql("DROP TABLE signed_documents")
+        home.sql("DROP TABLE pages")
         r = home.tugra("ca", "list", check=False)
         self.assertEqual(r.returncode, 1)
         self.assertIn(f"at version {latest - 1}, this tugra expects version {latest}: run tugra migrate",
@@ -163,8 +160,7 @@ class CliAnswers(unittest.TestCase):
         r = home.tugra("migrate")
         self.assertIn(f"migrated from version {latest - 1} to version {latest}", r.stderr.decode())
         self.assertEqual(home.tugra("ca", "list", "--json").returncode, 0)
-        self.assertEqual(home.sql("SELECT COUNT(released_at) FROM unlock_authorizations").strip(), "0")
-        self.assertEqual(home.sql("SELECT COUNT(*) FROM signed_documents").strip(), "0")
+        self.assertEqual(home.sql("SELECT COUNT(*) FROM pages").strip(), "0")
         # A database of a newer release: every command refuses, migrate too.
         home.sql("INSERT INTO schema_migrations (version, applied_at) VALUES (999, 0)")
         for args in (["ca", "list"], ["migrate"], ["audit", "verify"]):

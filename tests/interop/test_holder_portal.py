@@ -19,7 +19,7 @@ import urllib.parse
 import harness
 from harness import http, run
 from loopback_servers import SmtpServer
-from portal_client import (AYSE, CAGRI, ISMAIL, SUKRU, WORD, Browser, PortalSteps, errors_in,
+from portal_client import (AYSE, CAGRI, ISMAIL, SUKRU, WORD, Browser, PortalSteps, errors_in, form_values,
                            fresh_totp, tckn)
 
 VCARD = os.environ.get("TUGRA_VCARD_MODULE", os.path.join(os.path.dirname(harness.TUGRA), "..", "lib",
@@ -61,27 +61,6 @@ class HolderPortal(PortalSteps, unittest.TestCase):
             f"{nine}-staff.csv", f"{person['tckn']},{sicil_no},Birim,Unvan,Adres,Sinop,Merkez,57000\n"))
         self.make_card(person, mobile=mobile)
         return person
-
-    def holder_login(self, person, word=WORD, mobile="+905321234567", browser=None):
-        """Şifreli Giriş, SMS Onay and the code: the browser at the menu."""
-        b = browser or Browser(self.base)
-        status, _, page = b.get("/bireysel")
-        self.assertIn("Kullanıcı Doğrulama Ekranı", page)
-        b.get("/bireysel/giris")
-        b.captcha()
-        status, location, page = b.post("/bireysel/giris", {"id": person["tckn"], "captcha": "ABCDE",
-                                                            "security_word": word})
-        self.assertEqual((status, location), (303, "/bireysel/sms"), re.findall(r'id="login-error">([^<]*)', page))
-        _, _, page = b.get("/bireysel/sms")
-        self.assertIn("Telefon Numaranız : <span id=\"masked-phone\">53* *** ** **", page)
-        self.assertEqual(b.post("/bireysel/sms", {})[:2], (303, "/bireysel/sms/kod"))
-        _, _, page = b.get("/bireysel/sms/kod")
-        self.assertIn("SMS Onay Kodu:", page)
-        body = json.loads(self.home.tugra("outbox", "--to", mobile, "--limit", "1", "--json").stdout)[0]["body"]
-        # A log-in code, not an application's (in the service's language: English here).
-        self.assertRegex(body, "Bireysel İşlemler giriş kodunuz|holder services log-in code")
-        self.assertEqual(b.post("/bireysel/sms/kod", {"code": self.sms_code(mobile)})[:2], (303, "/bireysel/menu"))
-        return b
 
     def ocsp_status(self, serial, expected):
         """`openssl ocsp` against the server until it reports `expected` (a change reaches OCSP within seconds)."""
@@ -693,8 +672,7 @@ class HolderPortal(PortalSteps, unittest.TestCase):
     def restore_word(self, person, current):
         b = self.holder_login(person, word=current)
         _, _, page = b.get("/bireysel/bilgi")
-        values = dict(re.findall(r'name="(\w+)" value="([^"]*)"', page))
-        values.pop("csrf", None)
+        values = form_values(page)
         values["channel"] = "both"
         status, location, page = b.post("/bireysel/bilgi", dict(values, change_word="1", security_word=WORD,
                                                                 security_word2=WORD, current_word=current))

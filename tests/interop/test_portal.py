@@ -404,19 +404,37 @@ class Portal(PortalSteps, unittest.TestCase):
 
     def test_drivers_are_found_and_downloaded(self):
         drivers = json.loads(self.home.tugra("drivers", "list", "--json").stdout)
-        self.assertGreaterEqual(len(drivers), 5)
+        self.assertEqual(len(drivers), 9 * (7 + 2))  # Windows 7, 8, 10, 11 and two Linux: seed 000's readers and cards
         b = Browser(self.base)
-        query = urllib.parse.urlencode({"os": "Windows", "version": "10", "bits": "64", "reader": "ACS 38T USB",
+        _, _, page = b.get("/surucu")
+        # Seed 000's readers and cards, in its order; every system's versions, named with the system.
+        readers = re.findall(r'name="reader" value="([^"]+)"', page)
+        self.assertEqual(readers, ["Omnikey USB Şeffaf", "Omnikey USB Beyaz", "Omnikey Masaüstü", "Gemplus USB",
+                                   "ACS 38T USB - Kırmızı", "ACS 38T USB - Beyaz", "ACS 38T USB Masaüstü"])
+        self.assertEqual(re.findall(r'name="card" value="([^"]+)"', page), ["AKIS Akıllı Kart", "Gemplus Akıllı Kart"])
+        self.assertIn('<option value="11" data-os="Windows">Windows 11</option>', page)
+        self.assertIn('<option value="Debian 12" data-os="Linux">Linux Debian 12</option>', page)
+        query = urllib.parse.urlencode({"os": "Windows", "version": "7", "bits": "32", "reader": "ACS 38T USB - Beyaz",
                                         "card": "AKIS Akıllı Kart", "show": "1"})
         _, _, page = b.get("/surucu?" + query)
         links = re.findall(r'href="/surucu/indir/(\d+)"', page)
         names = {d["id"]: d for d in drivers}
         self.assertEqual({names[int(i)]["name"] for i in links},
-                         {"ACS 38T Sürücüsü (Windows 10, 64 bit)", "AKIS Kart Sürücüsü (Windows 10, 64 bit)"})
-        status, headers, body = http(f"{self.base}/surucu/indir/{links[0]}")
+                         {"ACS 38T USB - Beyaz Sürücüsü (Windows 7, 32 bit)", "AKIS Akıllı Kart Sürücüsü (Windows 7, 32 bit)"})
+        reader = next(i for i in links if names[int(i)]["reader"] != "*")
+        status, headers, body = http(f"{self.base}/surucu/indir/{reader}")
         self.assertEqual(status, 200)
-        self.assertIn("attachment", headers["Content-Disposition"])
-        self.assertEqual(hashlib.sha256(body).hexdigest(), names[int(links[0])]["sha256"])
+        self.assertIn('filename="okuyucu-windows.cmd"', headers["Content-Disposition"])
+        self.assertEqual(hashlib.sha256(body).hexdigest(), names[int(reader)]["sha256"])
+        # A working script: Windows' Smart Card service for the CCID reader.
+        self.assertIn(b"sc config SCardSvr start= auto", body)
+        _, _, page = b.get("/surucu?" + urllib.parse.urlencode({"os": "Linux", "version": "Ubuntu 24.04", "bits": "64",
+                                                                "reader": "Omnikey USB Şeffaf", "show": "1"}))
+        linux = re.findall(r'href="/surucu/indir/(\d+)"', page)
+        self.assertEqual(len(linux), 3)  # the reader's and both cards' (no card chosen)
+        scripts = b"".join(http(f"{self.base}/surucu/indir/{i}")[2] for i in linux)
+        self.assertIn(b"apt-get install -y pcscd libccid pcsc-tools", scripts)
+        self.assertIn(b"pkcs11-tool --list-slots", scripts)
         self.assertEqual(http(self.base + "/surucu/indir/99999")[0], 404)
         _, _, page = b.get("/gonderi?no=123456789012")
         self.assertIn("Gönderi numarası 12 rakamdan oluşur", page)
