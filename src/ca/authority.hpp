@@ -14,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include "ca/revoked_list.hpp"
 #include "ca/profile.hpp"
 #include "common/config.hpp"
 #include "crypto/openssl.hpp"
@@ -142,6 +143,9 @@ class CertificateAuthority {
   // The next generation's number and name; refuses while one awaits its certificate.
   int next_generation(std::string& name);
   const Signer& signer(const std::string& authority_id);
+  // The authority's revoked list as of `change_seq` (inside publish_crl's write).
+  const RevokedList& revoked_list(const std::string& authority_id, store::CertificateRepository& certs,
+                                  std::int64_t change_seq);
   store::CertificateRecord finish_issuance(const store::CertificateRecord& intent, bool recovered, Bytes& der);
 
   Config config_;
@@ -153,6 +157,9 @@ class CertificateAuthority {
   std::vector<store::AuthorityRecord> authorities_;
   std::map<std::string, ossl::Cert> issuing_certs_;
   std::map<std::string, std::unique_ptr<NesProfile>> nes_profiles_;
+  // Each authority's revoked list as of its last full CRL (crl.cpp): the
+  // next one applies only what changed since.
+  std::map<std::string, RevokedList> revoked_lists_;
 };
 
 }  // namespace tugra::ca

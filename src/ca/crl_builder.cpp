@@ -2,6 +2,7 @@
 
 #include <openssl/x509v3.h>
 
+#include "crypto/algorithm.hpp"
 #include "crypto/der.hpp"
 #include "crypto/openssl.hpp"
 
@@ -25,24 +26,30 @@ Bytes authority_key_identifier(const X509* issuer) {
   return der::tlv(0x30, der::tlv(0x80, ByteView(ASN1_STRING_get0_data(ski), static_cast<std::size_t>(ASN1_STRING_length(ski)))));
 }
 
+// A TLV's tag and length octets, for content written separately.
+Bytes header(std::uint8_t tag, std::size_t length) {
+  Bytes out{tag};
+  if (length < 0x80) {
+    out.push_back(static_cast<std::uint8_t>(length));
+    return out;
+  }
+  Bytes octets;
+  for (std::size_t n = length; n; n >>= 8) octets.insert(octets.begin(), static_cast<std::uint8_t>(n & 0xff));
+  out.push_back(static_cast<std::uint8_t>(0x80 | octets.size()));
+  der::append(out, octets);
+  return out;
+}
+
 }  // namespace
 
 Bytes build_crl(const Signer& signer, const X509* issuer, const CrlParams& p, const std::vector<CrlEntry>& entries) {
-  // Entries first, so the list's length is known; reasons are encoded once.
-  Bytes revoked;
-  revoked.reserve(entries.size() * 48);
-  Bytes reason_ext[11];
-  static const Bytes reason_code = der::oid("2.5.29.21"), aki = der::oid("2.5.29.35"),
-                     crl_number = der::oid("2.5.29.20"), expired_certs_on_crl = der::oid("2.5.29.60"),
-                     delta_indicator = der::oid("2.5.29.27"), freshest_crl = der::oid("2.5.29.46");
-  for (int r = 1; r <= 10; ++r) reason_ext[r] = der::tlv(0x30, der::extension(reason_code, false, der::enumerated(r)));
-  for (const auto& e : entries) {
-    Bytes entry = der::unsigned_integer(hex_decode(e.serial));
-    der::append(entry, der::time(e.revoked_at));
-    if (e.reason > 0 && e.reason <= 10) der::append(entry, reason_ext[e.reason]);
-    der::append(revoked, der::tlv(0x30, entry));
-  }
+  return build_crl(signer, issuer, p, RevokedList(entries));
+}
 
+Bytes build_crl(const Signer& signer, const X509* issuer, const CrlParams& p, const RevokedList& revoked) {
+  static const Bytes aki = der::oid("2.5.29.35"), crl_number = der::oid("2.5.29.20"),
+                     expired_certs_on_crl = der::oid("2.5.29.60"), delta_indicator = der::oid("2.5.29.27"),
+                     freshest_crl = der::oid("2.5.29.46");
   Bytes extensions = der::extension(aki, false, authority_key_identifier(issuer));
   der::append(extensions, der::extension(crl_number, false, der::integer(p.number)));
   der::append(extensions, der::extension(expired_certs_on_crl, false, der::generalized_time(p.expired_certs_on_crl_since)));
@@ -54,24 +61,38 @@ Bytes build_crl(const Signer& signer, const X509* issuer, const CrlParams& p, co
                                            der::tlv(0x30, der::tlv(0x30, der::tlv(0xA0, der::tlv(0xA0, uri))))));
   }
 
-  Bytes tbs = der::integer(1);  // v2
-  der::append(tbs, signer.algorithm_identifier());
-  der::append(tbs, issuer_name(issuer));
-  der::append(tbs, der::time(p.this_update));
-  der::append(tbs, der::time(p.next_update));
-  if (!entries.empty()) der::append(tbs, der::tlv(0x30, revoked));
-  der::append(tbs, der::tlv(0xA0, der::tlv(0x30, extensions)));
-  revoked.clear();
-  revoked.shrink_to_fit();
-  Bytes tbs_der = der::tlv(0x30, tbs);
-  tbs.clear();
-  tbs.shrink_to_fit();
+  // TBSCertList in pieces: the small ones, the entries (kept by the caller,
+  // never copied but into the CRL itself) and the extensions.
+  Bytes head = der::integer(1);  // v2
+  der::append(head, signer.algorithm_identifier());
+  der::append(head, issuer_name(issuer));
+  der::append(head, der::time(p.this_update));
+  der::append(head, der::time(p.next_update));
+  Bytes list_header = revoked.size() ? header(0x30, revoked.der().size()) : Bytes{};
+  Bytes tail = der::tlv(0xA0, der::tlv(0x30, extensions));
+  std::size_t content = head.size() + list_header.size() + revoked.der().size() + tail.size();
+  Bytes tbs_header = header(0x30, content);
+  const ByteView pieces[] = {tbs_header, head, list_header, revoked.der(), tail};
 
-  Bytes signature = signer.sign(tbs_der);
-  Bytes crl = std::move(tbs_der);
-  der::append(crl, signer.algorithm_identifier());
-  der::append(crl, der::bit_string(signature));
-  return der::tlv(0x30, crl);
+  // The signature over a digest fed piece by piece.
+  ossl::MdCtx md(EVP_MD_CTX_new());
+  if (!md || EVP_DigestInit_ex(md.get(), digest_of(signer.scheme()), nullptr) != 1) throw ossl::Error("EVP_DigestInit_ex");
+  for (ByteView piece : pieces)
+    if (EVP_DigestUpdate(md.get(), piece.data(), piece.size()) != 1) throw ossl::Error("EVP_DigestUpdate");
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int digest_length = 0;
+  if (EVP_DigestFinal_ex(md.get(), digest, &digest_length) != 1) throw ossl::Error("EVP_DigestFinal_ex");
+  Bytes signature = der::bit_string(signer.sign_digest(ByteView(digest, digest_length)));
+
+  // CertificateList ::= SEQUENCE { tbsCertList, signatureAlgorithm, signature }, written once.
+  const Bytes& algorithm = signer.algorithm_identifier();
+  std::size_t tbs_size = tbs_header.size() + content;
+  Bytes crl = header(0x30, tbs_size + algorithm.size() + signature.size());
+  crl.reserve(crl.size() + tbs_size + algorithm.size() + signature.size());
+  for (ByteView piece : pieces) der::append(crl, piece);
+  der::append(crl, algorithm);
+  der::append(crl, signature);
+  return crl;
 }
 
 }  // namespace tugra::ca

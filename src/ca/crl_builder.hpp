@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "common/bytes.hpp"
+#include "ca/revoked_list.hpp"
 #include "crypto/signer.hpp"
 
 namespace tugra::ca {
@@ -39,6 +40,10 @@ struct CrlParams {
   std::string freshest_crl_url;
 };
 
+// The entries are listed by serial number, each once.
 Bytes build_crl(const Signer& signer, const X509* issuer, const CrlParams& params, const std::vector<CrlEntry>& entries);
+// With the entries already encoded (a full CRL of the ca role, kept between
+// CRLs): the list is hashed and written into the CRL, never copied otherwise.
+Bytes build_crl(const Signer& signer, const X509* issuer, const CrlParams& params, const RevokedList& revoked);
 
 }  // namespace tugra::ca

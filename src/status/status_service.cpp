@@ -90,7 +90,14 @@ void StatusService::apply(const std::vector<store::CertificateRepository::Status
   for (const auto& serial : changed) presign(serial);
 }
 
+namespace {
+// RFC 5019 §6.2: a strong entity tag from the response's bytes, computed
+// once when the response is signed, never per request.
+std::string etag_of(const std::string& der) { return "\"" + ossl::sha256_hex(as_bytes(der)).substr(0, 32) + "\""; }
+}  // namespace
+
 void StatusService::store(const std::string& key, Cached cached) {
+  cached.etag = etag_of(cached.der);
   std::lock_guard lock(cache_mutex_);
   auto& keys = by_serial_[cached.serial];
   if (std::find(keys.begin(), keys.end(), key) == keys.end()) keys.push_back(key);
@@ -104,7 +111,7 @@ std::optional<StatusService::OcspReply> StatusService::fresh(const std::string& 
   if (it == cache_.end() || now >= it->second.signer_not_after ||
       freshness::needs_renewal(it->second.this_update, it->second.next_update, now))
     return std::nullopt;
-  return OcspReply{it->second.der, true, it->second.this_update, it->second.next_update};
+  return OcspReply{it->second.der, true, it->second.this_update, it->second.next_update, it->second.etag};
 }
 
 std::vector<std::shared_ptr<const StatusService::Responder>> StatusService::responders() const {
@@ -249,7 +256,9 @@ StatusService::OcspReply StatusService::sign(ByteView request) {
   if (answer.cacheable && answer.serials.size() == 1)
     store(key_of(answer.cert_id), {to_string(answer.der), answer.cert_id, answer.serials.front(), issuer,
                                    answer.this_update, answer.next_update, responder->not_after});
-  return {to_string(answer.der), answer.cacheable, answer.this_update, answer.next_update};
+  std::string der = to_string(answer.der);
+  std::string etag = answer.cacheable ? etag_of(der) : "";
+  return {std::move(der), answer.cacheable, answer.this_update, answer.next_update, std::move(etag)};
 }
 
 std::shared_ptr<const CrlSnapshot> StatusService::crl(const std::string& ca) const {

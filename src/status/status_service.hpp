@@ -86,6 +86,7 @@ class StatusService {
     bool cacheable = false;
     std::int64_t this_update = 0;
     std::int64_t next_update = 0;
+    std::string etag = {};  // a cacheable answer's entity tag (quoted; from its hash), for If-None-Match
   };
   // The pre-signed answer when there is a fresh one (memory only, fast).
   std::optional<OcspReply> cached(ByteView request);
@@ -169,6 +170,7 @@ class StatusService {
     std::int64_t this_update;
     std::int64_t next_update;
     std::int64_t signer_not_after;  // the responder certificate's end: never served past it
+    std::string etag = {};          // set by store()
   };
   // Hash for looking strings up by string_view without copying them.
   struct StringHash {

@@ -176,12 +176,19 @@ struct InFlight {
 restinio::request_handling_status_t send_ocsp(Context& ctx, const restinio::request_handle_t& req,
                                               status::StatusService::OcspReply reply, Clock::time_point start) {
   if (reply.cacheable) {
+    // RFC 5019 §6: a cache (a CDN, nginx) may keep a GET's answer until
+    // nextUpdate, and revalidate it with If-None-Match.
     std::int64_t max_age = std::max<std::int64_t>(0, reply.next_update - now_seconds());
+    auto headers = {std::pair<const char*, std::string>{"Cache-Control", "public, max-age=" + std::to_string(max_age) +
+                                                                             ", no-transform"},
+                    {"ETag", reply.etag},
+                    {"Last-Modified", cached_http_date(reply.this_update)},
+                    {"Expires", cached_http_date(reply.next_update)}};
+    if (req->header().method() == restinio::http_method_get() && !reply.etag.empty() &&
+        req->header().get_field_or("If-None-Match", "").find(reply.etag) != std::string::npos)  // one tag or a list
+      return ctx.send(req, Route::ocsp, restinio::status_not_modified(), nullptr, "", headers, start);
     return ctx.send(req, Route::ocsp, restinio::status_ok(), "application/ocsp-response", std::move(reply.der),
-                    {{"Cache-Control", "public, max-age=" + std::to_string(max_age) + ", no-transform"},
-                     {"Last-Modified", cached_http_date(reply.this_update)},
-                     {"Expires", cached_http_date(reply.next_update)}},
-                    start);
+                    headers, start);
   }
   return ctx.send(req, Route::ocsp, restinio::status_ok(), "application/ocsp-response", std::move(reply.der),
                   {{"Cache-Control", "no-store"}}, start);
