@@ -198,6 +198,8 @@ constexpr KeyInfo kKeys[] = {
     {"portal.posts_per_minute", Type::integer, "60", "Form submissions accepted per minute from one address."},
     {"portal.captchas_per_minute", Type::integer, "120",
      "Captcha images served per minute to one address (an institution behind one NAT address counts once)."},
+    {"portal.directory_searches_per_minute", Type::integer, "20",
+     "Sertifika Sorgulama searches and downloads answered per minute to one address."},
     {"portal.argon2_ops", Type::integer, "2", "Argon2id passes for security words and passwords."},
     {"portal.argon2_memory_kib", Type::integer, "65536", "Argon2id memory in KiB (one hash takes ~50-100 ms here)."},
     {"portal.argon2_concurrency", Type::integer, "0",

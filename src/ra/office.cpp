@@ -40,6 +40,7 @@ Office::Office(const Config& config, std::shared_ptr<const MasterKey> master_key
       drivers_(std::make_unique<DriverCatalog>(*ledger_, config.home() / "drivers")),
       shipments_(std::make_unique<Shipments>(*ledger_)),
       pages_(std::make_unique<PageCatalog>(*ledger_)),
+      directory_(std::make_unique<Directory>(*ledger_)),
       sms_failures_(static_cast<int>(config.integer("portal.sms_code_failures"))),
       sms_lock_seconds_(config.integer("portal.lockout_minutes") * 60) {}
 

@@ -15,6 +15,7 @@
 #include "common/bytes.hpp"
 #include "common/config.hpp"
 #include "ra/applications.hpp"
+#include "ra/directory.hpp"
 #include "ra/drivers.hpp"
 #include "ra/holder_desk.hpp"
 #include "ra/institutions.hpp"
@@ -47,6 +48,7 @@ class Office {
   Shipments& shipments() { return *shipments_; }
   SignedDocuments& signed_documents() { return *signed_documents_; }
   PageCatalog& pages() { return *pages_; }
+  Directory& directory() { return *directory_; }
 
   // The portal's own reads, each by id.
   std::optional<store::Application> application(std::int64_t id);
@@ -99,6 +101,7 @@ class Office {
   std::unique_ptr<DriverCatalog> drivers_;
   std::unique_ptr<Shipments> shipments_;
   std::unique_ptr<PageCatalog> pages_;
+  std::unique_ptr<Directory> directory_;
   int sms_failures_;
   std::int64_t sms_lock_seconds_;
 };

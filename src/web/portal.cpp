@@ -259,6 +259,7 @@ PortalState::PortalState(const Config& cfg)
       post_limiter(static_cast<int>(cfg.integer("portal.posts_per_minute"))),
       captcha_limiter(static_cast<int>(cfg.integer("portal.captchas_per_minute"))),
       officer_login_limiter(static_cast<int>(cfg.integer("portal.officer_logins_per_minute"))),
+      directory_limiter(static_cast<int>(cfg.integer("portal.directory_searches_per_minute"))),
       backends(cfg, static_cast<int>(std::max<long long>(1, cfg.integer("portal.threads")))),
       agent_url(cfg.str("agent.url")),
       csp(content_security_policy(agent_url)) {
@@ -273,6 +274,7 @@ PortalState::PortalState(const Config& cfg)
   add_card_agent_pages(*this);
   add_e_approval_pages(*this);
   add_content_pages(*this);
+  add_directory_pages(*this);
 }
 
 void PortalState::reload(const Config& cfg) {
@@ -280,6 +282,7 @@ void PortalState::reload(const Config& cfg) {
   post_limiter.set_per_minute(static_cast<int>(cfg.integer("portal.posts_per_minute")));
   captcha_limiter.set_per_minute(static_cast<int>(cfg.integer("portal.captchas_per_minute")));
   officer_login_limiter.set_per_minute(static_cast<int>(cfg.integer("portal.officer_logins_per_minute")));
+  directory_limiter.set_per_minute(static_cast<int>(cfg.integer("portal.directory_searches_per_minute")));
 }
 
 // --- exchange --------------------------------------------------------------------

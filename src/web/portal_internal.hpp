@@ -160,6 +160,7 @@ class PortalState {
   RateLimiter post_limiter;
   RateLimiter captcha_limiter;
   RateLimiter officer_login_limiter;
+  RateLimiter directory_limiter;  // Sertifika Sorgulama, per address
   RecentFailures officer_failures{15 * 60};
   AddressGate hash_gate{1};
   BackendPool backends;
@@ -233,6 +234,7 @@ void add_verify_pages(PortalState& portal);
 void add_card_agent_pages(PortalState& portal);
 void add_e_approval_pages(PortalState& portal);
 void add_content_pages(PortalState& portal);
+void add_directory_pages(PortalState& portal);
 
 // The printed application of step 6/6 with its undertaking, as a PDF
 // (application_pages.cpp; E-Onay shows a renewal's undertaking with it).

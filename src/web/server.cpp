@@ -460,7 +460,8 @@ bool reloadable(const std::string& key) {
   static const std::vector<std::string> keys = {
       "service.trusted_proxies", "service.metrics_from", "service.tls_certificate", "service.tls_key",
       "portal.captcha_seconds", "portal.sms_code_seconds", "portal.sms_code_attempts", "portal.call_centre",
-      "portal.posts_per_minute", "portal.captchas_per_minute", "portal.officer_logins_per_minute"};
+      "portal.posts_per_minute", "portal.captchas_per_minute", "portal.officer_logins_per_minute",
+      "portal.directory_searches_per_minute"};
   return std::find(keys.begin(), keys.end(), key) != keys.end();
 }
 

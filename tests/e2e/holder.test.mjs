@@ -156,7 +156,7 @@ test("a holder's first use of the card, every screen", async () => {
   await page.getByRole("link", { name: "Menü" }).click();
   await page.getByRole("link", { name: "Sertifikamı İptal Et" }).click();
   await page.getByRole("radio").first().check();
-  await page.getByLabel("İptal nedeni").selectOption("1");
+  await page.getByLabel(/Kartım kayboldu, çalındı/).check();
   await page.getByLabel(/geri alınamayacağını biliyorum/).check();
   await camera.shot(page, "revoke");
   await page.getByRole("button", { name: "Sertifikamı İptal Et" }).click();

@@ -89,6 +89,32 @@ for (const width of [390, 1280]) {
     await context.close();
   });
 
+  test(`Sertifika Sorgulama finds a published certificate at ${width} px`, async () => {
+    const camera = new Camera(`directory-${width}`);
+    const context = await browser.newContext({ locale: "tr-TR", viewport: { width, height: 800 } });
+    const page = await context.newPage();
+    await page.goto(home.base + "/");
+    await page.locator("footer.site").getByRole("link", { name: "Sertifika Sorgulama" }).click();
+    await page.getByLabel("Ad Soyad").fill("Çağrı Işıl Öztürk");
+    await page.getByLabel("Kurum").selectOption("TEST KURUM");
+    await page.getByRole("button", { name: "Sorgula" }).click();
+    const row = page.locator("table.directory tbody tr");
+    assert.equal(await row.count(), 1);
+    const cells = await row.locator("td").allInnerTexts();
+    assert.deepEqual([cells[0], cells[1], cells[4]], ["ÇAĞRI IŞIL ÖZTÜRK", "TEST KURUM", "Askıda"]);
+    assert.doesNotMatch(await page.locator("main").innerText(), new RegExp(CAGRI.identity.tckn));
+    assert.equal(await overflow(page), 0);
+    await camera.shot(page, "found");
+    const download = page.waitForEvent("download");
+    await row.getByRole("link", { name: "DER" }).click();
+    assert.match((await download).suggestedFilename(), /^[0-9A-F]+\.crt$/);
+    // Only the whole name finds it.
+    await page.getByLabel("Ad Soyad").fill("Çağrı");
+    await page.getByRole("button", { name: "Sorgula" }).click();
+    assert.ok(await page.locator("#directory-none").isVisible());
+    await context.close();
+  });
+
   test(`İl and İlçe lists and Bilgi Güncelle's records at ${width} px`, async () => {
     const camera = new Camera(`places-${width}`);
     const context = await browser.newContext({ locale: "tr-TR", viewport: { width, height: 800 } });

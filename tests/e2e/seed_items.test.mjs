@@ -113,6 +113,15 @@ for (const width of [390, 1280]) {
     assert.equal(await overflow(page), 0);
     await camera.shot(page, "certificate");
 
+    // Sertifikamı İptal Et: every reason is read whole on a phone (choices, not a clipped select).
+    await page.goto(home.base + "/bireysel/iptal");
+    for (const label of await page.locator("#reason label").all()) {
+      const box = await label.boundingBox();
+      assert.ok(box.x >= 0 && box.x + box.width <= width, await label.innerText());
+    }
+    assert.match(await page.locator("#reason").innerText(), /PIN'im başkasının eline geçti/);
+    assert.equal(await overflow(page), 0);
+
     // Bilgi Güncelle shows the phone as typed.
     await page.goto(home.base + "/bireysel/bilgi");
     assert.equal(await page.getByLabel("Cep Telefonu").inputValue(), "0532 123 45 67");

@@ -224,6 +224,16 @@ class PortalSteps:
         self.assertEqual(o.post(f"/kurum/basvuru/{app_id}/onay", {})[0], 303)
         return app_id
 
+    def register_person(self, nine, sicil_no, given_name, surname):
+        """A person of one test's own: in the registry and on TEST KURUM's staff list (born in Sinop)."""
+        person = {"tckn": tckn(nine), "sicil_no": sicil_no, "given_name": given_name, "surname": surname,
+                  "birth_place": "Sinop", "birth_date": "01.01.1980"}
+        self.home.tugra("registry", "import", self.home.write(
+            f"{nine}.csv", f"{person['tckn']},{given_name},{surname},Sinop,1980-01-01\n"))
+        self.home.tugra("institution", "staff-import", "--institution", "1", self.home.write(
+            f"{nine}-staff.csv", f"{person['tckn']},{sicil_no},Birim,Unvan,Adres,Sinop,Merkez,57000\n"))
+        return person
+
     def make_card(self, person, mobile="0532 123 45 67", **form_overrides):
         """Application, approval and `tugra production run`: the serial of the new certificate (on hold)."""
         self.apply(person, mobile=mobile, **form_overrides)

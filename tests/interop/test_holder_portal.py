@@ -53,12 +53,7 @@ class HolderPortal(PortalSteps, unittest.TestCase):
 
     def own_holder(self, nine, sicil_no, surname, mobile):
         """A person of one test's own (in the registry and TEST KURUM's staff) with a card made."""
-        person = {"tckn": tckn(nine), "sicil_no": sicil_no, "given_name": "Deniz", "surname": surname,
-                  "birth_place": "Sinop", "birth_date": "01.01.1980"}
-        self.home.tugra("registry", "import", self.home.write(
-            f"{nine}.csv", f"{person['tckn']},Deniz,{surname},Sinop,1980-01-01\n"))
-        self.home.tugra("institution", "staff-import", "--institution", "1", self.home.write(
-            f"{nine}-staff.csv", f"{person['tckn']},{sicil_no},Birim,Unvan,Adres,Sinop,Merkez,57000\n"))
+        person = self.register_person(nine, sicil_no, "Deniz", surname)
         self.make_card(person, mobile=mobile)
         return person
 

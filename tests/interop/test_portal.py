@@ -341,12 +341,7 @@ class Portal(PortalSteps, unittest.TestCase):
             answers.add(re.search(r'id="general-error">([^<]*)<', page).group(1))
         self.assertEqual(len(answers), 1, answers)  # the same words whatever was wrong
         # Five failures for one number lock it, even for the right details.
-        target = {"tckn": tckn("999000077"), "sicil_no": "7007", "given_name": "Deniz", "surname": "Kilitli",
-                  "birth_place": "Sinop", "birth_date": "01.01.1980"}
-        self.home.tugra("registry", "import", self.home.write(
-            "lock.csv", f"{target['tckn']},Deniz,Kilitli,Sinop,1980-01-01\n"))
-        self.home.tugra("institution", "staff-import", "--institution", "1", self.home.write(
-            "lock-staff.csv", f"{target['tckn']},7007,Birim,Unvan,Adres,Sinop,Merkez,57000\n"))
+        target = self.register_person("999000077", "7007", "Deniz", "Kilitli")
         for _ in range(5):
             self.log_in(dict(target, birth_place="Yanlış"))
         _, status, _, page = self.log_in(target)

@@ -12,7 +12,10 @@ from html.parser import HTMLParser
 
 import harness
 from harness import http
-from portal_client import CAGRI, ISMAIL, SUKRU, PortalSteps, Browser, errors_in, form_fields
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+
+from portal_client import AYSE, CAGRI, ISMAIL, SUKRU, PortalSteps, Browser, errors_in, form_fields
 
 FOOTER = ["/surucu", "/sayfa/formlar", "/sayfa/belgeler", "/duyurular", "/sayfa/yasal-uyari", "/sayfa/iletisim",
           "/gonderi"]
@@ -222,6 +225,52 @@ class PortalPages(PortalSteps, unittest.TestCase):
         self.assertNotIn("kart üretiminde", state())
         _, _, detail = o.get(f"/kurum/basvuru/{app_id}")
         self.assertIn("Kart teslim edildi", detail)
+
+    # --- Sertifika Sorgulama ----------------------------------------------------------------
+
+    def test_directory_shows_only_published_certificates(self):
+        published = self.make_card(AYSE, mobile="0535 000 11 22")  # the form's default: publish
+        # A person of this test's own who chose not to publish.
+        private = self.register_person("999000077", "7707", "Deniz", "Kaya")
+        hidden = self.make_card(private, mobile="0536 000 11 22", publish="no")
+
+        def search(name, institution="TEST KURUM"):
+            b = Browser(self.base)
+            status, _, page = b.get("/sertifika-sorgulama?" + urllib.parse.urlencode({"ad": name, "kurum": institution}))
+            self.assertEqual(status, 200)
+            return re.findall(r'<tr data-state="(\w+)"><td>([^<]*)</td><td>([^<]*)</td><td>([0-9A-F]+)</td><td>[^<]*</td>'
+                              r'<td class="state">([^<]*)</td>', page), page
+
+        rows, page = search("ayşe yılmaz")  # any case
+        self.assertEqual([(r[0], r[1], r[2], r[3]) for r in rows], [("suspended", "AYŞE YILMAZ", "TEST KURUM", published)])
+        self.assertEqual(rows[0][4], "Askıda")  # on hold until Kullanıma Aç
+        for name, institution in (("Ayşe", "TEST KURUM"), ("AYŞE YILMA", "TEST KURUM"), (AYSE["tckn"], "TEST KURUM"),
+                                  ("Ayşe Yılmaz", "BAŞKA KURUM"), ("Deniz Kaya", "TEST KURUM"), ("%", "TEST KURUM"),
+                                  ("Ayşe_Yılmaz", "TEST KURUM")):
+            rows, page = search(name, institution)
+            self.assertEqual(rows, [], (name, institution))
+            self.assertIn('id="directory-none"', page)
+        self.assertNotIn(AYSE["tckn"], search("Ayşe Yılmaz")[1])  # the identity number is never on the page
+
+        # Downloads: DER and PEM of the published one; the other is not there.
+        status, headers, der = http(f"{self.base}/sertifika-sorgulama/{published}.crt")
+        self.assertEqual((status, headers["Content-Type"]), (200, "application/pkix-cert"))
+        cert = x509.load_der_x509_certificate(der)
+        self.assertEqual(format(cert.serial_number, "X"), published.lstrip("0"))
+        status, _, pem = http(f"{self.base}/sertifika-sorgulama/{published}.pem")
+        self.assertEqual(x509.load_pem_x509_certificate(pem).public_bytes(serialization.Encoding.DER), der)
+        for path in (f"{hidden}.crt", f"{hidden}.pem", "ABC.txt", "../x.crt", f"{published.lower()}.crt"):
+            self.assertEqual(http(f"{self.base}/sertifika-sorgulama/{path}")[0], 404, path)
+
+        # Revoked: still listed, as revoked, with the time.
+        self.home.tugra("ca", "revoke", published, "--reason", "keyCompromise")
+        rows, _ = search("Ayşe Yılmaz")
+        self.assertEqual(rows[0][0], "revoked")
+        self.assertRegex(rows[0][4], r"^İptal edildi \(\d\d\.\d\d\.\d{4} \d\d:\d\d\)$")
+
+        # Guessing is limited per address (portal.directory_searches_per_minute).
+        statuses = [http(f"{self.base}/sertifika-sorgulama?ad=Kimse+Yok&kurum=TEST+KURUM")[0] for _ in range(25)]
+        self.assertIn(429, statuses)
 
     # --- every link answers -----------------------------------------------------------------
 
