@@ -1,6 +1,7 @@
 #include "ra/office.hpp"
 
 #include "ca/certificates.hpp"
+#include "ca/revocation.hpp"
 #include "notify/notifier.hpp"
 #include "ra/identity_registry.hpp"
 #include "ra/lockout.hpp"
@@ -73,6 +74,16 @@ std::vector<Bytes> Office::authority_certificates() {
   for (const auto& a : store::AuthorityRepository(ledger_->database()).all())
     if (a.certificate) out.push_back(base64_decode(*a.certificate));
   return out;
+}
+
+std::vector<store::AuthorityRecord> Office::authorities() {
+  return store::AuthorityRepository(ledger_->database()).all();
+}
+
+std::string Office::reason_name(int code) { return ca::revocation_reason_name(code); }
+
+std::optional<store::CertificateRecord> Office::certificate(const std::string& serial) {
+  return store::CertificateRepository(ledger_->database()).find(serial);
 }
 
 std::optional<store::Application> Office::application(std::int64_t id) {

@@ -22,6 +22,7 @@
 #include "ra/pages.hpp"
 #include "ra/shipments.hpp"
 #include "ra/signed_documents.hpp"
+#include "store/records.hpp"
 
 namespace tugra::notify {
 class Notifications;
@@ -60,6 +61,12 @@ class Office {
   // The DER certificates of this installation's CAs, responders and TSA
   // (what "İmza Doğrula" trusts and builds chains with).
   std::vector<Bytes> authority_certificates();
+  // Every authority with its certificate (the API's CA list).
+  std::vector<store::AuthorityRecord> authorities();
+  // RFC 5280's name of a CRLReason code ("keyCompromise").
+  static std::string reason_name(int code);
+  // A certificate's row by serial (upper-case hex), pending ones included.
+  std::optional<store::CertificateRecord> certificate(const std::string& serial);
 
   // The SMS confirmation code of both journeys (seed 000 3/6, seed 001).
   void send_sms(const std::string& mobile, const std::string& body);

@@ -275,6 +275,7 @@ PortalState::PortalState(const Config& cfg)
   add_e_approval_pages(*this);
   add_content_pages(*this);
   add_directory_pages(*this);
+  add_api_pages(*this);
 }
 
 void PortalState::reload(const Config& cfg) {

@@ -235,6 +235,7 @@ void add_card_agent_pages(PortalState& portal);
 void add_e_approval_pages(PortalState& portal);
 void add_content_pages(PortalState& portal);
 void add_directory_pages(PortalState& portal);
+void add_api_pages(PortalState& portal);
 
 // The printed application of step 6/6 with its undertaking, as a PDF
 // (application_pages.cpp; E-Onay shows a renewal's undertaking with it).

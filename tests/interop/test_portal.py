@@ -20,22 +20,7 @@ from portal_client import (PortalSteps, ALI, AYSE, CAGRI, ISMAIL, OFFICER, SUKRU
 class Portal(PortalSteps, unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.home = harness.Home(TUGRA_PORTAL_DEMO="true", TUGRA_PORTAL_CAPTCHA_FIXED="ABCDE",
-                                TUGRA_PORTAL_SMS_CODE_SECONDS="4", TUGRA_PORTAL_ARGON2_MEMORY_KIB="8192",
-                                TUGRA_PORTAL_ARGON2_OPS="1", TUGRA_PORTAL_OFFICER_LOGINS_PER_MINUTE="1000",
-                                TUGRA_PORTAL_POSTS_PER_MINUTE="1000")
-        cls.home.tugra("init")
-        seeded = cls.home.tugra("demo", "seed").stdout.decode()
-        assert TOTP_SECRET in seeded, seeded
-        cls.server = harness.Server(cls.home)
-        cls.base = cls.server.base
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.server.stop()
-        cls.home.remove()
-
-    # --- helpers ---------------------------------------------------------------
+        cls.start_demo(TUGRA_PORTAL_SMS_CODE_SECONDS="4", TUGRA_PORTAL_OFFICER_LOGINS_PER_MINUTE="1000")
 
     # --- the journey ---------------------------------------------------------------
 

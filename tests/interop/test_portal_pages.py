@@ -41,18 +41,7 @@ def links_of(page):
 class PortalPages(PortalSteps, unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.home = harness.Home(TUGRA_PORTAL_DEMO="true", TUGRA_PORTAL_CAPTCHA_FIXED="ABCDE",
-                                TUGRA_PORTAL_ARGON2_MEMORY_KIB="8192", TUGRA_PORTAL_ARGON2_OPS="1",
-                                TUGRA_PORTAL_POSTS_PER_MINUTE="1000", TUGRA_PORTAL_OFFICER_LOGINS_PER_MINUTE="1000")
-        cls.home.tugra("init")
-        cls.home.tugra("demo", "seed")
-        cls.server = harness.Server(cls.home)
-        cls.base = cls.server.base
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.server.stop()
-        cls.home.remove()
+        cls.start_demo(TUGRA_PORTAL_OFFICER_LOGINS_PER_MINUTE="1000")
 
     def page_count(self):
         return int(self.home.sql("SELECT COUNT(*) FROM pages"))

@@ -1,0 +1,145 @@
+// /api/v1: the machine interface for relying parties (no key): a
+// certificate's status by serial (what OCSP would say), a published
+// certificate's bytes, the CA certificates with their CRL and OCSP
+// addresses, and the published directory. Described by /api/v1/openapi.json
+// (docs/openapi.json, built in). Errors are RFC 9457 problem details in
+// Turkish or English (Accept-Language).
+#include <nlohmann/json.hpp>
+
+#include "common/clock.hpp"
+#include "crypto/openssl.hpp"
+#include "web/portal_internal.hpp"
+
+namespace tugra::embedded {
+const std::vector<std::pair<std::string_view, std::string_view>>& api_files();
+}
+
+namespace tugra::web {
+namespace {
+
+using Json = nlohmann::json;
+
+Response json(const Json& body, int status = 200) {
+  Response r;
+  r.status = status;
+  r.content_type = "application/json";
+  r.body = body.dump();
+  r.with("Cache-Control", "no-cache");
+  return r;
+}
+
+// RFC 9457: the problem's kind as a stable type URI, its words in the asker's language.
+Response problem(Exchange& ex, int status, const std::string& kind) {
+  Response r = json(Json{{"type", "https://tugra.example/problems/" + kind},
+                         {"title", ex.text("web.api.title_" + kind)},
+                         {"status", status},
+                         {"detail", ex.text("web.api.detail_" + kind)}},
+                    status);
+  r.content_type = "application/problem+json";
+  if (status == 429) r.with("Retry-After", "60");  // the limiter's window
+  return r;
+}
+
+std::string iso(std::int64_t t) { return format_time(t, "%Y-%m-%dT%H:%M:%SZ"); }
+
+bool serial_ok(const std::string& s) {
+  return !s.empty() && s.size() <= 40 && s.find_first_not_of("0123456789ABCDEF") == std::string::npos;
+}
+
+Response openapi(Exchange&) {
+  Response r;
+  r.content_type = "application/json";
+  r.body = std::string(embedded::api_files().at(0).second);
+  r.with("Cache-Control", "public, max-age=3600");
+  return r;
+}
+
+Response authorities(Exchange& ex) {
+  std::string base = ex.portal.config.str("service.public_base_url");
+  auto all = ex.portal.backends.with([&](Backend& b) { return b.authorities(); });
+  Json list = Json::array();
+  for (const auto& a : all) {
+    if ((a.kind != "root-ca" && a.kind != "issuing-ca") || !a.certificate) continue;
+    list.push_back({{"id", a.id},
+                    {"kind", a.kind},
+                    {"subject", a.subject},
+                    {"certificate_url", base + "/ca/" + a.id + ".crt"},
+                    {"crl_url", base + "/crl/" + a.id + ".crl"}});
+  }
+  return json(Json{{"authorities", list}, {"ocsp_url", base + "/ocsp"}});
+}
+
+// /api/v1/certificates/{SERIAL}[.crt|.pem]
+Response certificate(Exchange& ex) {
+  std::string rest = ex.req.path.substr(std::string("/api/v1/certificates/").size());
+  std::string format = rest.ends_with(".crt") ? "der" : rest.ends_with(".pem") ? "pem" : "";
+  std::string serial = format.empty() ? rest : rest.substr(0, rest.size() - 4);
+  for (auto& c : serial) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  if (!serial_ok(serial)) return problem(ex, 400, "bad_serial");
+  if (!format.empty()) {
+    // The bytes only of a certificate its holder chose to publish.
+    if (!ex.portal.directory_limiter.allow(ex.req.remote_ip)) return problem(ex, 429, "rate");
+    auto c = ex.portal.backends.with([&](Backend& b) { return b.directory().find(serial); });
+    if (!c) return problem(ex, 404, "not_published");
+    Response r;
+    if (format == "der") {
+      r.content_type = "application/pkix-cert";
+      r.body = c->der;
+    } else {
+      r.content_type = "application/x-pem-file";
+      r.body = ossl::to_pem(ossl::cert_from_der(as_bytes(c->der)).get());
+    }
+    return r;
+  }
+  auto record = ex.portal.backends.with([&](Backend& b) { return b.certificate(serial); });
+  // As OCSP answers (RFC 6960 §2.2): a serial never issued is "revoked" with
+  // certificateHold at the epoch, so that nobody takes it for good.
+  Json body{{"serial", serial}, {"checked_at", iso(now_seconds())}};
+  if (!record || record->status == store::CertStatus::pending) {
+    body.update({{"known", false}, {"status", "revoked"}, {"revoked_at", iso(0)}, {"reason", "certificateHold"}});
+    return json(body);
+  }
+  body.update({{"known", true}, {"issuer", record->issuer}, {"not_before", iso(record->not_before)},
+               {"not_after", iso(record->not_after)}});
+  if (record->status == store::CertStatus::valid) {
+    body["status"] = "good";
+  } else {
+    body["status"] = "revoked";
+    body["revoked_at"] = iso(record->revoked_at.value_or(0));
+    body["reason"] = record->status == store::CertStatus::suspended
+                         ? "certificateHold"
+                         : Backend::reason_name(record->revocation_reason.value_or(0));
+  }
+  return json(body);
+}
+
+Response directory(Exchange& ex) {
+  std::string name = ex.param("name"), institution = ex.param("institution");
+  if (name.empty() || institution.empty()) return problem(ex, 400, "missing_query");
+  if (!ex.portal.directory_limiter.allow(ex.req.remote_ip)) return problem(ex, 429, "rate");
+  auto found = ex.portal.backends.with([&](Backend& b) { return b.directory().search(name, institution); });
+  Json list = Json::array();
+  for (const auto& c : found) {
+    Json item{{"serial", c.serial},
+              {"name", c.name},
+              {"institution", c.institution},
+              {"not_before", iso(c.not_before)},
+              {"not_after", iso(c.not_after)},
+              {"status", store::to_string(c.status)},
+              {"certificate_url", "/api/v1/certificates/" + c.serial + ".crt"}};
+    if (c.status == store::CertStatus::revoked) item["revoked_at"] = iso(c.revoked_at);
+    list.push_back(item);
+  }
+  return json(Json{{"certificates", list}});
+}
+
+}  // namespace
+
+void add_api_pages(PortalState& p) {
+  p.routes["GET /api/v1/openapi.json"] = openapi;
+  p.routes["GET /api/v1/authorities"] = authorities;
+  p.routes["GET /api/v1/directory"] = directory;
+  p.prefix_routes.emplace_back("GET /api/v1/certificates/", certificate);
+}
+
+}  // namespace tugra::web
