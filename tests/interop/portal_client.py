@@ -137,20 +137,17 @@ class PortalSteps:
     @classmethod
     def start_demo(cls, **extra_env):
         """For setUpClass: a demo home (init, demo seed) served on loopback as cls.home, cls.server,
-        cls.base, with a fixed captcha and cheap hashing; torn down by tearDownClass."""
+        cls.base, with a fixed captcha and cheap hashing; stopped and removed after the class."""
         env = dict(TUGRA_PORTAL_DEMO="true", TUGRA_PORTAL_CAPTCHA_FIXED="ABCDE", TUGRA_PORTAL_ARGON2_MEMORY_KIB="8192",
                    TUGRA_PORTAL_ARGON2_OPS="1", TUGRA_PORTAL_POSTS_PER_MINUTE="1000")
         env.update(extra_env)
         cls.home = harness.Home(**env)
+        cls.addClassCleanup(cls.home.remove)
         cls.home.tugra("init")
         cls.home.tugra("demo", "seed")
         cls.server = harness.Server(cls.home)
+        cls.addClassCleanup(cls.server.stop)  # runs before the home's removal
         cls.base = cls.server.base
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.server.stop()
-        cls.home.remove()
 
     def audit_count(self):
         return len(self.home.tugra("audit", "list", "--limit", "100000").stdout.splitlines())
