@@ -27,7 +27,7 @@ std::int64_t parse_utc(const std::string& text) {
 
 std::string LoginStatement::text() const {
   return std::string(kTitle) + "\norigin: " + origin + "\nnonce: " + nonce + "\ntime: " +
-         format_time(time, "%Y-%m-%dT%H:%M:%SZ") + "\n";
+         format_iso(time) + "\n";
 }
 
 std::optional<LoginStatement> LoginStatement::parse(const std::string& text) {

@@ -12,6 +12,8 @@ std::int64_t now_micros();
 std::string format_time(std::int64_t unix_seconds, const char* format);
 // "2026-11-21 14:03:07 UTC"
 inline std::string format_utc(std::int64_t unix_seconds) { return format_time(unix_seconds, "%Y-%m-%d %H:%M:%S UTC"); }
+// ISO 8601 / RFC 3339 in UTC, "2026-12-02T19:29:18Z" (reports, the API, signed statements).
+inline std::string format_iso(std::int64_t unix_seconds) { return format_time(unix_seconds, "%Y-%m-%dT%H:%M:%SZ"); }
 // Adds `years` calendar years (29 February becomes 28 February).
 std::int64_t add_years(std::int64_t unix_seconds, int years);
 

@@ -35,6 +35,10 @@ std::string display_time(std::int64_t unix_seconds) {
   return format_time(unix_seconds + kTurkeyOffsetSeconds, "%d.%m.%Y %H:%M");
 }
 
+std::string display_day(std::int64_t unix_seconds) {
+  return format_time(unix_seconds + kTurkeyOffsetSeconds, "%d.%m.%Y");
+}
+
 std::vector<std::pair<std::string, std::string>> dn_fields(std::string_view dn) {
   std::vector<std::pair<std::string, std::string>> out;
   std::string part;

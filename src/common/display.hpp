@@ -21,6 +21,8 @@ std::string display_phone(std::string_view e164);
 // offset is exact for every certificate this service can have issued, and
 // needs no process-wide TZ setting in a multi-threaded server.
 std::string display_time(std::int64_t unix_seconds);
+// Unix seconds -> "02.12.2026", the day in Turkey's time.
+std::string display_day(std::int64_t unix_seconds);
 // "CN=ÇAĞRI IŞIL ÖZTÜRK,SN=ÖZTÜRK,GN=ÇAĞRI IŞIL,serialNumber=99900000210,C=TR"
 // -> {{"CN", "ÇAĞRI IŞIL ÖZTÜRK"}, {"SN", "ÖZTÜRK"}, …}, in order; a comma
 // escaped as "\," stays in its value.

@@ -61,11 +61,15 @@ std::optional<Page> parse_built_in(std::string_view file, std::string_view text)
 
 }  // namespace
 
-std::vector<Page> built_in_pages() {
-  std::vector<Page> out;
-  for (const auto& [file, text] : embedded::pages())
-    if (auto p = parse_built_in(file, text)) out.push_back(std::move(*p));
-  return out;
+const std::vector<Page>& built_in_pages() {
+  // Parsed once: they are part of the binary.
+  static const std::vector<Page> all = [] {
+    std::vector<Page> out;
+    for (const auto& [file, text] : embedded::pages())
+      if (auto p = parse_built_in(file, text)) out.push_back(std::move(*p));
+    return out;
+  }();
+  return all;
 }
 
 PageCatalog::PageCatalog(store::Ledger& ledger) : ledger_(ledger) {}
@@ -103,7 +107,7 @@ std::optional<Page> PageCatalog::find(const std::string& slug, const std::string
   if (!slug_ok(slug)) return std::nullopt;
   store::PageRepository repo(ledger_.database());
   auto built_in = [&](const std::string& l) -> std::optional<Page> {
-    for (auto& p : built_in_pages())
+    for (const auto& p : built_in_pages())
       if (p.record.slug == slug && p.record.lang == l) return p;
     return std::nullopt;
   };
@@ -121,10 +125,10 @@ std::vector<Page> PageCatalog::list() {
     replaced[{r.slug, r.lang}] = true;
     out.push_back(Page{std::move(r), false});
   }
-  for (auto& p : built_in_pages()) {
+  for (const auto& p : built_in_pages()) {
     if (replaced.count({p.record.slug, p.record.lang})) continue;
-    p.record.body.clear();
-    out.push_back(std::move(p));
+    out.push_back(p);
+    out.back().record.body.clear();
   }
   return out;
 }

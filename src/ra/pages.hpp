@@ -47,6 +47,6 @@ class PageCatalog {
 };
 
 // The built-in pages: {slug, lang} → Markdown whose first line is "# Title".
-std::vector<Page> built_in_pages();
+const std::vector<Page>& built_in_pages();
 
 }  // namespace tugra::ra

@@ -10,8 +10,6 @@
 namespace tugra::sign {
 namespace {
 
-std::string iso_time(std::int64_t seconds) { return format_time(seconds, "%Y-%m-%dT%H:%M:%SZ"); }
-
 // TS 119 102-2 §5.1.3 URIs: the indication's name in lower case.
 std::string main_uri(Indication i) {
   std::string name = indication_name(i);
@@ -48,7 +46,7 @@ std::string to_json(const ValidationReport& report) {
   nlohmann::ordered_json out;
   out["document"] = report.document;
   out["documentSha256"] = report.document_sha256;
-  out["validationTime"] = iso_time(report.validation_time);
+  out["validationTime"] = format_iso(report.validation_time);
   out["indication"] = indication_name(report.overall());
   out["signatures"] = nlohmann::json::array();
   for (const auto& s : report.signatures) {
@@ -63,19 +61,19 @@ std::string to_json(const ValidationReport& report) {
     j["signerSerial"] = s.signer_serial;
     j["issuer"] = s.issuer;
     j["chain"] = s.chain;
-    j["claimedSigningTime"] = s.claimed_signing_time ? iso_time(*s.claimed_signing_time) : "";
-    j["bestSignatureTime"] = iso_time(s.best_signature_time);
+    j["claimedSigningTime"] = s.claimed_signing_time ? format_iso(*s.claimed_signing_time) : "";
+    j["bestSignatureTime"] = format_iso(s.best_signature_time);
     j["bestSignatureTimeProven"] = s.best_time_proven;
     j["policy"] = s.policy_oid;
     j["qualified"] = s.qualified;
     j["qcStatements"] = s.qc_statements;
     j["revocation"] = {{"status", s.revocation.status},
                        {"source", s.revocation.source},
-                       {"revokedAt", s.revocation.revoked_at ? iso_time(*s.revocation.revoked_at) : ""},
+                       {"revokedAt", s.revocation.revoked_at ? format_iso(*s.revocation.revoked_at) : ""},
                        {"reason", s.revocation.reason}};
     j["timestamps"] = nlohmann::json::array();
     for (const auto& t : s.timestamps)
-      j["timestamps"].push_back({{"genTime", iso_time(t.gen_time)}, {"tsa", t.tsa}, {"valid", t.valid}, {"detail", t.detail}});
+      j["timestamps"].push_back({{"genTime", format_iso(t.gen_time)}, {"tsa", t.tsa}, {"valid", t.valid}, {"detail", t.detail}});
     j["checks"] = nlohmann::json::array();
     for (const auto& c : s.checks) j["checks"].push_back({{"name", c.name}, {"passed", c.passed}, {"detail", c.detail}});
     out["signatures"].push_back(std::move(j));
@@ -99,16 +97,16 @@ std::string to_xml(const ValidationReport& report) {
            "</AssociatedValidationReportData></ValidationStatus></ValidationConstraint>\n";
     }
     x += "  </ValidationConstraintsEvaluationReport>\n";
-    x += "  <ValidationTimeInfo>" + element("ValidationTime", iso_time(report.validation_time)) + "<BestSignatureTime>" +
-         element("POETime", iso_time(s.best_signature_time)) +
+    x += "  <ValidationTimeInfo>" + element("ValidationTime", format_iso(report.validation_time)) + "<BestSignatureTime>" +
+         element("POETime", format_iso(s.best_signature_time)) +
          element("TypeOfProof", s.best_time_proven ? "urn:etsi:019102:poetype:validation" : "urn:etsi:019102:poetype:provided") +
          "</BestSignatureTime></ValidationTimeInfo>\n";
     x += "  <SignatureAttributes>";
-    if (s.claimed_signing_time) x += "<SigningTime Signed=\"true\">" + element("Time", iso_time(*s.claimed_signing_time)) + "</SigningTime>";
+    if (s.claimed_signing_time) x += "<SigningTime Signed=\"true\">" + element("Time", format_iso(*s.claimed_signing_time)) + "</SigningTime>";
     if (!s.policy_oid.empty())
       x += "<SignaturePolicyIdentifier Signed=\"true\">" + element("SigPolicyId", s.policy_oid) + "</SignaturePolicyIdentifier>";
     for (const auto& t : s.timestamps)
-      x += "<SignatureTimeStamp Signed=\"false\">" + element("TimeStampValue", iso_time(t.gen_time)) + "</SignatureTimeStamp>";
+      x += "<SignatureTimeStamp Signed=\"false\">" + element("TimeStampValue", format_iso(t.gen_time)) + "</SignatureTimeStamp>";
     x += "</SignatureAttributes>\n";
     x += "  <SignerInformation>" + element("Signer", s.signer) + "</SignerInformation>\n";
     x += "  <SignatureQuality>" +
@@ -135,7 +133,7 @@ std::string verdict_text(Indication indication, Lang lang) {
 std::vector<ReportRow> document_rows(const ValidationReport& report, Lang lang) {
   return {{message(lang, "verify.document"), report.document},
           {"SHA-256", report.document_sha256},
-          {message(lang, "verify.validation_time"), iso_time(report.validation_time)},
+          {message(lang, "verify.validation_time"), format_iso(report.validation_time)},
           {message(lang, "verify.result"), verdict_text(report.overall(), lang) + " (" + indication_name(report.overall()) + ")"}};
 }
 
@@ -147,12 +145,12 @@ std::vector<ReportRow> signature_rows(const SignatureResult& s, Lang lang) {
       {message(lang, "verify.signer"), s.signer},
       {message(lang, "verify.issuer"), s.issuer},
       {message(lang, "verify.format"), s.format + ", " + s.level + (s.profile.empty() ? "" : ", " + s.profile)},
-      {message(lang, "verify.signing_time"), s.claimed_signing_time ? iso_time(*s.claimed_signing_time) : "-"},
+      {message(lang, "verify.signing_time"), s.claimed_signing_time ? format_iso(*s.claimed_signing_time) : "-"},
       {message(lang, "verify.best_time"),
-       iso_time(s.best_signature_time) + (s.best_time_proven ? " (" + message(lang, "verify.proven") + ")" : "")},
+       format_iso(s.best_signature_time) + (s.best_time_proven ? " (" + message(lang, "verify.proven") + ")" : "")},
       {message(lang, "verify.qualified"), message(lang, s.qualified ? "verify.yes" : "verify.no") + (qc.empty() ? "" : " — " + qc)},
       {message(lang, "verify.revocation"), s.revocation.status +
-                                               (s.revocation.revoked_at ? " " + iso_time(*s.revocation.revoked_at) : "") +
+                                               (s.revocation.revoked_at ? " " + format_iso(*s.revocation.revoked_at) : "") +
                                                (s.revocation.reason.empty() ? "" : " (" + s.revocation.reason + ")") +
                                                " — " + s.revocation.source},
   };

@@ -12,6 +12,7 @@
 #include "crypto/signer.hpp"
 #include "sign/xml_document.hpp"
 #include "common/clock.hpp"
+#include "common/text.hpp"
 
 namespace tugra::sign {
 namespace {
@@ -33,19 +34,6 @@ std::string signature_method(SignatureScheme scheme) {
 
 std::string b64(ByteView data) { return base64_encode(data); }
 
-std::string iso_time(std::int64_t seconds) { return format_time(seconds, "%Y-%m-%dT%H:%M:%SZ"); }
-
-std::string escape(const std::string& text) {
-  std::string out;
-  for (char c : text) {
-    if (c == '&') out += "&amp;";
-    else if (c == '<') out += "&lt;";
-    else if (c == '>') out += "&gt;";
-    else if (c == '"') out += "&quot;";
-    else out += c;
-  }
-  return out;
-}
 
 // IssuerSerialV2: the DER IssuerSerial { GeneralNames { directoryName }, serial } (EN 319 132-1 §5.2.2).
 std::string issuer_serial_v2(const X509* certificate) {
@@ -104,7 +92,7 @@ XadesSignature::XadesSignature(const X509* certificate, SignatureScheme scheme, 
                 "<ds:DigestMethod Algorithm=\"" + kSha256 + "\"/><ds:DigestValue>" + digest + "</ds:DigestValue></ds:Reference>";
   } else {
     std::string digest = b64(ossl::digest(EVP_sha256(), as_bytes(content)));
-    reference = "<ds:Reference Id=\"" + id + "-ref0\" URI=\"" + escape(options_.detached_uri) + "\">"
+    reference = "<ds:Reference Id=\"" + id + "-ref0\" URI=\"" + escape_markup(options_.detached_uri) + "\">"
                 "<ds:DigestMethod Algorithm=\"" + std::string(kSha256) + "\"/><ds:DigestValue>" + digest +
                 "</ds:DigestValue></ds:Reference>";
   }
@@ -116,7 +104,7 @@ XadesSignature::XadesSignature(const X509* certificate, SignatureScheme scheme, 
              "</xades:Identifier></xades:SigPolicyId><xades:SigPolicyHash><ds:DigestMethod Algorithm=\"" + kSha256 +
              "\"/><ds:DigestValue>" + b64(options_.profile.policy->sha256) + "</ds:DigestValue></xades:SigPolicyHash>" +
              (options_.profile.policy->uri.empty() ? "" : "<xades:SigPolicyQualifiers><xades:SigPolicyQualifier><xades:SPURI>" +
-                                                              escape(options_.profile.policy->uri) +
+                                                              escape_markup(options_.profile.policy->uri) +
                                                               "</xades:SPURI></xades:SigPolicyQualifier></xades:SigPolicyQualifiers>") +
              "</xades:SignaturePolicyId></xades:SignaturePolicyIdentifier>";
 
@@ -132,7 +120,7 @@ XadesSignature::XadesSignature(const X509* certificate, SignatureScheme scheme, 
       "<ds:KeyInfo><ds:X509Data><ds:X509Certificate>" + b64(cert_der) + "</ds:X509Certificate></ds:X509Data></ds:KeyInfo>"
       "<ds:Object><xades:QualifyingProperties xmlns:xades=\"" + kXadesNs + "\" Target=\"#" + id + "\">"
       "<xades:SignedProperties Id=\"" + id + "-sp\"><xades:SignedSignatureProperties>"
-      "<xades:SigningTime>" + iso_time(options_.signing_time) + "</xades:SigningTime>"
+      "<xades:SigningTime>" + format_iso(options_.signing_time) + "</xades:SigningTime>"
       "<xades:SigningCertificateV2><xades:Cert><xades:CertDigest><ds:DigestMethod Algorithm=\"" + kSha256 +
       "\"/><ds:DigestValue>" + b64(ossl::digest(EVP_sha256(), cert_der)) + "</ds:DigestValue></xades:CertDigest>"
       "<xades:IssuerSerialV2>" + issuer_serial_v2(certificate) + "</xades:IssuerSerialV2></xades:Cert>"

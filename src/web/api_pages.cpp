@@ -40,12 +40,6 @@ Response problem(Exchange& ex, int status, const std::string& kind) {
   return r;
 }
 
-std::string iso(std::int64_t t) { return format_time(t, "%Y-%m-%dT%H:%M:%SZ"); }
-
-bool serial_ok(const std::string& s) {
-  return !s.empty() && s.size() <= 40 && s.find_first_not_of("0123456789ABCDEF") == std::string::npos;
-}
-
 Response openapi(Exchange&) {
   Response r;
   r.content_type = "application/json";
@@ -75,37 +69,28 @@ Response certificate(Exchange& ex) {
   std::string format = rest.ends_with(".crt") ? "der" : rest.ends_with(".pem") ? "pem" : "";
   std::string serial = format.empty() ? rest : rest.substr(0, rest.size() - 4);
   for (auto& c : serial) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  if (!serial_ok(serial)) return problem(ex, 400, "bad_serial");
+  if (!valid_serial(serial)) return problem(ex, 400, "bad_serial");
   if (!format.empty()) {
     // The bytes only of a certificate its holder chose to publish.
     if (!ex.portal.directory_limiter.allow(ex.req.remote_ip)) return problem(ex, 429, "rate");
-    auto c = ex.portal.backends.with([&](Backend& b) { return b.directory().find(serial); });
-    if (!c) return problem(ex, 404, "not_published");
-    Response r;
-    if (format == "der") {
-      r.content_type = "application/pkix-cert";
-      r.body = c->der;
-    } else {
-      r.content_type = "application/x-pem-file";
-      r.body = ossl::to_pem(ossl::cert_from_der(as_bytes(c->der)).get());
-    }
-    return r;
+    auto r = published_certificate(ex, serial, format == "pem");
+    return r ? *r : problem(ex, 404, "not_published");
   }
   auto record = ex.portal.backends.with([&](Backend& b) { return b.certificate(serial); });
   // As OCSP answers (RFC 6960 §2.2): a serial never issued is "revoked" with
   // certificateHold at the epoch, so that nobody takes it for good.
-  Json body{{"serial", serial}, {"checked_at", iso(now_seconds())}};
+  Json body{{"serial", serial}, {"checked_at", format_iso(now_seconds())}};
   if (!record || record->status == store::CertStatus::pending) {
-    body.update({{"known", false}, {"status", "revoked"}, {"revoked_at", iso(0)}, {"reason", "certificateHold"}});
+    body.update({{"known", false}, {"status", "revoked"}, {"revoked_at", format_iso(0)}, {"reason", "certificateHold"}});
     return json(body);
   }
-  body.update({{"known", true}, {"issuer", record->issuer}, {"not_before", iso(record->not_before)},
-               {"not_after", iso(record->not_after)}});
+  body.update({{"known", true}, {"issuer", record->issuer}, {"not_before", format_iso(record->not_before)},
+               {"not_after", format_iso(record->not_after)}});
   if (record->status == store::CertStatus::valid) {
     body["status"] = "good";
   } else {
     body["status"] = "revoked";
-    body["revoked_at"] = iso(record->revoked_at.value_or(0));
+    body["revoked_at"] = format_iso(record->revoked_at.value_or(0));
     body["reason"] = record->status == store::CertStatus::suspended
                          ? "certificateHold"
                          : Backend::reason_name(record->revocation_reason.value_or(0));
@@ -123,11 +108,11 @@ Response directory(Exchange& ex) {
     Json item{{"serial", c.serial},
               {"name", c.name},
               {"institution", c.institution},
-              {"not_before", iso(c.not_before)},
-              {"not_after", iso(c.not_after)},
+              {"not_before", format_iso(c.not_before)},
+              {"not_after", format_iso(c.not_after)},
               {"status", store::to_string(c.status)},
               {"certificate_url", "/api/v1/certificates/" + c.serial + ".crt"}};
-    if (c.status == store::CertStatus::revoked) item["revoked_at"] = iso(c.revoked_at);
+    if (c.status == store::CertStatus::revoked) item["revoked_at"] = format_iso(c.revoked_at);
     list.push_back(item);
   }
   return json(Json{{"certificates", list}});

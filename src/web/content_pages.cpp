@@ -23,7 +23,7 @@ Response content_page(Exchange& ex) {
   if (!page) return ex.error_page(404, "web.error.not_found");
   Data d;
   d.set("html", render_markdown(with_contacts(page->record.body, *ex.settings)));
-  if (page->record.kind == "announcement") d.set("date", display_time(page->record.updated_at).substr(0, 10));
+  if (page->record.kind == "announcement") d.set("date", display_day(page->record.updated_at));
   return ex.page("content_page", d, page->record.title);
 }
 
@@ -34,7 +34,7 @@ Response announcements(Exchange& ex) {
     Data item;
     item.set("slug", a.slug);
     item.set("title", a.title);
-    item.set("date", display_time(a.updated_at).substr(0, 10));
+    item.set("date", display_day(a.updated_at));
     items.push_back(item);
   }
   Data d;

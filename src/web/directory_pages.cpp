@@ -40,7 +40,7 @@ Response search(Exchange& ex) {
       row.set("serial", c.serial);
       row.set("name", c.name);
       row.set("institution", c.institution);
-      row.set("valid", display_time(c.not_before).substr(0, 10) + " - " + display_time(c.not_after).substr(0, 10));
+      row.set("valid", display_day(c.not_before) + " - " + display_day(c.not_after));
       row.set("state", state_text(ex, c));
       row.set("state_code", std::string(store::to_string(c.status)));
       rows.push_back(row);
@@ -55,30 +55,29 @@ Response search(Exchange& ex) {
 Response download(Exchange& ex) {
   std::string rest = ex.req.path.substr(std::string("/sertifika-sorgulama/").size());
   bool pem = rest.ends_with(".pem");
-  if (!pem && !rest.ends_with(".crt")) return ex.error_page(404, "web.error.not_found");
-  std::string serial = rest.substr(0, rest.size() - 4);
-  if (serial.empty() || serial.size() > 64 || serial.find_first_not_of("0123456789ABCDEF") != std::string::npos)
-    return ex.error_page(404, "web.error.not_found");
+  std::string serial = rest.size() > 4 ? rest.substr(0, rest.size() - 4) : "";
+  if ((!pem && !rest.ends_with(".crt")) || !valid_serial(serial)) return ex.error_page(404, "web.error.not_found");
   if (!ex.portal.directory_limiter.allow(ex.req.remote_ip)) return ex.error_page(429, "web.error.rate");
+  auto r = published_certificate(ex, serial, pem);
+  return r ? *r : ex.error_page(404, "web.error.not_found");
+}
+
+}  // namespace
+
+bool valid_serial(const std::string& serial) {
+  return !serial.empty() && serial.size() <= 40 && serial.find_first_not_of("0123456789ABCDEF") == std::string::npos;
+}
+
+std::optional<Response> published_certificate(Exchange& ex, const std::string& serial, bool pem) {
   auto c = ex.portal.backends.with([&](Backend& b) { return b.directory().find(serial); });
-  if (!c) return ex.error_page(404, "web.error.not_found");
+  if (!c) return std::nullopt;
   Response r;
-  if (pem) {
-    r.content_type = "application/x-pem-file";
-    r.body = "-----BEGIN CERTIFICATE-----\n";
-    std::string b64 = base64_encode(as_bytes(c->der));
-    for (std::size_t i = 0; i < b64.size(); i += 64) r.body += b64.substr(i, 64) + "\n";
-    r.body += "-----END CERTIFICATE-----\n";
-  } else {
-    r.content_type = "application/pkix-cert";
-    r.body = c->der;
-  }
+  r.content_type = pem ? "application/x-pem-file" : "application/pkix-cert";
+  r.body = pem ? ossl::to_pem(ossl::cert_from_der(as_bytes(c->der)).get()) : c->der;
   r.with("Content-Disposition", "attachment; filename=\"" + serial + (pem ? ".pem" : ".crt") + "\"");
   r.with("Cache-Control", "no-cache");  // a status can change
   return r;
 }
-
-}  // namespace
 
 void add_directory_pages(PortalState& p) {
   p.routes["GET /sertifika-sorgulama"] = search;

@@ -241,6 +241,12 @@ void add_api_pages(PortalState& portal);
 // (application_pages.cpp; E-Onay shows a renewal's undertaking with it).
 std::string application_print(Exchange& ex, const store::Application& a);
 
+// Sertifika Sorgulama's pieces the API shares (directory_pages.cpp): a serial
+// as the database keeps it (upper-case hex, up to 40 digits), and a published
+// certificate as a download (DER or PEM); nullopt when not published.
+bool valid_serial(const std::string& serial);
+std::optional<Response> published_certificate(Exchange& ex, const std::string& serial, bool pem);
+
 // The İl and İlçe fields (place_lists.cpp), with the form's errors for them.
 std::string place_fields(Exchange& ex, const std::string& il, const std::string& ilce,
                          const std::map<std::string, std::string>& errors);

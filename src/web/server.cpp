@@ -173,6 +173,12 @@ struct InFlight {
   ~InFlight() { --n; }
 };
 
+// If-None-Match names `etag` (alone or in a list): the client's copy is current (RFC 9110 §13.1.2).
+bool not_modified(const restinio::request_handle_t& req, const std::string& etag) {
+  return req->header().method() == restinio::http_method_get() && !etag.empty() &&
+         req->header().get_field_or("If-None-Match", "").find(etag) != std::string::npos;
+}
+
 restinio::request_handling_status_t send_ocsp(Context& ctx, const restinio::request_handle_t& req,
                                               status::StatusService::OcspReply reply, Clock::time_point start) {
   if (reply.cacheable) {
@@ -184,8 +190,7 @@ restinio::request_handling_status_t send_ocsp(Context& ctx, const restinio::requ
                     {"ETag", reply.etag},
                     {"Last-Modified", cached_http_date(reply.this_update)},
                     {"Expires", cached_http_date(reply.next_update)}};
-    if (req->header().method() == restinio::http_method_get() && !reply.etag.empty() &&
-        req->header().get_field_or("If-None-Match", "").find(reply.etag) != std::string::npos)  // one tag or a list
+    if (not_modified(req, reply.etag))
       return ctx.send(req, Route::ocsp, restinio::status_not_modified(), nullptr, "", headers, start);
     return ctx.send(req, Route::ocsp, restinio::status_ok(), "application/ocsp-response", std::move(reply.der),
                     headers, start);
@@ -318,7 +323,7 @@ restinio::request_handling_status_t handle_crl(Context& ctx, const restinio::req
                   {"Expires", http_date(crl->next_update)},
                   // Never cached past nextUpdate; a new CRL follows a status change within seconds.
                   {"Cache-Control", "public, max-age=" + std::to_string(std::min<std::int64_t>(max_age, 60))}};
-  if (req->header().get_field_or("If-None-Match", "") == etag)
+  if (not_modified(req, etag))
     return ctx.send(req, Route::crl, restinio::status_not_modified(), nullptr, "", headers, start);
   return ctx.send(req, Route::crl, restinio::status_ok(), "application/pkix-crl", crl->der, headers, start);
 }

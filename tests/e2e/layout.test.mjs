@@ -4,8 +4,7 @@
 // own box instead).
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { CAGRI, Camera, OFFICER_TOTP, demoHome, holderLogIn, holderSms, launchBrowser, makeCard, officerClient }
-  from "./support.mjs";
+import { CAGRI, Camera, OFFICER_TOTP, holderLogIn, holderSms, officerClient, demoWithCard, overflow } from "./support.mjs";
 
 const PUBLIC = ["/", "/basvuru", "/bireysel", "/bireysel/giris", "/bireysel/sozcuk/unuttum", "/surucu", "/gonderi",
                 "/kurum/giris", "/kurum/bilgi", "/personel/bilgi", "/imza-dogrula", "/duyurular",
@@ -16,19 +15,13 @@ const HOLDER = ["/bireysel/menu", "/bireysel/kullanima-ac", "/bireysel/askiya-al
                 "/bireysel/e-onay"];
 let home, browser, serial;
 
-before(async () => {
-  home = await demoHome();
-  browser = await launchBrowser();
-  serial = await makeCard(browser, home, CAGRI, OFFICER_TOTP);
-});
+before(async () => ({ home, browser, serial } = await demoWithCard()));
 
 after(async () => {
   await browser?.close();
   home?.stop();
 });
 
-// How far the page is wider than the viewport (0 when it fits).
-const overflow = (page) => page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
 
 for (const width of [390, 1280]) {
   test(`no page is wider than a ${width} px viewport`, async () => {

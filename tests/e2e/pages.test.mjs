@@ -3,22 +3,17 @@
 // desktop's width, each page checked to fit the viewport.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { CAGRI, Camera, OFFICER_TOTP, demoHome, holderLogIn, holderSms, launchBrowser, makeCard } from "./support.mjs";
+import { CAGRI, Camera, holderLogIn, holderSms, demoWithCard, overflow } from "./support.mjs";
 
-let home, browser;
+let home, browser, serial;
 
-before(async () => {
-  home = await demoHome();
-  browser = await launchBrowser();
-  await makeCard(browser, home, CAGRI, OFFICER_TOTP);
-});
+before(async () => ({ home, browser, serial } = await demoWithCard()));
 
 after(async () => {
   await browser?.close();
   home?.stop();
 });
 
-const overflow = (page) => page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
 // The options a person can pick in a select (portal.js hides the others).
 const choices = (page, selector) => page.locator(selector).evaluate((s) =>
   Array.from(s.options).filter((o) => !o.hidden && !o.disabled && o.value !== "").map((o) => o.textContent));

@@ -6,24 +6,18 @@
 // security word, and the messages the holder receives.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { CAGRI, CAGRI as PERSON, Camera, OFFICER_TOTP, demoHome, holderLogIn, holderSms, launchBrowser, makeCard,
-  officerClient } from "./support.mjs";
+import { CAGRI, Camera, OFFICER_TOTP, holderLogIn, holderSms, officerClient, demoWithCard, overflow } from "./support.mjs";
 
 const OPERATOR_TOTP = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ";
 let home, browser, serial;
 
-before(async () => {
-  home = await demoHome();
-  browser = await launchBrowser();
-  serial = await makeCard(browser, home, CAGRI, OFFICER_TOTP);
-});
+before(async () => ({ home, browser, serial } = await demoWithCard()));
 
 after(async () => {
   await browser?.close();
   home?.stop();
 });
 
-const overflow = (page) => page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
 const outbox = (to) => JSON.parse(home.tugra("outbox", "--to", to, "--limit", "20", "--json"));
 
 for (const width of [390, 1280]) {
@@ -80,8 +74,8 @@ for (const width of [390, 1280]) {
     const camera = new Camera(`holder-items-${width}`);
     const context = await browser.newContext({ locale: "tr-TR", viewport: { width, height: 800 } });
     const page = await context.newPage();
-    await holderLogIn(page, home, PERSON, null);
-    await holderSms(page, home, PERSON, null);
+    await holderLogIn(page, home, CAGRI, null);
+    await holderSms(page, home, CAGRI, null);
     // The log-in SMS says what it is, and production told the holder the tracking number.
     const messages = outbox(CAGRI.mobileE164).map((m) => m.body);
     assert.ok(messages.some((b) => /Bireysel İşlemler giriş kodunuz|holder services log-in code/.test(b)));
@@ -142,8 +136,8 @@ for (const width of [390, 1280]) {
     // The holder logs in with it, then takes the usual word back.
     const context = await browser.newContext({ locale: "tr-TR", viewport: { width, height: 800 } });
     const holder = await context.newPage();
-    await holderLogIn(holder, home, PERSON, null, word);
-    await holderSms(holder, home, PERSON, null);
+    await holderLogIn(holder, home, CAGRI, null, word);
+    await holderSms(holder, home, CAGRI, null);
     await holder.goto(home.base + "/bireysel/bilgi");
     await holder.getByLabel(/Güvenlik Sözcüğümü Değiştir/).check();
     await holder.locator("#security_word").fill(CAGRI.word);

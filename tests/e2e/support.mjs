@@ -248,3 +248,16 @@ export class Agent {
     this.process?.kill("SIGTERM");
   }
 }
+
+// A demo home served, a browser, and Çağrı's card made (on hold): where the
+// page tests start. Returns { home, browser, serial }.
+export async function demoWithCard() {
+  const home = await demoHome();
+  const browser = await launchBrowser();
+  const serial = await makeCard(browser, home, CAGRI, OFFICER_TOTP);
+  return { home, browser, serial };
+}
+
+// How far the page is wider than the viewport (0 when it fits).
+export const overflow = (page) =>
+  page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
