@@ -10,6 +10,7 @@
 #include "common/files.hpp"
 #include "common/tckn.hpp"
 #include "notify/notifier.hpp"
+#include "ra/api_keys.hpp"
 #include "ra/contact.hpp"
 #include "ra/drivers.hpp"
 #include "ra/holder_desk.hpp"
@@ -277,6 +278,52 @@ void add_portal_commands(CLI::App& app, Context& ctx) {
   staff->add_option("file", staff_file, help_text("help.portal_opt_file"))->required();
   staff->callback([&ctx] {
     report(ra::import_staff(*open_ledger(ctx), institution_id, read_input(staff_file)));
+  });
+
+  // REST API keys: shown once at creation, stored as a hash.
+  auto* api_key = institution->add_subcommand("api-key", help_text("help.portal_cmd_api_key"));
+  api_key->require_subcommand(1);
+  static std::string key_name, key_scopes;
+  static std::int64_t key_id = 0;
+  auto* key_add = api_key->add_subcommand("add", help_text("help.portal_cmd_api_key_add"));
+  key_add->add_option("--institution", institution_id, help_text("help.portal_opt_institution"));
+  key_add->add_flag("--operator", as_operator, help_text("help.portal_opt_key_operator"));
+  key_add->add_option("--name", key_name, help_text("help.portal_opt_key_name"))->required();
+  key_add->add_option("--scope", key_scopes, help_text("help.portal_opt_key_scope"));
+  key_add->callback([&ctx] {
+    if (!as_operator && institution_id == 0) throw UserError("institution.not_found", {{"id", "0"}});
+    auto ledger = open_ledger(ctx);
+    auto key = ra::ApiKeys(*ledger).add(as_operator ? "operator" : "institution", institution_id, key_name,
+                                        key_scopes, ctx.actor());
+    std::cout << message("api_key.added", {{"id", std::to_string(key.record.id)},
+                                           {"name", key.record.name},
+                                           {"scopes", key.record.scopes}})
+              << "\n  " << key.token << "\n";
+  });
+  auto* key_list = api_key->add_subcommand("list", help_text("help.portal_cmd_api_key_list"));
+  key_list->add_option("--institution", institution_id, help_text("help.portal_opt_institution"));
+  key_list->add_flag("--json", json, help_text("help.portal_opt_json"));
+  key_list->callback([&ctx] {
+    auto ledger = open_ledger(ctx);
+    auto keys = ra::ApiKeys(*ledger).list(institution_id);
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto& k : keys) {
+      out.push_back({{"id", k.id}, {"kind", k.kind}, {"institution", k.institution_id}, {"name", k.name},
+                     {"scopes", k.scopes}, {"created_at", format_iso(k.created_at)},
+                     {"revoked_at", k.revoked_at ? nlohmann::json(format_iso(k.revoked_at)) : nlohmann::json()}});
+      if (!json)
+        std::cout << k.id << "  " << k.kind << (k.institution_id ? " " + std::to_string(k.institution_id) : "")
+                  << "  " << k.name << "  [" << k.scopes << "]"
+                  << (k.revoked_at ? "  revoked " + format_iso(k.revoked_at) : "") << "\n";
+    }
+    if (json) std::cout << out.dump(2) << "\n";
+    else if (keys.empty()) std::cout << message("api_key.none") << "\n";
+  });
+  auto* key_revoke = api_key->add_subcommand("revoke", help_text("help.portal_cmd_api_key_revoke"));
+  key_revoke->add_option("id", key_id, help_text("help.portal_opt_key_id"))->required();
+  key_revoke->callback([&ctx] {
+    ra::ApiKeys(*open_ledger(ctx)).revoke(key_id, ctx.actor());
+    std::cout << message("api_key.revoked", {{"id", std::to_string(key_id)}}) << "\n";
   });
 
   auto* drivers = app.add_subcommand("drivers", help_text("help.portal_cmd_drivers"));

@@ -72,6 +72,15 @@ std::string base64url_encode(ByteView data) {
   return s;
 }
 
+Bytes base64url_decode(std::string_view text) {
+  std::string s(text);
+  for (auto& c : s) {
+    if (c == '+' || c == '/' || c == '=') throw std::invalid_argument("base64url: not the URL alphabet");
+    c = c == '-' ? '+' : c == '_' ? '/' : c;
+  }
+  return base64_decode(s);
+}
+
 Bytes random_bytes(std::size_t n) {
   Bytes out(n);
   if (n > 0 && RAND_bytes(out.data(), static_cast<int>(n)) != 1)

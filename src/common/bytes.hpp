@@ -27,6 +27,8 @@ Bytes base64_decode(std::string_view text);
 
 // Base64 with '-' and '_' and no padding (RFC 4648 §5): safe in URLs and cookies.
 std::string base64url_encode(ByteView data);
+// Unpadded base64url (RFC 4648 §5); throws std::invalid_argument.
+Bytes base64url_decode(std::string_view text);
 Bytes random_bytes(std::size_t n);
 
 }  // namespace tugra

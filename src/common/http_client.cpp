@@ -8,7 +8,7 @@
 namespace tugra {
 
 HttpReply http_request(const std::string& method, const std::string& url, const std::string& body,
-                       const std::vector<std::string>& headers) {
+                       const std::vector<std::string>& headers, const HttpOptions& options) {
   std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> curl(curl_easy_init(), curl_easy_cleanup);
   if (!curl) throw std::runtime_error("libcurl: cannot create a handle");
   curl_slist* list = nullptr;
@@ -17,8 +17,10 @@ HttpReply http_request(const std::string& method, const std::string& url, const 
   HttpReply reply;
   CURL* h = curl.get();
   curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 10L);
-  curl_easy_setopt(h, CURLOPT_TIMEOUT, 30L);
+  curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, options.connect_seconds);
+  curl_easy_setopt(h, CURLOPT_TIMEOUT, options.total_seconds);
+  if (!options.ca_file.empty()) curl_easy_setopt(h, CURLOPT_CAINFO, options.ca_file.c_str());
+  if (options.https_only) curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "https");
   curl_easy_setopt(h, CURLOPT_URL, url.c_str());
   curl_easy_setopt(h, CURLOPT_HTTPHEADER, list);
   if (method == "POST") {

@@ -5,6 +5,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace tugra {
 
@@ -31,5 +32,7 @@ bool has_format_control(std::string_view text);
 // Text made safe inside HTML or XML, in elements and quoted attributes
 // (& < > " ').
 std::string escape_markup(std::string_view text);
+// The parts with `separator` between them.
+std::string join(const std::vector<std::string>& parts, std::string_view separator);
 
 }  // namespace tugra

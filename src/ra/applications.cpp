@@ -17,10 +17,16 @@
 #include "ra/lockout.hpp"
 #include "ra/password_hash.hpp"
 #include "ra/production.hpp"
+#include "ra/webhooks.hpp"
 #include "store/holder_records.hpp"
 
 namespace tugra::ra {
 namespace {
+
+// Who decided, in the audit chain: an officer, or an institution's API key.
+std::string actor_of(const store::Officer& officer) {
+  return (officer.role == "api-key" ? "api-key:" : "officer:") + officer.username;
+}
 
 // The states in which the applicant may still update and reprint the form.
 bool open_for_update(store::ApplicationState state) {
@@ -272,6 +278,7 @@ void ApplicationDesk::save(store::Application& a, store::ApplicationState from, 
     store::ApplicationRepository repo(ledger_.database());
     if (a.id == 0) repo.insert(a);
     else if (!repo.update(a, from)) throw UserError("application.state_changed", {{"id", std::to_string(a.id)}});
+    queue_application_event(ledger_.database(), a);
     ledger_.record(event, a.tckn, details.size() > 2 ? details : nlohmann::json{{"application", a.id}}.dump(), actor);
   });
   ledger_.checkpoint();
@@ -299,7 +306,7 @@ store::Application ApplicationDesk::receive(const store::Officer& officer, std::
   a.state = store::ApplicationState::received;
   a.receipt_no = receipt;
   a.form_received_at = now_seconds();
-  save(a, store::ApplicationState::submitted, "application.form_received", "officer:" + officer.username,
+  save(a, store::ApplicationState::submitted, "application.form_received", actor_of(officer),
        nlohmann::json{{"application", a.id}, {"receipt", receipt}}.dump());
   return a;
 }
@@ -346,9 +353,10 @@ store::Application ApplicationDesk::approve(const store::Officer& officer, std::
     // first leaves the row out of 'received', and this one rolls back.
     if (!store::ApplicationRepository(ledger_.database()).update(a, store::ApplicationState::received))
       throw UserError("application.state_changed", {{"id", std::to_string(a.id)}});
+    queue_application_event(ledger_.database(), a);
     ledger_.record("application.approved", a.tckn,
                nlohmann::json{{"application", a.id}, {"production_request", request.id}}.dump(),
-               "officer:" + officer.username);
+               actor_of(officer));
   });
   ledger_.checkpoint();
   tell_applicant(a, "notify.approved");
@@ -368,7 +376,7 @@ store::Application ApplicationDesk::reject(const store::Officer& officer, std::i
   a.reject_reason = why;
   a.decided_by = officer.id;
   a.decided_at = now_seconds();
-  save(a, from, "application.rejected", "officer:" + officer.username,
+  save(a, from, "application.rejected", actor_of(officer),
        nlohmann::json{{"application", a.id}, {"reason", why}}.dump());
   tell_applicant(a, "notify.rejected", why);
   return a;

@@ -70,11 +70,11 @@ using Problem = std::optional<std::pair<const char*, std::string>>;
 // is read by `parse` (which fills `problem` for a bad row); when no row is
 // bad, `save` writes them all in one transaction.
 template <typename Record, typename Parse, typename Save>
-ImportReport import_rows(store::Ledger& ledger, const std::string& csv_text, std::size_t columns, Parse parse,
+ImportReport import_rows(store::Ledger& ledger, const std::vector<CsvRow>& rows, std::size_t columns, Parse parse,
                          Save save) {
   ImportReport report;
   std::vector<Record> records;
-  for (const auto& row : data_rows(csv_text)) {
+  for (const auto& row : rows) {
     ++report.rows;
     Problem problem;
     if (row.fields.size() != columns) {
@@ -104,7 +104,7 @@ ImportReport import_registry(store::Ledger& ledger, const std::string& csv_text)
     else if (p.birth_date.empty()) problem.emplace("import.bad_date", f[4]);
     return p;
   };
-  return import_rows<store::Person>(ledger, csv_text, 5, parse, [&](const std::vector<store::Person>& people) {
+  return import_rows<store::Person>(ledger, data_rows(csv_text), 5, parse, [&](const std::vector<store::Person>& people) {
     store::RegistryRepository repo(ledger.database());
     for (const auto& p : people) repo.upsert(p);
     ledger.record("registry.imported", "registry", nlohmann::json{{"people", people.size()}}.dump());
@@ -112,6 +112,11 @@ ImportReport import_registry(store::Ledger& ledger, const std::string& csv_text)
 }
 
 ImportReport import_staff(store::Ledger& ledger, std::int64_t institution_id, const std::string& csv_text) {
+  return upsert_staff(ledger, institution_id, data_rows(csv_text));
+}
+
+ImportReport upsert_staff(store::Ledger& ledger, std::int64_t institution_id, const std::vector<CsvRow>& rows,
+                          const std::string& actor) {
   if (!store::InstitutionRepository(ledger.database()).find(institution_id))
     throw UserError("institution.not_found", {{"id", std::to_string(institution_id)}});
   auto parse = [institution_id](const std::vector<std::string>& f, Problem& problem) {
@@ -126,11 +131,22 @@ ImportReport import_staff(store::Ledger& ledger, std::int64_t institution_id, co
     else if (!postal_ok) problem.emplace("import.bad_postal_code", s.postal_code);
     return s;
   };
-  return import_rows<store::StaffMember>(ledger, csv_text, 8, parse, [&](const std::vector<store::StaffMember>& staff) {
+  return import_rows<store::StaffMember>(ledger, rows, 8, parse, [&](const std::vector<store::StaffMember>& staff) {
     store::StaffRepository repo(ledger.database());
     for (const auto& s : staff) repo.upsert(s);
-    ledger.record("staff.imported", std::to_string(institution_id), nlohmann::json{{"staff", staff.size()}}.dump());
+    ledger.record("staff.imported", std::to_string(institution_id), nlohmann::json{{"staff", staff.size()}}.dump(),
+                  actor);
   });
+}
+
+void remove_staff(store::Ledger& ledger, std::int64_t institution_id, const std::string& tckn,
+                  const std::string& actor) {
+  ledger.write([&] {
+    if (!store::StaffRepository(ledger.database()).remove(institution_id, tckn))
+      throw UserError("institution.no_staff", {{"tckn", tckn}});
+    ledger.record("staff.removed", std::to_string(institution_id), nlohmann::json{{"tckn", tckn}}.dump(), actor);
+  });
+  ledger.checkpoint();
 }
 
 store::Institution add_institution(store::Ledger& ledger, const std::string& name, const std::string& address) {

@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/csv.hpp"
 #include "store/portal_records.hpp"
 
 namespace tugra::store {
@@ -30,6 +31,14 @@ struct ImportReport {
 ImportReport import_registry(store::Ledger& ledger, const std::string& csv_text);
 // Columns: TCKN, sicil no, birim, unvan, adres, il, ilçe, posta kodu.
 ImportReport import_staff(store::Ledger& ledger, std::int64_t institution_id, const std::string& csv_text);
+// The same rules for rows that came another way (the API: a row's "line" is
+// its place in the request, from 1), audited as `actor`.
+ImportReport upsert_staff(store::Ledger& ledger, std::int64_t institution_id, const std::vector<CsvRow>& rows,
+                          const std::string& actor = "");
+// Takes a person off the institution's staff list (new applications are
+// refused; what was approved stays). UserError("institution.no_staff").
+void remove_staff(store::Ledger& ledger, std::int64_t institution_id, const std::string& tckn,
+                  const std::string& actor);
 
 store::Institution add_institution(store::Ledger& ledger, const std::string& name, const std::string& address);
 

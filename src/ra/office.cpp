@@ -42,8 +42,62 @@ Office::Office(const Config& config, std::shared_ptr<const MasterKey> master_key
       shipments_(std::make_unique<Shipments>(*ledger_)),
       pages_(std::make_unique<PageCatalog>(*ledger_)),
       directory_(std::make_unique<Directory>(*ledger_)),
+      api_keys_(std::make_unique<ApiKeys>(*ledger_)),
+      webhooks_(std::make_unique<Webhooks>(*ledger_, master_key)),
+      currency_(config.str("profile.currency")),
       sms_failures_(static_cast<int>(config.integer("portal.sms_code_failures"))),
       sms_lock_seconds_(config.integer("portal.lockout_minutes") * 60) {}
+
+ImportReport Office::upsert_staff(std::int64_t institution_id, const std::vector<CsvRow>& rows,
+                                  const std::string& actor) {
+  return ra::upsert_staff(*ledger_, institution_id, rows, actor);
+}
+
+void Office::remove_staff(std::int64_t institution_id, const std::string& tckn, const std::string& actor) {
+  ra::remove_staff(*ledger_, institution_id, tckn, actor);
+}
+
+std::vector<store::Application> Office::applications_page(std::int64_t institution_id, const std::string& state,
+                                                          std::int64_t after_id, int limit) {
+  return store::ApplicationRepository(ledger_->database()).page(institution_id, state, after_id, limit);
+}
+
+std::vector<store::ProductionRequest> Office::production_page(const std::string& state, std::int64_t after_id,
+                                                              int limit) {
+  return store::ProductionRepository(ledger_->database()).page(state, after_id, limit);
+}
+
+std::optional<store::ProductionRequest> Office::production_request(std::int64_t id) {
+  return store::ProductionRepository(ledger_->database()).find(id);
+}
+
+store::ProductionRequest Office::enqueue_production(const ProductionOrder& order, const std::string& actor) {
+  return ra::enqueue_production(*ledger_, order, currency_, false, actor);
+}
+
+std::optional<store::KeptAnswer> Office::claim_idempotency(std::int64_t key_id, const std::string& idempotency_key,
+                                                           const std::string& request_hash) {
+  std::optional<store::KeptAnswer> kept;
+  ledger_->write([&] {
+    kept = store::IdempotencyRepository(ledger_->database()).claim(key_id, idempotency_key, request_hash);
+  });
+  return kept;
+}
+
+void Office::keep_answer(std::int64_t key_id, const std::string& idempotency_key, int status,
+                         const std::string& body) {
+  ledger_->write([&] { store::IdempotencyRepository(ledger_->database()).keep(key_id, idempotency_key, status, body); });
+}
+
+void Office::release_idempotency(std::int64_t key_id, const std::string& idempotency_key) {
+  ledger_->write([&] { store::IdempotencyRepository(ledger_->database()).release(key_id, idempotency_key); });
+}
+
+int Office::forget_answers_before(std::int64_t at) {
+  int n = 0;
+  ledger_->write([&] { n = store::IdempotencyRepository(ledger_->database()).forget_older_than(at); });
+  return n;
+}
 
 namespace {
 std::string sms_scope(const std::string& who) { return "sms:" + who; }

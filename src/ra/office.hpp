@@ -14,14 +14,17 @@
 
 #include "common/bytes.hpp"
 #include "common/config.hpp"
+#include "ra/api_keys.hpp"
 #include "ra/applications.hpp"
 #include "ra/directory.hpp"
 #include "ra/drivers.hpp"
 #include "ra/holder_desk.hpp"
 #include "ra/institutions.hpp"
 #include "ra/pages.hpp"
+#include "ra/production.hpp"
 #include "ra/shipments.hpp"
 #include "ra/signed_documents.hpp"
+#include "ra/webhooks.hpp"
 #include "store/records.hpp"
 
 namespace tugra::notify {
@@ -50,6 +53,24 @@ class Office {
   SignedDocuments& signed_documents() { return *signed_documents_; }
   PageCatalog& pages() { return *pages_; }
   Directory& directory() { return *directory_; }
+  ApiKeys& api_keys() { return *api_keys_; }
+  Webhooks& webhooks() { return *webhooks_; }
+
+  // The API's work, each audited as `actor` (an API key).
+  ImportReport upsert_staff(std::int64_t institution_id, const std::vector<CsvRow>& rows, const std::string& actor);
+  void remove_staff(std::int64_t institution_id, const std::string& tckn, const std::string& actor);
+  std::vector<store::Application> applications_page(std::int64_t institution_id, const std::string& state,
+                                                    std::int64_t after_id, int limit);
+  std::vector<store::ProductionRequest> production_page(const std::string& state, std::int64_t after_id, int limit);
+  std::optional<store::ProductionRequest> production_request(std::int64_t id);
+  store::ProductionRequest enqueue_production(const ProductionOrder& order, const std::string& actor);
+  // Idempotency keys: the kept answer of a key already used (status 0:
+  // still being answered), or none (the key is now this request's).
+  std::optional<store::KeptAnswer> claim_idempotency(std::int64_t key_id, const std::string& idempotency_key,
+                                                     const std::string& request_hash);
+  void keep_answer(std::int64_t key_id, const std::string& idempotency_key, int status, const std::string& body);
+  void release_idempotency(std::int64_t key_id, const std::string& idempotency_key);
+  int forget_answers_before(std::int64_t at);
 
   // The portal's own reads, each by id.
   std::optional<store::Application> application(std::int64_t id);
@@ -109,6 +130,9 @@ class Office {
   std::unique_ptr<Shipments> shipments_;
   std::unique_ptr<PageCatalog> pages_;
   std::unique_ptr<Directory> directory_;
+  std::unique_ptr<ApiKeys> api_keys_;
+  std::unique_ptr<Webhooks> webhooks_;
+  std::string currency_;
   int sms_failures_;
   std::int64_t sms_lock_seconds_;
 };

@@ -82,21 +82,21 @@ store::ProductionRequest production_request_for(const ProductionOrder& order, co
   return r;
 }
 
-void queue_production_request(store::Ledger& ledger, store::ProductionRequest& r) {
+void queue_production_request(store::Ledger& ledger, store::ProductionRequest& r, const std::string& actor) {
   store::ProductionRepository(ledger.database()).insert(r);
-  ledger.record("production.queued", r.tckn, nlohmann::json{{"request", r.id}, {"years", r.years}}.dump());
+  ledger.record("production.queued", r.tckn, nlohmann::json{{"request", r.id}, {"years", r.years}}.dump(), actor);
 }
 
 store::ProductionRequest enqueue_production(store::Ledger& ledger, const ProductionOrder& order,
-                                            const std::string& currency, bool force) {
+                                            const std::string& currency, bool force, const std::string& actor) {
   auto r = production_request_for(order, currency);
   ledger.write([&] {
     // Checked inside the write transaction: two enqueues at once cannot both pass.
     auto open = store::ProductionRepository(ledger.database()).open_count(r.tckn);
     if (open > 0 && !force) throw UserError("production.already_open", {{"tckn", r.tckn}});
-    queue_production_request(ledger, r);
+    queue_production_request(ledger, r, actor);
     if (open > 0)
-      ledger.record("production.forced", r.tckn, nlohmann::json{{"request", r.id}, {"open", open}}.dump());
+      ledger.record("production.forced", r.tckn, nlohmann::json{{"request", r.id}, {"open", open}}.dump(), actor);
   });
   ledger.checkpoint();
   return r;

@@ -76,13 +76,15 @@ struct ProductionProgress {
 // no card is touched until a production run.
 // UserError("production.already_open") when the person already has a queued
 // or unfinished request, unless `force` (a deliberate second card, audited).
+// Audited as `actor` (the ledger's own when empty).
 store::ProductionRequest enqueue_production(store::Ledger& ledger, const ProductionOrder& order,
-                                            const std::string& currency, bool force = false);
+                                            const std::string& currency, bool force = false,
+                                            const std::string& actor = "");
 // The same in two halves, for a caller that queues inside its own write
 // transaction (an officer's approval): the checked request, then the insert
 // and its audit record.
 store::ProductionRequest production_request_for(const ProductionOrder& order, const std::string& currency);
-void queue_production_request(store::Ledger& ledger, store::ProductionRequest& r);
+void queue_production_request(store::Ledger& ledger, store::ProductionRequest& r, const std::string& actor = "");
 
 class Production {
  public:

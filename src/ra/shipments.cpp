@@ -59,7 +59,7 @@ std::optional<store::ShipmentRecord> Shipments::find(const std::string& tracking
 }
 
 store::ShipmentRecord Shipments::update(const std::string& tracking_number, const std::string& state_text,
-                                        const std::string& note) {
+                                        const std::string& note, const std::string& actor) {
   std::string state = parse_shipment_state(state_text);
   if (!valid_tracking_number(tracking_number)) throw UserError("shipment.bad_number", {{"number", tracking_number}});
   ledger_.write([&] {
@@ -71,7 +71,7 @@ store::ShipmentRecord Shipments::update(const std::string& tracking_number, cons
                                               {"to", message("shipment.state." + state)}});
     repo.set_state(tracking_number, state, note, now_seconds());
     ledger_.record("shipment.updated", tracking_number,
-               nlohmann::json{{"from", current->state}, {"to", state}, {"note", note}}.dump());
+               nlohmann::json{{"from", current->state}, {"to", state}, {"note", note}}.dump(), actor);
   });
   ledger_.checkpoint();
   return *store::ShipmentRepository(ledger_.database()).find(tracking_number);

@@ -27,8 +27,9 @@ class Shipments {
  public:
   explicit Shipments(store::Ledger& ledger) : ledger_(ledger) {}
   std::optional<store::ShipmentRecord> find(const std::string& tracking_number);
+  // Audited as `actor` (the ledger's own when empty).
   store::ShipmentRecord update(const std::string& tracking_number, const std::string& state,
-                               const std::string& note);
+                               const std::string& note, const std::string& actor = "");
 
  private:
   store::Ledger& ledger_;

@@ -152,12 +152,20 @@ std::vector<Officer> OfficerRepository::for_institution(std::int64_t institution
 
 void StaffRepository::upsert(const StaffMember& s) {
   long long inst = s.institution_id;
-  db_.sql() << "INSERT INTO staff (institution_id, tckn, sicil_no, unit, title, address, il, ilce, postal_code) "
-               "VALUES (:i, :t, :s, :u, :ti, :a, :il, :ilce, :pc) ON CONFLICT (institution_id, tckn) DO UPDATE SET "
-               "sicil_no = excluded.sicil_no, unit = excluded.unit, title = excluded.title, "
-               "address = excluded.address, il = excluded.il, ilce = excluded.ilce, postal_code = excluded.postal_code",
-      soci::use(inst), soci::use(s.tckn), soci::use(s.sicil_no), soci::use(s.unit), soci::use(s.title),
-      soci::use(s.address), soci::use(s.il), soci::use(s.ilce), soci::use(s.postal_code);
+  // Prepared once per connection: an HR system sends tens of thousands at a time.
+  change_prepared(db_,
+                  "INSERT INTO staff (institution_id, tckn, sicil_no, unit, title, address, il, ilce, postal_code) "
+                  "VALUES (:i, :t, :s, :u, :ti, :a, :il, :ilce, :pc) ON CONFLICT (institution_id, tckn) DO UPDATE SET "
+                  "sicil_no = excluded.sicil_no, unit = excluded.unit, title = excluded.title, "
+                  "address = excluded.address, il = excluded.il, ilce = excluded.ilce, postal_code = excluded.postal_code",
+                  soci::use(inst), soci::use(s.tckn), soci::use(s.sicil_no), soci::use(s.unit), soci::use(s.title),
+                  soci::use(s.address), soci::use(s.il), soci::use(s.ilce), soci::use(s.postal_code));
+}
+
+bool StaffRepository::remove(std::int64_t institution_id, const std::string& tckn) {
+  long long inst = institution_id;
+  return change_prepared(db_, "DELETE FROM staff WHERE institution_id = :i AND tckn = :t", soci::use(inst),
+                         soci::use(tckn)) == 1;
 }
 
 std::optional<StaffMember> StaffRepository::find(const std::string& tckn, const std::string& sicil_no) {
@@ -205,20 +213,34 @@ bool ApplicationRepository::update(const Application& a, ApplicationState expect
 }
 
 namespace {
-template <typename Param>
-std::vector<Application> select_applications(Database& db, const std::string& where, Param param) {
+template <typename... Params>
+std::vector<Application> select_applications(Database& db, const std::string& where, const Params&... params) {
   std::vector<Application> out;
   Application a;
   std::string state;
   long long id = 0, inst = 0, received = 0, by = 0, at = 0, request = 0, created = 0, updated = 0;
-  soci::statement st =
-      (db.sql().prepare << "SELECT id, tckn, institution_id, state, form, security_word_hash, security_word_hint, "
-                           "receipt_no, form_received_at, decided_by, decided_at, reject_reason, "
-                           "production_request_id, created_at, updated_at FROM applications " + where,
-       soci::use(param), soci::into(id), soci::into(a.tckn), soci::into(inst), soci::into(state),
-       soci::into(a.form), soci::into(a.security_word_hash), soci::into(a.security_word_hint),
-       soci::into(a.receipt_no), soci::into(received), soci::into(by), soci::into(at), soci::into(a.reject_reason),
-       soci::into(request), soci::into(created), soci::into(updated));
+  soci::statement st(db.sql());
+  (st.exchange(soci::use(params)), ...);
+  st.exchange(soci::into(id));
+  st.exchange(soci::into(a.tckn));
+  st.exchange(soci::into(inst));
+  st.exchange(soci::into(state));
+  st.exchange(soci::into(a.form));
+  st.exchange(soci::into(a.security_word_hash));
+  st.exchange(soci::into(a.security_word_hint));
+  st.exchange(soci::into(a.receipt_no));
+  st.exchange(soci::into(received));
+  st.exchange(soci::into(by));
+  st.exchange(soci::into(at));
+  st.exchange(soci::into(a.reject_reason));
+  st.exchange(soci::into(request));
+  st.exchange(soci::into(created));
+  st.exchange(soci::into(updated));
+  st.alloc();
+  st.prepare("SELECT id, tckn, institution_id, state, form, security_word_hash, security_word_hint, "
+             "receipt_no, form_received_at, decided_by, decided_at, reject_reason, "
+             "production_request_id, created_at, updated_at FROM applications " + where);
+  st.define_and_bind();
   st.execute();
   while (st.fetch()) {
     a.id = id;
@@ -246,6 +268,15 @@ std::optional<Application> ApplicationRepository::latest(const std::string& tckn
   auto rows = select_applications(db_, "WHERE tckn = :p ORDER BY id DESC LIMIT 1", tckn);
   if (rows.empty()) return std::nullopt;
   return rows.front();
+}
+
+std::vector<Application> ApplicationRepository::page(std::int64_t institution_id, const std::string& state,
+                                                     std::int64_t after_id, int limit) {
+  long long inst = institution_id, after = after_id;
+  return select_applications(db_,
+                             "WHERE institution_id = :i AND state <> 'draft' AND (CAST(:s1 AS TEXT) = '' OR "
+                             "state = :s2) AND id > :a ORDER BY id LIMIT :l",
+                             inst, state, state, after, limit);
 }
 
 std::vector<Application> ApplicationRepository::for_institution(std::int64_t institution_id) {

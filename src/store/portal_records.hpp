@@ -82,6 +82,8 @@ class StaffRepository {
  public:
   explicit StaffRepository(Database& db) : db_(db) {}
   void upsert(const StaffMember& s);
+  // Takes the person off the institution's list; false when not on it.
+  bool remove(std::int64_t institution_id, const std::string& tckn);
   // The staff entry with this TCKN and sicil no, in any institution.
   std::optional<StaffMember> find(const std::string& tckn, const std::string& sicil_no);
 
@@ -111,6 +113,9 @@ class ApplicationRepository {
   std::optional<Application> find(std::int64_t id);
   std::optional<Application> latest(const std::string& tckn);
   std::vector<Application> for_institution(std::int64_t institution_id);
+  // The API's pages: after `after_id`, oldest first; every state but draft when `state` is empty.
+  std::vector<Application> page(std::int64_t institution_id, const std::string& state, std::int64_t after_id,
+                                int limit);
 
  private:
   Database& db_;

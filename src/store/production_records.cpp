@@ -14,13 +14,14 @@ const std::string kRequestColumns =
 
 // `Param` binds the one :p of `where` (a state text or an id).
 template <typename Param>
-std::vector<ProductionRequest> select_requests(Database& db, const std::string& where, Param p, int limit) {
+std::vector<ProductionRequest> select_requests(Database& db, const std::string& where, Param p, int limit,
+                                               long long after = 0) {
   std::vector<ProductionRequest> out;
   ProductionRequest r;
   std::string state;
   long long id = 0, created = 0, updated = 0;
   soci::statement st =
-      (db.sql().prepare << kRequestColumns + where, soci::use(p), soci::use(limit), soci::into(id),
+      (db.sql().prepare << kRequestColumns + where, soci::use(p), soci::use(after), soci::use(limit), soci::into(id),
        soci::into(r.tckn), soci::into(r.given_name), soci::into(r.surname), soci::into(r.phone),
        soci::into(r.email), soci::into(r.years), soci::into(r.monetary_limit), soci::into(r.renews), soci::into(state),
        soci::into(r.attempt), soci::into(r.card_label), soci::into(r.card_serial),
@@ -69,9 +70,9 @@ bool ProductionRepository::update(const ProductionRequest& r, ProductionState ex
 }
 
 std::vector<ProductionRequest> ProductionRepository::next(int limit) {
-  auto rows = select_requests(db_, "WHERE state = :p ORDER BY id LIMIT :n", std::string("in_progress"), limit);
+  auto rows = select_requests(db_, "WHERE state = :p AND id > :a ORDER BY id LIMIT :n", std::string("in_progress"), limit);
   if (static_cast<int>(rows.size()) < limit) {
-    auto queued = select_requests(db_, "WHERE state = :p ORDER BY id LIMIT :n", std::string("queued"),
+    auto queued = select_requests(db_, "WHERE state = :p AND id > :a ORDER BY id LIMIT :n", std::string("queued"),
                                   limit - static_cast<int>(rows.size()));
     rows.insert(rows.end(), queued.begin(), queued.end());
   }
@@ -79,8 +80,19 @@ std::vector<ProductionRequest> ProductionRepository::next(int limit) {
 }
 
 std::vector<ProductionRequest> ProductionRepository::list(std::optional<ProductionState> state) {
-  if (!state) return select_requests(db_, "WHERE state LIKE :p ORDER BY id LIMIT :n", std::string("%"), 1000000);
-  return select_requests(db_, "WHERE state = :p ORDER BY id LIMIT :n", std::string(to_string(*state)), 1000000);
+  if (!state) return select_requests(db_, "WHERE state LIKE :p AND id > :a ORDER BY id LIMIT :n", std::string("%"), 1000000);
+  return select_requests(db_, "WHERE state = :p AND id > :a ORDER BY id LIMIT :n", std::string(to_string(*state)), 1000000);
+}
+
+std::vector<ProductionRequest> ProductionRepository::page(const std::string& state, std::int64_t after_id, int limit) {
+  return select_requests(db_, "WHERE state LIKE :p AND id > :a ORDER BY id LIMIT :n",
+                         state.empty() ? std::string("%") : state, limit, after_id);
+}
+
+std::optional<ProductionRequest> ProductionRepository::find(std::int64_t id) {
+  auto rows = select_requests(db_, "WHERE id = :p AND id > :a ORDER BY id LIMIT :n", static_cast<long long>(id), 1);
+  if (rows.empty()) return std::nullopt;
+  return rows.front();
 }
 
 std::int64_t ProductionRepository::open_count(const std::string& tckn) {

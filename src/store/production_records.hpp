@@ -37,6 +37,9 @@ class ProductionRepository {
   // In-progress requests first (a crash left them), then the queue, oldest first.
   std::vector<ProductionRequest> next(int limit);
   std::vector<ProductionRequest> list(std::optional<ProductionState> state);  // every state when empty
+  // The API's pages: after `after_id`, oldest first; every state when `state` is empty.
+  std::vector<ProductionRequest> page(const std::string& state, std::int64_t after_id, int limit);
+  std::optional<ProductionRequest> find(std::int64_t id);
   // Requests still queued or in progress: of one person (empty: everyone's).
   std::int64_t open_count(const std::string& tckn = "");
   // Where a request's card is: "queued", "in_progress", "failed", or once

@@ -4,11 +4,10 @@
 // addresses, and the published directory. Described by /api/v1/openapi.json
 // (docs/openapi.json, built in). Errors are RFC 9457 problem details in
 // Turkish or English (Accept-Language).
-#include <nlohmann/json.hpp>
-
+#include "common/bytes.hpp"
 #include "common/clock.hpp"
 #include "crypto/openssl.hpp"
-#include "web/portal_internal.hpp"
+#include "web/api_support.hpp"
 
 namespace tugra::embedded {
 const std::vector<std::pair<std::string_view, std::string_view>>& api_files();
@@ -16,29 +15,6 @@ const std::vector<std::pair<std::string_view, std::string_view>>& api_files();
 
 namespace tugra::web {
 namespace {
-
-using Json = nlohmann::json;
-
-Response json(const Json& body, int status = 200) {
-  Response r;
-  r.status = status;
-  r.content_type = "application/json";
-  r.body = body.dump();
-  r.with("Cache-Control", "no-cache");
-  return r;
-}
-
-// RFC 9457: the problem's kind as a stable type URI, its words in the asker's language.
-Response problem(Exchange& ex, int status, const std::string& kind) {
-  Response r = json(Json{{"type", "https://tugra.example/problems/" + kind},
-                         {"title", ex.text("web.api.title_" + kind)},
-                         {"status", status},
-                         {"detail", ex.text("web.api.detail_" + kind)}},
-                    status);
-  r.content_type = "application/problem+json";
-  if (status == 429) r.with("Retry-After", "60");  // the limiter's window
-  return r;
-}
 
 Response openapi(Exchange&) {
   Response r;
@@ -60,7 +36,7 @@ Response authorities(Exchange& ex) {
                     {"certificate_url", base + "/ca/" + a.id + ".crt"},
                     {"crl_url", base + "/crl/" + a.id + ".crl"}});
   }
-  return json(Json{{"authorities", list}, {"ocsp_url", base + "/ocsp"}});
+  return api_json(Json{{"authorities", list}, {"ocsp_url", base + "/ocsp"}});
 }
 
 // /api/v1/certificates/{SERIAL}[.crt|.pem]
@@ -69,12 +45,12 @@ Response certificate(Exchange& ex) {
   std::string format = rest.ends_with(".crt") ? "der" : rest.ends_with(".pem") ? "pem" : "";
   std::string serial = format.empty() ? rest : rest.substr(0, rest.size() - 4);
   for (auto& c : serial) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  if (!valid_serial(serial)) return problem(ex, 400, "bad_serial");
+  if (!valid_serial(serial)) return api_problem(ex, 400, "bad_serial");
   if (!format.empty()) {
     // The bytes only of a certificate its holder chose to publish.
-    if (!ex.portal.directory_limiter.allow(ex.req.remote_ip)) return problem(ex, 429, "rate");
+    if (!ex.portal.directory_limiter.allow(ex.req.remote_ip)) return api_problem(ex, 429, "rate");
     auto r = published_certificate(ex, serial, format == "pem");
-    return r ? *r : problem(ex, 404, "not_published");
+    return r ? *r : api_problem(ex, 404, "not_published");
   }
   auto record = ex.portal.backends.with([&](Backend& b) { return b.certificate(serial); });
   // As OCSP answers (RFC 6960 §2.2): a serial never issued is "revoked" with
@@ -82,7 +58,7 @@ Response certificate(Exchange& ex) {
   Json body{{"serial", serial}, {"checked_at", format_iso(now_seconds())}};
   if (!record || record->status == store::CertStatus::pending) {
     body.update({{"known", false}, {"status", "revoked"}, {"revoked_at", format_iso(0)}, {"reason", "certificateHold"}});
-    return json(body);
+    return api_json(body);
   }
   body.update({{"known", true}, {"issuer", record->issuer}, {"not_before", format_iso(record->not_before)},
                {"not_after", format_iso(record->not_after)}});
@@ -95,13 +71,13 @@ Response certificate(Exchange& ex) {
                          ? "certificateHold"
                          : Backend::reason_name(record->revocation_reason.value_or(0));
   }
-  return json(body);
+  return api_json(body);
 }
 
 Response directory(Exchange& ex) {
   std::string name = ex.param("name"), institution = ex.param("institution");
-  if (name.empty() || institution.empty()) return problem(ex, 400, "missing_query");
-  if (!ex.portal.directory_limiter.allow(ex.req.remote_ip)) return problem(ex, 429, "rate");
+  if (name.empty() || institution.empty()) return api_problem(ex, 400, "missing_query");
+  if (!ex.portal.directory_limiter.allow(ex.req.remote_ip)) return api_problem(ex, 429, "rate");
   auto found = ex.portal.backends.with([&](Backend& b) { return b.directory().search(name, institution); });
   Json list = Json::array();
   for (const auto& c : found) {
@@ -115,10 +91,68 @@ Response directory(Exchange& ex) {
     if (c.status == store::CertStatus::revoked) item["revoked_at"] = format_iso(c.revoked_at);
     list.push_back(item);
   }
-  return json(Json{{"certificates", list}});
+  return api_json(Json{{"certificates", list}});
 }
 
 }  // namespace
+
+Response api_json(const Json& body, int status) {
+  Response r;
+  r.status = status;
+  r.content_type = "application/json";
+  r.body = body.dump();
+  r.with("Cache-Control", "no-cache");
+  return r;
+}
+
+Response api_problem(Exchange& ex, int status, const std::string& kind, const std::string& detail) {
+  Response r = api_json(Json{{"type", "https://tugra.example/problems/" + kind},
+                             {"title", ex.text("web.api.title_" + kind)},
+                             {"status", status},
+                             {"detail", detail.empty() ? ex.text("web.api.detail_" + kind) : detail}},
+                        status);
+  r.content_type = "application/problem+json";
+  if (status == 429) r.with("Retry-After", "60");  // the limiters' window
+  return r;
+}
+
+bool page_request(Exchange& ex, PageRequest& page, Response& problem) {
+  std::string cursor = ex.param("cursor"), limit = ex.param("limit");
+  if (!cursor.empty()) {
+    std::string digits;
+    try {
+      Bytes raw = base64url_decode(cursor);
+      digits.assign(raw.begin(), raw.end());
+    } catch (const std::exception&) {
+    }
+    if (digits.empty() || digits.size() > 15 || digits.find_first_not_of("0123456789") != std::string::npos) {
+      problem = api_problem(ex, 400, "bad_cursor");
+      return false;
+    }
+    page.after_id = std::stoll(digits);
+  }
+  if (!limit.empty()) {
+    if (limit.size() > 3 || limit.find_first_not_of("0123456789") != std::string::npos || std::stoi(limit) < 1 ||
+        std::stoi(limit) > 200) {
+      problem = api_problem(ex, 400, "bad_limit");
+      return false;
+    }
+    page.limit = std::stoi(limit);
+  }
+  return true;
+}
+
+Json page_answer(Json items, const PageRequest& page, std::int64_t last_id_shown) {
+  Json out{{"items", Json::array()}, {"next_cursor", nullptr}};
+  bool more = static_cast<int>(items.size()) > page.limit;
+  if (more) items.erase(items.end() - 1);
+  out["items"] = std::move(items);
+  if (more) {
+    std::string id = std::to_string(last_id_shown);
+    out["next_cursor"] = base64url_encode(as_bytes(id));
+  }
+  return out;
+}
 
 void add_api_pages(PortalState& p) {
   p.routes["GET /api/v1/openapi.json"] = openapi;

@@ -10,8 +10,10 @@
 #include "ra/master_key.hpp"
 #include "ra/identity_registry.hpp"
 #include "ra/password_hash.hpp"
+#include "web/api_support.hpp"
 #include "web/captcha.hpp"
 #include "web/portal_internal.hpp"
+#include "web/webhook_loop.hpp"
 
 namespace tugra::embedded {
 const std::vector<std::pair<std::string_view, std::string_view>>& templates();
@@ -260,6 +262,8 @@ PortalState::PortalState(const Config& cfg)
       captcha_limiter(static_cast<int>(cfg.integer("portal.captchas_per_minute"))),
       officer_login_limiter(static_cast<int>(cfg.integer("portal.officer_logins_per_minute"))),
       directory_limiter(static_cast<int>(cfg.integer("portal.directory_searches_per_minute"))),
+      api_key_limiter(static_cast<int>(cfg.integer("api.requests_per_minute"))),
+      api_failure_limiter(static_cast<int>(cfg.integer("api.key_failures_per_minute"))),
       backends(cfg, static_cast<int>(std::max<long long>(1, cfg.integer("portal.threads")))),
       agent_url(cfg.str("agent.url")),
       csp(content_security_policy(agent_url)) {
@@ -276,7 +280,10 @@ PortalState::PortalState(const Config& cfg)
   add_content_pages(*this);
   add_directory_pages(*this);
   add_api_pages(*this);
+  webhook_loop = std::make_unique<WebhookLoop>(*this);
 }
+
+PortalState::~PortalState() = default;
 
 void PortalState::reload(const Config& cfg) {
   settings.set(PortalSettings::from(cfg));  // throws on a bad value before anything changes
@@ -284,6 +291,8 @@ void PortalState::reload(const Config& cfg) {
   captcha_limiter.set_per_minute(static_cast<int>(cfg.integer("portal.captchas_per_minute")));
   officer_login_limiter.set_per_minute(static_cast<int>(cfg.integer("portal.officer_logins_per_minute")));
   directory_limiter.set_per_minute(static_cast<int>(cfg.integer("portal.directory_searches_per_minute")));
+  api_key_limiter.set_per_minute(static_cast<int>(cfg.integer("api.requests_per_minute")));
+  api_failure_limiter.set_per_minute(static_cast<int>(cfg.integer("api.key_failures_per_minute")));
 }
 
 // --- exchange --------------------------------------------------------------------
@@ -430,6 +439,16 @@ Portal::Portal(const Config& config) : state_(std::make_unique<PortalState>(conf
 Portal::~Portal() = default;
 
 std::optional<Response> Portal::handle(const Request& request) {
+  // The keyed API answers for itself: bearer keys, JSON, no session or CSRF token.
+  if (request.path.rfind("/api/v1/institution/", 0) == 0 || request.path.rfind("/api/v1/operator/", 0) == 0) {
+    Exchange ex(*state_, request);
+    try {
+      return ex.finish(keyed_api(ex));
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "tugra api: %s %s failed: %s\n", request.method.c_str(), request.path.c_str(), e.what());
+      return ex.finish(api_problem(ex, 500, "internal"));
+    }
+  }
   std::string method = request.method == "HEAD" ? "GET" : request.method;
   const Handler* handler = nullptr;
   auto it = state_->routes.find(method + " " + request.path);

@@ -146,12 +146,14 @@ struct PortalSettings {
   static PortalSettings from(const Config& config);
 };
 
+class WebhookLoop;
 class Exchange;
 using Handler = std::function<Response(Exchange&)>;
 
 class PortalState {
  public:
   explicit PortalState(const Config& config);
+  ~PortalState();
   // Applies what a reload may change: settings and rate limits.
   void reload(const Config& config);
   Config config;
@@ -161,6 +163,8 @@ class PortalState {
   RateLimiter captcha_limiter;
   RateLimiter officer_login_limiter;
   RateLimiter directory_limiter;  // Sertifika Sorgulama, per address
+  RateLimiter api_key_limiter;    // the REST API, per key
+  RateLimiter api_failure_limiter;  // wrong API keys, per address
   RecentFailures officer_failures{15 * 60};
   AddressGate hash_gate{1};
   BackendPool backends;
@@ -172,6 +176,8 @@ class PortalState {
   std::vector<std::pair<std::string, Handler>> prefix_routes;  // "GET /prefix/"
   std::string agent_url;  // the holder's card agent, as the pages' scripts reach it
   std::string csp;        // Content-Security-Policy of every answer
+  // Sends the institutions' webhooks; last, so that it stops first.
+  std::unique_ptr<WebhookLoop> webhook_loop;
 };
 
 // One request being answered.

@@ -134,6 +134,7 @@ struct Context {
   Metrics& metrics;
   std::size_t max_body;
   std::size_t max_upload;  // the body of the upload form ("İmza Doğrula": two files)
+  std::size_t max_api_body;  // a staff list sent through the API
   std::atomic<int>& in_flight;
   bool tls;
   WorkQueue* portal_queue;   // with the portal role
@@ -423,9 +424,21 @@ std::optional<restinio::request_handling_status_t> refuse_oversized(Context& ctx
     bytes += f.name().size() + f.value().size() + 4;
   });
   if (fields > kMaxHeaderFields || bytes > kMaxHeaderBytes) return refuse(431, "request header fields too large\n");
-  const bool upload = ctx.portal && req->header().method() == restinio::http_method_post() &&
-                      req->header().path() == "/imza-dogrula";
-  if (req->body().size() > (upload ? ctx.max_upload : ctx.max_body)) return refuse(413, "request too large\n");
+  const bool post = ctx.portal && req->header().method() == restinio::http_method_post();
+  const bool upload = post && req->header().path() == "/imza-dogrula";
+  const bool staff_list = post && req->header().path() == "/api/v1/institution/staff";
+  std::size_t limit = upload ? ctx.max_upload : staff_list ? ctx.max_api_body : ctx.max_body;
+  if (req->body().size() > limit) {
+    if (req->header().path().starts_with("/api/v1/"))
+      // RFC 9457, as every other refusal of the API (the words in English: no catalog this early).
+      return ctx.send(req, Route::other,
+                      restinio::http_status_line_t{restinio::http_status_code_t{413}, reason_phrase(413)},
+                      "application/problem+json",
+                      R"({"type":"https://tugra.example/problems/too_large","title":"Request too large",)"
+                      R"("status":413,"detail":"The request body is larger than this server accepts."})",
+                      {{"Connection", "close"}}, start);
+    return refuse(413, "request too large\n");
+  }
   return std::nullopt;
 }
 
@@ -534,7 +547,7 @@ void serve(const Config& config, const ServeOptions& options) {
   std::atomic<int> in_flight{0};
   const auto max_upload = portal ? 2 * static_cast<std::size_t>(config.integer("verify.max_upload_bytes")) + 65536 : 0;
   Context ctx{status.get(), tsa, portal.get(), metrics, static_cast<std::size_t>(config.integer("service.max_body_bytes")),
-              max_upload, in_flight, tls, portal_queue.get(), signing_queue.get(), Live(HttpSettings::from(config))};
+              max_upload, static_cast<std::size_t>(config.integer("api.max_body_bytes")), in_flight, tls, portal_queue.get(), signing_queue.get(), Live(HttpSettings::from(config))};
 
   long long configured = config.integer("service.threads");
   int threads = static_cast<int>(configured > 0 ? configured
@@ -557,7 +570,7 @@ void serve(const Config& config, const ServeOptions& options) {
                                       .max_url_size(kMaxTarget * 4)
                                       .max_field_count(kMaxHeaderFields * 2)
                                       .max_field_value_size(kMaxHeaderBytes)
-                                      .max_body_size(std::max({ctx.max_body * 4, ctx.max_upload, std::size_t{1} << 20})));
+                                      .max_body_size(std::max({ctx.max_body * 4, ctx.max_upload, ctx.max_api_body, std::size_t{1} << 20})));
   };
   std::unique_ptr<restinio::http_server_t<Traits>> plain_server;
   std::unique_ptr<restinio::http_server_t<TlsTraits>> tls_server;

@@ -149,10 +149,12 @@ class CliAnswers(unittest.TestCase):
         home.tugra("init")
         latest = int(home.sql("SELECT MAX(version) FROM schema_migrations"))
         self.assertIn(f"up to date: version {latest}", home.tugra("migrate").stdout.decode())
-        # As a database left by the previous release: the newest migration (013,
-        # the pages table) not applied. A newer migration changes these lines.
+        # As a database left by the previous release: the newest migration (014,
+        # the API's tables) not applied. A newer migration changes these lines.
         home.sql(f"DELETE FROM schema_migrations WHERE version = {latest}")
-        home.sql("DROP TABLE pages")
+        for table in ("api_keys", "api_idempotency", "webhooks", "webhook_events", "webhook_deliveries",
+                      "webhook_cursor"):
+            home.sql(f"DROP TABLE {table}")
         r = home.tugra("ca", "list", check=False)
         self.assertEqual(r.returncode, 1)
         self.assertIn(f"at version {latest - 1}, this tugra expects version {latest}: run tugra migrate",
@@ -160,7 +162,7 @@ class CliAnswers(unittest.TestCase):
         r = home.tugra("migrate")
         self.assertIn(f"migrated from version {latest - 1} to version {latest}", r.stderr.decode())
         self.assertEqual(home.tugra("ca", "list", "--json").returncode, 0)
-        self.assertEqual(home.sql("SELECT COUNT(*) FROM pages").strip(), "0")
+        self.assertEqual(home.sql("SELECT COUNT(*) FROM api_keys").strip(), "0")
         # A database of a newer release: every command refuses, migrate too.
         home.sql("INSERT INTO schema_migrations (version, applied_at) VALUES (999, 0)")
         for args in (["ca", "list"], ["migrate"], ["audit", "verify"]):
