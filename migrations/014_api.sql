@@ -67,8 +67,10 @@ CREATE TABLE webhook_deliveries (
 );
 CREATE INDEX webhook_deliveries_institution ON webhook_deliveries (institution_id, id);
 
--- How far the certificates' change sequence has been turned into events.
-CREATE TABLE webhook_cursor (
+-- How far a follower of the certificates' change sequence has come: the
+-- webhooks' events ("webhooks"), the LDAP directory ("ldap"), and the CRL
+-- numbers the LDAP directory holds ("ldap-crl:<authority>").
+CREATE TABLE cursors (
   name TEXT PRIMARY KEY,
   position BIGINT NOT NULL
 );

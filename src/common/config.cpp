@@ -226,13 +226,22 @@ constexpr KeyInfo kKeys[] = {
     {"api.key_failures_per_minute", Type::integer, "20",
      "Requests with a missing or wrong API key answered per minute to one address, before 429."},
     {"webhooks.poll_milliseconds", Type::integer, "1000",
-     "How often the portal looks for webhook events to send (and certificate changes to turn into events)."},
+     "How often the portal looks for webhook events to send, certificate changes to turn into events, and what to "
+     "write to the LDAP directory."},
     {"webhooks.retry_seconds", Type::integer, "30",
      "Delay before a failed webhook is sent again; doubled each time, at most an hour."},
     {"webhooks.max_attempts", Type::integer, "12", "Attempts before a webhook event is given up (marked failed)."},
     {"webhooks.ca_file", Type::string, "",
      "PEM file of CAs trusted for webhook receivers besides the system's (relative to the home); empty: the "
      "system's only."},
+    {"directory.ldap_url", Type::string, "",
+     "An OpenLDAP server (ldap://host:port) the portal writes published certificates (userCertificate;binary) and "
+     "each CA's newest CRL (certificateRevocationList;binary) to; empty: no LDAP directory."},
+    {"directory.ldap_base", Type::string, "dc=tugra,dc=example",
+     "The existing entry under which ou=certificates and ou=authorities are kept."},
+    {"directory.ldap_bind_dn", Type::string, "", "The DN the portal binds as (it needs write access under the base)."},
+    {"directory.ldap_password_file", Type::string, "",
+     "A file holding the bind password (relative to the home; readable by the portal role only)."},
     {"notify.sms", Type::string, "outbox", "SMS adapter: \"outbox\" (database) or \"http\" (a gateway)."},
     {"notify.sms_url", Type::string, "", "HTTP SMS gateway URL (POST)."},
     {"notify.sms_auth_header", Type::string, "", "Header sent to the gateway, e.g. \"Authorization: Bearer …\"."},

@@ -4,6 +4,7 @@
 #include "ca/revocation.hpp"
 #include "notify/notifier.hpp"
 #include "ra/identity_registry.hpp"
+#include "ra/ldap_directory.hpp"
 #include "ra/lockout.hpp"
 #include "store/ledger.hpp"
 #include "store/portal_records.hpp"
@@ -98,6 +99,8 @@ int Office::forget_answers_before(std::int64_t at) {
   ledger_->write([&] { n = store::IdempotencyRepository(ledger_->database()).forget_older_than(at); });
   return n;
 }
+
+int Office::publish_to_ldap(LdapPublisher& publisher) { return publisher.publish(*ledger_); }
 
 namespace {
 std::string sms_scope(const std::string& who) { return "sms:" + who; }

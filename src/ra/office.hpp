@@ -38,6 +38,7 @@ struct OutboxMessage;
 namespace tugra::ra {
 
 class MasterKey;
+class LdapPublisher;
 
 class Office {
  public:
@@ -71,6 +72,8 @@ class Office {
   void keep_answer(std::int64_t key_id, const std::string& idempotency_key, int status, const std::string& body);
   void release_idempotency(std::int64_t key_id, const std::string& idempotency_key);
   int forget_answers_before(std::int64_t at);
+  // Writes what changed to the LDAP directory (LdapPublisher::publish).
+  int publish_to_ldap(LdapPublisher& publisher);
 
   // The portal's own reads, each by id.
   std::optional<store::Application> application(std::int64_t id);

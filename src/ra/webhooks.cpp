@@ -17,7 +17,7 @@
 namespace tugra::ra {
 namespace {
 
-constexpr const char* kCertificateCursor = "certificates";
+constexpr const char* kCertificateCursor = "webhooks";
 constexpr std::int64_t kLongestDelay = 3600;
 
 std::string secret_associated_data(std::int64_t institution_id) {
@@ -98,7 +98,7 @@ int Webhooks::collect_certificate_events(int limit) {
   // Read first: most polls find nothing and need no write transaction.
   {
     store::Database& db = ledger_.database();
-    std::int64_t from = store::WebhookRepository(db).cursor(kCertificateCursor);
+    std::int64_t from = store::CursorRepository(db).get(kCertificateCursor);
     if (from >= 0 && store::CertificateRepository(db).changed_since(from, 1).empty()) return 0;
   }
   int written = 0;
@@ -107,17 +107,18 @@ int Webhooks::collect_certificate_events(int limit) {
     store::WebhookRepository hooks(db);
     store::CertificateRepository certs(db);
     store::ApplicationRepository applications(db);
-    std::int64_t from = hooks.cursor(kCertificateCursor);
+    store::CursorRepository cursors(db);
+    std::int64_t from = cursors.get(kCertificateCursor);
     if (from < 0) {
       // The first run starts at the present: what changed before there
       // was a webhook to tell is not news.
-      hooks.set_cursor(kCertificateCursor, hooks.newest_certificate_change());
+      cursors.set(kCertificateCursor, hooks.newest_certificate_change());
       return;
     }
     auto rows = certs.changed_since(from, limit);
     if (rows.empty()) return;
     if (!hooks.any()) {
-      hooks.set_cursor(kCertificateCursor, rows.back().change_seq);
+      cursors.set(kCertificateCursor, rows.back().change_seq);
       return;
     }
     for (const auto& row : rows) {
@@ -130,7 +131,7 @@ int Webhooks::collect_certificate_events(int limit) {
         ++written;
       }
     }
-    hooks.set_cursor(kCertificateCursor, rows.back().change_seq);
+    cursors.set(kCertificateCursor, rows.back().change_seq);
   });
   return written;
 }

@@ -242,9 +242,9 @@ bool WebhookRepository::any() {
   return n > 0;
 }
 
-std::int64_t WebhookRepository::cursor(const std::string& name) {
+std::int64_t CursorRepository::get(const std::string& name) {
   long long position = 0;
-  if (!run_prepared(db_, "SELECT position FROM webhook_cursor WHERE name = :n", soci::use(name), soci::into(position)))
+  if (!run_prepared(db_, "SELECT position FROM cursors WHERE name = :n", soci::use(name), soci::into(position)))
     return -1;
   return position;
 }
@@ -256,10 +256,10 @@ std::int64_t WebhookRepository::newest_certificate_change() {
   return ind == soci::i_ok ? seq : 0;
 }
 
-void WebhookRepository::set_cursor(const std::string& name, std::int64_t position) {
+void CursorRepository::set(const std::string& name, std::int64_t position) {
   long long p = position;
   change_prepared(db_,
-                  "INSERT INTO webhook_cursor (name, position) VALUES (:n, :p) "
+                  "INSERT INTO cursors (name, position) VALUES (:n, :p) "
                   "ON CONFLICT (name) DO UPDATE SET position = excluded.position",
                   soci::use(name), soci::use(p));
 }

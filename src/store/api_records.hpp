@@ -96,10 +96,18 @@ class WebhookRepository {
   std::vector<WebhookDelivery> deliveries(std::int64_t institution_id, std::int64_t after_id, int limit);
 
   bool any();  // some institution has a webhook
-  // How far events were made from a change sequence; -1 before the first time.
-  std::int64_t cursor(const std::string& name);
   std::int64_t newest_certificate_change();
-  void set_cursor(const std::string& name, std::int64_t position);
+
+ private:
+  Database& db_;
+};
+
+// How far a follower of a sequence (the certificates' changes, CRL numbers) has come.
+class CursorRepository {
+ public:
+  explicit CursorRepository(Database& db) : db_(db) {}
+  std::int64_t get(const std::string& name);  // -1 before the first set()
+  void set(const std::string& name, std::int64_t position);
 
  private:
   Database& db_;

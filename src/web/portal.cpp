@@ -13,7 +13,7 @@
 #include "web/api_support.hpp"
 #include "web/captcha.hpp"
 #include "web/portal_internal.hpp"
-#include "web/webhook_loop.hpp"
+#include "web/outbound_loop.hpp"
 
 namespace tugra::embedded {
 const std::vector<std::pair<std::string_view, std::string_view>>& templates();
@@ -280,7 +280,7 @@ PortalState::PortalState(const Config& cfg)
   add_content_pages(*this);
   add_directory_pages(*this);
   add_api_pages(*this);
-  webhook_loop = std::make_unique<WebhookLoop>(*this);
+  outbound_loop = std::make_unique<OutboundLoop>(*this);
 }
 
 PortalState::~PortalState() = default;

@@ -146,7 +146,7 @@ struct PortalSettings {
   static PortalSettings from(const Config& config);
 };
 
-class WebhookLoop;
+class OutboundLoop;
 class Exchange;
 using Handler = std::function<Response(Exchange&)>;
 
@@ -177,7 +177,7 @@ class PortalState {
   std::string agent_url;  // the holder's card agent, as the pages' scripts reach it
   std::string csp;        // Content-Security-Policy of every answer
   // Sends the institutions' webhooks; last, so that it stops first.
-  std::unique_ptr<WebhookLoop> webhook_loop;
+  std::unique_ptr<OutboundLoop> outbound_loop;
 };
 
 // One request being answered.

@@ -153,7 +153,7 @@ class CliAnswers(unittest.TestCase):
         # the API's tables) not applied. A newer migration changes these lines.
         home.sql(f"DELETE FROM schema_migrations WHERE version = {latest}")
         for table in ("api_keys", "api_idempotency", "webhooks", "webhook_events", "webhook_deliveries",
-                      "webhook_cursor"):
+                      "cursors"):
             home.sql(f"DROP TABLE {table}")
         r = home.tugra("ca", "list", check=False)
         self.assertEqual(r.returncode, 1)
