@@ -21,7 +21,7 @@ import urllib.request
 
 import harness
 from harness import Waiting, run
-from portal_client import PortalSteps, form_fields, tckn
+from portal_client import Browser, PortalSteps, tckn
 
 E2E = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "e2e")
 
@@ -263,7 +263,17 @@ class ApiKeys(PortalSteps, Waiting, unittest.TestCase):
         self.problem(self.call("POST", f"/operator/shipments/{tracking}", "/operator/shipments/{tracking}",
                                operator, {"state": "preparing"}), 409, "conflict")
         self.problem(self.call("POST", f"/operator/holders/{ayse['tckn']}/unblock",
-                               "/operator/holders/{tckn}/unblock", operator, {}), 409, "conflict")
+                               "/operator/holders/{tckn}/unblock", operator, {}), 409, "conflict")  # not blocked
+        # Three wrong security words block her log-in; the operator key unblocks it.
+        b = Browser(self.base)
+        for _ in range(3):
+            b.get("/bireysel/giris")
+            b.captcha()
+            b.post("/bireysel/giris", {"id": ayse["tckn"], "captcha": "ABCDE", "security_word": "Yanlis12345"})
+        status, _, body = self.call("POST", f"/operator/holders/{ayse['tckn']}/unblock",
+                                    "/operator/holders/{tckn}/unblock", operator, {})
+        self.assertEqual((status, body), (200, {"tckn": ayse["tckn"], "unblocked": True}))
+        self.assertIn("api-key:4", self.home.tugra("audit", "list", "--limit", "100000").stdout.decode())
         order = {"tckn": mehmet["tckn"], "given_name": "Mehmet", "surname": "Demir", "phone": "+905330000001",
                  "email": "mehmet@example.org", "years": 5}
         status, _, queued = self.call("POST", "/operator/production", "/operator/production", operator, order,
