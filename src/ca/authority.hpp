@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "ca/revoked_list.hpp"
+#include "common/error.hpp"
 #include "ca/profile.hpp"
 #include "common/config.hpp"
 #include "crypto/openssl.hpp"
@@ -43,6 +44,12 @@ struct IssueResult {
   store::CertificateRecord record;
   Bytes der;
   bool existed = false;  // a retry of a request issued before
+};
+
+// One request of a batch: its certificate, or why it was refused.
+struct IssueOutcome {
+  std::optional<IssueResult> result;
+  std::optional<UserError> error;
 };
 
 // The stored certificates of authorities ("nes", "root"), PEM, in the order
@@ -97,6 +104,11 @@ class CertificateAuthority {
   ~CertificateAuthority();
 
   IssueResult issue(const IssueRequest& request);
+  // Several requests with one synced commit for all their intents, then the
+  // signatures, then one commit for the results (group commit). A refused
+  // request does not hold up the others; an identical request given twice
+  // gets the same certificate.
+  std::vector<IssueOutcome> issue_batch(const std::vector<IssueRequest>& requests);
   // Completes issuances left 'pending' by a crash, those older than
   // `min_age_seconds` (a live issuer of another process is left alone);
   // returns how many.
@@ -146,6 +158,18 @@ class CertificateAuthority {
   // The authority's revoked list as of `change_seq` (inside publish_crl's write).
   const RevokedList& revoked_list(const std::string& authority_id, store::CertificateRepository& certs,
                                   std::int64_t change_seq);
+  // A request checked and its TBSCertificate built and linted: the intent to
+  // store, or the answer of an earlier identical request.
+  struct Prepared {
+    std::optional<IssueResult> earlier;
+    store::CertificateRecord intent;
+  };
+  Prepared prepare_issuance(const IssueRequest& request);
+  Bytes sign_intent(const store::CertificateRecord& intent);
+  // The signed certificates recorded in one relaxed commit (`ders` replaced
+  // where another process completed an intent first).
+  std::vector<store::CertificateRecord> record_issued(const std::vector<store::CertificateRecord>& intents,
+                                                      std::vector<Bytes>& ders, bool recovered);
   store::CertificateRecord finish_issuance(const store::CertificateRecord& intent, bool recovered, Bytes& der);
 
   Config config_;

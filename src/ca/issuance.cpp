@@ -17,6 +17,9 @@
 
 #include <openssl/err.h>
 
+#include <algorithm>
+#include <map>
+
 namespace tugra::ca {
 namespace {
 
@@ -50,7 +53,7 @@ ossl::PublicKey request_public_key(const IssueRequest& req) {
 
 }  // namespace
 
-IssueResult CertificateAuthority::issue(const IssueRequest& req) {
+CertificateAuthority::Prepared CertificateAuthority::prepare_issuance(const IssueRequest& req) {
   check_holder(req.holder);
   if (!nes_policy::allowed_years(req.years)) throw UserError("ca.bad_years", {{"years", std::to_string(req.years)}});
   std::optional<MonetaryLimit> limit;
@@ -93,7 +96,7 @@ IssueResult CertificateAuthority::issue(const IssueRequest& req) {
     result.record = existing->status == store::CertStatus::pending ? finish_issuance(*existing, true, result.der)
                                                                    : *existing;
     if (result.der.empty()) result.der = base64_decode(result.record.certificate.value_or(""));
-    return result;
+    return {std::move(result), {}};
   }
 
   const std::string issuer = current_issuer();
@@ -130,23 +133,68 @@ IssueResult CertificateAuthority::issue(const IssueRequest& req) {
   intent.request = request_text;
   intent.tbs = base64_encode(builder.tbs(nes.scheme()));
 
-  ledger_.write([&] {
-    certs.insert_intent(intent);
-    ledger_.record("certificate.intent", intent.serial,
-           nlohmann::json{{"tckn", intent.tckn}, {"request_key", request_key}}.dump());
-  });
-  fault_point("issue.after_intent");
-
-  IssueResult result;
-  result.record = finish_issuance(intent, false, result.der);
-  return result;
+  return {std::nullopt, std::move(intent)};
 }
 
-store::CertificateRecord CertificateAuthority::finish_issuance(const store::CertificateRecord& intent, bool recovered,
-                                                              Bytes& der) {
+IssueResult CertificateAuthority::issue(const IssueRequest& req) {
+  auto outcome = issue_batch({req});
+  if (outcome.front().error) throw *outcome.front().error;
+  return std::move(*outcome.front().result);
+}
+
+std::vector<IssueOutcome> CertificateAuthority::issue_batch(const std::vector<IssueRequest>& requests) {
+  std::vector<IssueOutcome> out(requests.size());
+  std::vector<std::size_t> fresh;  // the requests that get a new certificate, in order
+  std::vector<store::CertificateRecord> intents;
+  std::map<std::string, std::size_t> first_of;                    // request key -> request index
+  std::vector<std::pair<std::size_t, std::size_t>> repeats;        // a request twice in one batch
+  for (std::size_t i = 0; i < requests.size(); ++i) {
+    try {
+      auto prepared = prepare_issuance(requests[i]);
+      if (prepared.earlier) {
+        out[i].result = std::move(prepared.earlier);
+      } else if (auto it = first_of.find(prepared.intent.request_key); it != first_of.end()) {
+        if (intents[std::find(fresh.begin(), fresh.end(), it->second) - fresh.begin()].request !=
+            prepared.intent.request)
+          throw UserError("ca.request_id_conflict", {{"id", prepared.intent.request_key}});
+        repeats.emplace_back(i, it->second);
+      } else {
+        first_of.emplace(prepared.intent.request_key, i);
+        fresh.push_back(i);
+        intents.push_back(std::move(prepared.intent));
+      }
+    } catch (const UserError& e) {
+      out[i].error = e;
+    }
+  }
+  if (!intents.empty()) {
+    // Every intent of the batch in one synced commit: the rule (no signature
+    // before its intent is on disk) holds for each, and they share the sync.
+    ledger_.write([&] {
+      store::CertificateRepository certs(ledger_.database());
+      for (const auto& intent : intents) {
+        certs.insert_intent(intent);
+        ledger_.record("certificate.intent", intent.serial,
+                       nlohmann::json{{"tckn", intent.tckn}, {"request_key", intent.request_key}}.dump());
+      }
+    });
+    fault_point("issue.after_intent");
+    std::vector<Bytes> ders;
+    for (const auto& intent : intents) ders.push_back(sign_intent(intent));
+    fault_point("issue.after_sign");
+    auto done = record_issued(intents, ders, false);
+    for (std::size_t k = 0; k < fresh.size(); ++k) out[fresh[k]].result = IssueResult{done[k], ders[k], false};
+  }
+  for (const auto& [repeat, first] : repeats) {
+    out[repeat].result = out[first].result;
+    out[repeat].result->existed = true;
+  }
+  return out;
+}
+
+Bytes CertificateAuthority::sign_intent(const store::CertificateRecord& intent) {
   const Signer& nes = signer(intent.issuer);
-  Bytes tbs = base64_decode(intent.tbs);
-  der = assemble_certificate(tbs, nes);
+  Bytes der = assemble_certificate(base64_decode(intent.tbs), nes);
   // An RSA signature computed with a faulty CRT step leaks the key: check
   // every RSA signature before it leaves (ECDSA has no such failure mode).
   if (nes.scheme() == SignatureScheme::rsa_pss_sha256 || nes.scheme() == SignatureScheme::rsa_pkcs1_sha256) {
@@ -154,33 +202,48 @@ store::CertificateRecord CertificateAuthority::finish_issuance(const store::Cert
     ossl::Pkey key = ossl::public_key_from_der(nes.public_key_der());
     if (X509_verify(cert.get(), key.get()) != 1) throw ossl::Error("issued certificate does not verify");
   }
-  fault_point("issue.after_sign");
+  return der;
+}
 
-  bool suspended = nlohmann::json::parse(intent.request).value("suspended", false);
-  store::CertificateRecord done = intent;
+std::vector<store::CertificateRecord> CertificateAuthority::record_issued(
+    const std::vector<store::CertificateRecord>& intents, std::vector<Bytes>& ders, bool recovered) {
+  std::vector<store::CertificateRecord> done(intents);
   ledger_.write([&] {
     store::CertificateRepository certs(ledger_.database());
-    done.status = suspended ? store::CertStatus::suspended : store::CertStatus::valid;
-    done.certificate = base64_encode(der);
-    if (suspended) {
-      done.revoked_at = done.not_before;
-      done.revocation_reason = kReasonCertificateHold;
+    for (std::size_t k = 0; k < done.size(); ++k) {
+      auto& d = done[k];
+      bool suspended = nlohmann::json::parse(d.request).value("suspended", false);
+      d.status = suspended ? store::CertStatus::suspended : store::CertStatus::valid;
+      d.certificate = base64_encode(ders[k]);
+      if (suspended) {
+        d.revoked_at = d.not_before;
+        d.revocation_reason = kReasonCertificateHold;
+      }
+      if (!certs.complete(d.serial, *d.certificate, d.status, d.revoked_at, d.revocation_reason)) {
+        // Another process completed it first; its certificate stands.
+        d = certs.find(d.serial).value();
+        ders[k] = base64_decode(d.certificate.value_or(""));
+        continue;
+      }
+      nlohmann::json details = {{"tckn", d.tckn}, {"status", store::to_string(d.status)},
+                                {"not_after", d.not_after}, {"recovered", recovered}};
+      if (d.renews) details["renews"] = *d.renews;
+      certs.mark_changed(d.serial, ledger_.record("certificate.issued", d.serial, details.dump()).seq);
     }
-    if (!certs.complete(done.serial, *done.certificate, done.status, done.revoked_at, done.revocation_reason)) {
-      // Another process completed it first; its certificate stands.
-      done = certs.find(intent.serial).value();
-      der = base64_decode(done.certificate.value_or(""));
-      return;
-    }
-    nlohmann::json details = {{"tckn", done.tckn}, {"status", store::to_string(done.status)},
-                              {"not_after", done.not_after}, {"recovered", recovered}};
-    if (done.renews) details["renews"] = *done.renews;
-    certs.mark_changed(done.serial, ledger_.record("certificate.issued", done.serial, details.dump()).seq);
   },
-        // The intent is already on disk: if a power cut loses this commit,
-        // recover_pending() signs the same TBSCertificate again.
+        // The intents are already on disk: if a power cut loses this commit,
+        // recover_pending() signs the same TBSCertificates again.
         store::Durability::relaxed);
   return done;
+}
+
+store::CertificateRecord CertificateAuthority::finish_issuance(const store::CertificateRecord& intent, bool recovered,
+                                                              Bytes& der) {
+  std::vector<Bytes> ders{sign_intent(intent)};
+  fault_point("issue.after_sign");
+  auto done = record_issued({intent}, ders, recovered);
+  der = std::move(ders.front());
+  return done.front();
 }
 
 int CertificateAuthority::recover_pending(std::int64_t min_age_seconds) {

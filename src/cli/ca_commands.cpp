@@ -2,7 +2,9 @@
 // ca unsuspend | ocsp renew
 #include <nlohmann/json.hpp>
 
+#include <filesystem>
 #include <iostream>
+#include <sstream>
 
 #include "ca/authority.hpp"
 #include "ca/certificates.hpp"
@@ -340,6 +342,74 @@ void add_ca_commands(CLI::App& app, Context& ctx) {
       write_output(out_file, text);
       std::cout << result.record.serial << "\n";
     }
+  });
+
+  // Bulk issuance (an institution's renewals): JSON lines, each request's
+  // intent committed with the others of its batch (group commit).
+  static std::string batch_file, out_dir;
+  static int batch_size = 64;
+  auto* batch = cmd->add_subcommand("issue-batch", help_text("help.ca_cmd_issue_batch"));
+  batch->add_option("file", batch_file, help_text("help.ca_opt_batch_file"))->required();
+  batch->add_option("--out-dir", out_dir, help_text("help.ca_opt_out_dir"));
+  batch->add_option("--batch", batch_size, help_text("help.ca_opt_batch_size"))->capture_default_str()
+      ->check(CLI::Range(1, 1000));
+  batch->callback([&ctx] {
+    std::vector<std::pair<int, ca::IssueRequest>> lines;  // line number, request
+    int line_no = 0, refused = 0;
+    std::istringstream in(read_input(batch_file));
+    for (std::string line; std::getline(in, line);) {
+      ++line_no;
+      if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+      auto j = nlohmann::json::parse(line, nullptr, false);
+      auto text = [&](const char* name) -> std::optional<std::string> {
+        if (!j.is_object() || !j.contains(name) || j[name].is_null()) return std::nullopt;
+        if (!j[name].is_string()) throw UserError("ca.batch_bad_line", {{"line", std::to_string(line_no)}});
+        return j[name].get<std::string>();
+      };
+      try {
+        if (!j.is_object()) throw UserError("ca.batch_bad_line", {{"line", std::to_string(line_no)}});
+        ca::IssueRequest r;
+        r.holder = {text("tckn").value_or(""), text("given_name").value_or(""), text("surname").value_or(""),
+                    text("locality")};
+        r.public_key = text("public_key");
+        r.csr = text("csr");
+        if (j.contains("years")) {
+          if (!j["years"].is_number_integer()) throw UserError("ca.batch_bad_line", {{"line", std::to_string(line_no)}});
+          r.years = j["years"].get<int>();
+        }
+        r.limit = text("limit");
+        r.suspended = j.value("suspended", false);
+        r.renews = text("renews");
+        r.request_id = text("request_id");
+        lines.emplace_back(line_no, std::move(r));
+      } catch (const UserError& e) {
+        std::cerr << line_no << ": " << e.what() << "\n";
+        ++refused;
+      }
+    }
+    auto session = ctx.open_ca();
+    for (std::size_t start = 0; start < lines.size(); start += static_cast<std::size_t>(batch_size)) {
+      std::size_t end = std::min(lines.size(), start + static_cast<std::size_t>(batch_size));
+      std::vector<ca::IssueRequest> requests;
+      for (std::size_t i = start; i < end; ++i) requests.push_back(lines[i].second);
+      auto outcomes = session.ca->issue_batch(requests);
+      for (std::size_t i = 0; i < outcomes.size(); ++i) {
+        int n = lines[start + i].first;
+        if (outcomes[i].error) {
+          std::cerr << n << ": " << outcomes[i].error->what() << "\n";
+          ++refused;
+          continue;
+        }
+        const auto& result = *outcomes[i].result;
+        if (!out_dir.empty())
+          write_output((std::filesystem::path(out_dir) / (result.record.serial + ".pem")).string(),
+                       ossl::to_pem(ossl::cert_from_der(result.der).get()));
+        std::cout << n << " " << result.record.serial << (result.existed ? " (issued before)" : "") << "\n";
+      }
+      std::cerr << message("ca.batch_progress", {{"done", std::to_string(end)}, {"total", std::to_string(lines.size())}})
+                << "\n";
+    }
+    if (refused > 0) throw UserError("ca.batch_refused", {{"count", std::to_string(refused)}});
   });
 
   static std::string reason;

@@ -4,9 +4,13 @@
 #include <openssl/x509_vfy.h>
 
 #include <filesystem>
+#include <atomic>
+#include <set>
+#include <thread>
 
 #include "ca/authority.hpp"
 #include "ca/certificates.hpp"
+#include "ca/issuance_queue.hpp"
 #include "ca/revocation.hpp"
 #include "store/ledger.hpp"
 #include "common/error.hpp"
@@ -30,6 +34,7 @@ class TestCa {
   TestCa() : ledger_(store::Ledger::open(config(), "test")), ca_(CertificateAuthority::open(config(), *ledger_)) {}
   ~TestCa() { ca_.reset(); }
   IssueResult issue(const IssueRequest& r) { return ca_->issue(r); }
+  CertificateAuthority& authority() { return *ca_; }
   std::string chain_pem() { return ca_->chain_pem(); }
   store::CertificateRecord suspend(const std::string& s) { return Certificates(*ledger_).suspend(s); }
   store::CertificateRecord unsuspend(const std::string& s) { return Certificates(*ledger_).unsuspend(s); }
@@ -153,6 +158,48 @@ TEST_F(CaTest, SuspendedIssuanceAndRenewalLink) {
   auto stranger = request("98765432150");
   stranger.renews = old.record.serial;
   EXPECT_THROW(ca->issue(stranger), UserError);
+}
+
+TEST_F(CaTest, ConcurrentRequestsShareBatchesAndEachGetsItsOwnCertificate) {
+  auto ca = open_ca();
+  IssuanceQueue queue(ca->authority());
+  constexpr int kThreads = 8, kEach = 6;
+  std::vector<std::vector<std::string>> serials(kThreads);
+  std::vector<std::thread> threads;
+  std::atomic<int> refused{0};
+  for (int t = 0; t < kThreads; ++t)
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kEach; ++i) {
+        auto r = request("10000000146");
+        r.request_id = "queue-" + std::to_string(t) + "-" + std::to_string(i);
+        serials[t].push_back(queue.issue(r).record.serial);
+        auto bad = request("10000000147");  // a wrong checksum: refused, alone
+        try {
+          queue.issue(bad);
+        } catch (const UserError&) {
+          ++refused;
+        }
+      }
+    });
+  for (auto& t : threads) t.join();
+  std::set<std::string> distinct;
+  for (const auto& list : serials) distinct.insert(list.begin(), list.end());
+  EXPECT_EQ(distinct.size(), static_cast<std::size_t>(kThreads * kEach));
+  EXPECT_EQ(refused, kThreads * kEach);
+  for (const auto& serial : distinct) EXPECT_EQ(ca->find(serial)->status, store::CertStatus::valid) << serial;
+  // A batch refuses its bad requests one by one, and gives a request made twice one certificate.
+  auto r = request("10000000146");
+  r.request_id = "queue-0-0";
+  r.public_key.reset();
+  auto again = ca->authority().issue_batch({r, r});
+  ASSERT_TRUE(again[0].error && again[1].error);  // without a key: refused, both
+  auto fresh = request("10000000146");
+  fresh.request_id = "twice-in-one-batch";
+  auto twice = ca->authority().issue_batch({fresh, fresh});
+  ASSERT_TRUE(twice[0].result && twice[1].result);
+  EXPECT_EQ(twice[0].result->record.serial, twice[1].result->record.serial);
+  EXPECT_FALSE(twice[0].result->existed);
+  EXPECT_TRUE(twice[1].result->existed);
 }
 
 TEST_F(CaTest, StatusLifecycleAndRevocationIsFinal) {

@@ -54,6 +54,33 @@ class CrashAndAudit(unittest.TestCase):
     def test_kill_after_signature_before_it_is_recorded(self):
         self.crash_and_recover("issue.after_sign")
 
+    def test_kill_between_a_batchs_intents_and_signatures(self):
+        # Three good requests and a bad one: the good ones' intents share one commit.
+        with open(self.pub) as f:
+            key = f.read()
+        lines = [json.dumps({"tckn": "12345678950", "given_name": "Zeynep", "surname": "Ağaoğlu",
+                             "public_key": key, "request_id": f"batch-{i}"}) for i in range(3)]
+        lines.insert(1, json.dumps({"tckn": "12345678951", "given_name": "X", "surname": "Y", "public_key": key}))
+        batch = self.home.write("batch.jsonl", "\n".join(lines) + "\n")
+        r = self.home.tugra("ca", "issue-batch", batch, check=False, TUGRA_FAULT="issue.after_intent")
+        self.assertEqual(r.returncode, -9, r.stderr)
+        pending = sorted(self.home.sql("SELECT serial FROM certificates WHERE status = 'pending'").split())
+        self.assertEqual(len(pending), 3)
+        self.home.tugra("crl", "generate")  # the next holder of the CA token completes them all
+        self.assertEqual(sorted(c["serial"] for c in self.home.certificates() if c["status"] == "valid"), pending)
+        # The same file again: the three are the ones issued before, the bad line is refused by number.
+        r = self.home.tugra("ca", "issue-batch", batch, "--out-dir", self.home.dir, check=False)
+        self.assertEqual(r.returncode, 1)
+        out = r.stdout.decode().split("\n")
+        self.assertEqual(sorted(line.split()[1] for line in out if line), pending)
+        self.assertTrue(all("(issued before)" in line for line in out if line))
+        self.assertRegex(r.stderr.decode(), r"(?m)^2: ")
+        chain = self.home.write("chain.pem", self.home.tugra("ca", "chain").stdout.decode())
+        for serial in pending:
+            harness.run(["openssl", "verify", "-CAfile", chain, "-x509_strict", "-purpose", "any",
+                         self.home.path(serial + ".pem")])
+        self.assert_chain_intact()
+
     def test_fresh_chain_verifies(self):
         self.assert_chain_intact()
 
