@@ -184,8 +184,15 @@ bool Office::database_ok() { return ledger_->database().recover(); }
 
 Office::Gauges Office::gauges() {
   auto waiting = store::count_waiting(ledger_->database());
-  return {waiting.applications_to_decide, waiting.production_queued, waiting.signing_requests,
-          notify::failures(notify::Channel::sms), notify::failures(notify::Channel::email)};
+  Gauges g;
+  g.applications_to_decide = waiting.applications_to_decide;
+  g.production_queued = waiting.production_queued;
+  g.signing_requests = waiting.signing_requests;
+  g.webhooks_waiting = waiting.webhooks_waiting;
+  g.webhooks_failed = waiting.webhooks_failed;
+  g.sms_failures = notify::failures(notify::Channel::sms);
+  g.email_failures = notify::failures(notify::Channel::email);
+  return g;
 }
 
 void Office::record_holder_login(const std::string& tckn) {

@@ -114,6 +114,7 @@ class Office {
   // For /metrics: work waiting, and notifications that failed in this process.
   struct Gauges {
     std::int64_t applications_to_decide = 0, production_queued = 0, signing_requests = 0;
+    std::int64_t webhooks_waiting = 0, webhooks_failed = 0;
     std::uint64_t sms_failures = 0, email_failures = 0;
   };
   Gauges gauges();

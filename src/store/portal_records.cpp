@@ -399,6 +399,10 @@ WaitingWork count_waiting(Database& db) {
   w.production_queued = n;
   db.sql() << "SELECT COUNT(*) FROM signing_requests WHERE state = 'pending'", soci::into(n);
   w.signing_requests = n;
+  db.sql() << "SELECT COUNT(*) FROM webhook_events WHERE delivered_at = 0 AND failed_at = 0", soci::into(n);
+  w.webhooks_waiting = n;
+  db.sql() << "SELECT COUNT(*) FROM webhook_events WHERE failed_at <> 0", soci::into(n);
+  w.webhooks_failed = n;
   return w;
 }
 

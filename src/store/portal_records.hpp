@@ -126,6 +126,8 @@ struct WaitingWork {
   std::int64_t applications_to_decide = 0;  // submitted or received, not yet approved or rejected
   std::int64_t production_queued = 0;       // approved, no card made yet
   std::int64_t signing_requests = 0;        // responder keys waiting for the ca role
+  std::int64_t webhooks_waiting = 0;        // webhook events not yet delivered (retries included)
+  std::int64_t webhooks_failed = 0;         // webhook events given up after their last attempt
 };
 WaitingWork count_waiting(Database& db);
 

@@ -169,6 +169,10 @@ std::string Portal::metrics_text() {
          gauge("tugra_production_queue", "Approved applications waiting for their card.", g->production_queued) +
          gauge("tugra_signing_requests_pending", "Responder keys waiting for the ca role to certify them.",
                g->signing_requests) +
+         gauge("tugra_webhook_events_waiting", "Webhook events not yet delivered (retries included).",
+               g->webhooks_waiting) +
+         gauge("tugra_webhook_events_failed", "Webhook events given up after their last attempt.",
+               g->webhooks_failed) +
          "# HELP tugra_notification_failures_total Notifications this process could not deliver.\n"
          "# TYPE tugra_notification_failures_total counter\n"
          "tugra_notification_failures_total{channel=\"sms\"} " + std::to_string(g->sms_failures) + "\n" +

@@ -313,6 +313,10 @@ class ApiKeys(PortalSteps, Waiting, unittest.TestCase):
         for r in self.receiver.requests:
             attempts[r["id"]] = attempts.get(r["id"], 0) + 1
         self.assertTrue(all(n == 2 for n in attempts.values()), attempts)
+        # Operators see the outbox drain in /metrics.
+        metrics = lambda: harness.http(self.base + "/metrics")[2].decode()
+        self.wait_for("the outbox drained", lambda: "tugra_webhook_events_waiting 0\n" in metrics())
+        self.assertIn("tugra_webhook_events_failed 0\n", metrics())
         log = self.call("GET", "/institution/webhook/deliveries?limit=200", "/institution/webhook/deliveries", hr)[2]
         self.assertEqual(sorted({d["status"] for d in log["items"]}), [200, 500])
 
