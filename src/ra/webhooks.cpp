@@ -20,6 +20,8 @@ namespace {
 constexpr const char* kCertificateCursor = "webhooks";
 constexpr std::int64_t kLongestDelay = 3600;
 
+struct Raced {};  // another process moved the cursor first
+
 std::string secret_associated_data(std::int64_t institution_id) {
   return "tugra-webhook-secret:" + std::to_string(institution_id);
 }
@@ -102,37 +104,43 @@ int Webhooks::collect_certificate_events(int limit) {
     if (from >= 0 && store::CertificateRepository(db).changed_since(from, 1).empty()) return 0;
   }
   int written = 0;
-  ledger_.write([&] {
-    store::Database& db = ledger_.database();
-    store::WebhookRepository hooks(db);
-    store::CertificateRepository certs(db);
-    store::ApplicationRepository applications(db);
-    store::CursorRepository cursors(db);
-    std::int64_t from = cursors.get(kCertificateCursor);
-    if (from < 0) {
-      // The first run starts at the present: what changed before there
-      // was a webhook to tell is not news.
-      cursors.set(kCertificateCursor, hooks.newest_certificate_change());
-      return;
-    }
-    auto rows = certs.changed_since(from, limit);
-    if (rows.empty()) return;
-    if (!hooks.any()) {
-      cursors.set(kCertificateCursor, rows.back().change_seq);
-      return;
-    }
-    for (const auto& row : rows) {
-      auto cert = certs.find(row.serial);
-      auto application = cert ? applications.latest(cert->tckn) : std::nullopt;
-      if (application && hooks.find(application->institution_id)) {
-        nlohmann::json data{{"serial", row.serial}, {"tckn", cert->tckn}, {"status", store::to_string(row.status)}};
-        if (row.revoked_at) data["revoked_at"] = format_iso(row.revoked_at);
-        add_event(db, application->institution_id, "certificate.status_changed", data);
-        ++written;
+  try {
+    ledger_.write([&] {
+      store::Database& db = ledger_.database();
+      store::WebhookRepository hooks(db);
+      store::CertificateRepository certs(db);
+      store::ApplicationRepository applications(db);
+      store::CursorRepository cursors(db);
+      std::int64_t from = cursors.get(kCertificateCursor);
+      if (from < 0) {
+        // The first run starts at the present: what changed before there
+        // was a webhook to tell is not news.
+        cursors.set(kCertificateCursor, hooks.newest_certificate_change());
+        return;
       }
-    }
-    cursors.set(kCertificateCursor, rows.back().change_seq);
-  });
+      auto rows = certs.changed_since(from, limit);
+      if (rows.empty()) return;
+      if (!hooks.any()) {
+        if (!cursors.advance(kCertificateCursor, from, rows.back().change_seq)) throw Raced();
+        return;
+      }
+      for (const auto& row : rows) {
+        auto cert = certs.find(row.serial);
+        auto application = cert ? applications.latest(cert->tckn) : std::nullopt;
+        if (application && hooks.find(application->institution_id)) {
+          nlohmann::json data{{"serial", row.serial}, {"tckn", cert->tckn}, {"status", store::to_string(row.status)}};
+          if (row.revoked_at) data["revoked_at"] = format_iso(row.revoked_at);
+          add_event(db, application->institution_id, "certificate.status_changed", data);
+          ++written;
+        }
+      }
+      // Two portal processes may read the same cursor (PostgreSQL's read
+      // committed): the second one's events are rolled back with its move.
+      if (!cursors.advance(kCertificateCursor, from, rows.back().change_seq)) throw Raced();
+    });
+  } catch (const Raced&) {
+    return 0;
+  }
   return written;
 }
 

@@ -264,4 +264,10 @@ void CursorRepository::set(const std::string& name, std::int64_t position) {
                   soci::use(name), soci::use(p));
 }
 
+bool CursorRepository::advance(const std::string& name, std::int64_t from, std::int64_t to) {
+  long long f = from, t = to;
+  return change_prepared(db_, "UPDATE cursors SET position = :t WHERE name = :n AND position = :f", soci::use(t),
+                         soci::use(name), soci::use(f)) == 1;
+}
+
 }  // namespace tugra::store

@@ -108,6 +108,8 @@ class CursorRepository {
   explicit CursorRepository(Database& db) : db_(db) {}
   std::int64_t get(const std::string& name);  // -1 before the first set()
   void set(const std::string& name, std::int64_t position);
+  // Moves the cursor from `from` to `to`; false when another process moved it first.
+  bool advance(const std::string& name, std::int64_t from, std::int64_t to);
 
  private:
   Database& db_;
