@@ -197,7 +197,7 @@ class CliAnswers(unittest.TestCase):
     def test_usage_errors_say_what_would_be_right_in_the_users_language(self):
         r = self.home.tugra("ca", "revok", "01", check=False)
         self.assertEqual(r.returncode, 2)
-        self.assertIn('there is no command "tugra ca revok". Valid ones: chain, rollover, show, list, issue, revoke',
+        self.assertIn('there is no command "tugra ca revok". Valid ones: chain, rollover, show, list, issue, issue-batch, revoke',
                       r.stderr.decode())
         r = self.home.tugra("--home", self.home.dir, "sevre", check=False)
         self.assertIn("Valid ones: init, config", r.stderr.decode())
