@@ -147,8 +147,10 @@ int LdapPublisher::publish(store::Ledger& ledger) {
     for (const auto& a : store::AuthorityRepository(db).all()) {
       if ((a.kind != "root-ca" && a.kind != "issuing-ca") || !a.certificate) continue;
       std::string cursor = "ldap-crl:" + a.id;
+      // The number first: a CRL of a million entries is read only when it is new.
+      if (store::CrlRepository(db).latest_number(a.id) <= cursors.get(cursor)) continue;
       auto crl = store::CrlRepository(db).latest(a.id);
-      if (!crl || crl->number <= cursors.get(cursor)) continue;
+      if (!crl) continue;
       connection().put("cn=" + rdn_value(a.id) + ",ou=authorities," + settings_.base_dn,
                        {{"objectClass", {"cRLDistributionPoint", "pkiCA"}},
                         {"cn", {a.id}},

@@ -84,9 +84,6 @@ std::vector<store::WebhookDelivery> Webhooks::deliveries(std::int64_t institutio
   return store::WebhookRepository(ledger_.database()).deliveries(institution_id, after_id, limit);
 }
 
-std::optional<store::WebhookEvent> Webhooks::event(std::int64_t id) {
-  return store::WebhookRepository(ledger_.database()).event(id);
-}
 
 void queue_application_event(store::Database& db, const store::Application& a) {
   if (a.state == store::ApplicationState::draft) return;  // not the institution's yet

@@ -58,7 +58,6 @@ class Webhooks {
   void unsubscribe(std::int64_t institution_id, const std::string& actor);
   std::optional<store::WebhookRecord> subscription(std::int64_t institution_id);
   std::vector<store::WebhookDelivery> deliveries(std::int64_t institution_id, std::int64_t after_id, int limit);
-  std::optional<store::WebhookEvent> event(std::int64_t id);
 
   // Certificates whose status changed since the last call become events of
   // their holder's institution; returns how many were written.

@@ -199,11 +199,6 @@ void WebhookRepository::retry(std::int64_t event_id, int attempts, std::int64_t 
                   soci::use(attempts), soci::use(next), soci::use(failed), soci::use(id));
 }
 
-std::optional<WebhookEvent> WebhookRepository::event(std::int64_t id) {
-  auto found = select_events(db_, "WHERE id = :a AND id = :b LIMIT :lim", id, id, 1);
-  if (found.empty()) return std::nullopt;
-  return found.front();
-}
 
 void WebhookRepository::log(WebhookDelivery& d) {
   d.id = next_id(db_, "webhook_deliveries");
@@ -221,10 +216,11 @@ std::vector<WebhookDelivery> WebhookRepository::deliveries(std::int64_t institut
   WebhookDelivery d;
   long long inst = institution_id, after = after_id, id = 0, ev = 0, at = 0;
   soci::statement st =
-      (db_.sql().prepare << "SELECT id, event_id, attempted_at, status, error FROM webhook_deliveries "
-                            "WHERE institution_id = :i AND id > :a ORDER BY id LIMIT :l",
+      (db_.sql().prepare << "SELECT d.id, d.event_id, d.attempted_at, d.status, d.error, e.type "
+                            "FROM webhook_deliveries d JOIN webhook_events e ON e.id = d.event_id "
+                            "WHERE d.institution_id = :i AND d.id > :a ORDER BY d.id LIMIT :l",
        soci::use(inst), soci::use(after), soci::use(limit), soci::into(id), soci::into(ev), soci::into(at),
-       soci::into(d.status), soci::into(d.error));
+       soci::into(d.status), soci::into(d.error), soci::into(d.type));
   st.execute();
   while (st.fetch()) {
     d.id = id;

@@ -72,6 +72,7 @@ struct WebhookDelivery {
   std::int64_t id = 0, event_id = 0, institution_id = 0, attempted_at = 0;
   int status = 0;
   std::string error;
+  std::string type;  // the event's, read with it
 };
 
 class WebhookRepository {
@@ -90,9 +91,8 @@ class WebhookRepository {
   void delivered(std::int64_t event_id, std::int64_t at);
   // Another attempt at `next_at`, or none (failed_at = at) when `next_at` is 0.
   void retry(std::int64_t event_id, int attempts, std::int64_t next_at, std::int64_t at);
-  std::optional<WebhookEvent> event(std::int64_t id);
   void log(WebhookDelivery& delivery);
-  // The institution's attempts after `after_id`, oldest first.
+  // The institution's attempts after `after_id`, oldest first, with their events' types.
   std::vector<WebhookDelivery> deliveries(std::int64_t institution_id, std::int64_t after_id, int limit);
 
   bool any();  // some institution has a webhook

@@ -46,10 +46,6 @@ std::vector<std::string> segments(const std::string& path) {
   return out;
 }
 
-std::int64_t number(const std::string& text) {
-  if (text.empty() || text.size() > 15 || text.find_first_not_of("0123456789") != std::string::npos) return 0;
-  return std::stoll(text);
-}
 
 // A string member of the request body ("" when absent); UserError for another type.
 std::string text_of(const Json& object, const char* name, const std::string& where = "") {
@@ -91,19 +87,26 @@ Json application_json(const store::Application& a) {
   return j;
 }
 
-Response list_applications(Call& c) {
+// A list: ?cursor=, ?limit= and ?state= (one of `states`; "" for all),
+// the rows read by `fetch(state, page)` with one more than the limit.
+template <typename Fetch, typename ToJson>
+Response list(Call& c, const std::vector<std::string>& states, Fetch fetch, ToJson to_json) {
   PageRequest page;
   Response problem;
   if (!page_request(c.ex, page, problem)) return problem;
   std::string state = c.ex.param("state");
-  static const std::vector<std::string> states = {"", "confirmed", "submitted", "received", "approved", "rejected"};
   if (std::find(states.begin(), states.end(), state) == states.end()) return api_problem(c.ex, 400, "bad_state");
-  auto rows = c.ex.portal.backends.with(
-      [&](Backend& b) { return b.applications_page(c.key.institution_id, state, page.after_id, page.limit + 1); });
-  Json items = Json::array();
-  for (const auto& a : rows) items.push_back(application_json(a));
-  std::int64_t last = rows.empty() ? 0 : rows[std::min<std::size_t>(rows.size(), page.limit) - 1].id;
-  return api_json(page_answer(std::move(items), page, last));
+  auto rows = c.ex.portal.backends.with([&](Backend& b) { return fetch(b, state, page); });
+  return api_json(page_answer(rows, page, to_json));
+}
+
+Response list_applications(Call& c) {
+  return list(
+      c, {"", "confirmed", "submitted", "received", "approved", "rejected"},
+      [&](Backend& b, const std::string& state, const PageRequest& page) {
+        return b.applications_page(c.key.institution_id, state, page.after_id, page.limit + 1);
+      },
+      application_json);
 }
 
 Response application(Call& c, std::int64_t id, const std::string& action) {
@@ -136,13 +139,9 @@ Response upsert_staff(Call& c) {
   auto report = c.ex.portal.backends.with(
       [&](Backend& b) { return b.upsert_staff(c.key.institution_id, rows, c.actor); });
   if (!report.errors.empty()) {
-    Response r = api_problem(c.ex, 422, "invalid_rows");
-    Json body = Json::parse(r.body);
     Json errors = Json::array();
     for (const auto& [line, text] : report.errors) errors.push_back({{"index", line - 1}, {"message", text}});
-    body["errors"] = errors;
-    r.body = body.dump();
-    return r;
+    return api_problem(c.ex, 422, "invalid_rows", "", {{"errors", errors}});
   }
   return api_json(Json{{"upserted", report.imported}});
 }
@@ -172,24 +171,19 @@ Response webhook(Call& c) {
 }
 
 Response deliveries(Call& c) {
-  PageRequest page;
-  Response problem;
-  if (!page_request(c.ex, page, problem)) return problem;
-  return c.ex.portal.backends.with([&](Backend& b) {
-    auto rows = b.webhooks().deliveries(c.key.institution_id, page.after_id, page.limit + 1);
-    Json items = Json::array();
-    for (const auto& d : rows) {
-      auto event = b.webhooks().event(d.event_id);
-      items.push_back({{"id", d.id},
-                       {"event_id", std::to_string(d.event_id)},
-                       {"type", event ? event->type : ""},
-                       {"attempted_at", format_iso(d.attempted_at)},
-                       {"status", d.status},
-                       {"error", d.error}});
-    }
-    std::int64_t last = rows.empty() ? 0 : rows[std::min<std::size_t>(rows.size(), page.limit) - 1].id;
-    return api_json(page_answer(std::move(items), page, last));
-  });
+  return list(
+      c, {""},
+      [&](Backend& b, const std::string&, const PageRequest& page) {
+        return b.webhooks().deliveries(c.key.institution_id, page.after_id, page.limit + 1);
+      },
+      [](const store::WebhookDelivery& d) {
+        return Json{{"id", d.id},
+                    {"event_id", std::to_string(d.event_id)},
+                    {"type", d.type},
+                    {"attempted_at", format_iso(d.attempted_at)},
+                    {"status", d.status},
+                    {"error", d.error}};
+      });
 }
 
 // --- operators ---------------------------------------------------------------------
@@ -211,17 +205,12 @@ Json production_json(const store::ProductionRequest& r) {
 }
 
 Response list_production(Call& c) {
-  PageRequest page;
-  Response problem;
-  if (!page_request(c.ex, page, problem)) return problem;
-  std::string state = c.ex.param("state");
-  static const std::vector<std::string> states = {"", "queued", "in_progress", "done", "failed"};
-  if (std::find(states.begin(), states.end(), state) == states.end()) return api_problem(c.ex, 400, "bad_state");
-  auto rows = c.ex.portal.backends.with([&](Backend& b) { return b.production_page(state, page.after_id, page.limit + 1); });
-  Json items = Json::array();
-  for (const auto& r : rows) items.push_back(production_json(r));
-  std::int64_t last = rows.empty() ? 0 : rows[std::min<std::size_t>(rows.size(), page.limit) - 1].id;
-  return api_json(page_answer(std::move(items), page, last));
+  return list(
+      c, {"", "queued", "in_progress", "done", "failed"},
+      [](Backend& b, const std::string& state, const PageRequest& page) {
+        return b.production_page(state, page.after_id, page.limit + 1);
+      },
+      production_json);
 }
 
 Response production_request(Call& c, std::int64_t id) {
@@ -275,7 +264,7 @@ std::optional<Route> route(const std::string& kind, const std::string& method, c
   auto at = [&](std::size_t n, const char* m) { return method == m && p.size() == n; };
   if (kind == "institution") {
     if (!p.empty() && p[0] == "applications") {
-      std::int64_t id = p.size() >= 2 ? number(p[1]) : 0;
+      std::int64_t id = p.size() >= 2 ? id_number(p[1]) : 0;
       bool action = id && p.size() == 3 && (p[2] == "receipt" || p[2] == "approve" || p[2] == "reject");
       if (at(1, "GET")) return Route{"applications", list_applications};
       if (id && at(2, "GET")) return Route{"applications", [id](Call& c) { return application(c, id, ""); }};
@@ -302,7 +291,7 @@ std::optional<Route> route(const std::string& kind, const std::string& method, c
     if (!p.empty() && p[0] == "production") {
       if (at(1, "GET")) return Route{"production", list_production};
       if (at(1, "POST")) return Route{"production", enqueue};
-      std::int64_t id = p.size() == 2 ? number(p[1]) : 0;
+      std::int64_t id = p.size() == 2 ? id_number(p[1]) : 0;
       if (id && at(2, "GET")) return Route{"production", [id](Call& c) { return production_request(c, id); }};
       if (p.size() <= 2) return std::nullopt;
     }

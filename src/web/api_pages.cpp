@@ -105,12 +105,14 @@ Response api_json(const Json& body, int status) {
   return r;
 }
 
-Response api_problem(Exchange& ex, int status, const std::string& kind, const std::string& detail) {
-  Response r = api_json(Json{{"type", "https://tugra.example/problems/" + kind},
-                             {"title", ex.text("web.api.title_" + kind)},
-                             {"status", status},
-                             {"detail", detail.empty() ? ex.text("web.api.detail_" + kind) : detail}},
-                        status);
+Response api_problem(Exchange& ex, int status, const std::string& kind, const std::string& detail,
+                     const Json& extra) {
+  Json body{{"type", "https://tugra.example/problems/" + kind},
+            {"title", ex.text("web.api.title_" + kind)},
+            {"status", status},
+            {"detail", detail.empty() ? ex.text("web.api.detail_" + kind) : detail}};
+  body.update(extra);
+  Response r = api_json(body, status);
   r.content_type = "application/problem+json";
   if (status == 429) r.with("Retry-After", "60");  // the limiters' window
   return r;
@@ -125,11 +127,11 @@ bool page_request(Exchange& ex, PageRequest& page, Response& problem) {
       digits.assign(raw.begin(), raw.end());
     } catch (const std::exception&) {
     }
-    if (digits.empty() || digits.size() > 15 || digits.find_first_not_of("0123456789") != std::string::npos) {
+    page.after_id = id_number(digits);
+    if (page.after_id == 0) {
       problem = api_problem(ex, 400, "bad_cursor");
       return false;
     }
-    page.after_id = std::stoll(digits);
   }
   if (!limit.empty()) {
     if (limit.size() > 3 || limit.find_first_not_of("0123456789") != std::string::npos || std::stoi(limit) < 1 ||
@@ -142,17 +144,12 @@ bool page_request(Exchange& ex, PageRequest& page, Response& problem) {
   return true;
 }
 
-Json page_answer(Json items, const PageRequest& page, std::int64_t last_id_shown) {
-  Json out{{"items", Json::array()}, {"next_cursor", nullptr}};
-  bool more = static_cast<int>(items.size()) > page.limit;
-  if (more) items.erase(items.end() - 1);
-  out["items"] = std::move(items);
-  if (more) {
-    std::string id = std::to_string(last_id_shown);
-    out["next_cursor"] = base64url_encode(as_bytes(id));
-  }
-  return out;
+std::int64_t id_number(const std::string& text) {
+  if (text.empty() || text.size() > 15 || text.find_first_not_of("0123456789") != std::string::npos) return 0;
+  return std::stoll(text);
 }
+
+std::string cursor_after(std::int64_t id) { return base64url_encode(as_bytes(std::to_string(id))); }
 
 void add_api_pages(PortalState& p) {
   p.routes["GET /api/v1/openapi.json"] = openapi;
