@@ -46,7 +46,7 @@ Bytes build_crl(const Signer& signer, const X509* issuer, const CrlParams& p, co
   return build_crl(signer, issuer, p, RevokedList(entries));
 }
 
-Bytes build_crl(const Signer& signer, const X509* issuer, const CrlParams& p, const RevokedList& revoked) {
+SignedCrl sign_crl(const Signer& signer, const X509* issuer, const CrlParams& p, const RevokedList& revoked) {
   static const Bytes aki = der::oid("2.5.29.35"), crl_number = der::oid("2.5.29.20"),
                      expired_certs_on_crl = der::oid("2.5.29.60"), delta_indicator = der::oid("2.5.29.27"),
                      freshest_crl = der::oid("2.5.29.46");
@@ -62,7 +62,7 @@ Bytes build_crl(const Signer& signer, const X509* issuer, const CrlParams& p, co
   }
 
   // TBSCertList in pieces: the small ones, the entries (kept by the caller,
-  // never copied but into the CRL itself) and the extensions.
+  // never copied) and the extensions.
   Bytes head = der::integer(1);  // v2
   der::append(head, signer.algorithm_identifier());
   der::append(head, issuer_name(issuer));
@@ -72,27 +72,41 @@ Bytes build_crl(const Signer& signer, const X509* issuer, const CrlParams& p, co
   Bytes tail = der::tlv(0xA0, der::tlv(0x30, extensions));
   std::size_t content = head.size() + list_header.size() + revoked.der().size() + tail.size();
   Bytes tbs_header = header(0x30, content);
-  const ByteView pieces[] = {tbs_header, head, list_header, revoked.der(), tail};
 
   // The signature over a digest fed piece by piece.
   ossl::MdCtx md(EVP_MD_CTX_new());
   if (!md || EVP_DigestInit_ex(md.get(), digest_of(signer.scheme()), nullptr) != 1) throw ossl::Error("EVP_DigestInit_ex");
-  for (ByteView piece : pieces)
+  for (ByteView piece : {ByteView(tbs_header), ByteView(head), ByteView(list_header), revoked.der(), ByteView(tail)})
     if (EVP_DigestUpdate(md.get(), piece.data(), piece.size()) != 1) throw ossl::Error("EVP_DigestUpdate");
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int digest_length = 0;
   if (EVP_DigestFinal_ex(md.get(), digest, &digest_length) != 1) throw ossl::Error("EVP_DigestFinal_ex");
   Bytes signature = der::bit_string(signer.sign_digest(ByteView(digest, digest_length)));
 
-  // CertificateList ::= SEQUENCE { tbsCertList, signatureAlgorithm, signature }, written once.
+  // CertificateList ::= SEQUENCE { tbsCertList, signatureAlgorithm, signature }
   const Bytes& algorithm = signer.algorithm_identifier();
   std::size_t tbs_size = tbs_header.size() + content;
-  Bytes crl = header(0x30, tbs_size + algorithm.size() + signature.size());
-  crl.reserve(crl.size() + tbs_size + algorithm.size() + signature.size());
-  for (ByteView piece : pieces) der::append(crl, piece);
-  der::append(crl, algorithm);
-  der::append(crl, signature);
-  return crl;
+  SignedCrl out;
+  out.prefix = header(0x30, tbs_size + algorithm.size() + signature.size());
+  for (const Bytes* piece : {&tbs_header, &head, &list_header}) der::append(out.prefix, *piece);
+  out.list = revoked.der();
+  out.suffix = std::move(tail);
+  der::append(out.suffix, algorithm);
+  der::append(out.suffix, signature);
+  return out;
+}
+
+std::size_t SignedCrl::size() const { return prefix.size() + list.size() + suffix.size(); }
+
+Bytes SignedCrl::joined() const {
+  Bytes out;
+  out.reserve(size());
+  for (ByteView piece : pieces()) der::append(out, piece);
+  return out;
+}
+
+Bytes build_crl(const Signer& signer, const X509* issuer, const CrlParams& p, const RevokedList& revoked) {
+  return sign_crl(signer, issuer, p, revoked).joined();
 }
 
 }  // namespace tugra::ca

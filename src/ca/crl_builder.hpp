@@ -9,6 +9,7 @@
 
 #include <openssl/x509.h>
 
+#include <array>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -40,10 +41,23 @@ struct CrlParams {
   std::string freshest_crl_url;
 };
 
+// A signed CRL as the pieces it is written from. The middle one is the
+// caller's revoked list itself: the ca role streams the pieces into the
+// database, so a CRL of a million entries is never copied whole in memory.
+struct SignedCrl {
+  Bytes prefix;    // CertificateList and TBSCertList headers, version to nextUpdate, the list's header
+  ByteView list;   // the revoked entries: points into the RevokedList signed
+  Bytes suffix;    // crlExtensions, signatureAlgorithm, signature
+  std::array<ByteView, 3> pieces() const { return {ByteView(prefix), list, ByteView(suffix)}; }
+  std::size_t size() const;
+  Bytes joined() const;  // the CRL's DER in one buffer
+};
+
+SignedCrl sign_crl(const Signer& signer, const X509* issuer, const CrlParams& params, const RevokedList& revoked);
+
 // The entries are listed by serial number, each once.
 Bytes build_crl(const Signer& signer, const X509* issuer, const CrlParams& params, const std::vector<CrlEntry>& entries);
-// With the entries already encoded (a full CRL of the ca role, kept between
-// CRLs): the list is hashed and written into the CRL, never copied otherwise.
+// With the entries already encoded.
 Bytes build_crl(const Signer& signer, const X509* issuer, const CrlParams& params, const RevokedList& revoked);
 
 }  // namespace tugra::ca

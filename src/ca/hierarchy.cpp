@@ -82,7 +82,7 @@ store::CrlRecord root_crl_record(X509_CRL* crl, const X509* root) {
   r.entries = sk_X509_REVOKED_num(X509_CRL_get_REVOKED(crl));
   unsigned char* der = nullptr;
   int len = i2d_X509_CRL(crl, &der);
-  r.der = base64_encode(ByteView(der, static_cast<std::size_t>(len)));
+  r.der.assign(reinterpret_cast<const char*>(der), static_cast<std::size_t>(len));
   OPENSSL_free(der);
   return r;
 }

@@ -24,6 +24,12 @@ class RevokedList {
   // From every entry, in any order (sorted here).
   explicit RevokedList(const std::vector<CrlEntry>& entries);
 
+  // A list filled from many rows: entries appended in any order, then
+  // sorted (and each serial kept once) by sort(), before any other use.
+  void append_unsorted(const CrlEntry& entry);
+  void reserve(std::size_t entries);
+  void sort();
+
   // Adds the entry, or replaces the one of its serial (a new reason or date).
   void put(const CrlEntry& entry);
   // Removes the serial's entry if listed (a lifted suspension, an expired one dropped).
@@ -47,7 +53,8 @@ class RevokedList {
   std::vector<std::uint64_t> offsets_;
 };
 
-// One revokedCertificates entry (RFC 5280 §5.1.2.6).
+// One revokedCertificates entry (RFC 5280 §5.1.2.6), alone or appended to `out`.
 Bytes encode_crl_entry(const CrlEntry& entry);
+void append_crl_entry(Bytes& out, const CrlEntry& entry);
 
 }  // namespace tugra::ca

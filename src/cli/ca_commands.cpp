@@ -184,7 +184,7 @@ void add_ca_commands(CLI::App& app, Context& ctx) {
   root_crl_cmd->callback([&ctx] {
     auto session = ctx.open_root();
     auto record = session.ca->publish_crl("root");
-    write_output(crl_out, to_string(base64_decode(record.der)));
+    write_output(crl_out, store::CrlRepository(session.ledger->database()).latest("root")->der);
     (crl_out == "-" ? std::cerr : std::cout)
         << message("crl.published", {{"ca", "root"}, {"number", std::to_string(record.number)},
                                       {"entries", std::to_string(record.entries)},

@@ -154,7 +154,7 @@ int LdapPublisher::publish(store::Ledger& ledger) {
       connection().put("cn=" + rdn_value(a.id) + ",ou=authorities," + settings_.base_dn,
                        {{"objectClass", {"cRLDistributionPoint", "pkiCA"}},
                         {"cn", {a.id}},
-                        {"certificateRevocationList;binary", {to_string(base64_decode(crl->der))}},
+                        {"certificateRevocationList;binary", {crl->der}},
                         {"cACertificate;binary", {to_string(base64_decode(*a.certificate))}}});
       ledger.write([&] { cursors.set(cursor, crl->number); });
       ++written;

@@ -313,7 +313,7 @@ void StatusService::load_crls() {
   auto serve = [&](const std::string& name, std::optional<store::CrlRecord> latest) {
     if (!latest) return;
     if (auto current = crl(name); current && current->number >= latest->number) return;
-    auto snapshot = std::make_shared<CrlSnapshot>(CrlSnapshot{to_string(base64_decode(latest->der)), latest->number,
+    auto snapshot = std::make_shared<CrlSnapshot>(CrlSnapshot{latest->der, latest->number,
                                                               latest->this_update, latest->next_update,
                                                               latest->delta_base});
     std::lock_guard lock(crl_mutex_);

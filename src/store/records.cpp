@@ -320,24 +320,33 @@ std::vector<CertificateRepository::StatusRow> CertificateRepository::changed_sin
                      static_cast<long long>(after_seq));
 }
 
-std::vector<CertificateRepository::StatusRow> CertificateRepository::revoked(const std::string& issuer) {
-  return status_rows(db_, std::string(kStatusColumns) + "WHERE issuer = :t AND status IN ('revoked', 'suspended')",
-                     issuer);
+void CertificateRepository::for_each_revoked(const std::string& issuer, const std::function<void(const RevokedRow&)>& visit) {
+  // Only the three columns a CRL entry needs, in batches (see status_rows).
+  constexpr std::size_t kBatch = 10000;
+  std::vector<std::string> serial(kBatch);
+  std::vector<long long> revoked_at(kBatch);
+  std::vector<int> reason(kBatch);
+  std::vector<soci::indicator> i_rev(kBatch), i_reason(kBatch);
+  soci::statement st = (db_.sql().prepare << "SELECT serial, revoked_at, revocation_reason FROM certificates "
+                                             "WHERE issuer = :t AND status IN ('revoked', 'suspended')",
+                        soci::use(issuer), soci::into(serial), soci::into(revoked_at, i_rev), soci::into(reason, i_reason));
+  st.execute();
+  while (st.fetch()) {
+    for (std::size_t i = 0; i < serial.size(); ++i)
+      visit({serial[i], i_rev[i] == soci::i_ok ? static_cast<std::int64_t>(revoked_at[i]) : 0,
+             i_reason[i] == soci::i_ok ? reason[i] : -1});
+    serial.resize(kBatch);
+    revoked_at.resize(kBatch);
+    reason.resize(kBatch);
+    i_rev.resize(kBatch);
+    i_reason.resize(kBatch);
+  }
 }
 
 std::int64_t CertificateRepository::count() {
   long long n = 0;
   db_.sql() << "SELECT COUNT(*) FROM certificates", soci::into(n);
   return n;
-}
-
-void CrlRepository::insert(const CrlRecord& r) {
-  long long number = r.number, this_update = r.this_update, next_update = r.next_update, entries = r.entries,
-            base = r.delta_base, seq = r.change_seq;
-  db_.sql() << "INSERT INTO crls (issuer, number, this_update, next_update, entries, der, delta_base, change_seq) "
-               "VALUES (:issuer, :number, :this_update, :next_update, :entries, :der, :base, :seq)",
-      soci::use(r.issuer), soci::use(number), soci::use(this_update), soci::use(next_update), soci::use(entries),
-      soci::use(r.der), soci::use(base), soci::use(seq);
 }
 
 std::int64_t CertificateRepository::latest_change_seq() {
@@ -353,42 +362,6 @@ std::int64_t CertificateRepository::latest_not_after(const std::string& issuer) 
   run_prepared(db_, "SELECT MAX(not_after) FROM certificates WHERE issuer = :issuer", soci::use(issuer),
                soci::into(at, ind));
   return ind == soci::i_ok ? at : 0;
-}
-
-std::int64_t CrlRepository::latest_number(const std::string& issuer) {
-  long long number = 0;
-  soci::indicator ind = soci::i_null;
-  run_prepared(db_, "SELECT MAX(number) FROM crls WHERE issuer = :issuer", soci::use(issuer), soci::into(number, ind));
-  return ind == soci::i_ok ? number : 0;
-}
-
-std::int64_t CrlRepository::next_number(const std::string& issuer) { return latest_number(issuer) + 1; }
-
-namespace {
-std::optional<CrlRecord> latest_crl(Database& db, const std::string& issuer, bool delta) {
-  CrlRecord r;
-  r.issuer = issuer;
-  long long number = 0, this_update = 0, next_update = 0, entries = 0, base = 0, seq = 0;
-  db.sql() << std::string("SELECT number, this_update, next_update, entries, der, delta_base, change_seq FROM crls "
-                          "WHERE issuer = :issuer AND delta_base ") +
-                  (delta ? "> 0" : "= 0") + " ORDER BY number DESC LIMIT 1",
-      soci::use(issuer), soci::into(number), soci::into(this_update), soci::into(next_update), soci::into(entries),
-      soci::into(r.der), soci::into(base), soci::into(seq);
-  if (!db.sql().got_data()) return std::nullopt;
-  r.number = number;
-  r.this_update = this_update;
-  r.next_update = next_update;
-  r.entries = entries;
-  r.delta_base = base;
-  r.change_seq = seq;
-  return r;
-}
-}  // namespace
-
-std::optional<CrlRecord> CrlRepository::latest(const std::string& issuer) { return latest_crl(db_, issuer, false); }
-
-std::optional<CrlRecord> CrlRepository::latest_delta(const std::string& issuer) {
-  return latest_crl(db_, issuer, true);
 }
 
 }  // namespace tugra::store

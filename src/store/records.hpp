@@ -3,10 +3,14 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
+#include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "common/bytes.hpp"
 #include "store/states.hpp"
 
 namespace tugra::store {
@@ -140,8 +144,14 @@ class CertificateRepository {
   // Rows of issued (not pending) certificates changed after `after_seq`, in
   // change order; `limit` bounds one call.
   std::vector<StatusRow> changed_since(std::int64_t after_seq, std::int64_t limit);
-  // Revoked and suspended certificates of `issuer`, for a CRL.
-  std::vector<StatusRow> revoked(const std::string& issuer);
+  // Revoked and suspended certificates of `issuer`, for a CRL, one row at a
+  // time (a million rows are never held at once; `visit` must copy what it keeps).
+  struct RevokedRow {
+    std::string_view serial;
+    std::int64_t revoked_at;
+    int reason;  // -1 when none
+  };
+  void for_each_revoked(const std::string& issuer, const std::function<void(const RevokedRow&)>& visit);
   // The newest change_seq of any certificate (0 when none).
   std::int64_t latest_change_seq();
   // The latest notAfter of what `issuer` signed (0: nothing).
@@ -158,7 +168,7 @@ struct CrlRecord {
   std::int64_t this_update = 0;
   std::int64_t next_update = 0;
   std::int64_t entries = 0;
-  std::string der;  // base64
+  std::string der;  // the CRL's DER bytes
   std::int64_t delta_base = 0;  // a delta CRL: the number of its base full CRL
   std::int64_t change_seq = 0;  // a full CRL: the newest certificate change it includes
 };
@@ -167,11 +177,15 @@ class CrlRepository {
  public:
   explicit CrlRepository(Database& db) : db_(db) {}
   void insert(const CrlRecord& record);
+  // The same with the DER given in pieces (record.der unused), written one after another.
+  void insert(const CrlRecord& record, std::span<const ByteView> der_pieces);
   std::int64_t next_number(const std::string& issuer);
   std::optional<CrlRecord> latest(const std::string& issuer);        // the newest full CRL
   std::optional<CrlRecord> latest_delta(const std::string& issuer);  // the newest delta CRL
   // The newest CRL number of `issuer` without loading the CRL (0 when none).
   std::int64_t latest_number(const std::string& issuer);
+  // How many entries the newest full CRL of `issuer` lists (0 when none).
+  std::int64_t latest_entries(const std::string& issuer);
 
  private:
   Database& db_;

@@ -5,6 +5,7 @@ card needs --force, a production run takes the whole queue, usage errors
 exit 2, hints name real flags, help speaks the user's language, the card
 warning only without --slot, the audit list filters, and the audit actor is
 the real OS account."""
+import base64
 import datetime
 import json
 import os
@@ -149,12 +150,19 @@ class CliAnswers(unittest.TestCase):
         home.tugra("init")
         latest = int(home.sql("SELECT MAX(version) FROM schema_migrations"))
         self.assertIn(f"up to date: version {latest}", home.tugra("migrate").stdout.decode())
-        # As a database left by the previous release: the newest migration (014,
-        # the API's tables) not applied. A newer migration changes these lines.
+        crl = home.tugra("crl", "generate", "--out", "-").stdout
+        # As a database left by the previous release: the newest migration (015,
+        # CRLs stored as bytes in parts) not applied, every CRL as base64 text in
+        # crls.der as that release wrote it. A newer migration changes these lines.
+        hex_of = "encode(bytes, 'hex')" if harness.ENGINE == "postgresql" else "hex(bytes)"
+        for row in home.sql("SELECT issuer, number FROM crls").split():
+            issuer, number = row.split("|")
+            parts = home.sql(f"SELECT {hex_of} FROM crl_parts WHERE issuer = '{issuer}' AND number = {number} "
+                             "ORDER BY part").split()
+            der = base64.b64encode(bytes.fromhex("".join(parts))).decode()
+            home.sql(f"UPDATE crls SET der = '{der}' WHERE issuer = '{issuer}' AND number = {number}")
         home.sql(f"DELETE FROM schema_migrations WHERE version = {latest}")
-        for table in ("api_keys", "api_idempotency", "webhooks", "webhook_events", "webhook_deliveries",
-                      "cursors"):
-            home.sql(f"DROP TABLE {table}")
+        home.sql("DROP TABLE crl_parts")
         r = home.tugra("ca", "list", check=False)
         self.assertEqual(r.returncode, 1)
         self.assertIn(f"at version {latest - 1}, this tugra expects version {latest}: run tugra migrate",
@@ -162,7 +170,15 @@ class CliAnswers(unittest.TestCase):
         r = home.tugra("migrate")
         self.assertIn(f"migrated from version {latest - 1} to version {latest}", r.stderr.decode())
         self.assertEqual(home.tugra("ca", "list", "--json").returncode, 0)
-        self.assertEqual(home.sql("SELECT COUNT(*) FROM api_keys").strip(), "0")
+        self.assertEqual(home.sql("SELECT COUNT(*) FROM crl_parts").strip(), "0")
+        # The old release's CRL is served as it was; a new one goes into parts.
+        server = harness.Server(home)
+        try:
+            self.assertEqual(harness.http(server.base + "/crl/nes.crl")[2], crl)
+        finally:
+            server.stop()
+        self.assertEqual(home.tugra("crl", "generate", "--out", "-").stdout[:1], b"\x30")
+        self.assertNotEqual(home.sql("SELECT COUNT(*) FROM crl_parts").strip(), "0")
         # A database of a newer release: every command refuses, migrate too.
         home.sql("INSERT INTO schema_migrations (version, applied_at) VALUES (999, 0)")
         for args in (["ca", "list"], ["migrate"], ["audit", "verify"]):
