@@ -115,7 +115,9 @@ class CertificateAuthority {
   int recover_pending(std::int64_t min_age_seconds = 0);
 
   // Builds, signs, stores and returns a new full CRL of an issuing CA or "root".
-  store::CrlRecord publish_crl(const std::string& authority_id);
+  // The record carries the CRL's DER only `with_der` (the ca role never needs
+  // the bytes: they go from the kept list straight into the database).
+  store::CrlRecord publish_crl(const std::string& authority_id, bool with_der = false);
   // A delta CRL of an issuing CA against its newest full CRL (a full one if none).
   store::CrlRecord publish_delta_crl(const std::string& authority_id);
   // Certifies the keys other roles queued (a renewed OCSP responder key);

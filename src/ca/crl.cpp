@@ -77,7 +77,7 @@ const RevokedList& CertificateAuthority::revoked_list(const std::string& authori
   return list;
 }
 
-store::CrlRecord CertificateAuthority::publish_crl(const std::string& authority_id) {
+store::CrlRecord CertificateAuthority::publish_crl(const std::string& authority_id, bool with_der) {
   auto authority_record = authority(authority_id);
   bool issuing = authority_record.kind == "issuing-ca";
   if ((!issuing && authority_record.kind != "root-ca") || !authority_record.certificate)
@@ -96,12 +96,12 @@ store::CrlRecord CertificateAuthority::publish_crl(const std::string& authority_
     std::int64_t validity = issuing ? config_.integer("crl.nes_hours") * 3600 : config_.integer("crl.root_days") * 86400;
     CrlParams params{crls.next_number(authority_id), now, now + validity,
                      ossl::unix_seconds(X509_get0_notBefore(issuer.get())), 0, freshest_url(config_, authority_record)};
-    // Signed over the kept list and written from it into the row: the record
-    // returned carries no DER (callers that want the bytes read them back).
+    // Signed over the kept list and written from it into the database.
     SignedCrl signed_crl = sign_crl(key, issuer.get(), params, revoked);
     crl = {authority_id, params.number, params.this_update, params.next_update,
            static_cast<std::int64_t>(revoked.size()), "", 0, change_seq};
     crls.insert(crl, signed_crl.pieces());
+    if (with_der) crl.der = to_string(signed_crl.joined());
     ledger_.record("crl.published", authority_id,
            nlohmann::json{{"number", crl.number}, {"entries", crl.entries}, {"next_update", crl.next_update}}.dump());
   });

@@ -23,6 +23,9 @@ bool less(ByteView a, ByteView b) {
   return std::memcmp(a.data(), b.data(), a.size()) < 0;
 }
 
+// A capacity with room for the changes of many CRLs to come (see make_room).
+std::size_t with_room(std::size_t size, std::size_t slack) { return size + size / 64 + slack; }
+
 bool same(ByteView a, ByteView b) { return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size()) == 0; }
 
 }  // namespace
@@ -121,9 +124,9 @@ void RevokedList::sort() {
     return a.length > 8 && less(serial_at(a.index), serial_at(b.index));
   });
   Bytes sorted;
-  sorted.reserve(data_.size() + data_.size() / 64 + 4096);
+  sorted.reserve(with_room(data_.size(), 4096));
   std::vector<std::uint64_t> sorted_offsets;
-  sorted_offsets.reserve(keys.size() + keys.size() / 64 + 64);
+  sorted_offsets.reserve(with_room(keys.size(), 64));
   for (std::size_t k = 0; k < keys.size(); ++k) {
     if (k > 0 && same(serial_at(keys[k].index), serial_at(keys[k - 1].index))) continue;  // listed once
     sorted_offsets.push_back(sorted.size());
@@ -138,8 +141,8 @@ void RevokedList::sort() {
 // place instead of copying the whole list into a bigger buffer.
 void RevokedList::make_room(std::size_t bytes) {
   if (data_.size() + bytes <= data_.capacity() && offsets_.size() < offsets_.capacity()) return;
-  data_.reserve(data_.size() + bytes + data_.size() / 64 + 4096);
-  offsets_.reserve(offsets_.size() + offsets_.size() / 64 + 64);
+  data_.reserve(with_room(data_.size(), bytes + 4096));
+  offsets_.reserve(with_room(offsets_.size(), 64));
 }
 
 // An entry is SEQUENCE { INTEGER serial, Time, extensions? }, always under

@@ -183,8 +183,8 @@ void add_ca_commands(CLI::App& app, Context& ctx) {
   root_crl_cmd->add_option("--out", crl_out, help_text("help.ca_opt_crl_out"))->required();
   root_crl_cmd->callback([&ctx] {
     auto session = ctx.open_root();
-    auto record = session.ca->publish_crl("root");
-    write_output(crl_out, store::CrlRepository(session.ledger->database()).latest("root")->der);
+    auto record = session.ca->publish_crl("root", true);
+    write_output(crl_out, record.der);
     (crl_out == "-" ? std::cerr : std::cout)
         << message("crl.published", {{"ca", "root"}, {"number", std::to_string(record.number)},
                                       {"entries", std::to_string(record.entries)},

@@ -113,9 +113,8 @@ void add_serve_commands(CLI::App& app, Context& ctx) {
     if (!known || (known->kind != "issuing-ca" && known->kind != "root-ca"))
       throw UsageError("crl.unknown_ca", {{"ca", ca_id}});
     auto session = ctx.open_ca();
-    auto record = session.ca->publish_crl(ca_id);
-    // The CRL went into the database in pieces: its bytes are read back from there.
-    if (!out_file.empty()) write_output(out_file, store::CrlRepository(ctx.ledger()->database()).latest(ca_id)->der);
+    auto record = session.ca->publish_crl(ca_id, !out_file.empty());
+    if (!out_file.empty()) write_output(out_file, record.der);
     // With --out -, standard output holds the CRL itself; the report goes beside it.
     (out_file == "-" ? std::cerr : std::cout) << message("crl.published", {{"ca", ca_id},
                                            {"number", std::to_string(record.number)},

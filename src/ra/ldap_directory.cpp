@@ -147,9 +147,8 @@ int LdapPublisher::publish(store::Ledger& ledger) {
     for (const auto& a : store::AuthorityRepository(db).all()) {
       if ((a.kind != "root-ca" && a.kind != "issuing-ca") || !a.certificate) continue;
       std::string cursor = "ldap-crl:" + a.id;
-      // The number first: a CRL of a million entries is read only when it is new.
-      if (store::CrlRepository(db).latest_number(a.id) <= cursors.get(cursor)) continue;
-      auto crl = store::CrlRepository(db).latest(a.id);
+      // Read only when newer than the one written: a CRL of a million entries is 49 MB.
+      auto crl = store::CrlRepository(db).latest(a.id, cursors.get(cursor));
       if (!crl) continue;
       connection().put("cn=" + rdn_value(a.id) + ",ou=authorities," + settings_.base_dn,
                        {{"objectClass", {"cRLDistributionPoint", "pkiCA"}},

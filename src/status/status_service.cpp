@@ -310,10 +310,15 @@ std::string StatusService::ca_certificate(const std::string& ca) const {
 
 void StatusService::load_crls() {
   store::CrlRepository crls(*db_);
+  // A CRL is read (up to 49 MB for a million entries) only when newer than the one served:
+  // a delta CRL published does not read its full CRL again.
+  auto served_number = [&](const std::string& name) {
+    auto current = crl(name);
+    return current ? current->number : 0;
+  };
   auto serve = [&](const std::string& name, std::optional<store::CrlRecord> latest) {
     if (!latest) return;
-    if (auto current = crl(name); current && current->number >= latest->number) return;
-    auto snapshot = std::make_shared<CrlSnapshot>(CrlSnapshot{latest->der, latest->number,
+    auto snapshot = std::make_shared<CrlSnapshot>(CrlSnapshot{std::move(latest->der), latest->number,
                                                               latest->this_update, latest->next_update,
                                                               latest->delta_base});
     std::lock_guard lock(crl_mutex_);
@@ -328,8 +333,8 @@ void StatusService::load_crls() {
     auto& seen = seen_crl_numbers_[id];
     if (newest <= seen) continue;
     seen = newest;
-    serve(id, crls.latest(id));
-    if (deltas && id != "root") serve(id + "-delta", crls.latest_delta(id));
+    serve(id, crls.latest(id, served_number(id)));
+    if (deltas && id != "root") serve(id + "-delta", crls.latest_delta(id, served_number(id + "-delta")));
   }
 }
 

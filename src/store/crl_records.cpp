@@ -131,16 +131,16 @@ std::string read_parts(Database& db, const std::string& issuer, std::int64_t num
   return der;
 }
 
-std::optional<CrlRecord> latest_crl(Database& db, const std::string& issuer, bool delta) {
+std::optional<CrlRecord> latest_crl(Database& db, const std::string& issuer, bool delta, std::int64_t newer_than) {
   CrlRecord r;
   r.issuer = issuer;
-  long long number = 0, this_update = 0, next_update = 0, entries = 0, base = 0, seq = 0;
+  long long number = 0, this_update = 0, next_update = 0, entries = 0, base = 0, seq = 0, after = newer_than;
   std::string der;
   bool found = run_prepared(db,
                             std::string("SELECT number, this_update, next_update, entries, der, delta_base, change_seq "
-                                        "FROM crls WHERE issuer = :issuer AND delta_base ") +
+                                        "FROM crls WHERE issuer = :issuer AND number > :after AND delta_base ") +
                                 (delta ? "> 0" : "= 0") + " ORDER BY number DESC LIMIT 1",
-                            soci::use(issuer), soci::into(number), soci::into(this_update), soci::into(next_update),
+                            soci::use(issuer), soci::use(after), soci::into(number), soci::into(this_update), soci::into(next_update),
                             soci::into(entries), soci::into(der), soci::into(base), soci::into(seq));
   if (!found) return std::nullopt;
   // A CRL stored before migration 015 is base64 text in der.
@@ -188,10 +188,12 @@ std::int64_t CrlRepository::latest_entries(const std::string& issuer) {
 
 std::int64_t CrlRepository::next_number(const std::string& issuer) { return latest_number(issuer) + 1; }
 
-std::optional<CrlRecord> CrlRepository::latest(const std::string& issuer) { return latest_crl(db_, issuer, false); }
+std::optional<CrlRecord> CrlRepository::latest(const std::string& issuer, std::int64_t newer_than) {
+  return latest_crl(db_, issuer, false, newer_than);
+}
 
-std::optional<CrlRecord> CrlRepository::latest_delta(const std::string& issuer) {
-  return latest_crl(db_, issuer, true);
+std::optional<CrlRecord> CrlRepository::latest_delta(const std::string& issuer, std::int64_t newer_than) {
+  return latest_crl(db_, issuer, true, newer_than);
 }
 
 }  // namespace tugra::store

@@ -180,8 +180,10 @@ class CrlRepository {
   // The same with the DER given in pieces (record.der unused), written one after another.
   void insert(const CrlRecord& record, std::span<const ByteView> der_pieces);
   std::int64_t next_number(const std::string& issuer);
-  std::optional<CrlRecord> latest(const std::string& issuer);        // the newest full CRL
-  std::optional<CrlRecord> latest_delta(const std::string& issuer);  // the newest delta CRL
+  // The newest full (delta) CRL; with `newer_than`, none unless its number is
+  // greater: a reader that has a CRL loads the bytes only of a newer one.
+  std::optional<CrlRecord> latest(const std::string& issuer, std::int64_t newer_than = 0);
+  std::optional<CrlRecord> latest_delta(const std::string& issuer, std::int64_t newer_than = 0);
   // The newest CRL number of `issuer` without loading the CRL (0 when none).
   std::int64_t latest_number(const std::string& issuer);
   // How many entries the newest full CRL of `issuer` lists (0 when none).

@@ -300,6 +300,9 @@ TEST_F(CaTest, CrlBytesRoundTripInPartsAndOldRowsStillRead) {
   ASSERT_TRUE(crl);
   EXPECT_EQ(sk_X509_REVOKED_num(X509_CRL_get_REVOKED(crl.get())), published.entries);
   EXPECT_GE(published.entries, 3);
+  // A reader holding this CRL is told of nothing newer, and reads no bytes.
+  EXPECT_FALSE(store::CrlRepository(db).latest("nes", published.number));
+  EXPECT_EQ(store::CrlRepository(db).latest("nes", published.number - 1)->number, published.number);
 
   std::mt19937 rng(15);
   std::string big(3 * (1 << 20) + 12345, '\0');  // three whole parts and a piece, zero bytes among them
