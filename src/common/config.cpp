@@ -28,8 +28,8 @@ constexpr KeyInfo kKeys[] = {
     {"service.listen", Type::string, "127.0.0.1:8080", "Address and port `tugra serve` listens on."},
     {"service.threads", Type::integer, "0",
      "HTTP worker threads; 0: half the cores (at least one), leaving the rest to the portal's threads, "
-     "the status service and the database. Measured on 2 cores: one thread answers more short-lived "
-     "connections than two (docs/PERFORMANCE.md)."},
+     "the status service and the database; on a status host (`--roles status` over plain HTTP) every "
+     "core, as its loops never wait (docs/PERFORMANCE.md)."},
     {"service.tls_certificate", Type::string, "",
      "PEM certificate chain for HTTPS (relative to the home); empty: plain HTTP (e.g. behind a proxy)."},
     {"service.tls_key", Type::string, "", "PEM private key for HTTPS."},

@@ -94,10 +94,24 @@ namespace {
 // RFC 5019 §6.2: a strong entity tag from the response's bytes, computed
 // once when the response is signed, never per request.
 std::string etag_of(const std::string& der) { return "\"" + ossl::sha256_hex(as_bytes(der)).substr(0, 32) + "\""; }
+
+std::string http_date(std::int64_t unix_seconds) { return format_time(unix_seconds, "%a, %d %b %Y %H:%M:%S GMT"); }
+
+std::shared_ptr<const PresignedAnswer> presigned_answer(const Bytes& der, std::int64_t this_update,
+                                                         std::int64_t next_update) {
+  auto a = std::make_shared<PresignedAnswer>();
+  a->der = to_string(der);
+  a->etag = etag_of(a->der);
+  a->this_update = this_update;
+  a->next_update = next_update;
+  a->header_lines = "ETag: " + a->etag + "\r\nLast-Modified: " + http_date(this_update) +
+                    "\r\nExpires: " + http_date(next_update) + "\r\n";
+  return a;
+}
 }  // namespace
 
-void StatusService::store(const std::string& key, Cached cached) {
-  cached.etag = etag_of(cached.der);
+void StatusService::store(const std::string& key, const Bytes& der, Cached cached) {
+  cached.answer = presigned_answer(der, cached.this_update, cached.next_update);
   std::lock_guard lock(cache_mutex_);
   auto& keys = by_serial_[cached.serial];
   if (std::find(keys.begin(), keys.end(), key) == keys.end()) keys.push_back(key);
@@ -105,13 +119,13 @@ void StatusService::store(const std::string& key, Cached cached) {
   cache_[key] = std::move(cached);
 }
 
-std::optional<StatusService::OcspReply> StatusService::fresh(const std::string& key) const {
+std::shared_ptr<const PresignedAnswer> StatusService::fresh(const std::string& key) const {
   auto it = cache_.find(key);
   std::int64_t now = now_seconds();
   if (it == cache_.end() || now >= it->second.signer_not_after ||
       freshness::needs_renewal(it->second.this_update, it->second.next_update, now))
-    return std::nullopt;
-  return OcspReply{it->second.der, true, it->second.this_update, it->second.next_update, it->second.etag};
+    return nullptr;
+  return it->second.answer;
 }
 
 std::vector<std::shared_ptr<const StatusService::Responder>> StatusService::responders() const {
@@ -180,7 +194,7 @@ void StatusService::resign(const std::string& key, const Cached& entry) {
   Bytes der;
   if (!with_token([&] { der = responder->ocsp->sign_single(entry.cert_id, lookup(entry.issuer, entry.serial), now); }))
     return;  // the old answer stays until it is stale; the next round tries again
-  store(key, {to_string(der), entry.cert_id, entry.serial, entry.issuer, now, now + validity_, responder->not_after});
+  store(key, der, {nullptr, entry.cert_id, entry.serial, entry.issuer, now, now + validity_, responder->not_after});
 }
 
 // After a status change: every cached answer about the serial is signed
@@ -204,33 +218,42 @@ void StatusService::presign(const std::string& serial) {
   if (!responder || now >= responder->not_after) return;
   Bytes cert_id, der;
   if (!with_token([&] { der = responder->ocsp->presign(serial, lookup(issuer, serial), now, cert_id); })) return;
-  store(key_of(cert_id), {to_string(der), cert_id, serial, issuer, now, now + validity_, responder->not_after});
+  store(key_of(cert_id), der, {nullptr, cert_id, serial, issuer, now, now + validity_, responder->not_after});
 }
 
 std::optional<StatusService::OcspReply> StatusService::cached(ByteView request) {
-  std::string_view request_text(reinterpret_cast<const char*>(request.data()), request.size());
-  std::string key;
+  auto hit = presigned(std::string_view(reinterpret_cast<const char*>(request.data()), request.size()), request);
+  if (!hit) return std::nullopt;
+  return OcspReply{hit->der, true, hit->this_update, hit->next_update, hit->etag};
+}
+
+std::shared_ptr<const PresignedAnswer> StatusService::presigned(std::string_view raw) {
+  std::lock_guard lock(cache_mutex_);
+  auto known = request_keys_.find(raw);
+  if (known == request_keys_.end()) return nullptr;
+  auto hit = fresh(known->second);
+  if (hit) counters_.ocsp_cache_hits++;
+  return hit;
+}
+
+std::shared_ptr<const PresignedAnswer> StatusService::presigned(std::string_view raw, ByteView request) {
   {
     std::lock_guard lock(cache_mutex_);
-    if (auto known = request_keys_.find(request_text); known != request_keys_.end()) {
-      if (auto hit = fresh(known->second)) {
-        counters_.ocsp_cache_hits++;
-        return hit;
-      }
-      return std::nullopt;
+    if (auto known = request_keys_.find(raw); known != request_keys_.end()) {
+      auto hit = fresh(known->second);
+      if (hit) counters_.ocsp_cache_hits++;
+      return hit;
     }
   }
   // First sight of these bytes: is it one CertID without a nonce?
-  key = key_of(OcspResponder::cache_key(request));
-  if (key.empty()) return std::nullopt;
+  std::string key = key_of(OcspResponder::cache_key(request));
+  if (key.empty()) return nullptr;
   std::lock_guard lock(cache_mutex_);
   if (request_keys_.size() > 1000000) request_keys_.clear();  // bounded against junk requests
-  request_keys_.emplace(request_text, key);
-  if (auto hit = fresh(key)) {
-    counters_.ocsp_cache_hits++;
-    return hit;
-  }
-  return std::nullopt;
+  request_keys_.emplace(raw, key);
+  auto hit = fresh(key);
+  if (hit) counters_.ocsp_cache_hits++;
+  return hit;
 }
 
 StatusService::OcspReply StatusService::sign(ByteView request) {
@@ -254,8 +277,8 @@ StatusService::OcspReply StatusService::sign(ByteView request) {
     return {to_string(OcspResponder::error_response(OcspResponder::kInternalError)), false, 0, 0};
   counters_.ocsp_live_signatures++;
   if (answer.cacheable && answer.serials.size() == 1)
-    store(key_of(answer.cert_id), {to_string(answer.der), answer.cert_id, answer.serials.front(), issuer,
-                                   answer.this_update, answer.next_update, responder->not_after});
+    store(key_of(answer.cert_id), answer.der, {nullptr, answer.cert_id, answer.serials.front(), issuer,
+                                               answer.this_update, answer.next_update, responder->not_after});
   std::string der = to_string(answer.der);
   std::string etag = answer.cacheable ? etag_of(der) : "";
   return {std::move(der), answer.cacheable, answer.this_update, answer.next_update, std::move(etag)};

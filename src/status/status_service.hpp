@@ -52,6 +52,18 @@ struct CrlSnapshot {
   std::int64_t delta_base = 0;  // a delta CRL: its base full CRL's number
 };
 
+// A pre-signed OCSP answer, shared by the cache and every request sending
+// it: its bytes, its entity tag (RFC 5019 §6.2) and the HTTP header lines
+// that never change for it (ETag, Last-Modified, Expires),
+// rendered once when it is signed, never per request.
+struct PresignedAnswer {
+  std::string der;
+  std::string etag;  // quoted, from the answer's hash
+  std::int64_t this_update = 0;
+  std::int64_t next_update = 0;
+  std::string header_lines;  // each ends in CRLF
+};
+
 struct StatusCounters {
   std::atomic<std::uint64_t> poll_failures{0};  // background rounds that failed (the database, mostly)
   std::atomic<bool> database_up{true};
@@ -90,6 +102,12 @@ class StatusService {
   };
   // The pre-signed answer when there is a fresh one (memory only, fast).
   std::optional<OcspReply> cached(ByteView request);
+  // The fresh pre-signed answer for request bytes seen before: a POST's
+  // body or a GET's raw path, looked up as they came, without parsing.
+  std::shared_ptr<const PresignedAnswer> presigned(std::string_view raw);
+  // The same on first sight of `raw`: `request` (its DER) is parsed once to
+  // find the CertID, and `raw` is remembered for the call above.
+  std::shared_ptr<const PresignedAnswer> presigned(std::string_view raw, ByteView request);
   // Everything else: parsed, looked up and signed now (nonce requests,
   // malformed ones, a first request for a serial).
   OcspReply sign(ByteView request);
@@ -163,14 +181,13 @@ class StatusService {
   std::int64_t last_change_seq_ = 0;
 
   struct Cached {
-    std::string der;
+    std::shared_ptr<const PresignedAnswer> answer;
     Bytes cert_id;
     std::string serial;
     std::string issuer;
     std::int64_t this_update;
     std::int64_t next_update;
     std::int64_t signer_not_after;  // the responder certificate's end: never served past it
-    std::string etag = {};          // set by store()
   };
   // Hash for looking strings up by string_view without copying them.
   struct StringHash {
@@ -180,9 +197,9 @@ class StatusService {
   using StringMap = std::unordered_map<std::string, std::string, StringHash, std::equal_to<>>;
 
   // Stores a signed response and schedules its re-signing.
-  void store(const std::string& key, Cached cached);
+  void store(const std::string& key, const Bytes& der, Cached cached);
   // The cached response for `key` while it is fresh (less than half its validity old).
-  std::optional<OcspReply> fresh(const std::string& key) const;  // cache_mutex_ held
+  std::shared_ptr<const PresignedAnswer> fresh(const std::string& key) const;  // cache_mutex_ held
   // Signs `key`'s response again with the serial's current status.
   void resign(const std::string& key, const Cached& entry);
 

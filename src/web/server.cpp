@@ -21,8 +21,12 @@
 #include "common/live.hpp"
 #include "common/messages.hpp"
 #include "common/url.hpp"
+#include "web/access_log.hpp"
 #include "web/metrics.hpp"
 #include "web/portal.hpp"
+#include "web/request_reader.hpp"
+#include "web/status_http_server.hpp"
+#include "web/status_routes.hpp"
 #include "web/tls_identity.hpp"
 #include "web/trusted_proxies.hpp"
 #include "web/work_queue.hpp"
@@ -37,54 +41,6 @@ namespace {
 using Traits = restinio::traits_t<restinio::asio_timer_manager_t, restinio::null_logger_t>;
 using TlsTraits = restinio::tls_traits_t<restinio::asio_timer_manager_t, restinio::null_logger_t>;
 using Clock = std::chrono::steady_clock;
-
-const char* reason_phrase(int status) {
-  switch (status) {
-    case 200: return "OK";
-    case 303: return "See Other";
-    case 400: return "Bad Request";
-    case 403: return "Forbidden";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 413: return "Payload Too Large";
-    case 414: return "URI Too Long";
-    case 431: return "Request Header Fields Too Large";
-    case 415: return "Unsupported Media Type";
-    case 429: return "Too Many Requests";
-    default: return status < 500 ? "Client Error" : "Internal Server Error";
-  }
-}
-
-// The access log's time stamp, formatted once a second per thread, not per request.
-const std::string& log_time() {
-  thread_local std::int64_t second = -1;
-  thread_local std::string text;
-  std::int64_t now = now_seconds();
-  if (now != second) {
-    second = now;
-    text = format_utc(now);
-  }
-  return text;
-}
-
-std::string http_date(std::int64_t unix_seconds) { return format_time(unix_seconds, "%a, %d %b %Y %H:%M:%S GMT"); }
-
-// Pre-signed responses share a few thisUpdate/nextUpdate times: their header
-// texts are kept per thread (a small direct-mapped table) instead of being
-// formatted for every answer.
-const std::string& cached_http_date(std::int64_t unix_seconds) {
-  struct Entry {
-    std::int64_t at = -1;
-    std::string text;
-  };
-  thread_local std::array<Entry, 16> table;
-  Entry& e = table[static_cast<std::size_t>(unix_seconds) % table.size()];
-  if (e.at != unix_seconds) {
-    e.at = unix_seconds;
-    e.text = http_date(unix_seconds);
-  }
-  return e.text;
-}
 
 // What a request may hold. Beyond these it is answered 413/414/431; beyond
 // RESTinio's own limits (set above these in serve()) the connection is closed.
@@ -139,6 +95,8 @@ struct Context {
   bool tls;
   WorkQueue* portal_queue;   // with the portal role
   WorkQueue* signing_queue;  // with the status role
+  StatusRoutes* routes;      // with the status role
+  AccessLog& log;
   Live<HttpSettings> http;
 
   template <typename Headers = std::initializer_list<std::pair<const char*, std::string>>>
@@ -158,13 +116,18 @@ struct Context {
     double seconds = std::chrono::duration<double>(Clock::now() - start).count();
     metrics.observe(route, code, seconds);
     response.set_body(std::move(body)).done();
-    std::string target(req->header().path());
-    if (target.size() > 80) target = target.substr(0, 77) + "...";
-    std::string client = origin_of(http, req, tls).client;
-    std::fprintf(stdout, "%s %s %s %s %d %zu %.3fms\n", log_time().c_str(), client.c_str(),
-                 req->header().method().c_str(), target.c_str(), code, size,
-                 seconds * 1000);
+    log.record(origin_of(http, req, tls).client, req->header().method().c_str(), req->header().path(), code, size,
+               seconds);
     return restinio::request_accepted();
+  }
+
+  restinio::request_handling_status_t send(const restinio::request_handle_t& req, StatusAnswer answer,
+                                           Clock::time_point start) {
+    Response& r = answer.response;
+    restinio::http_status_line_t line{restinio::http_status_code_t{static_cast<std::uint16_t>(r.status)},
+                                      reason_phrase(r.status)};
+    return send(req, answer.route, std::move(line), r.content_type.empty() ? nullptr : r.content_type.c_str(),
+                std::move(r.body), r.headers, start);
   }
 };
 
@@ -173,46 +136,6 @@ struct InFlight {
   explicit InFlight(std::atomic<int>& counter) : n(counter) { ++n; }
   ~InFlight() { --n; }
 };
-
-// If-None-Match names `etag` (alone or in a list): the client's copy is current (RFC 9110 §13.1.2).
-bool not_modified(const restinio::request_handle_t& req, const std::string& etag) {
-  return req->header().method() == restinio::http_method_get() && !etag.empty() &&
-         req->header().get_field_or("If-None-Match", "").find(etag) != std::string::npos;
-}
-
-restinio::request_handling_status_t send_ocsp(Context& ctx, const restinio::request_handle_t& req,
-                                              status::StatusService::OcspReply reply, Clock::time_point start) {
-  if (reply.cacheable) {
-    // RFC 5019 §6: a cache (a CDN, nginx) may keep a GET's answer until
-    // nextUpdate, and revalidate it with If-None-Match.
-    std::int64_t max_age = std::max<std::int64_t>(0, reply.next_update - now_seconds());
-    auto headers = {std::pair<const char*, std::string>{"Cache-Control", "public, max-age=" + std::to_string(max_age) +
-                                                                             ", no-transform"},
-                    {"ETag", reply.etag},
-                    {"Last-Modified", cached_http_date(reply.this_update)},
-                    {"Expires", cached_http_date(reply.next_update)}};
-    if (not_modified(req, reply.etag))
-      return ctx.send(req, Route::ocsp, restinio::status_not_modified(), nullptr, "", headers, start);
-    return ctx.send(req, Route::ocsp, restinio::status_ok(), "application/ocsp-response", std::move(reply.der),
-                    headers, start);
-  }
-  return ctx.send(req, Route::ocsp, restinio::status_ok(), "application/ocsp-response", std::move(reply.der),
-                  {{"Cache-Control", "no-store"}}, start);
-}
-
-// A pre-signed answer goes out from the HTTP thread; one that must be signed
-// now (a nonce) is signed on the signing threads, so signatures use every
-// core while the HTTP thread keeps accepting.
-restinio::request_handling_status_t answer_ocsp(Context& ctx, const restinio::request_handle_t& req, ByteView der,
-                                                Clock::time_point start) {
-  if (auto hit = ctx.status->cached(der)) return send_ocsp(ctx, req, std::move(*hit), start);
-  ++ctx.in_flight;
-  ctx.signing_queue->post([&ctx, req, request = Bytes(der.begin(), der.end()), start] {
-    send_ocsp(ctx, req, ctx.status->sign(request), start);
-    --ctx.in_flight;
-  });
-  return restinio::request_accepted();
-}
 
 // The status role's gauges: its database and token, the OCSP cache, each
 // CRL's age, number and nextUpdate, when each CA and responder certificate ends.
@@ -264,118 +187,40 @@ std::string tsa_gauges(status::TimestampService& tsa) {
 // never a forwarded address): the request counters and every role's gauges.
 // With the portal role it is answered from a portal thread, as its gauges
 // query the database.
+StatusAnswer metrics_answer(Context& ctx, std::string_view peer) {
+  StatusAnswer a{Route::metrics, Response{}};
+  a.response.with("Cache-Control", "no-store");
+  auto http = ctx.http.get();
+  if (std::find(http->metrics_from.begin(), http->metrics_from.end(), peer) == http->metrics_from.end()) {
+    a.response.status = 403;
+    a.response.content_type = "text/plain; charset=utf-8";
+    a.response.body = "forbidden\n";
+    return a;
+  }
+  std::string extra = "# TYPE tugra_queue_waiting gauge\n";
+  if (ctx.signing_queue)
+    extra += "tugra_queue_waiting{queue=\"ocsp_signing\"} " + std::to_string(ctx.signing_queue->waiting()) + "\n";
+  if (ctx.portal_queue)
+    extra += "tugra_queue_waiting{queue=\"portal\"} " + std::to_string(ctx.portal_queue->waiting()) +
+             "\ntugra_queue_waiting{queue=\"after_answer\"} " + std::to_string(ctx.portal->deferred_waiting()) + "\n";
+  if (ctx.status) extra += status_gauges(*ctx.status, ctx.tsa);
+  if (ctx.tsa) extra += tsa_gauges(*ctx.tsa);
+  if (ctx.portal) extra += ctx.portal->metrics_text();
+  a.response.content_type = "text/plain; version=0.0.4";
+  a.response.body = ctx.metrics.render(extra);
+  return a;
+}
+
 restinio::request_handling_status_t handle_metrics(Context& ctx, const restinio::request_handle_t& req,
                                                    Clock::time_point start) {
   std::string peer = req->remote_endpoint().address().to_string();
-  auto http = ctx.http.get();
-  if (std::find(http->metrics_from.begin(), http->metrics_from.end(), peer) == http->metrics_from.end())
-    return ctx.send(req, Route::metrics, restinio::status_forbidden(), "text/plain; charset=utf-8", "forbidden\n",
-                    {{"Cache-Control", "no-store"}}, start);
-  auto render = [&ctx, req, start] {
-    std::string extra = "# TYPE tugra_queue_waiting gauge\n";
-    if (ctx.signing_queue)
-      extra += "tugra_queue_waiting{queue=\"ocsp_signing\"} " + std::to_string(ctx.signing_queue->waiting()) + "\n";
-    if (ctx.portal_queue)
-      extra += "tugra_queue_waiting{queue=\"portal\"} " + std::to_string(ctx.portal_queue->waiting()) +
-               "\ntugra_queue_waiting{queue=\"after_answer\"} " + std::to_string(ctx.portal->deferred_waiting()) + "\n";
-    if (ctx.status) extra += status_gauges(*ctx.status, ctx.tsa);
-    if (ctx.tsa) extra += tsa_gauges(*ctx.tsa);
-    if (ctx.portal) extra += ctx.portal->metrics_text();
-    return ctx.send(req, Route::metrics, restinio::status_ok(), "text/plain; version=0.0.4", ctx.metrics.render(extra),
-                    {{"Cache-Control", "no-store"}}, start);
-  };
-  if (!ctx.portal) return render();
+  if (!ctx.portal) return ctx.send(req, metrics_answer(ctx, peer), start);
   ++ctx.in_flight;
-  ctx.portal_queue->post([&ctx, render] {
-    render();
+  ctx.portal_queue->post([&ctx, req, start, peer] {
+    ctx.send(req, metrics_answer(ctx, peer), start);
     --ctx.in_flight;
   });
   return restinio::request_accepted();
-}
-
-// RFC 3161 over HTTP (§3.4): a TimeStampReq posted as
-// application/timestamp-query, signed on the signing threads like a live
-// OCSP answer.
-restinio::request_handling_status_t answer_tsa(Context& ctx, const restinio::request_handle_t& req,
-                                               Clock::time_point start) {
-  if (req->header().get_field_or(restinio::http_field::content_type, "") != "application/timestamp-query")
-    return ctx.send(req, Route::tsa, restinio::http_status_line_t{restinio::http_status_code_t{415}, reason_phrase(415)},
-                    "text/plain; charset=utf-8", "application/timestamp-query expected\n", {}, start);
-  ++ctx.in_flight;
-  ctx.signing_queue->post([&ctx, req, start] {
-    Bytes reply = ctx.tsa->respond(as_bytes(req->body()));
-    ctx.send(req, Route::tsa, restinio::status_ok(), "application/timestamp-reply", to_string(reply),
-             {{"Cache-Control", "no-store"}}, start);
-    --ctx.in_flight;
-  });
-  return restinio::request_accepted();
-}
-
-restinio::request_handling_status_t handle_crl(Context& ctx, const restinio::request_handle_t& req,
-                                               const std::string& name, Clock::time_point start) {
-  auto crl = ctx.status->crl(name);
-  if (!crl)
-    return ctx.send(req, Route::crl, restinio::status_not_found(), "text/plain; charset=utf-8", "not found\n", {},
-                    start);
-  std::string etag = "\"" + std::to_string(crl->number) + "\"";
-  std::int64_t max_age = std::max<std::int64_t>(0, crl->next_update - now_seconds());
-  auto headers = {std::pair<const char*, std::string>{"ETag", etag},
-                  {"Last-Modified", http_date(crl->this_update)},
-                  {"Expires", http_date(crl->next_update)},
-                  // Never cached past nextUpdate; a new CRL follows a status change within seconds.
-                  {"Cache-Control", "public, max-age=" + std::to_string(std::min<std::int64_t>(max_age, 60))}};
-  if (not_modified(req, etag))
-    return ctx.send(req, Route::crl, restinio::status_not_modified(), nullptr, "", headers, start);
-  return ctx.send(req, Route::crl, restinio::status_ok(), "application/pkix-crl", crl->der, headers, start);
-}
-
-restinio::request_handling_status_t handle_ocsp_get(Context& ctx, const restinio::request_handle_t& req,
-                                                    std::string_view encoded, Clock::time_point start) {
-  // The base64 may hold '/' and '+', escaped or not.
-  Bytes der;
-  try {
-    der = base64_decode(percent_decode(encoded));
-  } catch (const std::exception&) {
-    return ctx.send(req, Route::ocsp, restinio::status_ok(), "application/ocsp-response",
-                    to_string(status::OcspResponder::error_response(status::OcspResponder::kMalformedRequest)),
-                    {{"Cache-Control", "no-store"}}, start);
-  }
-  if (der.size() > ctx.max_body)
-    return ctx.send(req, Route::ocsp, restinio::status_payload_too_large(), "text/plain; charset=utf-8",
-                    "request too large\n", {}, start);
-  return answer_ocsp(ctx, req, der, start);
-}
-
-std::optional<restinio::request_handling_status_t> handle_status(Context& ctx, const restinio::request_handle_t& req,
-                                                                 std::string_view path, Clock::time_point start) {
-  auto method = req->header().method();
-  bool get = method == restinio::http_method_get();
-  if (get && path.rfind("/ocsp/", 0) == 0) return handle_ocsp_get(ctx, req, path.substr(6), start);
-  if (path == "/tsa" && method == restinio::http_method_post() && ctx.tsa) return answer_tsa(ctx, req, start);
-  if (path == "/ocsp" && method == restinio::http_method_post()) {
-    return answer_ocsp(ctx, req, as_bytes(req->body()), start);  // its size checked in refuse_oversized
-
-  }
-  // Each CA generation's CRLs and certificate: /crl/nes.crl, /crl/nes-2-delta.crl, /ca/root.crt.
-  if (get && path.rfind("/crl/", 0) == 0 && path.size() > 9 && path.substr(path.size() - 4) == ".crl")
-    return handle_crl(ctx, req, std::string(path.substr(5, path.size() - 9)), start);
-  if (get && path.rfind("/ca/", 0) == 0 && path.size() > 8 && path.substr(path.size() - 4) == ".crt") {
-    std::string der = ctx.status->ca_certificate(std::string(path.substr(4, path.size() - 8)));
-    if (der.empty())
-      return ctx.send(req, Route::ca, restinio::status_not_found(), "text/plain; charset=utf-8", "not found\n", {},
-                      start);
-    return ctx.send(req, Route::ca, restinio::status_ok(), "application/pkix-cert", der,
-                    {{"Cache-Control", "public, max-age=86400"}}, start);
-  }
-  if (get && path == "/healthz") {
-    std::string problem;
-    bool ok = ctx.status->healthy(&problem) && (!ctx.portal || ctx.portal->database_ok());
-    if (ok) problem = "ok";
-    else if (problem.empty()) problem = "database";
-    return ctx.send(req, Route::healthz, ok ? restinio::status_ok() : restinio::status_service_unavailable(),
-                    "text/plain; charset=utf-8", problem + "\n", {{"Cache-Control", "no-store"}}, start);
-  }
-  return std::nullopt;
 }
 
 // Portal pages: the request copied into the portal's own plain types.
@@ -449,19 +294,27 @@ restinio::request_handling_status_t handle(Context& ctx, const restinio::request
   std::string_view path = req->header().path();
   if (path == "/metrics" && req->header().method() == restinio::http_method_get())
     return handle_metrics(ctx, req, start);
-  if (ctx.status) {
-    if (auto handled = handle_status(ctx, req, path, start)) return *handled;
+  if (ctx.portal && path == "/healthz") {
+    // The load balancer's health check: the portal's database, and the status role's health beside it.
+    std::string problem;
+    bool ok = (!ctx.status || ctx.status->healthy(&problem)) && ctx.portal->database_ok();
+    if (ok) problem = "ok";
+    else if (problem.empty()) problem = "database";
+    return ctx.send(req, Route::healthz, ok ? restinio::status_ok() : restinio::status_service_unavailable(),
+                    "text/plain; charset=utf-8", problem + "\n", {{"Cache-Control", "no-store"}}, start);
   }
-  if (ctx.portal) {
-    // A portal-only server answers the load balancer's health check too.
-    if (!ctx.status && path == "/healthz") {
-      bool ok = ctx.portal->database_ok();
-      return ctx.send(req, Route::healthz, ok ? restinio::status_ok() : restinio::status_service_unavailable(),
-                      "text/plain; charset=utf-8", ok ? "ok\n" : "database\n", {{"Cache-Control", "no-store"}},
-                      start);
-    }
-    return handle_portal(ctx, req, start);
+  if (ctx.routes) {
+    StatusRequest r{req->header().method().c_str(), path, {}, {}, req->body()};
+    std::string if_none_match = req->header().get_field_or("If-None-Match", "");
+    std::string content_type = req->header().get_field_or(restinio::http_field::content_type, "");
+    r.if_none_match = if_none_match;
+    r.content_type = content_type;
+    StatusAnswer now;
+    auto routed = ctx.routes->route(r, now, [&ctx, req, start](StatusAnswer later) { ctx.send(req, std::move(later), start); });
+    if (routed == StatusRoutes::Routed::answered) return ctx.send(req, std::move(now), start);
+    if (routed == StatusRoutes::Routed::deferred) return restinio::request_accepted();
   }
+  if (ctx.portal) return handle_portal(ctx, req, start);
   return ctx.send(req, Route::other, restinio::status_not_found(), "text/plain; charset=utf-8", "not found\n", {},
                   start);
 }
@@ -521,9 +374,9 @@ void serve(const Config& config, const ServeOptions& options) {
   }
   if (port <= 0 || port > 65535) throw UserError("serve.bad_listen", {{"listen", listen}});
 
-  // The access log goes to standard output, buffered and flushed every
-  // second: one write() per request would cost more than the request.
+  // Standard output carries the access log, written in batches (access_log.hpp).
   std::setvbuf(stdout, nullptr, _IOFBF, 1 << 16);
+  AccessLog access_log;
   std::string tls_cert = config.str("service.tls_certificate"), tls_key = config.str("service.tls_key");
   if (tls_cert.empty() != tls_key.empty()) throw UserError("serve.tls_incomplete");
   bool tls = !tls_cert.empty();
@@ -545,13 +398,22 @@ void serve(const Config& config, const ServeOptions& options) {
   }
   Metrics metrics;
   std::atomic<int> in_flight{0};
+  const auto max_body = static_cast<std::size_t>(config.integer("service.max_body_bytes"));
+  std::unique_ptr<StatusRoutes> routes;
+  if (status) routes = std::make_unique<StatusRoutes>(*status, tsa, *signing_queue, in_flight, max_body);
   const auto max_upload = portal ? 2 * static_cast<std::size_t>(config.integer("verify.max_upload_bytes")) + 65536 : 0;
-  Context ctx{status.get(), tsa, portal.get(), metrics, static_cast<std::size_t>(config.integer("service.max_body_bytes")),
-              max_upload, static_cast<std::size_t>(config.integer("api.max_body_bytes")), in_flight, tls, portal_queue.get(), signing_queue.get(), Live(HttpSettings::from(config))};
+  Context ctx{status.get(), tsa, portal.get(), metrics, max_body,
+              max_upload, static_cast<std::size_t>(config.integer("api.max_body_bytes")), in_flight, tls,
+              portal_queue.get(), signing_queue.get(), routes.get(), access_log, Live(HttpSettings::from(config))};
 
+  // The status role alone, over plain HTTP (a status host): its own lean
+  // server. With the portal or TLS, RESTinio carries everything.
+  const bool lean = status_role && !portal_role && !tls;
+  // Half the cores leave the rest to the portal's threads; a status host's
+  // loops never wait (signatures have their own threads), so it takes them all.
+  const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
   long long configured = config.integer("service.threads");
-  int threads = static_cast<int>(configured > 0 ? configured
-                                                 : std::max(1u, std::thread::hardware_concurrency() / 2));
+  int threads = static_cast<int>(configured > 0 ? configured : lean ? cores : std::max(1u, cores / 2));
   using namespace std::chrono_literals;
   restinio::asio_ns::io_context ioctx;
   auto settings = [&](auto&& base) {
@@ -575,7 +437,24 @@ void serve(const Config& config, const ServeOptions& options) {
   std::unique_ptr<restinio::http_server_t<Traits>> plain_server;
   std::unique_ptr<restinio::http_server_t<TlsTraits>> tls_server;
   std::unique_ptr<TlsIdentity> identity;
-  if (tls) {
+  std::unique_ptr<StatusHttpServer> status_server;
+  if (lean) {
+    StatusHttpServer::Options o{address, port, threads,
+                                RequestReader::Limits{kMaxTarget, kMaxHeaderFields, kMaxHeaderBytes, max_body}};
+    status_server = std::make_unique<StatusHttpServer>(
+        std::move(o), *routes, metrics, access_log,
+        [&ctx](const StatusRequest& r, std::string_view peer) {
+          if (r.method == "GET" && r.path == "/metrics") return metrics_answer(ctx, peer);
+          StatusAnswer none{Route::other, Response{}};
+          none.response.status = 404;
+          none.response.content_type = "text/plain; charset=utf-8";
+          none.response.body = "not found\n";
+          return none;
+        },
+        [&ctx](std::string_view peer, std::string_view forwarded) {
+          return ctx.http.get()->proxies.client(std::string(peer), std::string(forwarded));
+        });
+  } else if (tls) {
     restinio::asio_ns::ssl::context context{restinio::asio_ns::ssl::context::tls_server};
     context.set_options(restinio::asio_ns::ssl::context::default_workarounds |
                         restinio::asio_ns::ssl::context::no_sslv2 | restinio::asio_ns::ssl::context::no_sslv3 |
@@ -600,12 +479,29 @@ void serve(const Config& config, const ServeOptions& options) {
             }));
   }
   auto close_async = [&](auto on_ok, auto on_error) {
-    if (tls) tls_server->close_async(on_ok, on_error);
-    else plain_server->close_async(on_ok, on_error);
+    if (lean) {
+      status_server->stop_accepting();
+      on_ok();
+    } else if (tls) {
+      tls_server->close_async(on_ok, on_error);
+    } else {
+      plain_server->close_async(on_ok, on_error);
+    }
   };
   auto open_async = [&](auto on_ok, auto on_error) {
-    if (tls) tls_server->open_async(on_ok, on_error);
-    else plain_server->open_async(on_ok, on_error);
+    if (lean) {
+      try {
+        status_server->open();
+        status_server->start();
+      } catch (const std::exception&) {
+        return on_error(std::current_exception());
+      }
+      on_ok();
+    } else if (tls) {
+      tls_server->open_async(on_ok, on_error);
+    } else {
+      plain_server->open_async(on_ok, on_error);
+    }
   };
 
   // SIGHUP: the configuration read again; what can change while serving
@@ -663,20 +559,17 @@ void serve(const Config& config, const ServeOptions& options) {
         ioctx.stop();
       });
 
-  std::atomic<bool> running{true};
-  std::thread flusher([&] {
-    while (running) {
-      std::this_thread::sleep_for(1s);
-      std::fflush(stdout);
-    }
-  });
-  std::vector<std::thread> workers;
-  for (int i = 0; i < threads; ++i) workers.emplace_back([&] { ioctx.run(); });
-  for (auto& t : workers) t.join();
+  if (lean) {
+    // The status server has its own threads; this one waits for signals.
+    auto keep_running = restinio::asio_ns::make_work_guard(ioctx);
+    ioctx.run();
+    status_server->stop();
+  } else {
+    std::vector<std::thread> workers;
+    for (int i = 0; i < threads; ++i) workers.emplace_back([&] { ioctx.run(); });
+    for (auto& t : workers) t.join();
+  }
   if (stopper.joinable()) stopper.join();
-  running = false;
-  flusher.join();
-  std::fflush(stdout);
   portal_queue.reset();  // every job is done: in_flight reached 0 before the stop
   signing_queue.reset();
   if (status) status->stop();

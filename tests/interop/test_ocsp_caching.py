@@ -36,6 +36,8 @@ def curl(url, *args):
 
 
 class OcspCaching(unittest.TestCase):
+    ROLES = ()  # every role: the general (RESTinio) server carries OCSP
+
     @classmethod
     def setUpClass(cls):
         cls.home = harness.Home(TUGRA_SERVICE_POLL_MILLISECONDS="200")
@@ -48,7 +50,7 @@ class OcspCaching(unittest.TestCase):
         cls.home.tugra("ca", "issue", "--tckn", "12345678950", "--given-name", "Ece", "--surname", "Öz",
                        "--public-key", pub, "--out", out, "--request-id", os.urandom(8).hex())
         cls.cert = x509.load_pem_x509_certificate(open(out, "rb").read())
-        cls.server = harness.Server(cls.home)
+        cls.server = harness.Server(cls.home, *cls.ROLES)
         cls.base = cls.server.base
 
     @classmethod
@@ -164,6 +166,11 @@ http {{
             self.assertNotEqual(headers.get("X-Cache-Status"), "HIT")
             self.good(body)
         self.assertEqual(served() - posts, 2)
+
+class OcspCachingOnAStatusHost(OcspCaching):
+    """The same over `tugra serve --roles status`: the status role's own lean server."""
+    ROLES = ("--roles", "status")
+
 
 if __name__ == "__main__":
     harness.main()
