@@ -101,20 +101,41 @@ Rates measure(ca::CertificateAuthority& ca, std::unique_ptr<Signer> owned, const
 }
 
 // The same alternation with the issuances made by `threads` threads at once
-// through an IssuanceQueue: their intents share synced commits (group commit).
-Rates measure_concurrent(ca::CertificateAuthority& ca, const std::string& public_key, int count, int threads,
-                         const char* tag) {
+// through an IssuanceQueue: their intents share synced commits (group
+// commit), and each thread signs its own certificate, so signatures use
+// every core. The raw rate is therefore measured twice: on one thread (as
+// above), and on as many threads as there are cores, the key's own limit
+// here (OpenSSL and SoftHSM2 sign in parallel).
+struct ConcurrentRates {
+  double raw_one_thread;
+  double raw_all_cores;
+  double certificates_per_second;
+};
+
+ConcurrentRates measure_concurrent(ca::CertificateAuthority& ca, const std::string& public_key, int count,
+                                   int threads, const char* tag) {
   const Signer& signer = ca.signer_for("nes");
   constexpr int kRounds = 20;
   int block = std::max(count / kRounds / threads, 1) * threads;
+  const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   Bytes digest = ossl::digest(digest_of(signer.scheme()), as_bytes("tugra bench"));
   ca::IssuanceQueue queue(ca);
-  double raw_time = 0, issue_time = 0;
+  double one_time = 0, all_time = 0, issue_time = 0;
   std::atomic<int> issued{0};
   for (int round = 0; round < kRounds; ++round) {
     auto start = Clock::now();
     for (int i = 0; i < block; ++i) signer.sign_digest(digest);
-    raw_time += seconds_since(start);
+    one_time += seconds_since(start);
+    start = Clock::now();
+    {
+      std::vector<std::thread> signers;
+      for (int c = 0; c < cores; ++c)
+        signers.emplace_back([&] {
+          for (int i = 0; i < block / cores; ++i) signer.sign_digest(digest);
+        });
+      for (auto& t : signers) t.join();
+    }
+    all_time += seconds_since(start) * block / (block / cores * cores);
     start = Clock::now();
     std::vector<std::thread> workers;
     for (int t = 0; t < threads; ++t)
@@ -135,7 +156,7 @@ Rates measure_concurrent(ca::CertificateAuthority& ca, const std::string& public
     std::fprintf(stderr, "  %s: %d/%d\r", tag, issued.load(), block * kRounds);
   }
   std::fprintf(stderr, "\n");
-  return {block * kRounds / raw_time, issued / issue_time, 0, 0};
+  return {block * kRounds / one_time, block * kRounds / all_time, issued / issue_time};
 }
 
 }  // namespace
@@ -162,7 +183,7 @@ int main(int argc, char** argv) {
   // A software key again (the measured ones were handed over and are gone), then 8 requests at a
   // time through the group-commit queue.
   ca->replace_signer_for_benchmark("nes", SoftwareSigner::generate(parse_key_algorithm(algorithm)));
-  Rates grouped = measure_concurrent(*ca, pem, count, 8, "grouped");
+  ConcurrentRates grouped = measure_concurrent(*ca, pem, count, 8, "grouped");
 
   std::printf("%-20s %12s %15s %12s %12s %16s\n", "CA key", "raw signs/s", "certificates/s", "ratio (wall)",
               "ratio (CPU)", "time in signer");
@@ -170,9 +191,12 @@ int main(int argc, char** argv) {
     std::printf("%-20s %12.0f %15.0f %11.0f%% %11.0f%% %15.0f%%\n", name, r.raw_signs_per_second,
                 r.certificates_per_second, 100 * r.certificates_per_second / r.raw_signs_per_second,
                 100 * r.cpu_ratio, 100 * r.signing_share);
-  std::printf("%-20s %12.0f %15.0f %11.0f%%   (8 concurrent requests, group commit)\n",
-              "software, 8 at once", grouped.raw_signs_per_second, grouped.certificates_per_second,
-              100 * grouped.certificates_per_second / grouped.raw_signs_per_second);
+  std::printf("%-20s %12.0f %15.0f %11.0f%%   (8 concurrent requests, group commit; raw on one thread)\n",
+              "software, 8 at once", grouped.raw_one_thread, grouped.certificates_per_second,
+              100 * grouped.certificates_per_second / grouped.raw_one_thread);
+  std::printf("%-20s %12.0f %15.0f %11.0f%%   (the same; raw on every core, %u)\n", "", grouped.raw_all_cores,
+              grouped.certificates_per_second, 100 * grouped.certificates_per_second / grouped.raw_all_cores,
+              std::max(1u, std::thread::hardware_concurrency()));
   ca.reset();
   ledger.reset();
   std::filesystem::remove_all(home);

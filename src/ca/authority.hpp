@@ -109,6 +109,23 @@ class CertificateAuthority {
   // request does not hold up the others; an identical request given twice
   // gets the same certificate.
   std::vector<IssueOutcome> issue_batch(const std::vector<IssueRequest>& requests);
+
+  // issue_batch in its three steps, so that IssuanceQueue can sign a batch's
+  // certificates on several threads while the next batch is checked:
+  // begin_batch checks every request and commits the intents (one synced
+  // commit); sign() of each intent may then run on any thread, in
+  // parallel; finish_batch records the certificates (one commit). The first
+  // and last use the database and are called by one thread at a time.
+  struct Batch {
+    std::vector<IssueOutcome> out;                         // by request
+    std::vector<std::size_t> fresh;                        // the request of each intent
+    std::vector<store::CertificateRecord> intents;         // on disk before any signature
+    std::vector<const Signer*> keys;                       // each intent's CA key
+    std::vector<std::pair<std::size_t, std::size_t>> repeats;  // a request twice in one batch: (repeat, first)
+  };
+  Batch begin_batch(const std::vector<IssueRequest>& requests);
+  static Bytes sign(const store::CertificateRecord& intent, const Signer& key);
+  std::vector<IssueOutcome> finish_batch(Batch& batch, std::vector<Bytes>& ders);
   // Completes issuances left 'pending' by a crash, those older than
   // `min_age_seconds` (a live issuer of another process is left alone);
   // returns how many.
@@ -166,7 +183,7 @@ class CertificateAuthority {
     std::optional<IssueResult> earlier;
     store::CertificateRecord intent;
   };
-  Prepared prepare_issuance(const IssueRequest& request);
+  Prepared prepare_issuance(const IssueRequest& request, const std::string& issuer);
   Bytes sign_intent(const store::CertificateRecord& intent);
   // The signed certificates recorded in one relaxed commit (`ders` replaced
   // where another process completed an intent first).

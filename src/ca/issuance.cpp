@@ -53,7 +53,8 @@ ossl::PublicKey request_public_key(const IssueRequest& req) {
 
 }  // namespace
 
-CertificateAuthority::Prepared CertificateAuthority::prepare_issuance(const IssueRequest& req) {
+CertificateAuthority::Prepared CertificateAuthority::prepare_issuance(const IssueRequest& req,
+                                                                     const std::string& issuer) {
   check_holder(req.holder);
   if (!nes_policy::allowed_years(req.years)) throw UserError("ca.bad_years", {{"years", std::to_string(req.years)}});
   std::optional<MonetaryLimit> limit;
@@ -99,7 +100,6 @@ CertificateAuthority::Prepared CertificateAuthority::prepare_issuance(const Issu
     return {std::move(result), {}};
   }
 
-  const std::string issuer = current_issuer();
   const Signer& nes = signer(issuer);
   const X509* issuer_cert = issuing_certificate(issuer);
   Bytes serial = random_serial();
@@ -143,64 +143,77 @@ IssueResult CertificateAuthority::issue(const IssueRequest& req) {
 }
 
 std::vector<IssueOutcome> CertificateAuthority::issue_batch(const std::vector<IssueRequest>& requests) {
-  std::vector<IssueOutcome> out(requests.size());
-  std::vector<std::size_t> fresh;  // the requests that get a new certificate, in order
-  std::vector<store::CertificateRecord> intents;
-  std::map<std::string, std::size_t> first_of;                    // request key -> request index
-  std::vector<std::pair<std::size_t, std::size_t>> repeats;        // a request twice in one batch
+  Batch batch = begin_batch(requests);
+  std::vector<Bytes> ders;
+  for (std::size_t k = 0; k < batch.intents.size(); ++k) ders.push_back(sign(batch.intents[k], *batch.keys[k]));
+  return finish_batch(batch, ders);
+}
+
+CertificateAuthority::Batch CertificateAuthority::begin_batch(const std::vector<IssueRequest>& requests) {
+  Batch b;
+  b.out.resize(requests.size());
+  std::map<std::string, std::size_t> first_of;  // request key -> request index
+  const std::string issuer = current_issuer();  // read once a batch: it changes only at a rollover
   for (std::size_t i = 0; i < requests.size(); ++i) {
     try {
-      auto prepared = prepare_issuance(requests[i]);
+      auto prepared = prepare_issuance(requests[i], issuer);
       if (prepared.earlier) {
-        out[i].result = std::move(prepared.earlier);
+        b.out[i].result = std::move(prepared.earlier);
       } else if (auto it = first_of.find(prepared.intent.request_key); it != first_of.end()) {
-        if (intents[std::find(fresh.begin(), fresh.end(), it->second) - fresh.begin()].request !=
+        if (b.intents[std::find(b.fresh.begin(), b.fresh.end(), it->second) - b.fresh.begin()].request !=
             prepared.intent.request)
           throw UserError("ca.request_id_conflict", {{"id", prepared.intent.request_key}});
-        repeats.emplace_back(i, it->second);
+        b.repeats.emplace_back(i, it->second);
       } else {
         first_of.emplace(prepared.intent.request_key, i);
-        fresh.push_back(i);
-        intents.push_back(std::move(prepared.intent));
+        b.fresh.push_back(i);
+        b.keys.push_back(&signer(prepared.intent.issuer));
+        b.intents.push_back(std::move(prepared.intent));
       }
     } catch (const UserError& e) {
-      out[i].error = e;
+      b.out[i].error = e;
     }
   }
-  if (!intents.empty()) {
-    // Every intent of the batch in one synced commit: the rule (no signature
-    // before its intent is on disk) holds for each, and they share the sync.
-    ledger_.write([&] {
-      store::CertificateRepository certs(ledger_.database());
-      for (const auto& intent : intents) {
-        certs.insert_intent(intent);
-        ledger_.record("certificate.intent", intent.serial,
-                       nlohmann::json{{"tckn", intent.tckn}, {"request_key", intent.request_key}}.dump());
-      }
-    });
-    fault_point("issue.after_intent");
-    std::vector<Bytes> ders;
-    for (const auto& intent : intents) ders.push_back(sign_intent(intent));
+  if (b.intents.empty()) return b;
+  // Every intent of the batch in one synced commit: the rule (no signature
+  // before its intent is on disk) holds for each, and they share the sync.
+  ledger_.write([&] {
+    store::CertificateRepository certs(ledger_.database());
+    for (const auto& intent : b.intents) {
+      certs.insert_intent(intent);
+      ledger_.record("certificate.intent", intent.serial,
+                     nlohmann::json{{"tckn", intent.tckn}, {"request_key", intent.request_key}}.dump());
+    }
+  });
+  fault_point("issue.after_intent");
+  return b;
+}
+
+std::vector<IssueOutcome> CertificateAuthority::finish_batch(Batch& b, std::vector<Bytes>& ders) {
+  if (!b.intents.empty()) {
     fault_point("issue.after_sign");
-    auto done = record_issued(intents, ders, false);
-    for (std::size_t k = 0; k < fresh.size(); ++k) out[fresh[k]].result = IssueResult{done[k], ders[k], false};
+    auto done = record_issued(b.intents, ders, false);
+    for (std::size_t k = 0; k < b.fresh.size(); ++k) b.out[b.fresh[k]].result = IssueResult{done[k], ders[k], false};
   }
-  for (const auto& [repeat, first] : repeats) {
-    out[repeat].result = out[first].result;
-    out[repeat].result->existed = true;
+  for (const auto& [repeat, first] : b.repeats) {
+    b.out[repeat].result = b.out[first].result;
+    b.out[repeat].result->existed = true;
   }
-  return out;
+  return std::move(b.out);
 }
 
 Bytes CertificateAuthority::sign_intent(const store::CertificateRecord& intent) {
-  const Signer& nes = signer(intent.issuer);
-  Bytes der = assemble_certificate(base64_decode(intent.tbs), nes);
+  return sign(intent, signer(intent.issuer));
+}
+
+Bytes CertificateAuthority::sign(const store::CertificateRecord& intent, const Signer& key) {
+  Bytes der = assemble_certificate(base64_decode(intent.tbs), key);
   // An RSA signature computed with a faulty CRT step leaks the key: check
   // every RSA signature before it leaves (ECDSA has no such failure mode).
-  if (nes.scheme() == SignatureScheme::rsa_pss_sha256 || nes.scheme() == SignatureScheme::rsa_pkcs1_sha256) {
+  if (key.scheme() == SignatureScheme::rsa_pss_sha256 || key.scheme() == SignatureScheme::rsa_pkcs1_sha256) {
     auto cert = ossl::cert_from_der(der);
-    ossl::Pkey key = ossl::public_key_from_der(nes.public_key_der());
-    if (X509_verify(cert.get(), key.get()) != 1) throw ossl::Error("issued certificate does not verify");
+    ossl::Pkey pub = ossl::public_key_from_der(key.public_key_der());
+    if (X509_verify(cert.get(), pub.get()) != 1) throw ossl::Error("issued certificate does not verify");
   }
   return der;
 }

@@ -206,6 +206,63 @@ TEST_F(CaTest, ConcurrentRequestsShareBatchesAndEachGetsItsOwnCertificate) {
   EXPECT_TRUE(twice[1].result->existed);
 }
 
+// A CA key that refuses while `failing` is set (a token gone away), else
+// signs with the real one.
+class FlakySigner final : public Signer {
+ public:
+  explicit FlakySigner(std::unique_ptr<Signer> inner) : inner_(std::move(inner)) {}
+  SignatureScheme scheme() const override { return inner_->scheme(); }
+  const Bytes& public_key_der() const override { return inner_->public_key_der(); }
+  Bytes sign_digest(ByteView digest) const override {
+    if (failing) throw std::runtime_error("the token went away");
+    return inner_->sign_digest(digest);
+  }
+  std::atomic<bool> failing{true};
+
+ private:
+  std::unique_ptr<Signer> inner_;
+};
+
+TEST_F(CaTest, ConcurrentRequestsWhoseSignaturesFailLeaveIntentsThatRecoveryCompletes) {
+  auto ca = open_ca();
+  auto& authority = ca->authority();
+  auto flaky = std::make_unique<FlakySigner>(authority.take_signer_for_benchmark("nes"));
+  FlakySigner* key = flaky.get();
+  authority.replace_signer_for_benchmark("nes", std::move(flaky));
+  IssuanceQueue queue(authority);
+  constexpr int kThreads = 6;
+  std::vector<IssueRequest> requests;
+  for (int t = 0; t < kThreads; ++t) {
+    requests.push_back(request("10000000146"));
+    requests.back().request_id = "flaky-" + std::to_string(t);
+  }
+  std::atomic<int> failed{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t)
+    threads.emplace_back([&, t] {
+      try {
+        queue.issue(requests[t]);
+      } catch (const UserError&) {
+      } catch (const std::exception&) {
+        ++failed;
+      }
+    });
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(failed, kThreads);  // no thread got an answer without its signature
+  soci::session& sql = ca->database().sql();
+  int pending = 0;
+  sql << "SELECT COUNT(*) FROM certificates WHERE status = 'pending' AND request_key LIKE 'id:flaky-%'", soci::into(pending);
+  EXPECT_EQ(pending, kThreads);  // every intent on disk before its signature was tried
+  key->failing = false;
+  EXPECT_EQ(authority.recover_pending(), kThreads);
+  // A retry gets the certificate recovery made, signed over the intent's bytes.
+  for (int t = 0; t < kThreads; ++t) {
+    auto again = queue.issue(requests[t]);
+    EXPECT_TRUE(again.existed);
+    EXPECT_EQ(again.record.status, store::CertStatus::valid);
+  }
+}
+
 TEST_F(CaTest, StatusLifecycleAndRevocationIsFinal) {
   auto ca = open_ca();
   auto serial = ca->issue(request("10000008098")).record.serial;
