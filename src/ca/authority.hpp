@@ -9,6 +9,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <utility>
@@ -123,7 +124,30 @@ class CertificateAuthority {
     std::vector<const Signer*> keys;                       // each intent's CA key
     std::vector<std::pair<std::size_t, std::size_t>> repeats;  // a request twice in one batch: (repeat, first)
   };
-  Batch begin_batch(const std::vector<IssueRequest>& requests);
+  // What a request becomes without the database: checked, its key parsed,
+  // its TBSCertificate built and linted for one issuing CA. IssuanceQueue
+  // drafts on each requesting thread, off the batch's database steps.
+  struct IssuerView {  // the issuing CA a draft is made for, taken in a database step
+    std::string id;
+    const X509* certificate = nullptr;
+    const NesProfile* profile = nullptr;
+    SignatureScheme scheme{};
+    bool cap_at_issuer_end = false;  // ca.holder_beyond_issuer = "cap"
+  };
+  struct Draft {
+    std::string issuer;  // the IssuerView's id
+    std::optional<std::string> renews;
+    store::CertificateRecord intent;  // the request and its key; the TBS and its fields unless build_error
+    std::optional<UserError> build_error;  // raised after the database checks, as it always was
+  };
+  // Thread-safe: reads only `issuer` and the profile settings. UserError for
+  // a request refused before any database check (holder, years, limit, key).
+  Draft draft(const IssueRequest& request, const IssuerView& issuer) const;
+  // The issuing CA of the last batch, for drafts; null before the first.
+  std::shared_ptr<const IssuerView> issuer_view() const;
+  // `drafts` (by request, may be shorter or hold nulls): drafts made for the
+  // current issuer are used, the others drafted here.
+  Batch begin_batch(const std::vector<IssueRequest>& requests, const std::vector<const Draft*>& drafts = {});
   static Bytes sign(const store::CertificateRecord& intent, const Signer& key);
   std::vector<IssueOutcome> finish_batch(Batch& batch, std::vector<Bytes>& ders);
   // Completes issuances left 'pending' by a crash, those older than
@@ -183,7 +207,11 @@ class CertificateAuthority {
     std::optional<IssueResult> earlier;
     store::CertificateRecord intent;
   };
-  Prepared prepare_issuance(const IssueRequest& request, const std::string& issuer);
+  // The database's part: the renewed certificate exists and is the holder's,
+  // and a repeated request gets its earlier answer.
+  Prepared check_draft(const Draft& draft, const IssueRequest& request);
+  // The current issuer's view, made again only after a rollover (mutex held by the caller: no).
+  std::shared_ptr<const IssuerView> refresh_issuer_view();
   Bytes sign_intent(const store::CertificateRecord& intent);
   // The signed certificates recorded in one relaxed commit (`ders` replaced
   // where another process completed an intent first).
@@ -200,6 +228,8 @@ class CertificateAuthority {
   std::vector<store::AuthorityRecord> authorities_;
   std::map<std::string, ossl::Cert> issuing_certs_;
   std::map<std::string, std::unique_ptr<NesProfile>> nes_profiles_;
+  mutable std::mutex issuer_view_mutex_;
+  std::shared_ptr<const IssuerView> issuer_view_;
   // Each authority's revoked list as of its last full CRL (crl.cpp): the
   // next one applies only what changed since.
   std::map<std::string, RevokedList> revoked_lists_;

@@ -53,8 +53,7 @@ ossl::PublicKey request_public_key(const IssueRequest& req) {
 
 }  // namespace
 
-CertificateAuthority::Prepared CertificateAuthority::prepare_issuance(const IssueRequest& req,
-                                                                     const std::string& issuer) {
+CertificateAuthority::Draft CertificateAuthority::draft(const IssueRequest& req, const IssuerView& issuer) const {
   check_holder(req.holder);
   if (!nes_policy::allowed_years(req.years)) throw UserError("ca.bad_years", {{"years", std::to_string(req.years)}});
   std::optional<MonetaryLimit> limit;
@@ -63,15 +62,9 @@ CertificateAuthority::Prepared CertificateAuthority::prepare_issuance(const Issu
   check_key_strength(key.pkey());
   Bytes spki = key.der();
 
-  store::CertificateRepository certs(ledger_.database());
-  std::optional<std::string> renews;
-  if (req.renews) {
-    renews = normalize_serial(*req.renews);
-    auto old = certs.find(*renews);
-    if (!old || old->status == store::CertStatus::pending) throw UserError("ca.not_found", {{"serial", *renews}});
-    if (old->tckn != req.holder.tckn) throw UserError("ca.renewal_other_holder", {{"serial", *renews}});
-  }
-
+  Draft d;
+  d.issuer = issuer.id;
+  if (req.renews) d.renews = normalize_serial(*req.renews);
   nlohmann::json request = {{"tckn", req.holder.tckn},
                             {"given_name", req.holder.given_name},
                             {"surname", req.holder.surname},
@@ -80,14 +73,53 @@ CertificateAuthority::Prepared CertificateAuthority::prepare_issuance(const Issu
                             {"years", req.years},
                             {"limit", limit ? nlohmann::json(format_limit(*limit)) : nlohmann::json()},
                             {"suspended", req.suspended},
-                            {"renews", renews ? nlohmann::json(*renews) : nlohmann::json()}};
-  std::string request_text = request.dump();
-  std::string request_key = req.request_id ? "id:" + *req.request_id
-                                           : "sha256:" + ossl::sha256_hex(as_bytes(request_text));
+                            {"renews", d.renews ? nlohmann::json(*d.renews) : nlohmann::json()}};
+  store::CertificateRecord& intent = d.intent;
+  intent.request = request.dump();
+  intent.request_key = req.request_id ? "id:" + *req.request_id : "sha256:" + ossl::sha256_hex(as_bytes(intent.request));
+  intent.renews = d.renews;
+  try {
+    Bytes serial = random_serial();
+    Validity validity = Validity::years_from(now_seconds(), req.years);
+    // A holder certificate never outlives the issuing CA: refused, or cut at
+    // the CA's end when ca.holder_beyond_issuer = "cap".
+    std::int64_t issuer_end = ossl::unix_seconds(X509_get0_notAfter(issuer.certificate));
+    if (validity.not_after > issuer_end) {
+      if (!issuer.cap_at_issuer_end)
+        throw UserError("ca.outlives_issuer", {{"years", std::to_string(req.years)}, {"until", format_utc(issuer_end)}});
+      validity.not_after = issuer_end;
+    }
+    auto builder = issuer.profile->build(req.holder, key, serial, validity, limit);
+    auto problems = lint_nes_certificate(builder.cert(), settings_, key.pkey(), issuer.certificate);
+    if (!problems.empty()) {
+      std::string list;
+      for (const auto& p : problems) list += (list.empty() ? "" : "; ") + message(p);
+      throw UserError("ca.lint_failed", {{"problems", list}});
+    }
+    intent.serial = hex_encode(serial, true);
+    intent.issuer = issuer.id;
+    intent.tckn = req.holder.tckn;
+    intent.subject = name_to_string(X509_get_subject_name(builder.cert()));
+    intent.not_before = validity.not_before;
+    intent.not_after = validity.not_after;
+    intent.status = store::CertStatus::pending;
+    intent.tbs = base64_encode(builder.tbs(issuer.scheme));
+  } catch (const UserError& e) {
+    d.build_error = e;
+  }
+  return d;
+}
 
+CertificateAuthority::Prepared CertificateAuthority::check_draft(const Draft& d, const IssueRequest& req) {
+  store::CertificateRepository certs(ledger_.database());
+  if (d.renews) {
+    auto old = certs.find(*d.renews);
+    if (!old || old->status == store::CertStatus::pending) throw UserError("ca.not_found", {{"serial", *d.renews}});
+    if (old->tckn != req.holder.tckn) throw UserError("ca.renewal_other_holder", {{"serial", *d.renews}});
+  }
   // A retry of an earlier request gets the same certificate, not a second one.
-  if (auto existing = certs.find_by_request_key(request_key)) {
-    if (existing->request != request_text) throw UserError("ca.request_id_conflict", {{"id", request_key}});
+  if (auto existing = certs.find_by_request_key(d.intent.request_key)) {
+    if (existing->request != d.intent.request) throw UserError("ca.request_id_conflict", {{"id", d.intent.request_key}});
     // Handing back a revoked certificate as if it were the answer would be a
     // trap: say so; a new request id makes a new certificate.
     if (existing->status == store::CertStatus::revoked)
@@ -99,41 +131,28 @@ CertificateAuthority::Prepared CertificateAuthority::prepare_issuance(const Issu
     if (result.der.empty()) result.der = base64_decode(result.record.certificate.value_or(""));
     return {std::move(result), {}};
   }
+  if (d.build_error) throw *d.build_error;
+  return {std::nullopt, d.intent};
+}
 
-  const Signer& nes = signer(issuer);
-  const X509* issuer_cert = issuing_certificate(issuer);
-  Bytes serial = random_serial();
-  Validity validity = Validity::years_from(now_seconds(), req.years);
-  // A holder certificate never outlives the issuing CA: refused, or cut at
-  // the CA's end when ca.holder_beyond_issuer = "cap".
-  std::int64_t issuer_end = ossl::unix_seconds(X509_get0_notAfter(issuer_cert));
-  if (validity.not_after > issuer_end) {
-    if (config_.str("ca.holder_beyond_issuer") != "cap")
-      throw UserError("ca.outlives_issuer", {{"years", std::to_string(req.years)}, {"until", format_utc(issuer_end)}});
-    validity.not_after = issuer_end;
-  }
-  auto builder = nes_profile(issuer).build(req.holder, key, serial, validity, limit);
-  auto problems = lint_nes_certificate(builder.cert(), settings_, key.pkey(), issuer_cert);
-  if (!problems.empty()) {
-    std::string list;
-    for (const auto& p : problems) list += (list.empty() ? "" : "; ") + message(p);
-    throw UserError("ca.lint_failed", {{"problems", list}});
-  }
+std::shared_ptr<const CertificateAuthority::IssuerView> CertificateAuthority::issuer_view() const {
+  std::lock_guard lock(issuer_view_mutex_);
+  return issuer_view_;
+}
 
-  store::CertificateRecord intent;
-  intent.serial = hex_encode(serial, true);
-  intent.issuer = issuer;
-  intent.tckn = req.holder.tckn;
-  intent.subject = name_to_string(X509_get_subject_name(builder.cert()));
-  intent.not_before = validity.not_before;
-  intent.not_after = validity.not_after;
-  intent.status = store::CertStatus::pending;
-  intent.renews = renews;
-  intent.request_key = request_key;
-  intent.request = request_text;
-  intent.tbs = base64_encode(builder.tbs(nes.scheme()));
-
-  return {std::nullopt, std::move(intent)};
+std::shared_ptr<const CertificateAuthority::IssuerView> CertificateAuthority::refresh_issuer_view() {
+  // Read once a batch: the current issuer changes only at a rollover.
+  std::string id = current_issuer();
+  if (auto view = issuer_view(); view && view->id == id) return view;
+  auto view = std::make_shared<IssuerView>();
+  view->id = id;
+  view->certificate = issuing_certificate(id);
+  view->profile = &nes_profile(id);
+  view->scheme = signer(id).scheme();
+  view->cap_at_issuer_end = config_.str("ca.holder_beyond_issuer") == "cap";
+  std::lock_guard lock(issuer_view_mutex_);
+  issuer_view_ = view;
+  return view;
 }
 
 IssueResult CertificateAuthority::issue(const IssueRequest& req) {
@@ -149,14 +168,18 @@ std::vector<IssueOutcome> CertificateAuthority::issue_batch(const std::vector<Is
   return finish_batch(batch, ders);
 }
 
-CertificateAuthority::Batch CertificateAuthority::begin_batch(const std::vector<IssueRequest>& requests) {
+CertificateAuthority::Batch CertificateAuthority::begin_batch(const std::vector<IssueRequest>& requests,
+                                                             const std::vector<const Draft*>& drafts) {
   Batch b;
   b.out.resize(requests.size());
   std::map<std::string, std::size_t> first_of;  // request key -> request index
-  const std::string issuer = current_issuer();  // read once a batch: it changes only at a rollover
+  auto issuer = refresh_issuer_view();
   for (std::size_t i = 0; i < requests.size(); ++i) {
     try {
-      auto prepared = prepare_issuance(requests[i], issuer);
+      // A draft made before a rollover is made again for the new issuer.
+      const Draft* given = i < drafts.size() ? drafts[i] : nullptr;
+      auto prepared = given && given->issuer == issuer->id ? check_draft(*given, requests[i])
+                                                           : check_draft(draft(requests[i], *issuer), requests[i]);
       if (prepared.earlier) {
         b.out[i].result = std::move(prepared.earlier);
       } else if (auto it = first_of.find(prepared.intent.request_key); it != first_of.end()) {

@@ -1,16 +1,24 @@
 #include "ca/issuance_queue.hpp"
 
+#include <algorithm>
+#include <optional>
 #include <vector>
 
 namespace tugra::ca {
 
 IssueResult IssuanceQueue::issue(const IssueRequest& request) {
+  // The request is drafted here, on its own thread and off the queue: the
+  // leader's time holds the database, and is better spent on checks that
+  // need it. (A draft for an issuer that is no longer current is redone.)
+  std::optional<CertificateAuthority::Draft> draft;
+  if (auto issuer = ca_.issuer_view()) draft = ca_.draft(request, *issuer);  // UserError: refused at once
   Waiting mine;
   mine.request = &request;
+  mine.draft = draft ? &*draft : nullptr;
   std::unique_lock lock(mutex_);
   queue_.push_back(&mine);
   for (;;) {
-    changed_.wait(lock, [&] { return mine.done || mine.signing || (mine.queued && may_lead()); });
+    mine.wake.wait(lock, [&] { return mine.done || mine.signing || (mine.queued && may_lead()); });
     if (mine.signing) sign(mine, lock);
     else if (mine.done) break;
     else lead(mine, lock);  // still queued and the database free: this thread takes the queue
@@ -35,7 +43,15 @@ void IssuanceQueue::sign(Waiting& w, std::unique_lock<std::mutex>& lock) {
   lock.lock();
   signing->ders[w.slot] = std::move(der);
   if (failure && !signing->failure) signing->failure = failure;
-  if (--signing->left == 0) changed_.notify_all();
+  if (--signing->left == 0) signing->leader->wake.notify_one();
+}
+
+// After the database is freed or a batch is done: the threads that may now
+// go on (a leader waiting to record, the first queued thread) are woken,
+// not every thread (on 2 cores, waking 8 to let one run cost more than the batch's bookkeeping).
+void IssuanceQueue::wake_next() {
+  for (auto* leader : leaders_) leader->wake.notify_one();
+  if (!queue_.empty()) queue_.front()->wake.notify_one();
 }
 
 // With nothing in flight, anyone queued leads at once. While a batch is
@@ -52,6 +68,7 @@ bool IssuanceQueue::may_lead() const {
 void IssuanceQueue::lead(Waiting& self, std::unique_lock<std::mutex>& lock) {
   database_busy_ = true;
   ++in_flight_;
+  leaders_.push_back(&self);
   std::vector<Waiting*> batch;
   while (!queue_.empty() && batch.size() < max_batch_) {
     batch.push_back(queue_.front());
@@ -59,12 +76,16 @@ void IssuanceQueue::lead(Waiting& self, std::unique_lock<std::mutex>& lock) {
     queue_.pop_front();
   }
   std::vector<IssueRequest> requests;
-  for (auto* w : batch) requests.push_back(*w->request);
+  std::vector<const CertificateAuthority::Draft*> drafts;
+  for (auto* w : batch) {
+    requests.push_back(*w->request);
+    drafts.push_back(w->draft);
+  }
   lock.unlock();
   std::exception_ptr failure;
   CertificateAuthority::Batch prepared;
   try {
-    prepared = ca_.begin_batch(requests);
+    prepared = ca_.begin_batch(requests, drafts);
   } catch (...) {
     failure = std::current_exception();
   }
@@ -76,6 +97,7 @@ void IssuanceQueue::lead(Waiting& self, std::unique_lock<std::mutex>& lock) {
   std::vector<IssueOutcome> outcomes;
   if (!failure) {
     Signing signing;
+    signing.leader = &self;
     signing.ders.resize(prepared.intents.size());
     signing.left = prepared.intents.size();
     for (std::size_t k = 0; k < prepared.intents.size(); ++k) {
@@ -84,10 +106,11 @@ void IssuanceQueue::lead(Waiting& self, std::unique_lock<std::mutex>& lock) {
       owner->key = prepared.keys[k];
       owner->slot = k;
       owner->signing = &signing;
+      owner->wake.notify_one();
     }
-    changed_.notify_all();
+    wake_next();
     if (self.signing) sign(self, lock);  // the leader's own certificate, like the others'
-    changed_.wait(lock, [&] { return signing.left == 0 && !database_busy_; });
+    self.wake.wait(lock, [&] { return signing.left == 0 && !database_busy_; });
     database_busy_ = true;
     lock.unlock();
     failure = signing.failure;
@@ -102,12 +125,14 @@ void IssuanceQueue::lead(Waiting& self, std::unique_lock<std::mutex>& lock) {
     database_busy_ = false;
   }
   --in_flight_;
+  leaders_.erase(std::find(leaders_.begin(), leaders_.end(), &self));
   for (std::size_t i = 0; i < batch.size(); ++i) {
     if (failure) batch[i]->failure = failure;
     else batch[i]->outcome = std::move(outcomes[i]);
     batch[i]->done = true;
+    if (batch[i] != &self) batch[i]->wake.notify_one();
   }
-  changed_.notify_all();
+  wake_next();
 }
 
 }  // namespace tugra::ca

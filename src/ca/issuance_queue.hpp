@@ -1,5 +1,6 @@
 // Group commit for concurrent issuance: threads that issue at the same time
-// through one CertificateAuthority hand their requests to whichever of them
+// through one CertificateAuthority draft their requests themselves (checks,
+// TBSCertificate, lint: no database) and hand them to whichever of them
 // leads; it takes everything queued (up to `max_batch`) and commits all the
 // intents in one synced commit (CertificateAuthority::begin_batch). Each
 // requesting thread then signs its own certificate, so a batch's signatures
@@ -32,13 +33,16 @@ class IssuanceQueue {
 
  private:
   // A batch's signatures, counted down as the threads that asked sign them.
+  struct Waiting;
   struct Signing {
+    Waiting* leader = nullptr;  // woken when the last signature is in
     std::vector<Bytes> ders;
     std::exception_ptr failure;  // the first signature that failed (the token went away)
     std::size_t left = 0;
   };
   struct Waiting {
     const IssueRequest* request = nullptr;
+    const CertificateAuthority::Draft* draft = nullptr;  // made on the requesting thread, or none yet
     bool queued = true;  // not yet taken into a batch: may lead one
     IssueOutcome outcome;
     std::exception_ptr failure;  // the batch failed as a whole (the database went away)
@@ -48,6 +52,7 @@ class IssuanceQueue {
     const Signer* key = nullptr;
     std::size_t slot = 0;
     Signing* signing = nullptr;
+    std::condition_variable wake;  // this thread's own: woken only when it may go on
   };
   // `self` (queued, the database free) takes the queue as one batch.
   void lead(Waiting& self, std::unique_lock<std::mutex>& lock);
@@ -56,9 +61,10 @@ class IssuanceQueue {
   CertificateAuthority& ca_;
   std::size_t max_batch_;
   std::mutex mutex_;
-  std::condition_variable changed_;
+  std::vector<Waiting*> leaders_;  // threads leading a batch now (two at most)
   std::deque<Waiting*> queue_;
   bool may_lead() const;  // mutex_ held
+  void wake_next();       // mutex_ held
   bool database_busy_ = false;  // a leader is checking or recording its batch
   std::size_t in_flight_ = 0;   // batches between their first step and their answers
   std::size_t signing_size_ = 0;  // requests in the batch whose intents were committed last
