@@ -32,6 +32,7 @@ int RequestReader::refuse(int status) {
 
 int RequestReader::on_message_begin(http_parser* p) {
   RequestReader& r = self(p);
+  r.in_request_ = true;
   r.target_.clear();
   r.body_.clear();
   r.name_.clear();
@@ -104,6 +105,7 @@ int RequestReader::on_body(http_parser* p, const char* at, std::size_t n) {
 int RequestReader::on_message_complete(http_parser* p) {
   RequestReader& r = self(p);
   r.keep_alive_ = http_should_keep_alive(p) != 0;
+  r.in_request_ = false;
   r.continue_due_ = false;  // the body came without waiting
   r.paused_ = true;
   http_parser_pause(p, 1);  // one request at a time: the caller answers it before the next is read

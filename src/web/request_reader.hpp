@@ -44,6 +44,8 @@ class RequestReader {
   std::string_view body() const { return body_; }
   std::string_view field(Field f) const { return fields_[static_cast<std::size_t>(f)]; }
   bool keep_alive() const { return keep_alive_; }
+  // Some bytes of a request that is not complete yet have been read.
+  bool in_request() const { return in_request_; }
   // With Result::refused: 400, 413, 414 or 431.
   int refusal() const { return refusal_; }
   // True once after need_more when the headers said `Expect: 100-continue`
@@ -79,6 +81,7 @@ class RequestReader {
   bool keep_alive_ = false;
   int refusal_ = 0;
   bool paused_ = false;
+  bool in_request_ = false;
 };
 
 }  // namespace tugra::web

@@ -185,8 +185,6 @@ std::string tsa_gauges(status::TimestampService& tsa) {
 
 // /metrics, for the addresses in service.metrics_from (by the peer itself,
 // never a forwarded address): the request counters and every role's gauges.
-// With the portal role it is answered from a portal thread, as its gauges
-// query the database.
 StatusAnswer metrics_answer(Context& ctx, std::string_view peer) {
   StatusAnswer a{Route::metrics, Response{}};
   a.response.with("Cache-Control", "no-store");
@@ -211,6 +209,8 @@ StatusAnswer metrics_answer(Context& ctx, std::string_view peer) {
   return a;
 }
 
+// With the portal role it is answered from a portal thread, as its gauges
+// query the database.
 restinio::request_handling_status_t handle_metrics(Context& ctx, const restinio::request_handle_t& req,
                                                    Clock::time_point start) {
   std::string peer = req->remote_endpoint().address().to_string();

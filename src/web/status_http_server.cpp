@@ -30,7 +30,7 @@ using Clock = std::chrono::steady_clock;
 
 constexpr std::size_t kReadBuffer = 16384;
 constexpr std::size_t kMaxUnsent = 256 * 1024;  // answers waiting for a slow reader: read no more requests
-constexpr int kIdleSeconds = 30;                // a connection with nothing under way, or a request not finished
+constexpr int kIdleSeconds = 30;                // a connection with nothing under way, or a request arriving
 constexpr int kLingerSeconds = 2;               // after the last answer of a closing connection
 
 std::int64_t seconds_of(Clock::time_point t) {
@@ -107,6 +107,7 @@ struct Connection {
   bool no_delay = false;  // TCP_NODELAY set
   std::uint32_t events = 0;  // the epoll interest set now
   std::int64_t last_active = 0;
+  std::int64_t request_since = 0;  // when the request being read began to arrive
 };
 
 // A signed answer coming back to its connection's loop.
@@ -249,6 +250,7 @@ class StatusHttpServer::Loop {
       }
       c.in_end += static_cast<std::size_t>(n);
       c.last_active = round_second_;
+      if (!c.reader.in_request()) c.request_since = round_second_;  // these bytes begin a request
       answer_requests(c);
       if (!flush(c)) return false;
       // A short read emptied the socket: no second recv() just to see EAGAIN.
@@ -442,7 +444,9 @@ class StatusHttpServer::Loop {
     for (auto& [id, c] : connections_) {
       if (c->deferred) continue;
       int limit = c->draining ? kLingerSeconds : kIdleSeconds;
-      if (now - c->last_active > limit) expired.push_back(c.get());
+      // A request trickling in a byte at a time gets as long in all as an idle connection.
+      bool slow = c->reader.in_request() && !c->draining && now - c->request_since > kIdleSeconds;
+      if (slow || now - c->last_active > limit) expired.push_back(c.get());
     }
     for (auto* c : expired) close(*c);
     closed_.clear();

@@ -36,6 +36,23 @@ std::string http_date(std::int64_t unix_seconds) { return format_time(unix_secon
 
 namespace {
 
+// Pre-signed answers share a few thisUpdate/nextUpdate times: their header
+// texts are kept per thread (a small direct-mapped table) instead of being
+// formatted for every answer of the general server.
+const std::string& cached_http_date(std::int64_t unix_seconds) {
+  struct Entry {
+    std::int64_t at = -1;
+    std::string text;
+  };
+  thread_local std::array<Entry, 16> table;
+  Entry& e = table[static_cast<std::size_t>(unix_seconds) % table.size()];
+  if (e.at != unix_seconds) {
+    e.at = unix_seconds;
+    e.text = http_date(unix_seconds);
+  }
+  return e.text;
+}
+
 // If-None-Match names `etag` (alone or in a list): the client's copy is current (RFC 9110 §13.1.2).
 bool not_modified(std::string_view if_none_match, const std::string& etag) {
   return !etag.empty() && if_none_match.find(etag) != std::string_view::npos;
@@ -62,8 +79,8 @@ Response ocsp_response(status::StatusService::OcspReply reply, std::string_view 
   std::int64_t max_age = std::max<std::int64_t>(0, reply.next_update - now_seconds());
   r.with("Cache-Control", "public, max-age=" + std::to_string(max_age) + ", no-transform")
       .with("ETag", reply.etag)
-      .with("Last-Modified", http_date(reply.this_update))
-      .with("Expires", http_date(reply.next_update));
+      .with("Last-Modified", cached_http_date(reply.this_update))
+      .with("Expires", cached_http_date(reply.next_update));
   if (get && not_modified(if_none_match, reply.etag)) {
     r.status = 304;
     r.content_type.clear();

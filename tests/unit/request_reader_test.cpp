@@ -127,3 +127,14 @@ TEST(RequestReader, WhatIsNotHttpIsRefusedAndStaysRefused) {
     EXPECT_EQ(reader.feed(more), Result::refused);
   }
 }
+
+TEST(RequestReader, KnowsWhenARequestIsHalfRead) {
+  RequestReader reader({});
+  EXPECT_FALSE(reader.in_request());
+  std::string_view part = "GET /healthz HT";
+  EXPECT_EQ(reader.feed(part), Result::need_more);
+  EXPECT_TRUE(reader.in_request());  // the server's idle limit then counts from its first byte
+  std::string_view rest = "TP/1.1\r\n\r\n";
+  EXPECT_EQ(reader.feed(rest), Result::request);
+  EXPECT_FALSE(reader.in_request());
+}
