@@ -1,8 +1,10 @@
 // libFuzzer target: the status host's request reader (web/request_reader.hpp)
 // on any bytes. The first byte chooses where the rest is cut into pieces.
-// Checks: the same requests (or the same refusal) whether the bytes come at
-// once or in pieces, as a connection's reads cut them anywhere; nothing kept
-// beyond the limits; a refusal is one of the four statuses and is final.
+// Checks: the same requests, and a refusal or none, whether the bytes come
+// at once or in pieces, as a connection's reads cut them anywhere; nothing
+// kept beyond the limits; a refusal is one of the four statuses and is
+// final. (Its status may differ: with bytes that break two rules, pieces can
+// let a limit be seen before the byte that is not HTTP, 431 before 400.)
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -20,7 +22,7 @@ constexpr RequestReader::Limits kLimits{256, 8, 512, 128};
 struct Outcome {
   std::vector<std::string> requests;  // method, target, body, fields, keep-alive joined
   int refusal = 0;
-  bool operator==(const Outcome&) const = default;
+  bool same_as(const Outcome& o) const { return requests == o.requests && (refusal != 0) == (o.refusal != 0); }
 };
 
 void check(bool ok) {
@@ -67,6 +69,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (size == 0) return 0;
   std::size_t step = data[0] % 16 + 1;
   std::string_view bytes(reinterpret_cast<const char*>(data) + 1, size - 1);
-  check(read(bytes, 0) == read(bytes, step));
+  check(read(bytes, 0).same_as(read(bytes, step)));
   return 0;
 }
