@@ -113,10 +113,16 @@ void CrlPublisher::poll() {
   if (!lead()) return;
   auto& db = ledger_->database();
   std::int64_t now = now_seconds();
-  for (const auto& row : store::CertificateRepository(db).changed_since(seen_change_seq_, 100000)) {
-    seen_change_seq_ = std::max(seen_change_seq_, row.change_seq);
-    if (!dirty_since_.count(row.issuer)) dirty_since_[row.issuer] = now;
-    dirty_upto_[row.issuer] = std::max(dirty_upto_[row.issuer], row.change_seq);
+  // Small reads, as most rounds find nothing (CertificateRepository::changed_since).
+  constexpr std::size_t kRows = 512;
+  for (std::size_t got = kRows; got == kRows;) {
+    auto rows = store::CertificateRepository(db).changed_since(seen_change_seq_, static_cast<std::int64_t>(kRows));
+    got = rows.size();
+    for (const auto& row : rows) {
+      seen_change_seq_ = std::max(seen_change_seq_, row.change_seq);
+      if (!dirty_since_.count(row.issuer)) dirty_since_[row.issuer] = now;
+      dirty_upto_[row.issuer] = std::max(dirty_upto_[row.issuer], row.change_seq);
+    }
   }
 
   // Every issuing CA generation that has live certificates, and the root.

@@ -2,6 +2,7 @@
 
 #include <soci/soci.h>
 
+#include <algorithm>
 #include <stdexcept>
 
 #include "common/clock.hpp"
@@ -282,13 +283,16 @@ namespace {
 // Reads status rows in batches through vector binds: a CRL of a million
 // entries should not cost a million round trips through SOCI.
 template <typename Param>
-std::vector<CertificateRepository::StatusRow> status_rows(Database& db, const std::string& query, Param param) {
+// `batch` rows a fetch: SOCI's SQLite backend sets up every row of a batch
+// before it knows how many come (and cannot grow the vectors while fetching),
+// so a poll that mostly finds nothing asks for a small one.
+std::vector<CertificateRepository::StatusRow> status_rows(Database& db, const std::string& query, Param param,
+                                                          std::size_t batch = 10000) {
   std::vector<CertificateRepository::StatusRow> out;
-  constexpr std::size_t kBatch = 10000;
-  std::vector<std::string> serial(kBatch), issuer(kBatch), status(kBatch);
-  std::vector<long long> revoked_at(kBatch), not_after(kBatch), change_seq(kBatch);
-  std::vector<int> reason(kBatch);
-  std::vector<soci::indicator> i_rev(kBatch), i_reason(kBatch);
+  std::vector<std::string> serial(batch), issuer(batch), status(batch);
+  std::vector<long long> revoked_at(batch), not_after(batch), change_seq(batch);
+  std::vector<int> reason(batch);
+  std::vector<soci::indicator> i_rev(batch), i_reason(batch);
   soci::statement st = (db.sql().prepare << query, soci::use(param), soci::into(serial), soci::into(issuer),
                         soci::into(status), soci::into(revoked_at, i_rev), soci::into(reason, i_reason),
                         soci::into(not_after), soci::into(change_seq));
@@ -298,11 +302,11 @@ std::vector<CertificateRepository::StatusRow> status_rows(Database& db, const st
       out.push_back({serial[i], issuer[i], parse_cert_status(status[i]),
                      i_rev[i] == soci::i_ok ? static_cast<std::int64_t>(revoked_at[i]) : 0,
                      i_reason[i] == soci::i_ok ? reason[i] : -1, not_after[i], change_seq[i]});
-    for (auto* v : {&serial, &issuer, &status}) v->resize(kBatch);
-    for (auto* v : {&revoked_at, &not_after, &change_seq}) v->resize(kBatch);
-    reason.resize(kBatch);
-    i_rev.resize(kBatch);
-    i_reason.resize(kBatch);
+    for (auto* v : {&serial, &issuer, &status}) v->resize(batch);
+    for (auto* v : {&revoked_at, &not_after, &change_seq}) v->resize(batch);
+    reason.resize(batch);
+    i_rev.resize(batch);
+    i_reason.resize(batch);
   }
   return out;
 }
@@ -317,7 +321,7 @@ std::vector<CertificateRepository::StatusRow> CertificateRepository::changed_sin
   return status_rows(db_,
                      std::string(kStatusColumns) + "WHERE change_seq > :n AND status <> 'pending' ORDER BY change_seq LIMIT " +
                          std::to_string(limit),
-                     static_cast<long long>(after_seq));
+                     static_cast<long long>(after_seq), static_cast<std::size_t>(std::clamp<std::int64_t>(limit, 1, 10000)));
 }
 
 void CertificateRepository::for_each_revoked(const std::string& issuer, const std::function<void(const RevokedRow&)>& visit) {

@@ -142,7 +142,9 @@ class CertificateRepository {
     std::int64_t change_seq;
   };
   // Rows of issued (not pending) certificates changed after `after_seq`, in
-  // change order; `limit` bounds one call.
+  // change order; `limit` bounds one call. An empty answer costs about as
+  // much as `limit` rows (up to 10,000: SOCI sets up the whole batch), so a
+  // poll asks for few and asks again while they come full.
   std::vector<StatusRow> changed_since(std::int64_t after_seq, std::int64_t limit);
   // Revoked and suspended certificates of `issuer`, for a CRL, one row at a
   // time (a million rows are never held at once; `visit` must copy what it keeps).

@@ -10,6 +10,7 @@ the client a trusted proxy forwards."""
 import base64
 import concurrent.futures
 import http.client
+import json
 import os
 import re
 import socket
@@ -240,6 +241,25 @@ class StatusHost(unittest.TestCase, harness.Waiting):
             out = r.stdout.decode() + r.stderr.decode()
             self.assertIn("Response verify OK", out)
             self.assertIn(": good", out)
+
+    def test_more_changes_than_one_poll_reads_are_all_served(self):
+        # The background poll reads changes 512 rows at a time: 600 new
+        # certificates at once, none of them lost between two reads.
+        _, pub = harness.ec_public_key(self.home, "many")
+        with open(pub) as f:
+            key = f.read()
+        lines = [json.dumps({"tckn": "12345678950", "given_name": "Çağla", "surname": "Işık", "public_key": key,
+                             "request_id": f"many-{i}"}) for i in range(600)]
+        batch = self.home.write("many.jsonl", "\n".join(lines) + "\n")
+        out = self.home.tugra("ca", "issue-batch", batch).stdout.decode().split()
+        serials = [word for word in out if re.fullmatch(r"[0-9A-F]{16,}", word)]
+        self.assertEqual(len(serials), 600)
+        for serial in (serials[0], serials[300], serials[-1]):
+            def known():
+                r = run(["openssl", "ocsp", "-issuer", self.home.path("nes.pem"), "-serial", "0x" + serial,
+                         "-url", self.base + "/ocsp", "-CAfile", self.home.path("chain.pem")])
+                return ": good" in r.stdout.decode()
+            self.wait_for(f"{serial} known to the status host", known)
 
     def test_the_access_log_names_the_forwarded_client_and_metrics_count(self):
         sock = self.connect()
