@@ -210,7 +210,7 @@ class CertificateAuthority {
   // The database's part: the renewed certificate exists and is the holder's,
   // and a repeated request gets its earlier answer.
   Prepared check_draft(const Draft& draft, const IssueRequest& request);
-  // The current issuer's view, made again only after a rollover (mutex held by the caller: no).
+  // The current issuer's view (read in a database step), made again only after a rollover.
   std::shared_ptr<const IssuerView> refresh_issuer_view();
   Bytes sign_intent(const store::CertificateRecord& intent);
   // The signed certificates recorded in one relaxed commit (`ders` replaced
