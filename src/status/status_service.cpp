@@ -95,8 +95,6 @@ namespace {
 // once when the response is signed, never per request.
 std::string etag_of(const std::string& der) { return "\"" + ossl::sha256_hex(as_bytes(der)).substr(0, 32) + "\""; }
 
-std::string http_date(std::int64_t unix_seconds) { return format_time(unix_seconds, "%a, %d %b %Y %H:%M:%S GMT"); }
-
 std::shared_ptr<const PresignedAnswer> presigned_answer(const Bytes& der, std::int64_t this_update,
                                                          std::int64_t next_update) {
   auto a = std::make_shared<PresignedAnswer>();
@@ -104,8 +102,8 @@ std::shared_ptr<const PresignedAnswer> presigned_answer(const Bytes& der, std::i
   a->etag = etag_of(a->der);
   a->this_update = this_update;
   a->next_update = next_update;
-  a->header_lines = "ETag: " + a->etag + "\r\nLast-Modified: " + http_date(this_update) +
-                    "\r\nExpires: " + http_date(next_update) + "\r\n";
+  a->header_lines = "ETag: " + a->etag + "\r\nLast-Modified: " + format_http_date(this_update) +
+                    "\r\nExpires: " + format_http_date(next_update) + "\r\n";
   return a;
 }
 }  // namespace

@@ -32,8 +32,6 @@ const char* reason_phrase(int status) {
   }
 }
 
-std::string http_date(std::int64_t unix_seconds) { return format_time(unix_seconds, "%a, %d %b %Y %H:%M:%S GMT"); }
-
 namespace {
 
 // Pre-signed answers share a few thisUpdate/nextUpdate times: their header
@@ -48,7 +46,7 @@ const std::string& cached_http_date(std::int64_t unix_seconds) {
   Entry& e = table[static_cast<std::size_t>(unix_seconds) % table.size()];
   if (e.at != unix_seconds) {
     e.at = unix_seconds;
-    e.text = http_date(unix_seconds);
+    e.text = format_http_date(unix_seconds);
   }
   return e.text;
 }
@@ -170,8 +168,8 @@ StatusRoutes::Routed StatusRoutes::route(const StatusRequest& r, StatusAnswer& n
     std::string etag = "\"" + std::to_string(crl->number) + "\"";
     std::int64_t max_age = std::max<std::int64_t>(0, crl->next_update - now_seconds());
     out.with("ETag", etag)
-        .with("Last-Modified", http_date(crl->this_update))
-        .with("Expires", http_date(crl->next_update))
+        .with("Last-Modified", format_http_date(crl->this_update))
+        .with("Expires", format_http_date(crl->next_update))
         // Never cached past nextUpdate; a new CRL follows a status change within seconds.
         .with("Cache-Control", "public, max-age=" + std::to_string(std::min<std::int64_t>(max_age, 60)));
     if (not_modified(r.if_none_match, etag)) {

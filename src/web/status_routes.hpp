@@ -39,8 +39,6 @@ struct StatusAnswer {
 };
 
 const char* reason_phrase(int status);
-// "Sun, 06 Nov 1994 08:49:37 GMT" (RFC 9110 §5.6.7).
-std::string http_date(std::int64_t unix_seconds);
 
 class StatusRoutes {
  public:
