@@ -74,9 +74,9 @@ store::AuthorityRecord CertificateAuthority::authority(const std::string& id) {
 }
 
 std::string CertificateAuthority::current_issuer() {
-  auto current = store::AuthorityRepository(ledger_.database()).current_issuing();
+  auto current = store::AuthorityRepository(ledger_.database()).current_issuing_id();
   if (!current) throw UserError("ca.issuing_pending", {{"home", config_.home().string()}});
-  return current->id;
+  return *current;
 }
 
 bool CertificateAuthority::retired(const std::string& issuing_id) {

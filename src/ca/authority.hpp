@@ -111,16 +111,19 @@ class CertificateAuthority {
   // gets the same certificate.
   std::vector<IssueOutcome> issue_batch(const std::vector<IssueRequest>& requests);
 
-  // issue_batch in its three steps, so that IssuanceQueue can sign a batch's
-  // certificates on several threads while the next batch is checked:
-  // begin_batch checks every request and commits the intents (one synced
-  // commit); sign() of each intent may then run on any thread, in
-  // parallel; finish_batch records the certificates (one commit). The first
-  // and last use the database and are called by one thread at a time.
+  // issue_batch in steps, so that IssuanceQueue can sign on several
+  // threads while its database thread goes on: check_batch checks every
+  // request (the database's reads); write_step, in one transaction, records
+  // the certificates signed since the last step and commits the intents of
+  // a checked batch (synced when it holds intents: no signature before its
+  // intent is on disk; relaxed with certificates alone, which their durable
+  // intents make recoverable); sign() of each intent may then run on any
+  // thread, in parallel. check_batch and write_step use the database and are
+  // called by one thread at a time; sync_intents does not use the connection.
   struct Batch {
-    std::vector<IssueOutcome> out;                         // by request
+    std::vector<IssueOutcome> out;                         // by request: refused, or an earlier answer
     std::vector<std::size_t> fresh;                        // the request of each intent
-    std::vector<store::CertificateRecord> intents;         // on disk before any signature
+    std::vector<store::CertificateRecord> intents;         // to be committed before any signature
     std::vector<const Signer*> keys;                       // each intent's CA key
     std::vector<std::pair<std::size_t, std::size_t>> repeats;  // a request twice in one batch: (repeat, first)
   };
@@ -147,9 +150,17 @@ class CertificateAuthority {
   std::shared_ptr<const IssuerView> issuer_view() const;
   // `drafts` (by request, may be shorter or hold nulls): drafts made for the
   // current issuer are used, the others drafted here.
-  Batch begin_batch(const std::vector<IssueRequest>& requests, const std::vector<const Draft*>& drafts = {});
+  Batch check_batch(const std::vector<IssueRequest>& requests, const std::vector<const Draft*>& drafts = {});
+  // `signed_intents` and their `ders`: certificates signed since the last
+  // step; returns their records (`ders` replaced where another process
+  // completed an intent first). `defer_sync`: the intents are committed
+  // without the sync, and are not to be signed before sync_intents() has
+  // returned (on any thread, while this one writes the next step).
+  std::vector<store::CertificateRecord> write_step(const Batch& next,
+                                                   const std::vector<store::CertificateRecord>& signed_intents,
+                                                   std::vector<Bytes>& ders, bool defer_sync = false);
+  void sync_intents();
   static Bytes sign(const store::CertificateRecord& intent, const Signer& key);
-  std::vector<IssueOutcome> finish_batch(Batch& batch, std::vector<Bytes>& ders);
   // Completes issuances left 'pending' by a crash, those older than
   // `min_age_seconds` (a live issuer of another process is left alone);
   // returns how many.
@@ -213,8 +224,8 @@ class CertificateAuthority {
   // The current issuer's view (read in a database step), made again only after a rollover.
   std::shared_ptr<const IssuerView> refresh_issuer_view();
   Bytes sign_intent(const store::CertificateRecord& intent);
-  // The signed certificates recorded in one relaxed commit (`ders` replaced
-  // where another process completed an intent first).
+  // Inside a write: the signed certificates recorded (`ders` replaced where
+  // another process completed an intent first).
   std::vector<store::CertificateRecord> record_issued(const std::vector<store::CertificateRecord>& intents,
                                                       std::vector<Bytes>& ders, bool recovered);
   store::CertificateRecord finish_issuance(const store::CertificateRecord& intent, bool recovered, Bytes& der);

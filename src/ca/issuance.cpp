@@ -126,8 +126,14 @@ CertificateAuthority::Prepared CertificateAuthority::check_draft(const Draft& d,
       throw UserError("ca.request_revoked", {{"serial", existing->serial}, {"state", message("status.revoked")}});
     IssueResult result;
     result.existed = true;
-    result.record = existing->status == store::CertStatus::pending ? finish_issuance(*existing, true, result.der)
-                                                                   : *existing;
+    if (existing->status == store::CertStatus::pending) {
+      // Its intent may be committed and not yet synced (IssuanceQueue's
+      // sync thread is on it): on disk first, then signed.
+      ledger_.database().sync();
+      result.record = finish_issuance(*existing, true, result.der);
+    } else {
+      result.record = *existing;
+    }
     if (result.der.empty()) result.der = base64_decode(result.record.certificate.value_or(""));
     return {std::move(result), {}};
   }
@@ -162,13 +168,21 @@ IssueResult CertificateAuthority::issue(const IssueRequest& req) {
 }
 
 std::vector<IssueOutcome> CertificateAuthority::issue_batch(const std::vector<IssueRequest>& requests) {
-  Batch batch = begin_batch(requests);
+  Batch batch = check_batch(requests);
   std::vector<Bytes> ders;
+  write_step(batch, {}, ders);
   for (std::size_t k = 0; k < batch.intents.size(); ++k) ders.push_back(sign(batch.intents[k], *batch.keys[k]));
-  return finish_batch(batch, ders);
+  auto done = write_step({}, batch.intents, ders);
+  for (std::size_t k = 0; k < batch.fresh.size(); ++k)
+    batch.out[batch.fresh[k]].result = IssueResult{done[k], ders[k], false};
+  for (const auto& [repeat, first] : batch.repeats) {
+    batch.out[repeat].result = batch.out[first].result;
+    batch.out[repeat].result->existed = true;
+  }
+  return std::move(batch.out);
 }
 
-CertificateAuthority::Batch CertificateAuthority::begin_batch(const std::vector<IssueRequest>& requests,
+CertificateAuthority::Batch CertificateAuthority::check_batch(const std::vector<IssueRequest>& requests,
                                                              const std::vector<const Draft*>& drafts) {
   Batch b;
   b.out.resize(requests.size());
@@ -197,32 +211,40 @@ CertificateAuthority::Batch CertificateAuthority::begin_batch(const std::vector<
       b.out[i].error = e;
     }
   }
-  if (b.intents.empty()) return b;
-  // Every intent of the batch in one synced commit: the rule (no signature
-  // before its intent is on disk) holds for each, and they share the sync.
-  ledger_.write([&] {
-    store::CertificateRepository certs(ledger_.database());
-    for (const auto& intent : b.intents) {
-      certs.insert_intent(intent);
-      ledger_.record("certificate.intent", intent.serial,
-                     nlohmann::json{{"tckn", intent.tckn}, {"request_key", intent.request_key}}.dump());
-    }
-  });
-  fault_point("issue.after_intent");
   return b;
 }
 
-std::vector<IssueOutcome> CertificateAuthority::finish_batch(Batch& b, std::vector<Bytes>& ders) {
-  if (!b.intents.empty()) {
-    fault_point("issue.after_sign");
-    auto done = record_issued(b.intents, ders, false);
-    for (std::size_t k = 0; k < b.fresh.size(); ++k) b.out[b.fresh[k]].result = IssueResult{done[k], ders[k], false};
-  }
-  for (const auto& [repeat, first] : b.repeats) {
-    b.out[repeat].result = b.out[first].result;
-    b.out[repeat].result->existed = true;
-  }
-  return std::move(b.out);
+std::vector<store::CertificateRecord> CertificateAuthority::write_step(
+    const Batch& next, const std::vector<store::CertificateRecord>& signed_intents, std::vector<Bytes>& ders,
+    bool defer_sync) {
+  std::vector<store::CertificateRecord> done;
+  if (next.intents.empty() && signed_intents.empty()) return done;
+  if (!signed_intents.empty()) fault_point("issue.after_sign");
+  ledger_.write(
+      [&] {
+        done = record_issued(signed_intents, ders, false);
+        // Every intent of the batch in this commit: the rule (no signature
+        // before its intent is on disk) holds for each, and they share the sync.
+        store::CertificateRepository certs(ledger_.database());
+        for (const auto& intent : next.intents) {
+          certs.insert_intent(intent);
+          ledger_.record("certificate.intent", intent.serial,
+                         nlohmann::json{{"tckn", intent.tckn}, {"request_key", intent.request_key}}.dump());
+        }
+      },
+      // Certificates alone: their intents are already on disk, and if a
+      // power cut loses this commit, recover_pending() signs the same
+      // TBSCertificates again.
+      next.intents.empty() ? store::Durability::relaxed
+      : defer_sync         ? store::Durability::deferred
+                           : store::Durability::full);
+  if (!next.intents.empty() && !defer_sync) fault_point("issue.after_intent");
+  return done;
+}
+
+void CertificateAuthority::sync_intents() {
+  ledger_.database().sync();
+  fault_point("issue.after_intent");
 }
 
 Bytes CertificateAuthority::sign_intent(const store::CertificateRecord& intent) {
@@ -244,32 +266,27 @@ Bytes CertificateAuthority::sign(const store::CertificateRecord& intent, const S
 std::vector<store::CertificateRecord> CertificateAuthority::record_issued(
     const std::vector<store::CertificateRecord>& intents, std::vector<Bytes>& ders, bool recovered) {
   std::vector<store::CertificateRecord> done(intents);
-  ledger_.write([&] {
-    store::CertificateRepository certs(ledger_.database());
-    for (std::size_t k = 0; k < done.size(); ++k) {
-      auto& d = done[k];
-      bool suspended = nlohmann::json::parse(d.request).value("suspended", false);
-      d.status = suspended ? store::CertStatus::suspended : store::CertStatus::valid;
-      d.certificate = base64_encode(ders[k]);
-      if (suspended) {
-        d.revoked_at = d.not_before;
-        d.revocation_reason = kReasonCertificateHold;
-      }
-      if (!certs.complete(d.serial, *d.certificate, d.status, d.revoked_at, d.revocation_reason)) {
-        // Another process completed it first; its certificate stands.
-        d = certs.find(d.serial).value();
-        ders[k] = base64_decode(d.certificate.value_or(""));
-        continue;
-      }
-      nlohmann::json details = {{"tckn", d.tckn}, {"status", store::to_string(d.status)},
-                                {"not_after", d.not_after}, {"recovered", recovered}};
-      if (d.renews) details["renews"] = *d.renews;
-      certs.mark_changed(d.serial, ledger_.record("certificate.issued", d.serial, details.dump()).seq);
+  store::CertificateRepository certs(ledger_.database());
+  for (std::size_t k = 0; k < done.size(); ++k) {
+    auto& d = done[k];
+    bool suspended = nlohmann::json::parse(d.request).value("suspended", false);
+    d.status = suspended ? store::CertStatus::suspended : store::CertStatus::valid;
+    d.certificate = base64_encode(ders[k]);
+    if (suspended) {
+      d.revoked_at = d.not_before;
+      d.revocation_reason = kReasonCertificateHold;
     }
-  },
-        // The intents are already on disk: if a power cut loses this commit,
-        // recover_pending() signs the same TBSCertificates again.
-        store::Durability::relaxed);
+    if (!certs.complete(d.serial, *d.certificate, d.status, d.revoked_at, d.revocation_reason)) {
+      // Completed first by another process, or a retry of the same request: its certificate stands.
+      d = certs.find(d.serial).value();
+      ders[k] = base64_decode(d.certificate.value_or(""));
+      continue;
+    }
+    nlohmann::json details = {{"tckn", d.tckn}, {"status", store::to_string(d.status)},
+                              {"not_after", d.not_after}, {"recovered", recovered}};
+    if (d.renews) details["renews"] = *d.renews;
+    certs.mark_changed(d.serial, ledger_.record("certificate.issued", d.serial, details.dump()).seq);
+  }
   return done;
 }
 
@@ -277,7 +294,9 @@ store::CertificateRecord CertificateAuthority::finish_issuance(const store::Cert
                                                               Bytes& der) {
   std::vector<Bytes> ders{sign_intent(intent)};
   fault_point("issue.after_sign");
-  auto done = record_issued({intent}, ders, recovered);
+  std::vector<store::CertificateRecord> done;
+  // The intent is already on disk: a relaxed commit, as write_step's.
+  ledger_.write([&] { done = record_issued({intent}, ders, recovered); }, store::Durability::relaxed);
   der = std::move(ders.front());
   return done.front();
 }

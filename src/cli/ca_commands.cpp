@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "ca/authority.hpp"
+#include "ca/issuance_queue.hpp"
 #include "ca/certificates.hpp"
 #include "ca/nes_policy.hpp"
 #include "ca/revocation.hpp"
@@ -354,7 +355,8 @@ void add_ca_commands(CLI::App& app, Context& ctx) {
   batch->add_option("--batch", batch_size, help_text("help.ca_opt_batch_size"))->capture_default_str()
       ->check(CLI::Range(1, 1000));
   batch->callback([&ctx] {
-    std::vector<std::pair<int, ca::IssueRequest>> lines;  // line number, request
+    std::vector<int> line_numbers;  // of each request
+    std::vector<ca::IssueRequest> requests;
     int line_no = 0, refused = 0;
     std::istringstream in(read_input(batch_file));
     for (std::string line; std::getline(in, line);) {
@@ -381,34 +383,34 @@ void add_ca_commands(CLI::App& app, Context& ctx) {
         r.suspended = j.value("suspended", false);
         r.renews = text("renews");
         r.request_id = text("request_id");
-        lines.emplace_back(line_no, std::move(r));
+        line_numbers.push_back(line_no);
+        requests.push_back(std::move(r));
       } catch (const UserError& e) {
         std::cerr << line_no << ": " << e.what() << "\n";
         ++refused;
       }
     }
     auto session = ctx.open_ca();
-    for (std::size_t start = 0; start < lines.size(); start += static_cast<std::size_t>(batch_size)) {
-      std::size_t end = std::min(lines.size(), start + static_cast<std::size_t>(batch_size));
-      std::vector<ca::IssueRequest> requests;
-      for (std::size_t i = start; i < end; ++i) requests.push_back(lines[i].second);
-      auto outcomes = session.ca->issue_batch(requests);
-      for (std::size_t i = 0; i < outcomes.size(); ++i) {
-        int n = lines[start + i].first;
-        if (outcomes[i].error) {
-          std::cerr << n << ": " << outcomes[i].error->what() << "\n";
-          ++refused;
-          continue;
-        }
-        const auto& result = *outcomes[i].result;
+    // Through the issuance pipeline: one batch's intents are synced while
+    // the batch before is signed on every core.
+    ca::IssuanceQueue queue(*session.ca, static_cast<std::size_t>(batch_size));
+    queue.issue_all(requests, [&](std::size_t i, const ca::IssueOutcome& outcome) {
+      int n = line_numbers[i];
+      if (outcome.error) {
+        std::cerr << n << ": " << outcome.error->what() << "\n";
+        ++refused;
+      } else {
+        const auto& result = *outcome.result;
         if (!out_dir.empty())
           write_output((std::filesystem::path(out_dir) / (result.record.serial + ".pem")).string(),
                        ossl::to_pem(ossl::cert_from_der(result.der).get()));
         std::cout << n << " " << result.record.serial << (result.existed ? " (issued before)" : "") << "\n";
       }
-      std::cerr << message("ca.batch_progress", {{"done", std::to_string(end)}, {"total", std::to_string(lines.size())}})
-                << "\n";
-    }
+      if ((i + 1) % static_cast<std::size_t>(batch_size) == 0 || i + 1 == requests.size())
+        std::cerr << message("ca.batch_progress",
+                             {{"done", std::to_string(i + 1)}, {"total", std::to_string(requests.size())}})
+                  << "\n";
+    });
     if (refused > 0) throw UserError("ca.batch_refused", {{"count", std::to_string(refused)}});
   });
 

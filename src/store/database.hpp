@@ -3,6 +3,7 @@
 // see SOCI; everything above talks to repositories.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <filesystem>
 #include <map>
@@ -50,6 +51,12 @@ class Database {
   // freed by a DELETE (overwritten there by secure_delete) leave no copy in
   // the WAL either. Outside a transaction. No-op on PostgreSQL.
   void truncate_wal();
+  // Makes every commit made so far durable (see Durability::deferred).
+  // Thread-safe, and it does not use the connection: another thread may
+  // sync while this one writes its next transaction.
+  void sync();
+  // How many times sync() returned: commits per sync measure the group commit.
+  std::uint64_t syncs() const { return syncs_.load(); }
   // After a database restart (PostgreSQL): true when the connection works,
   // reconnecting first if it was lost (statements prepared on the old
   // connection are dropped). Long-running roles call it after a failure.
@@ -58,6 +65,7 @@ class Database {
  private:
   Database(Engine engine, std::unique_ptr<soci::session> sql);
   void migrate();
+  void sync_sqlite_log();
   // The schema's version, 0 for a database with none yet.
   int applied_schema_version();
 
@@ -66,6 +74,8 @@ class Database {
   std::unique_ptr<soci::session> sql_;
   bool migrated_ = false;
   bool sqlite_full_sync_ = true;
+  std::filesystem::path sqlite_wal_;  // the database file's write-ahead log
+  std::atomic<std::uint64_t> syncs_{0};
   std::map<std::string, std::unique_ptr<soci::statement>> prepared_;
 };
 
@@ -77,7 +87,12 @@ std::int64_t next_id(Database& db, const std::string& table);
 // `relaxed` survives a crash of the process but may be lost to a power cut;
 // it is for writes that a durable earlier record makes recoverable (the
 // completion of an issuance whose intent was committed in full).
-enum class Durability { full, relaxed };
+// `deferred` is relaxed until Database::sync() returns, then full: a writer
+// can sync one commit on another thread while it makes the next, and the
+// syncs of several commits become one (the database's own group commit;
+// SQLite syncs its log only inside the commit, holding the write lock). On
+// PostgreSQL, as `full`.
+enum class Durability { full, relaxed, deferred };
 
 // A write transaction. Writers are serialised (BEGIN IMMEDIATE on SQLite, an
 // exclusive lock on the audit log on PostgreSQL) so the audit chain has one

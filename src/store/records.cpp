@@ -135,14 +135,20 @@ std::vector<AuthorityRecord> AuthorityRepository::issuing() {
 }
 
 std::optional<AuthorityRecord> AuthorityRepository::current_issuing() {
-  auto every = all();
-  std::optional<AuthorityRecord> current;
-  for (const auto& r : every) {
-    if (r.kind != "issuing-ca" || !r.certificate) continue;
-    for (const auto& responder : every)
-      if (responder.id == responder_of(r.id) && responder.certificate) current = r;
-  }
-  return current;
+  auto id = current_issuing_id();
+  return id ? find(*id) : std::nullopt;
+}
+
+std::optional<std::string> AuthorityRepository::current_issuing_id() {
+  std::string id;
+  // responder_of(id) is id + "-ocsp".
+  if (!run_prepared(db_,
+                    "SELECT a.id FROM authorities a WHERE a.kind = 'issuing-ca' AND a.certificate IS NOT NULL "
+                    "AND EXISTS (SELECT 1 FROM authorities r WHERE r.id = a.id || '-ocsp' AND r.certificate IS NOT NULL) "
+                    "ORDER BY a.created_at DESC, a.id DESC LIMIT 1",
+                    soci::into(id)))
+    return std::nullopt;
+  return id;
 }
 
 void CertificateRepository::insert_intent(const CertificateRecord& r) {

@@ -263,6 +263,92 @@ TEST_F(CaTest, ConcurrentRequestsWhoseSignaturesFailLeaveIntentsThatRecoveryComp
   }
 }
 
+// A CA key that notes, at each signature, how many times the database had
+// made its commits durable.
+class SyncWatchingSigner final : public Signer {
+ public:
+  SyncWatchingSigner(std::unique_ptr<Signer> inner, const store::Database& db) : inner_(std::move(inner)), db_(db) {}
+  SignatureScheme scheme() const override { return inner_->scheme(); }
+  const Bytes& public_key_der() const override { return inner_->public_key_der(); }
+  Bytes sign_digest(ByteView digest) const override {
+    std::lock_guard lock(mutex_);
+    syncs_seen.push_back(db_.syncs());
+    return inner_->sign_digest(digest);
+  }
+  mutable std::mutex mutex_;
+  mutable std::vector<std::uint64_t> syncs_seen;
+
+ private:
+  std::unique_ptr<Signer> inner_;
+  const store::Database& db_;
+};
+
+TEST_F(CaTest, QueueSignsAnIntentOnlyAfterItsCommitIsSyncedAndBatchesShareOneSync) {
+  auto ca = open_ca();
+  auto& authority = ca->authority();
+  auto watching = std::make_unique<SyncWatchingSigner>(authority.take_signer_for_benchmark("nes"), ca->database());
+  SyncWatchingSigner* key = watching.get();
+  authority.replace_signer_for_benchmark("nes", std::move(watching));
+  IssuanceQueue queue(authority);
+  // One request at a time: each intent is a step of its own, committed
+  // without the sync; its signature must come after the sync of that step.
+  std::uint64_t before = ca->database().syncs();
+  for (int i = 1; i <= 3; ++i) {
+    auto r = request("10000000146");
+    r.request_id = "one-at-a-time-" + std::to_string(i);
+    queue.issue(r);
+    ASSERT_EQ(key->syncs_seen.size(), static_cast<std::size_t>(i));
+    EXPECT_GE(key->syncs_seen.back(), before + static_cast<std::uint64_t>(i)) << "signed before the sync of its intent";
+  }
+  // Ten requests queued at once share one step and one sync; the results,
+  // in order, include a refusal and a request made twice.
+  std::vector<IssueRequest> bulk;
+  for (int i = 0; i < 10; ++i) {
+    bulk.push_back(request("10000000146"));
+    bulk.back().request_id = "bulk-" + std::to_string(i);
+  }
+  bulk[4].holder.tckn = "10000000147";  // a wrong checksum
+  bulk[7] = bulk[2];
+  before = ca->database().syncs();
+  std::vector<IssueOutcome> outcomes;
+  queue.issue_all(bulk, [&](std::size_t i, const IssueOutcome& outcome) {
+    EXPECT_EQ(i, outcomes.size());
+    outcomes.push_back(outcome);
+  });
+  EXPECT_EQ(ca->database().syncs(), before + 1);
+  ASSERT_EQ(outcomes.size(), bulk.size());
+  EXPECT_TRUE(outcomes[4].error.has_value());
+  ASSERT_TRUE(outcomes[2].result && outcomes[7].result);
+  EXPECT_EQ(outcomes[7].result->record.serial, outcomes[2].result->record.serial);
+  EXPECT_TRUE(outcomes[7].result->existed);
+  std::set<std::string> serials;
+  for (std::size_t i = 0; i < outcomes.size(); ++i)
+    if (i != 4 && i != 7) {
+      ASSERT_TRUE(outcomes[i].result) << i;
+      EXPECT_EQ(ca->find(outcomes[i].result->record.serial)->status, store::CertStatus::valid);
+      serials.insert(outcomes[i].result->record.serial);
+    }
+  EXPECT_EQ(serials.size(), 8u);
+  for (std::size_t k = 3; k < key->syncs_seen.size(); ++k) EXPECT_EQ(key->syncs_seen[k], before + 1);
+}
+
+TEST_F(CaTest, ARetryOfARequestStillInTheQueueGetsTheSameCertificate) {
+  auto ca = open_ca();
+  IssuanceQueue queue(ca->authority());
+  auto r = request("10000000146");
+  r.request_id = "twice-at-once";
+  constexpr int kThreads = 6;
+  std::vector<std::string> serials(kThreads);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) threads.emplace_back([&, t] { serials[t] = queue.issue(r).record.serial; });
+  for (auto& t : threads) t.join();
+  for (const auto& serial : serials) EXPECT_EQ(serial, serials.front());
+  EXPECT_EQ(ca->find(serials.front())->status, store::CertStatus::valid);
+  int issued = 0;
+  ca->database().sql() << "SELECT COUNT(*) FROM certificates WHERE request_key = 'id:twice-at-once'", soci::into(issued);
+  EXPECT_EQ(issued, 1);
+}
+
 TEST_F(CaTest, StatusLifecycleAndRevocationIsFinal) {
   auto ca = open_ca();
   auto serial = ca->issue(request("10000008098")).record.serial;

@@ -55,6 +55,12 @@ class CrashAndAudit(unittest.TestCase):
         self.crash_and_recover("issue.after_sign")
 
     def test_kill_between_a_batchs_intents_and_signatures(self):
+        self.batch_crash_and_recover("issue.after_intent")
+
+    def test_kill_after_a_batchs_signatures_before_they_are_recorded(self):
+        self.batch_crash_and_recover("issue.after_sign")
+
+    def batch_crash_and_recover(self, fault):
         # Three good requests and a bad one: the good ones' intents share one commit.
         with open(self.pub) as f:
             key = f.read()
@@ -62,7 +68,7 @@ class CrashAndAudit(unittest.TestCase):
                              "public_key": key, "request_id": f"batch-{i}"}) for i in range(3)]
         lines.insert(1, json.dumps({"tckn": "12345678951", "given_name": "X", "surname": "Y", "public_key": key}))
         batch = self.home.write("batch.jsonl", "\n".join(lines) + "\n")
-        r = self.home.tugra("ca", "issue-batch", batch, check=False, TUGRA_FAULT="issue.after_intent")
+        r = self.home.tugra("ca", "issue-batch", batch, check=False, TUGRA_FAULT=fault)
         self.assertEqual(r.returncode, -9, r.stderr)
         pending = sorted(self.home.sql("SELECT serial FROM certificates WHERE status = 'pending'").split())
         self.assertEqual(len(pending), 3)
