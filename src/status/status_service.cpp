@@ -102,19 +102,22 @@ std::shared_ptr<const PresignedAnswer> presigned_answer(const Bytes& der, std::i
   a->etag = etag_of(a->der);
   a->this_update = this_update;
   a->next_update = next_update;
-  a->header_lines = "ETag: " + a->etag + "\r\nLast-Modified: " + format_http_date(this_update) +
-                    "\r\nExpires: " + format_http_date(next_update) + "\r\n";
+  a->last_modified = format_http_date(this_update);
+  a->expires = format_http_date(next_update);
+  a->header_lines = "ETag: " + a->etag + "\r\nLast-Modified: " + a->last_modified + "\r\nExpires: " + a->expires + "\r\n";
   return a;
 }
 }  // namespace
 
-void StatusService::store(const std::string& key, const Bytes& der, Cached cached) {
-  cached.answer = presigned_answer(der, cached.this_update, cached.next_update);
+std::shared_ptr<const PresignedAnswer> StatusService::store(const std::string& key, const Bytes& der, Cached cached) {
+  auto answer = presigned_answer(der, cached.this_update, cached.next_update);
+  cached.answer = answer;
   std::lock_guard lock(cache_mutex_);
   auto& keys = by_serial_[cached.serial];
   if (std::find(keys.begin(), keys.end(), key) == keys.end()) keys.push_back(key);
   resign_queue_.emplace_back(cached.this_update, key);
   cache_[key] = std::move(cached);
+  return answer;
 }
 
 std::shared_ptr<const PresignedAnswer> StatusService::fresh(const std::string& key) const {
@@ -219,12 +222,6 @@ void StatusService::presign(const std::string& serial) {
   store(key_of(cert_id), der, {nullptr, cert_id, serial, issuer, now, now + validity_, responder->not_after});
 }
 
-std::optional<StatusService::OcspReply> StatusService::cached(ByteView request) {
-  auto hit = presigned(std::string_view(reinterpret_cast<const char*>(request.data()), request.size()), request);
-  if (!hit) return std::nullopt;
-  return OcspReply{hit->der, true, hit->this_update, hit->next_update, hit->etag};
-}
-
 std::shared_ptr<const PresignedAnswer> StatusService::presigned(std::string_view raw) {
   std::lock_guard lock(cache_mutex_);
   auto known = request_keys_.find(raw);
@@ -268,18 +265,18 @@ StatusService::OcspReply StatusService::sign(ByteView request) {
   // to try later until the ca role has certified the renewed key.
   std::int64_t now = now_seconds();
   if (!responder || now >= responder->not_after)
-    return {to_string(OcspResponder::error_response(OcspResponder::kTryLater)), false, 0, 0};
+    return {nullptr, to_string(OcspResponder::error_response(OcspResponder::kTryLater))};
   const std::string& issuer = responder->issuer;
   OcspResponder::Answer answer;
   if (!with_token([&] { answer = responder->ocsp->respond(request, [&](const std::string& s) { return lookup(issuer, s); }, now); }))
-    return {to_string(OcspResponder::error_response(OcspResponder::kInternalError)), false, 0, 0};
+    return {nullptr, to_string(OcspResponder::error_response(OcspResponder::kInternalError))};
   counters_.ocsp_live_signatures++;
-  if (answer.cacheable && answer.serials.size() == 1)
-    store(key_of(answer.cert_id), answer.der, {nullptr, answer.cert_id, answer.serials.front(), issuer,
-                                               answer.this_update, answer.next_update, responder->not_after});
-  std::string der = to_string(answer.der);
-  std::string etag = answer.cacheable ? etag_of(der) : "";
-  return {std::move(der), answer.cacheable, answer.this_update, answer.next_update, std::move(etag)};
+  if (!answer.cacheable) return {nullptr, to_string(answer.der)};
+  if (answer.serials.size() == 1)  // kept for the next request of this CertID
+    return {store(key_of(answer.cert_id), answer.der, {nullptr, answer.cert_id, answer.serials.front(), issuer,
+                                                       answer.this_update, answer.next_update, responder->not_after}),
+            {}};
+  return {presigned_answer(answer.der, answer.this_update, answer.next_update), {}};
 }
 
 std::shared_ptr<const CrlSnapshot> StatusService::crl(const std::string& ca) const {

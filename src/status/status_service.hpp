@@ -61,7 +61,9 @@ struct PresignedAnswer {
   std::string etag;  // quoted, from the answer's hash
   std::int64_t this_update = 0;
   std::int64_t next_update = 0;
-  std::string header_lines;  // each ends in CRLF
+  std::string last_modified;  // thisUpdate as an HTTP date
+  std::string expires;        // nextUpdate as an HTTP date
+  std::string header_lines;   // the three above as header lines, each ending in CRLF
 };
 
 struct StatusCounters {
@@ -93,15 +95,12 @@ class StatusService {
   void stop();
   bool ready() const { return ready_.load(); }
 
+  // A live answer: cacheable (the same shape as a pre-signed one), or
+  // only for this request (a nonce, an error) as bare bytes.
   struct OcspReply {
-    std::string der;
-    bool cacheable = false;
-    std::int64_t this_update = 0;
-    std::int64_t next_update = 0;
-    std::string etag = {};  // a cacheable answer's entity tag (quoted; from its hash), for If-None-Match
+    std::shared_ptr<const PresignedAnswer> cacheable;
+    std::string der;  // when not cacheable
   };
-  // The pre-signed answer when there is a fresh one (memory only, fast).
-  std::optional<OcspReply> cached(ByteView request);
   // The fresh pre-signed answer for request bytes seen before: a POST's
   // body or a GET's raw path, looked up as they came, without parsing.
   std::shared_ptr<const PresignedAnswer> presigned(std::string_view raw);
@@ -197,7 +196,8 @@ class StatusService {
   using StringMap = std::unordered_map<std::string, std::string, StringHash, std::equal_to<>>;
 
   // Stores a signed response and schedules its re-signing.
-  void store(const std::string& key, const Bytes& der, Cached cached);
+  // Returns the answer it keeps.
+  std::shared_ptr<const PresignedAnswer> store(const std::string& key, const Bytes& der, Cached cached);
   // The cached response for `key` while it is fresh (less than half its validity old).
   std::shared_ptr<const PresignedAnswer> fresh(const std::string& key) const;  // cache_mutex_ held
   // Signs `key`'s response again with the serial's current status.

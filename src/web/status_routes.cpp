@@ -1,7 +1,6 @@
 #include "web/status_routes.hpp"
 
 #include <algorithm>
-#include <array>
 
 #include "common/clock.hpp"
 #include "common/url.hpp"
@@ -34,23 +33,6 @@ const char* reason_phrase(int status) {
 
 namespace {
 
-// Pre-signed answers share a few thisUpdate/nextUpdate times: their header
-// texts are kept per thread (a small direct-mapped table) instead of being
-// formatted for every answer of the general server.
-const std::string& cached_http_date(std::int64_t unix_seconds) {
-  struct Entry {
-    std::int64_t at = -1;
-    std::string text;
-  };
-  thread_local std::array<Entry, 16> table;
-  Entry& e = table[static_cast<std::size_t>(unix_seconds) % table.size()];
-  if (e.at != unix_seconds) {
-    e.at = unix_seconds;
-    e.text = format_http_date(unix_seconds);
-  }
-  return e.text;
-}
-
 // If-None-Match names `etag` (alone or in a list): the client's copy is current (RFC 9110 §13.1.2).
 bool not_modified(std::string_view if_none_match, const std::string& etag) {
   return !etag.empty() && if_none_match.find(etag) != std::string_view::npos;
@@ -74,17 +56,18 @@ Response ocsp_response(status::StatusService::OcspReply reply, std::string_view 
   }
   // RFC 5019 §6: a cache (a CDN, nginx) may keep a GET's answer until
   // nextUpdate, and revalidate it with If-None-Match.
-  std::int64_t max_age = std::max<std::int64_t>(0, reply.next_update - now_seconds());
+  const status::PresignedAnswer& a = *reply.cacheable;
+  std::int64_t max_age = std::max<std::int64_t>(0, a.next_update - now_seconds());
   r.with("Cache-Control", "public, max-age=" + std::to_string(max_age) + ", no-transform")
-      .with("ETag", reply.etag)
-      .with("Last-Modified", cached_http_date(reply.this_update))
-      .with("Expires", cached_http_date(reply.next_update));
-  if (get && not_modified(if_none_match, reply.etag)) {
+      .with("ETag", a.etag)
+      .with("Last-Modified", a.last_modified)
+      .with("Expires", a.expires);
+  if (get && not_modified(if_none_match, a.etag)) {
     r.status = 304;
     r.content_type.clear();
     return r;
   }
-  r.body = std::move(reply.der);
+  r.body = a.der;
   return r;
 }
 
@@ -99,9 +82,9 @@ StatusRoutes::StatusRoutes(status::StatusService& status, status::TimestampServi
 // use every core while the HTTP threads keep answering.
 StatusAnswer StatusRoutes::ocsp(ByteView der, std::string_view if_none_match, bool get,
                                 const std::function<void(StatusAnswer)>& later, Routed& routed) {
-  if (auto hit = status_.cached(der)) {
+  if (auto hit = status_.presigned(std::string_view(reinterpret_cast<const char*>(der.data()), der.size()), der)) {
     routed = Routed::answered;
-    return {Route::ocsp, ocsp_response(std::move(*hit), if_none_match, get)};
+    return {Route::ocsp, ocsp_response({std::move(hit), {}}, if_none_match, get)};
   }
   routed = Routed::deferred;
   ++in_flight_;
