@@ -113,17 +113,14 @@ void CrlPublisher::poll() {
   if (!lead()) return;
   auto& db = ledger_->database();
   std::int64_t now = now_seconds();
-  // Small reads, as most rounds find nothing (CertificateRepository::changed_since).
-  constexpr std::size_t kRows = 512;
-  for (std::size_t got = kRows; got == kRows;) {
-    auto rows = store::CertificateRepository(db).changed_since(seen_change_seq_, static_cast<std::int64_t>(kRows));
-    got = rows.size();
+  // Small reads: most rounds find nothing.
+  store::CertificateRepository(db).for_each_change(seen_change_seq_, 512, [&](const auto& rows) {
     for (const auto& row : rows) {
       seen_change_seq_ = std::max(seen_change_seq_, row.change_seq);
       if (!dirty_since_.count(row.issuer)) dirty_since_[row.issuer] = now;
       dirty_upto_[row.issuer] = std::max(dirty_upto_[row.issuer], row.change_seq);
     }
-  }
+  });
 
   // Every issuing CA generation that has live certificates, and the root.
   // With deltas, a change makes a delta CRL, and a full one only when the

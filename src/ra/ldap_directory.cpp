@@ -119,9 +119,7 @@ int LdapPublisher::publish(store::Ledger& ledger) {
     // Certificates: everything changed since the last round that is published.
     std::int64_t from = std::max<std::int64_t>(0, cursors.get("ldap"));
     Directory directory(ledger);
-    for (;;) {
-      auto rows = store::CertificateRepository(db).changed_since(from, 500);
-      if (rows.empty()) break;
+    store::CertificateRepository(db).for_each_change(from, 500, [&](const auto& rows) {
       for (const auto& row : rows) {
         auto published = directory.find(row.serial);
         if (!published) continue;
@@ -140,9 +138,8 @@ int LdapPublisher::publish(store::Ledger& ledger) {
         if (valid) connection().remove_attribute(dn, "description");
         ++written;
       }
-      from = rows.back().change_seq;
-      ledger.write([&] { cursors.set("ldap", from); });
-    }
+      ledger.write([&] { cursors.set("ldap", rows.back().change_seq); });
+    });
     // CRLs: each CA's newest, when its number moved.
     for (const auto& a : store::AuthorityRepository(db).all()) {
       if ((a.kind != "root-ca" && a.kind != "issuing-ca") || !a.certificate) continue;

@@ -50,11 +50,7 @@ void StatusService::start() {
   if (responders().empty()) throw UserError("ca.not_initialized", {{"home", config_.home().string()}});
   tsa_ = TimestampService::open(config_, *db_);
   // Every certificate ever issued, in change order.
-  for (;;) {
-    auto rows = store::CertificateRepository(*db_).changed_since(last_change_seq_, 100000);
-    if (rows.empty()) break;
-    apply(rows);
-  }
+  store::CertificateRepository(*db_).for_each_change(last_change_seq_, 10000, [&](const auto& rows) { apply(rows); });
   load_crls();
   ready_ = true;
   thread_ = std::thread([this] { run(); });
@@ -357,14 +353,8 @@ void StatusService::load_crls() {
 }
 
 void StatusService::poll() {
-  // Small reads: most rounds find nothing, and an empty read of a large
-  // batch costs as much as a full one (CertificateRepository::changed_since).
-  constexpr std::int64_t kRows = 512;
-  for (;;) {
-    auto rows = store::CertificateRepository(*db_).changed_since(last_change_seq_, kRows);
-    if (!rows.empty()) apply(rows);
-    if (static_cast<std::int64_t>(rows.size()) < kRows) break;
-  }
+  // Small reads: most rounds find nothing.
+  store::CertificateRepository(*db_).for_each_change(last_change_seq_, 512, [&](const auto& rows) { apply(rows); });
   std::int64_t now = now_seconds();
   sync_authorities(now);
   if (tsa_) tsa_->sync(*db_, now);

@@ -330,6 +330,17 @@ std::vector<CertificateRepository::StatusRow> CertificateRepository::changed_sin
                      static_cast<long long>(after_seq), static_cast<std::size_t>(std::clamp<std::int64_t>(limit, 1, 10000)));
 }
 
+void CertificateRepository::for_each_change(std::int64_t after_seq, std::int64_t chunk,
+                                            const std::function<void(const std::vector<StatusRow>&)>& visit) {
+  for (;;) {
+    auto rows = changed_since(after_seq, chunk);
+    if (rows.empty()) return;
+    visit(rows);
+    if (static_cast<std::int64_t>(rows.size()) < chunk) return;
+    after_seq = rows.back().change_seq;
+  }
+}
+
 void CertificateRepository::for_each_revoked(const std::string& issuer, const std::function<void(const RevokedRow&)>& visit) {
   // Only the three columns a CRL entry needs, in batches (see status_rows).
   constexpr std::size_t kBatch = 10000;

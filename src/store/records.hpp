@@ -148,6 +148,11 @@ class CertificateRepository {
   // much as `limit` rows (up to 10,000: SOCI sets up the whole batch), so a
   // poll asks for few and asks again while they come full.
   std::vector<StatusRow> changed_since(std::int64_t after_seq, std::int64_t limit);
+  // Every row changed after `after_seq`, handed to `visit` in change order,
+  // `chunk` rows a call: a poll that mostly finds nothing asks for few, and
+  // asks again while they come full.
+  void for_each_change(std::int64_t after_seq, std::int64_t chunk,
+                       const std::function<void(const std::vector<StatusRow>&)>& visit);
   // Revoked and suspended certificates of `issuer`, for a CRL, one row at a
   // time (a million rows are never held at once; `visit` must copy what it keeps).
   struct RevokedRow {
