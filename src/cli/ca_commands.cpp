@@ -53,14 +53,17 @@ void print_record(const store::CertificateRecord& r) {
 // installations) it is certified at once; elsewhere the ca role does it.
 // Without the key's token PIN here, the status role makes the key itself.
 // `messages`: the catalog section that says so ("ocsp", "tsa").
+// `first_only`: only when the authority has no certificate yet (a new
+// generation's responder, which a running status role may have asked for
+// and had certified already: it is not replaced at once).
 void renew_certified_key(const Context& ctx, const std::string& authority_id, const std::string& issuing_id,
-                         const std::string& messages) {
+                         const std::string& messages, bool first_only = false) {
   Config config = ctx.config();
   auto ledger = ctx.ledger();
   std::int64_t request = 0;
   try {
-    request = status::request_certificate_renewal(config, ledger->database(), authority_id,
-                                                  status::stored_certificate(ledger->database(), authority_id));
+    std::string seen = first_only ? "" : status::stored_certificate(ledger->database(), authority_id);
+    request = status::request_certificate_renewal(config, ledger->database(), authority_id, seen);
   } catch (const UserError& e) {
     if (e.key() != "token.no_pin") throw;
     std::cout << message(messages + ".renew_by_status_role", {{"ca", issuing_id}}) << "\n";
@@ -77,10 +80,10 @@ void renew_certified_key(const Context& ctx, const std::string& authority_id, co
   }
 }
 
-void renew_responder(const Context& ctx, const std::string& issuing_id) {
+void renew_responder(const Context& ctx, const std::string& issuing_id, bool first_only = false) {
   auto issuing = store::AuthorityRepository(ctx.ledger()->database()).find(issuing_id);
   if (!issuing || issuing->kind != "issuing-ca") throw UserError("crl.unknown_ca", {{"ca", issuing_id}});
-  renew_certified_key(ctx, store::responder_of(issuing_id), issuing_id, "ocsp");
+  renew_certified_key(ctx, store::responder_of(issuing_id), issuing_id, "ocsp", first_only);
 }
 
 std::string current_issuer(const Context& ctx) {
@@ -250,7 +253,7 @@ void add_ca_commands(CLI::App& app, Context& ctx) {
     std::cout << message("cli.rollover_done", {{"ca", id}, {"subject", session.ca->authority(id).subject},
                                                {"from", from}})
               << "\n";
-    renew_responder(ctx, id);
+    renew_responder(ctx, id, /*first_only=*/true);
     std::string now_current = session.ca->current_issuer();
     std::cout << message(now_current == id ? "cli.rollover_current" : "cli.rollover_waiting", {{"ca", id}}) << "\n";
   });

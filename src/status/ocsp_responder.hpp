@@ -28,6 +28,7 @@ struct SerialStatus {
   enum class State { good, revoked, never_issued } state = State::never_issued;
   std::int64_t revoked_at = 0;
   int reason = -1;  // CRLReason; certificateHold (6) for a suspension
+  bool operator==(const SerialStatus&) const = default;
 };
 using StatusLookup = std::function<SerialStatus(const std::string& serial_hex)>;
 

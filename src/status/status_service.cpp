@@ -105,10 +105,15 @@ std::shared_ptr<const PresignedAnswer> presigned_answer(const Bytes& der, std::i
 }
 }  // namespace
 
-std::shared_ptr<const PresignedAnswer> StatusService::store(const std::string& key, const Bytes& der, Cached cached) {
+std::shared_ptr<const PresignedAnswer> StatusService::store(const std::string& key, const Bytes& der, Cached cached,
+                                                            const SerialStatus* said) {
   auto answer = presigned_answer(der, cached.this_update, cached.next_update);
   cached.answer = answer;
   std::lock_guard lock(cache_mutex_);
+  // The background thread changes the index first, then looks under
+  // cache_mutex_ for the serial's cached answers to sign them again: a
+  // change is either seen here, or finds this answer and replaces it.
+  if (said && lookup(cached.issuer, cached.serial) != *said) return answer;
   auto& keys = by_serial_[cached.serial];
   if (std::find(keys.begin(), keys.end(), key) == keys.end()) keys.push_back(key);
   resign_queue_.emplace_back(cached.this_update, key);
@@ -264,13 +269,18 @@ StatusService::OcspReply StatusService::sign(ByteView request) {
     return {nullptr, to_string(OcspResponder::error_response(OcspResponder::kTryLater))};
   const std::string& issuer = responder->issuer;
   OcspResponder::Answer answer;
-  if (!with_token([&] { answer = responder->ocsp->respond(request, [&](const std::string& s) { return lookup(issuer, s); }, now); }))
+  SerialStatus said;  // of the last serial looked up: with one CertID, the one cached
+  auto look = [&](const std::string& serial) { return said = lookup(issuer, serial); };
+  if (!with_token([&] { answer = responder->ocsp->respond(request, look, now); }))
     return {nullptr, to_string(OcspResponder::error_response(OcspResponder::kInternalError))};
   counters_.ocsp_live_signatures++;
   if (!answer.cacheable) return {nullptr, to_string(answer.der)};
+  if (before_caching_) before_caching_();
   if (answer.serials.size() == 1)  // kept for the next request of this CertID
-    return {store(key_of(answer.cert_id), answer.der, {nullptr, answer.cert_id, answer.serials.front(), issuer,
-                                                       answer.this_update, answer.next_update, responder->not_after}),
+    return {store(key_of(answer.cert_id), answer.der,
+                  {nullptr, answer.cert_id, answer.serials.front(), issuer, answer.this_update, answer.next_update,
+                   responder->not_after},
+                  &said),
             {}};
   return {presigned_answer(answer.der, answer.this_update, answer.next_update), {}};
 }

@@ -18,6 +18,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <deque>
+#include <functional>
 #include <optional>
 #include <string_view>
 #include <vector>
@@ -123,6 +124,9 @@ class StatusService {
   // The time-stamping unit (RFC 3161), kept current by the background
   // thread; null when the home has none.
   TimestampService* timestamps() { return tsa_.get(); }
+  // Tests only: runs between a live signature and its caching, where the
+  // background thread may change the serial's status.
+  void before_caching_for_test(std::function<void()> hook) { before_caching_ = std::move(hook); }
 
  private:
   // A serial's status as `issuer` ("nes", "nes-2") knows it; never_issued when another CA issued it.
@@ -195,9 +199,14 @@ class StatusService {
   };
   using StringMap = std::unordered_map<std::string, std::string, StringHash, std::equal_to<>>;
 
-  // Stores a signed response and schedules its re-signing.
-  // Returns the answer it keeps.
-  std::shared_ptr<const PresignedAnswer> store(const std::string& key, const Bytes& der, Cached cached);
+  // Stores a signed response and schedules its re-signing; returns the
+  // answer. A live answer passes what it said of its serial (`said`): when
+  // the background thread changed that status since, the answer goes to its
+  // own request alone, so an older "good" never replaces the re-signed
+  // answer of a revocation.
+  std::shared_ptr<const PresignedAnswer> store(const std::string& key, const Bytes& der, Cached cached,
+                                               const SerialStatus* said = nullptr);
+  std::function<void()> before_caching_;
   // The cached response for `key` while it is fresh (less than half its validity old).
   std::shared_ptr<const PresignedAnswer> fresh(const std::string& key) const;  // cache_mutex_ held
   // Signs `key`'s response again with the serial's current status.
