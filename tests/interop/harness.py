@@ -158,15 +158,16 @@ class Server(Daemon):
 
 class Waiting:
     """A mixin for test cases: wait_for(what, check) polls `check` every 0.2 s
-    and returns its first true value, or fails the test saying `what`."""
+    and returns its first true value, or fails the test saying `what`, and
+    what `details()` returns then (the last answer seen, a server's log)."""
 
-    def wait_for(self, what, check, tries=100):
+    def wait_for(self, what, check, tries=100, details=None):
         for _ in range(tries):
             value = check()
             if value:
                 return value
             time.sleep(0.2)
-        self.fail(what)
+        self.fail(what + ("\n" + details() if details else ""))
 
 
 def faketime(days):

@@ -85,17 +85,14 @@ class Rollover(harness.Waiting, unittest.TestCase):
 
             # Each answered by its own responder, live, as soon as the status role sees the new CA
             # and the new certificate (until its next round, the serial is "never issued").
-            last = []
+            last = [""]
 
             def answered():
-                last[:] = [self.ocsp(server, new_issuing, new_chain, new_cert)]
+                last[0] = self.ocsp(server, new_issuing, new_chain, new_cert)
                 return "Response verify OK" in last[0] and ": good" in last[0]
 
-            try:
-                self.wait_for("no OCSP answer for the new generation", answered, tries=400)
-            except AssertionError:
-                raise AssertionError("no OCSP answer for the new generation; the last one:\n" + last[0] +
-                                     "\nthe service said:\n" + server.output()) from None
+            self.wait_for("no OCSP answer for the new generation", answered, tries=400,
+                          details=lambda: f"the last answer:\n{last[0]}\nthe service said:\n{server.output()}")
             for issuing, chain, holder in ((old_issuing, old_chain, old_cert), (new_issuing, new_chain, new_cert)):
                 out = self.ocsp(server, issuing, chain, holder)
                 self.assertIn("Response verify OK", out)
