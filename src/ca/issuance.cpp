@@ -126,14 +126,8 @@ CertificateAuthority::Prepared CertificateAuthority::check_draft(const Draft& d,
       throw UserError("ca.request_revoked", {{"serial", existing->serial}, {"state", message("status.revoked")}});
     IssueResult result;
     result.existed = true;
-    if (existing->status == store::CertStatus::pending) {
-      // Its intent may be committed and not yet synced (IssuanceQueue's
-      // sync thread is on it): on disk first, then signed.
-      ledger_.database().sync();
-      result.record = finish_issuance(*existing, true, result.der);
-    } else {
-      result.record = *existing;
-    }
+    result.record = existing->status == store::CertStatus::pending ? finish_issuance(*existing, true, result.der)
+                                                                   : *existing;
     if (result.der.empty()) result.der = base64_decode(result.record.certificate.value_or(""));
     return {std::move(result), {}};
   }
@@ -292,6 +286,9 @@ std::vector<store::CertificateRecord> CertificateAuthority::record_issued(
 
 store::CertificateRecord CertificateAuthority::finish_issuance(const store::CertificateRecord& intent, bool recovered,
                                                               Bytes& der) {
+  // An intent read back from the database may be committed and not yet
+  // synced (IssuanceQueue's sync thread is on it): on disk first, then signed.
+  ledger_.database().sync();
   std::vector<Bytes> ders{sign_intent(intent)};
   fault_point("issue.after_sign");
   std::vector<store::CertificateRecord> done;

@@ -87,9 +87,9 @@ void renew_responder(const Context& ctx, const std::string& issuing_id, bool fir
 }
 
 std::string current_issuer(const Context& ctx) {
-  auto current = store::AuthorityRepository(ctx.ledger()->database()).current_issuing();
+  auto current = store::AuthorityRepository(ctx.ledger()->database()).current_issuing_id();
   if (!current) throw UserError("ca.issuing_pending", {{"home", ctx.config().home().string()}});
-  return current->id;
+  return *current;
 }
 
 std::string pem_of(const store::CertificateRecord& r) {

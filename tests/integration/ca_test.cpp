@@ -332,6 +332,28 @@ TEST_F(CaTest, QueueSignsAnIntentOnlyAfterItsCommitIsSyncedAndBatchesShareOneSyn
   for (std::size_t k = 3; k < key->syncs_seen.size(); ++k) EXPECT_EQ(key->syncs_seen[k], before + 1);
 }
 
+TEST_F(CaTest, ARetryOfAnIntentNotYetSyncedSyncsItBeforeSigning) {
+  auto ca = open_ca();
+  auto& authority = ca->authority();
+  auto watching = std::make_unique<SyncWatchingSigner>(authority.take_signer_for_benchmark("nes"), ca->database());
+  SyncWatchingSigner* key = watching.get();
+  authority.replace_signer_for_benchmark("nes", std::move(watching));
+  // The queue's database thread commits an intent without the sync...
+  auto r = request("10000000146");
+  r.request_id = "retried-before-its-sync";
+  auto batch = authority.check_batch({r});
+  std::vector<Bytes> none;
+  authority.write_step(batch, {}, none, /*defer_sync=*/true);
+  ASSERT_EQ(ca->find(batch.intents.at(0).serial)->status, store::CertStatus::pending);
+  // ...and a retry of the same request completes it before the sync thread has.
+  std::uint64_t before = ca->database().syncs();
+  auto retried = ca->issue(r);
+  EXPECT_TRUE(retried.existed);
+  EXPECT_EQ(retried.record.serial, batch.intents.at(0).serial);
+  ASSERT_EQ(key->syncs_seen.size(), 1u);
+  EXPECT_GT(key->syncs_seen.front(), before) << "signed before its intent was synced";
+}
+
 TEST_F(CaTest, ARetryOfARequestStillInTheQueueGetsTheSameCertificate) {
   auto ca = open_ca();
   IssuanceQueue queue(ca->authority());
